@@ -1,0 +1,39 @@
+# The UEFI appliance: build/efi/BOOTX64.EFI, a PE32+ image made with gnu-efi,
+# newlib (built by tools/build-newlib.sh) and lwIP, all compiled freestanding.
+# Recipe verified in ../shared/BRIEF.md: -fpic, no red zone, -Bsymbolic,
+# --no-undefined (an unresolved symbol would become a PLT stub that objcopy drops).
+
+NEWLIB    := $(THIRD)/newlib-install
+EFI_INC   := -I/usr/include/efi -I/usr/include/efi/x86_64 -I/usr/include/efi/protocol
+GCC_INC   := $(shell $(CC) -print-file-name=include)
+LIBGCC    := $(shell $(CC) -print-libgcc-file-name)
+EFI_CFLAGS := $(C_STD) -DBAREMU_EFI -DBAREMU_VERSION='"$(VERSION)"' -O2 -g0 -MMD -MP \
+              -ffreestanding -fpic -fshort-wchar -mno-red-zone -maccumulate-outgoing-args \
+              -fno-stack-protector -fno-strict-aliasing -fno-builtin -mgeneral-regs-only-for-kernel \
+              -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) $(INCLUDES) $(LWIP_INC)
+# Kernel and emulator code may use SSE/x87 (the CPU's x87 unit runs on the host
+# FPU), so the flag above is only a name: filter it out again.
+EFI_CFLAGS := $(filter-out -mgeneral-regs-only-for-kernel,$(EFI_CFLAGS))
+
+EFI_OBJ := $(patsubst $(TOP)/%.c,$(B)/efi/obj/%.o,$(abspath $(COMMON_SRC) $(EFI_SRC))) \
+           $(patsubst $(TOP)/%.S,$(B)/efi/obj/%.o,$(abspath $(EFI_ASM))) \
+           $(patsubst $(LWIP)/%.c,$(B)/efi/lwip/%.o,$(LWIP_SRC))
+
+$(B)/efi/obj/%.o: $(TOP)/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(EFI_CFLAGS) $(EFI_INC) $(WARN) -c $< -o $@
+$(B)/efi/obj/%.o: $(TOP)/%.S | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(EFI_CFLAGS) $(EFI_INC) -c $< -o $@
+$(B)/efi/lwip/%.o: $(LWIP)/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(EFI_CFLAGS) -w -c $< -o $@
+
+$(B)/efi/baremu.so: $(EFI_OBJ)
+	ld -shared -Bsymbolic -nostdlib --no-undefined -T /usr/lib/elf_x86_64_efi.lds \
+	   /usr/lib/crt0-efi-x86_64.o $(EFI_OBJ) -o $@ -L/usr/lib \
+	   -lgnuefi -lefi $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a $(LIBGCC)
+$(B)/efi/BOOTX64.EFI: $(B)/efi/baremu.so
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+	        -j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+efi: $(B)/efi/BOOTX64.EFI

@@ -1,0 +1,56 @@
+/* lwIP configuration for baremu (both builds): no OS (NO_SYS=1, one event
+ * loop), raw API only, memory from the C heap. lwIP serves the user-mode
+ * network's guest side and, on bare metal, the appliance's uplink. See lwIP's
+ * src/include/lwip/opt.h for every option's meaning. */
+#ifndef BAREMU_LWIPOPTS_H
+#define BAREMU_LWIPOPTS_H
+
+#define NO_SYS                  1
+#define LWIP_SOCKET             0
+#define LWIP_NETCONN            0
+#define SYS_LIGHTWEIGHT_PROT    0
+#define LWIP_TIMERS             1
+
+/* Memory: the C heap for everything, so pools never cap connection counts;
+ * the NAT bounds its own buffers. */
+#define MEM_LIBC_MALLOC         1
+#define MEMP_MEM_MALLOC         1
+#define MEM_ALIGNMENT           8
+
+#define LWIP_ARP                1
+#define LWIP_ETHERNET           1
+#define LWIP_IPV4               1
+#define LWIP_IPV6               0
+#define LWIP_ICMP               1
+#define LWIP_RAW                1
+#define LWIP_UDP                1
+#define LWIP_TCP                1
+#define LWIP_DHCP               1
+#define LWIP_DNS                1
+#define LWIP_IGMP               1
+#define LWIP_NETIF_STATUS_CALLBACK 1
+#define LWIP_NETIF_LINK_CALLBACK   1
+#define LWIP_SINGLE_NETIF       0
+#define IP_FORWARD              0
+
+/* TCP sized for throughput: large windows with scaling. */
+#define TCP_MSS                 1460
+#define LWIP_WND_SCALE          1
+#define TCP_RCV_SCALE           4
+#define TCP_WND                 (256 * 1024)
+#define TCP_SND_BUF             (256 * 1024)
+#define TCP_SND_QUEUELEN        (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_OVERSIZE            TCP_MSS
+/* The send low-water mark is a u16_t in lwIP: keep it below the overflow. */
+#define TCP_SNDLOWAT            (0xFFFF - 4 * TCP_MSS - 1)
+#define LWIP_TCP_TIMESTAMPS     0
+#define TCP_LISTEN_BACKLOG      1
+#define MEMP_NUM_TCP_PCB        4096
+#define MEMP_NUM_UDP_PCB        1024
+#define PBUF_POOL_SIZE          512
+
+#define LWIP_CHECKSUM_ON_COPY   1
+#define LWIP_STATS              0
+#define LWIP_DEBUG              0
+
+#endif

@@ -1,0 +1,2 @@
+# net/: the network layer, platform-independent (ports, hub, links, user-mode net).
+NET_SRC += $(shell find net -name '*.c' 2>/dev/null | sort)
