@@ -67,28 +67,53 @@ static int lwip_hook(void *ctx, uint64_t now, uint64_t until, uint64_t *next)
     return LOOP_IDLE;
 }
 
-/* Runs once, on the loop's first turn: the boot is complete. */
+static volatile uint64_t timer_irqs;
+
+static void timer_irq(struct irq_frame *f, void *ctx)
+{
+    (void)f; (void)ctx;
+    timer_irqs++;
+}
+
+/* The end of the boot, on the loop's first turns: report the time to reach the
+ * loop, raise the -fault exception if asked, then prove the idle path works by
+ * sleeping once until a deadline 10 ms ahead (HLT woken by the local APIC
+ * timer) before -exit-after-boot exits. */
 static int boot_done_hook(void *ctx, uint64_t now, uint64_t until, uint64_t *next)
 {
-    (void)ctx; (void)until; (void)next;
-    static int done;
-    if (done)
+    (void)ctx; (void)until;
+    static int state;
+    static uint64_t deadline, turns0;
+    if (state == 2)
         return LOOP_IDLE;
-    done = 1;
-    LOGI("boot", "main loop reached %lu.%03lu ms after efi_main", (unsigned long)(now / 1000000u),
-         (unsigned long)(now / 1000u % 1000u));
-    if (fault_kind) {
-        LOGI("boot", "raising the exception asked for by -fault %s", fault_kind);
-        if (!strcmp(fault_kind, "ud"))
-            fault_raise_ud();
-        else if (!strcmp(fault_kind, "gp"))
-            fault_raise_gp();
-        else if (!strcmp(fault_kind, "pf"))
-            fault_raise_pf(0x10);   /* page 0 is unmapped: a NULL-ish dereference */
-        else if (!strcmp(fault_kind, "de"))
-            fault_raise_de();
-        LOGE("boot", "-fault %s: the exception did not happen", fault_kind);
+    if (state == 0) {
+        state = 1;
+        LOGI("boot", "main loop reached %lu.%03lu ms after efi_main", (unsigned long)(now / 1000000u),
+             (unsigned long)(now / 1000u % 1000u));
+        if (fault_kind) {
+            LOGI("boot", "raising the exception asked for by -fault %s", fault_kind);
+            if (!strcmp(fault_kind, "ud"))
+                fault_raise_ud();
+            else if (!strcmp(fault_kind, "gp"))
+                fault_raise_gp();
+            else if (!strcmp(fault_kind, "pf"))
+                fault_raise_pf(0x10);   /* page 0 is unmapped: a NULL-ish dereference */
+            else if (!strcmp(fault_kind, "de"))
+                fault_raise_de();
+            LOGE("boot", "-fault %s: the exception did not happen", fault_kind);
+        }
+        deadline = now + 10 * 1000000ull;
+        turns0 = loop_turns;
+        timer_irqs = 0;
     }
+    if (now < deadline) {
+        *next = deadline;
+        return LOOP_IDLE;
+    }
+    state = 2;
+    LOGI("loop", "deadline met: %lu timer interrupt(s), %lu loop turn(s) in 10 ms (%s)",
+         (unsigned long)timer_irqs, (unsigned long)(loop_turns - turns0),
+         lapic_timer_hz ? "HLT until the local APIC timer" : "polling: no APIC timer");
     if (exit_after_boot) {
         LOGI("boot", "exit-after-boot: writing %d to isa-debug-exit", EXIT_OK);
         debug_exit(EXIT_OK);
@@ -211,6 +236,7 @@ void kernel_main(struct boot_info *bi)
         LOGI("irq", "local APIC id %u, timer %lu kHz; legacy PIC masked", lapic_id(),
              (unsigned long)(lapic_timer_hz / 1000u));
     }
+    irq_set_handler(VEC_TIMER, timer_irq, NULL);
     ps2kbd_init();
     if (ioapic_route_isa(1, VEC_KBD) == 0) {
         irq_set_handler(VEC_KBD, kbd_irq, NULL);

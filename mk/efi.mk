@@ -3,6 +3,11 @@
 # Recipe verified in ../shared/BRIEF.md: -fpic, no red zone, -Bsymbolic,
 # --no-undefined (an unresolved symbol would become a PLT stub that objcopy drops).
 
+# -D_GNU_SOURCE: the shared code is written against POSIX (strdup ...), as in
+# the hosted build; newlib declares those under it. lwIP's arch.h typedefs
+# ssize_t as int unless SSIZE_MAX is defined, which clashes with newlib's
+# (long) ssize_t: defining SSIZE_MAX and pre-including sys/types.h gives every
+# file newlib's type.
 NEWLIB    := $(THIRD)/newlib-install
 EFI_INC   := -I/usr/include/efi -I/usr/include/efi/x86_64 -I/usr/include/efi/protocol
 GCC_INC   := $(shell $(CC) -print-file-name=include)
