@@ -41,9 +41,11 @@ $(B)/efi/gen/font.o: $(B)/efi/gen/font.c
 $(B)/efi/obj/%.o: $(TOP)/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(EFI_CFLAGS) $(EFI_INC) $(WARN) -c $< -o $@
+# Assembly gets the same flags minus the C-only pre-included header.
+EFI_ASFLAGS := $(filter-out -include sys/types.h,$(EFI_CFLAGS))
 $(B)/efi/obj/%.o: $(TOP)/%.S | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(EFI_CFLAGS) $(EFI_INC) -c $< -o $@
+	$(CC) $(EFI_ASFLAGS) $(EFI_INC) -c $< -o $@
 $(B)/efi/lwip/%.o: $(LWIP)/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(EFI_CFLAGS) -w -c $< -o $@
