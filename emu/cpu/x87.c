@@ -100,7 +100,7 @@ static struct x87_ctx ctx(const struct x87 *f)
 {
     static const unsigned precs[4] = {24, 64, 53, 64};  /* PC=01 is reserved */
     struct x87_ctx c = {(f->cw >> 10) & 3, precs[(f->cw >> 8) & 3], (uint16_t)(f->cw & 0x3F),
-                        0, false, false};
+                        0, false, false, false, false};
     return c;
 }
 
@@ -314,45 +314,43 @@ static struct x87_reg arith_op(struct x87_ctx *c, enum arith op, struct x87_reg 
 static void do_compare(struct x87 *f, struct x87_reg b, bool b_empty, bool quiet, unsigned pops)
 {
     if (is_empty(f, 0) || b_empty) {
-        if (stack_fault(f, false)) {
-            set_cc(f, X87_C3 | X87_C2 | X87_C0);
-            while (pops--)
-                pop(f);
-        }
+        bool masked = stack_fault(f, false);
+        set_cc(f, X87_C3 | X87_C2 | X87_C0);    /* "unordered" even when unmasked */
+        while (masked && pops--)
+            pop(f);
         return;
     }
     struct x87_ctx c = ctx(f);
     uint16_t cc = x87f_compare(&c, st(f, 0), b, quiet);
     set_c1(f, false);
     raise(f, c.exc);
+    set_cc(f, cc);      /* even when an unmasked exception stops the pop */
     if (c.nostore)
         return;
-    set_cc(f, cc);
     while (pops--)
         pop(f);
 }
 
-/* FCOMI family: compare ST(0) with ST(i) into ZF, PF, CF. */
+/* FCOMI family: compare ST(0) with ST(i) into ZF, PF, CF. The flags are
+ * written even when an unmasked exception stops the pop; C1 is left alone
+ * except by a stack fault. */
 static void do_comi(struct x87 *f, const struct x87_cpu_access *cpu, unsigned i, bool quiet, bool popit)
 {
     uint16_t cc;
+    bool ok;
     if (is_empty(f, 0) || is_empty(f, i)) {
-        if (!stack_fault(f, false))
-            return;
+        ok = stack_fault(f, false);
         cc = X87_C3 | X87_C2 | X87_C0;
     } else {
         struct x87_ctx c = ctx(f);
         cc = x87f_compare(&c, st(f, 0), st(f, i), quiet);
-        set_c1(f, false);
         raise(f, c.exc);
-        if (c.nostore)
-            return;
-        set_c1(f, false);
+        ok = !c.nostore;
     }
     uint32_t fl = ((cc & X87_C3) ? 0x40u : 0) | ((cc & X87_C2) ? 0x04u : 0) | ((cc & X87_C0) ? 0x01u : 0);
     if (cpu->set_arith_flags)
         cpu->set_arith_flags(cpu->cpu, fl);
-    if (popit)
+    if (ok && popit)
         pop(f);
 }
 
@@ -381,19 +379,18 @@ static void mem_arith(struct x87 *f, enum arith op, struct x87_reg b, struct x87
 {
     if (op == A_COM || op == A_COMP) {
         if (is_empty(f, 0)) {
-            if (stack_fault(f, false)) {
-                set_cc(f, X87_C3 | X87_C2 | X87_C0);
-                if (op == A_COMP)
-                    pop(f);
-            }
+            bool masked = stack_fault(f, false);
+            set_cc(f, X87_C3 | X87_C2 | X87_C0);
+            if (masked && op == A_COMP)
+                pop(f);
             return;
         }
         uint16_t cc = x87f_compare(c, st(f, 0), b, false);
         set_c1(f, false);
         raise(f, c->exc);
+        set_cc(f, cc);
         if (c->nostore)
             return;
-        set_cc(f, cc);
         if (op == A_COMP)
             pop(f);
         return;
@@ -625,10 +622,12 @@ static void do_two_operand(struct x87 *f, unsigned kind)
     if (kind != 2) {
         bool ok = !c.nostore;
         raise(f, c.exc);
-        if (!ok)
-            return;
-        set_cc(f, cc);
-        set_st(f, 0, r);
+        if (cc == 0xFFFF)       /* special operands: C0 and C3 keep their values */
+            f->sw &= (uint16_t)~(X87_C1 | X87_C2);
+        else
+            set_cc(f, cc);
+        if (ok)
+            set_st(f, 0, r);
         return;
     }
     if (finish(f, &c))
@@ -671,17 +670,16 @@ static bool fcmov_cond(const struct x87_cpu_access *cpu, unsigned k)
     }
 }
 
+/* FCMOVcc leaves C1 alone (but for a stack fault); a masked stack underflow
+ * loads the indefinite whatever the condition. */
 static void do_fcmov(struct x87 *f, const struct x87_cpu_access *cpu, unsigned k, bool negate, unsigned i)
 {
     bool cond = fcmov_cond(cpu, k) != negate;
     if (is_empty(f, 0) || is_empty(f, i)) {
-        if (stack_fault(f, false)) {
-            if (cond || is_empty(f, 0))
-                set_st(f, 0, cond && !is_empty(f, i) ? st(f, i) : x87_indefinite);
-        }
+        if (stack_fault(f, false))
+            set_st(f, 0, x87_indefinite);
         return;
     }
-    set_c1(f, false);
     if (cond)
         set_st(f, 0, st(f, i));
 }
@@ -725,6 +723,7 @@ static bool exec(struct x87 *f, const struct x87_cpu_access *cpu, const struct x
         case 0: case 2: case 4: case 6: {   /* arithmetic with m32real/m32int/m64real/m16int */
             static const unsigned fmts[8] = {0, 0, 1, 0, 2, 0, 3, 0};
             struct x87_ctx c = ctx(f);
+            c.defer_operand_checks = true;
             struct x87_reg b = read_mem_operand(&m, &c, fmts[op]);
             mem_arith(f, (enum arith)reg, b, &c);
             return false;
@@ -866,7 +865,14 @@ static bool exec(struct x87 *f, const struct x87_cpu_access *cpu, const struct x
                 return true;
             }
             return false;       /* FNOP */
-        case 3: do_fst_reg(f, rm, true); return false;  /* FSTP1 alias */
+        case 3:     /* FSTP1, an alias of FSTP ST(i) that ignores an empty ST0 */
+            if (is_empty(f, 0)) {
+                set_c1(f, false);
+                set_top(f, top(f) + 1);
+                return false;
+            }
+            do_fst_reg(f, rm, true);
+            return false;
         case 4:
             switch (rm) {
             case 0: case 1:     /* FCHS, FABS */
@@ -951,7 +957,7 @@ static bool exec(struct x87 *f, const struct x87_cpu_access *cpu, const struct x
         return true;
     case 5:     /* DD */
         switch (reg) {
-        case 0: set_tag(f, phys(f, rm), TAG_EMPTY); return false;       /* FFREE */
+        case 0: set_c1(f, false); set_tag(f, phys(f, rm), TAG_EMPTY); return false;  /* FFREE */
         case 1: do_fxch(f, rm); return false;
         case 2: do_fst_reg(f, rm, false); return false;
         case 3: do_fst_reg(f, rm, true); return false;
@@ -961,7 +967,7 @@ static bool exec(struct x87 *f, const struct x87_cpu_access *cpu, const struct x
         }
     default:    /* DF */
         switch (reg) {
-        case 0: set_tag(f, phys(f, rm), TAG_EMPTY); pop(f); return false;  /* FFREEP */
+        case 0: set_c1(f, false); set_tag(f, phys(f, rm), TAG_EMPTY); pop(f); return false;  /* FFREEP */
         case 1: do_fxch(f, rm); return false;
         case 2: case 3: do_fst_reg(f, rm, true); return false;
         case 4:

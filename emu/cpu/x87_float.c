@@ -60,7 +60,7 @@ static struct x87_reg invalid(struct x87_ctx *c)
 /* A denormal operand: DE, and an unmasked DE stops the operation. */
 static bool denormal_stops(struct x87_ctx *c, enum x87_class ca, enum x87_class cb)
 {
-    if (ca != X87_DENORMAL && cb != X87_DENORMAL)
+    if (ca != X87_DENORMAL && cb != X87_DENORMAL && !c->operand_denormal)
         return false;
     c->exc |= X87_DE;
     if (!(c->masks & X87_DE)) {
@@ -158,13 +158,17 @@ static void round_pack(struct x87_ctx *c, const struct fmt_info *f, bool sign, i
         c->exc |= X87_OE;
         if (!(c->masks & X87_OE)) {
             if (f->mem) {
+                c->exc &= ~X87_PE;  /* nothing stored, nothing rounded */
+                c->c1 = false;
                 c->nostore = true;
                 return;
             }
             be -= f->wrap;
-        } else {
+        }
+        if (be > f->emax) {     /* masked, or too large even for the bias */
             c->exc |= X87_PE;
-            bool to_inf = c->rc == 0 || (c->rc == 1 && sign) || (c->rc == 2 && !sign);
+            bool to_inf = c->rc == 0 || (c->rc == 1 && sign) || (c->rc == 2 && !sign) ||
+                          !(c->masks & X87_OE);
             c->c1 = to_inf;
             if (to_inf) {
                 *out_exp = f->emax + 1;
@@ -280,18 +284,19 @@ struct x87_reg x87f_div(struct x87_ctx *c, struct x87_reg a, struct x87_reg b)
     bool s = x87_sign(a) ^ x87_sign(b);
     if ((ca == X87_INF && cb == X87_INF) || (ca == X87_ZERO && cb == X87_ZERO))
         return invalid(c);
+    if (cb == X87_ZERO && ca != X87_INF) {
+        /* a zero divisor is reported before a denormal dividend */
+        c->exc |= X87_ZE;
+        if (!(c->masks & X87_ZE))
+            c->nostore = true;
+        return inf(s);
+    }
     if (denormal_stops(c, ca, cb))
         return a;
     if (ca == X87_INF)
         return inf(s);
     if (cb == X87_INF)
         return zero(s);
-    if (cb == X87_ZERO) {
-        c->exc |= X87_ZE;
-        if (!(c->masks & X87_ZE))
-            c->nostore = true;
-        return inf(s);
-    }
     if (ca == X87_ZERO)
         return zero(s);
     int32_t ea, eb;
@@ -478,7 +483,7 @@ static struct x87_reg from_float(struct x87_ctx *c, bool s, uint32_t e, uint64_t
         if (frac == 0)
             return inf(s);
         uint64_t m = (1ull << 63) | (frac << (63 - fbits));
-        if (!((frac >> (fbits - 1)) & 1)) {
+        if (!((frac >> (fbits - 1)) & 1) && !c->defer_operand_checks) {
             invalid(c);          /* an SNaN is quieted on the load */
             m |= 1ull << 62;
         }
@@ -487,9 +492,11 @@ static struct x87_reg from_float(struct x87_ctx *c, bool s, uint32_t e, uint64_t
     if (e == 0) {
         if (frac == 0)
             return zero(s);
-        c->exc |= X87_DE;
-        if (!(c->masks & X87_DE))
-            c->nostore = true;
+        /* FLD reports DE but loads the value even when DE is unmasked. */
+        if (c->defer_operand_checks)
+            c->operand_denormal = true;
+        else
+            c->exc |= X87_DE;
         int lz = __builtin_clzll(frac);
         /* value = frac * 2^(1 - bias - fbits) */
         return mk(s, (unsigned)(BIAS + 1 - bias - (int32_t)fbits + 63 - lz), frac << lz);
@@ -565,8 +572,7 @@ uint16_t x87f_compare(struct x87_ctx *c, struct x87_reg a, struct x87_reg b, boo
             invalid(c);
         return unord;
     }
-    if (denormal_stops(c, ca, cb))
-        return unord;
+    denormal_stops(c, ca, cb);  /* an unmasked DE still compares (but does not pop) */
     bool sa = x87_sign(a), sb = x87_sign(b);
     if (ca == X87_ZERO && cb == X87_ZERO)
         return X87_C3;
@@ -675,7 +681,7 @@ struct x87_reg x87f_prem(struct x87_ctx *c, struct x87_reg a, struct x87_reg b,
                          bool round_nearest, uint16_t *cc)
 {
     enum x87_class ca = x87_classify(a), cb = x87_classify(b);
-    *cc = 0;
+    *cc = 0xFFFF;
     if (ca == X87_UNSUPPORTED || cb == X87_UNSUPPORTED)
         return invalid(c);
     if (x87_is_nan(ca) || x87_is_nan(cb))
@@ -684,9 +690,16 @@ struct x87_reg x87f_prem(struct x87_ctx *c, struct x87_reg a, struct x87_reg b,
         return invalid(c);
     if (denormal_stops(c, ca, cb))
         return a;
-    if (ca == X87_ZERO || cb == X87_INF)
+    *cc = 0;
+    if (ca == X87_ZERO)
         return a;
+    if (cb == X87_INF) {
+        if ((a.sign_exp & 0x7fff) == 0 && (a.mant >> 63))
+            a.sign_exp |= 1;    /* a pseudo-denormal comes back normalized */
+        return a;
+    }
     bool sa = x87_sign(a);
+    c->prec = 64;       /* the remainder is exact */
     int32_t ea, eb;
     uint64_t ma, mb;
     unpack(a, &ea, &ma);

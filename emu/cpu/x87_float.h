@@ -33,6 +33,10 @@ struct x87_ctx {
     uint16_t exc;               /* exceptions raised by this operation */
     bool c1;                    /* result rounded up (magnitude increased) */
     bool nostore;               /* unmasked exception: destination unchanged */
+    /* Memory operands of arithmetic: an SNaN stays signaling and a denormal
+     * is only noted, so the operation reports them in its own priority order. */
+    bool defer_operand_checks;
+    bool operand_denormal;
 };
 
 /* Destination formats for rounding. */

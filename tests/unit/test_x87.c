@@ -1,0 +1,218 @@
+/* Differential tests of the x87 (emu/cpu/x87*.c) against the host's real
+ * x87: every register and memory encoding of D8-DF that a P6 defines, over
+ * random and special operands (zeros, denormals, pseudo-denormals,
+ * unnormals, infinities, NaNs, boundary exponents), all precision and
+ * rounding controls, masked and unmasked exceptions and partly empty stacks
+ * (tests/unit/x87_oracle.h does one case). BAREMU_LONG=1 runs 20x more. */
+#include <stdlib.h>
+
+#include "tests/unit/check.h"
+#include "tests/unit/x87_oracle.h"
+
+static unsigned scale(unsigned n)
+{
+    return getenv("BAREMU_LONG") ? n * 20 : n;
+}
+
+/* Memory operand contents by format. */
+enum mfmt { M_F32, M_F64, M_F80, M_I16, M_I32, M_I64, M_BCD, M_ENV, M_NONE };
+
+static void rnd_memop(uint8_t *m, enum mfmt fmt)
+{
+    memset(m, 0, MEMOP);
+    for (unsigned i = 0; i < MEMOP; i++)
+        m[i] = (uint8_t)rnd();
+    struct x87_reg r = rnd_ext();
+    switch (fmt) {
+    case M_F32: {
+        /* the top bits of an interesting extended value, or specials */
+        uint32_t e = (r.sign_exp & 0x7FFF), v;
+        int32_t fe = (int32_t)e - 16383 + 127;
+        if (rndn(4) == 0)
+            fe = rndn(3) == 0 ? 0 : 255;
+        if (fe < 0) fe = 0;
+        if (fe > 255) fe = 255;
+        v = (uint32_t)(r.sign_exp >> 15) << 31 | (uint32_t)fe << 23 | (uint32_t)((r.mant << 1) >> 41);
+        if (rndn(8) == 0) v &= 0xFFFFFF00u;
+        put32(m, v);
+        break;
+    }
+    case M_F64: {
+        uint64_t e = (r.sign_exp & 0x7FFF), v;
+        int64_t fe = (int64_t)e - 16383 + 1023;
+        if (rndn(4) == 0)
+            fe = rndn(3) == 0 ? 0 : 2047;
+        if (fe < 0) fe = 0;
+        if (fe > 2047) fe = 2047;
+        v = (uint64_t)(r.sign_exp >> 15) << 63 | (uint64_t)fe << 52 | (r.mant << 1) >> 12;
+        put64(m, v);
+        break;
+    }
+    case M_F80:
+        put64(m, r.mant);
+        put16(m + 8, r.sign_exp);
+        break;
+    case M_I16: case M_I32: case M_I64: {
+        unsigned bits = fmt == M_I16 ? 16 : fmt == M_I32 ? 32 : 64;
+        uint64_t v = rnd() >> rndn(64);
+        if (rndn(4) == 0) v = (1ull << (bits - 1)) - rndn(3);
+        if (rndn(2)) v = 0 - v;
+        if (rndn(16) == 0) v = 0;
+        put64(m, v);
+        break;
+    }
+    case M_BCD: {
+        uint64_t v = rnd() % 1000000000000000000ull;
+        if (rndn(4) == 0) v %= 1000;
+        for (unsigned i = 0; i < 9; i++) {
+            unsigned lo = (unsigned)(v % 10);
+            v /= 10;
+            unsigned hi = (unsigned)(v % 10);
+            v /= 10;
+            m[i] = (uint8_t)(hi << 4 | lo);
+        }
+        m[9] = rndn(2) ? 0x80 : 0;
+        break;
+    }
+    case M_ENV: {
+        /* a plausible FSTENV/FSAVE image with no pending exception */
+        uint8_t img[IMG];
+        rnd_state(img, rndn(9), rnd_cw());
+        memcpy(m, img, IMG);
+        break;
+    }
+    case M_NONE:
+        break;
+    }
+}
+
+struct enc {
+    uint8_t opcode, modrm;
+    enum mfmt fmt;
+};
+
+static void report(const char *name, struct tally *t)
+{
+    fprintf(stderr, "# %s: %lu cases, %lu mismatches\n", name, t->cases, t->mismatches);
+    if (t->mismatches)
+        fprintf(stderr, "# first: %s\n", t->first);
+}
+
+/* Runs n random cases per encoding; counts mismatches per encoding. */
+static unsigned long run_encodings(const char *name, const struct enc *e, unsigned ne, unsigned n)
+{
+    struct tally all = {0, 0, ""};
+    for (unsigned k = 0; k < ne; k++) {
+        struct tally t = {0, 0, ""};
+        for (unsigned i = 0; i < n; i++) {
+            uint8_t img[IMG], mem[MEMOP];
+            unsigned nvalid = rndn(8) == 0 ? rndn(9) : 8 - rndn(3);
+            if (rndn(2)) nvalid = 2 + rndn(4);
+            rnd_state(img, nvalid, rnd_cw());
+            rnd_memop(mem, e[k].fmt);
+            uint32_t fl = (uint32_t)rnd() & 0x45;
+            compare_case(&t, e[k].opcode, e[k].modrm, img, mem, fl);
+        }
+        all.cases += t.cases;
+        all.mismatches += t.mismatches;
+        if (t.mismatches) {
+            fprintf(stderr, "# %s %02x %02x: %lu/%lu mismatches; first: %s\n", name, e[k].opcode,
+                    e[k].modrm, t.mismatches, t.cases, t.first);
+        }
+    }
+    report(name, &all);
+    return all.mismatches;
+}
+
+static bool reg_form_defined(uint8_t op, uint8_t modrm)
+{
+    unsigned reg = (modrm >> 3) & 7, rm = modrm & 7;
+    switch (op) {
+    case 0xD9:
+        if (reg == 2) return rm == 0;
+        if (reg == 4) return rm == 0 || rm == 1 || rm == 4 || rm == 5;
+        if (reg == 5) return rm != 7;
+        return true;
+    case 0xDA: return reg < 4 || modrm == 0xE9;
+    case 0xDB: return reg != 7 && !(reg == 4 && rm > 4);
+    case 0xDD: return reg < 6;
+    case 0xDE: return reg != 3 || rm == 1;
+    case 0xDF: return reg != 7 && !(reg == 4 && rm != 0);
+    default: return true;
+    }
+}
+
+static bool is_transcendental(uint8_t op, uint8_t modrm)
+{
+    return op == 0xD9 && (modrm == 0xF0 || modrm == 0xF1 || modrm == 0xF2 || modrm == 0xF3 ||
+                          modrm == 0xF9 || modrm == 0xFB || modrm == 0xFE || modrm == 0xFF);
+}
+
+static unsigned collect_reg(struct enc *e, const uint8_t *ops, unsigned nops)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < nops; k++)
+        for (unsigned m = 0xC0; m <= 0xFF; m++)
+            if (reg_form_defined(ops[k], (uint8_t)m)) {
+                e[n].opcode = ops[k];
+                e[n].modrm = (uint8_t)m;
+                e[n].fmt = M_NONE;
+                n++;
+            }
+    return n;
+}
+
+TEST(x87_arith_registers)
+{
+    static const uint8_t ops[] = {0xD8, 0xDC, 0xDE};
+    struct enc e[192];
+    unsigned n = collect_reg(e, ops, 3);
+    CHECK_EQ_INT(run_encodings("arith-reg", e, n, scale(300)), 0);
+}
+
+TEST(x87_arith_memory)
+{
+    struct enc e[32];
+    static const enum mfmt f[4] = {M_F32, M_I32, M_F64, M_I16};
+    unsigned n = 0;
+    for (unsigned k = 0; k < 4; k++)
+        for (unsigned reg = 0; reg < 8; reg++)
+            e[n++] = (struct enc){(uint8_t)(0xD8 + 2 * k), (uint8_t)(reg << 3), f[k]};
+    CHECK_EQ_INT(run_encodings("arith-mem", e, n, scale(1500)), 0);
+}
+
+TEST(x87_load_store)
+{
+    static const struct enc e[] = {
+        {0xD9, 0x00, M_F32}, {0xD9, 0x10, M_F32}, {0xD9, 0x18, M_F32},
+        {0xDD, 0x00, M_F64}, {0xDD, 0x10, M_F64}, {0xDD, 0x18, M_F64},
+        {0xDB, 0x28, M_F80}, {0xDB, 0x38, M_F80},
+        {0xDF, 0x00, M_I16}, {0xDF, 0x10, M_I16}, {0xDF, 0x18, M_I16},
+        {0xDB, 0x00, M_I32}, {0xDB, 0x10, M_I32}, {0xDB, 0x18, M_I32},
+        {0xDF, 0x28, M_I64}, {0xDF, 0x38, M_I64},
+        {0xDF, 0x20, M_BCD}, {0xDF, 0x30, M_BCD},
+    };
+    CHECK_EQ_INT(run_encodings("load-store", e, sizeof(e) / sizeof(e[0]), scale(3000)), 0);
+}
+
+TEST(x87_other_registers)
+{
+    static const uint8_t ops[] = {0xD9, 0xDA, 0xDB, 0xDD, 0xDF};
+    struct enc all[320], e[320];
+    unsigned n = collect_reg(all, ops, 5), m = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (!is_transcendental(all[i].opcode, all[i].modrm))
+            e[m++] = all[i];
+    CHECK_EQ_INT(run_encodings("other-reg", e, m, scale(150)), 0);
+}
+
+/* Transcendentals run on the host FPU by design: this checks the state
+ * plumbing around them (stack faults, pushes, flags). */
+TEST(x87_transcendentals)
+{
+    static const struct enc e[] = {
+        {0xD9, 0xF0, M_NONE}, {0xD9, 0xF1, M_NONE}, {0xD9, 0xF2, M_NONE}, {0xD9, 0xF3, M_NONE},
+        {0xD9, 0xF9, M_NONE}, {0xD9, 0xFB, M_NONE}, {0xD9, 0xFE, M_NONE}, {0xD9, 0xFF, M_NONE},
+    };
+    CHECK_EQ_INT(run_encodings("transcendental", e, 8, scale(300)), 0);
+}
