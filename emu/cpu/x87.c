@@ -605,11 +605,10 @@ static void do_two_operand(struct x87 *f, unsigned kind)
 {
     /* kind: 0 FPREM, 1 FPREM1, 2 FSCALE (ST0 with ST1, result in ST0) */
     if (is_empty(f, 0) || is_empty(f, 1)) {
-        if (stack_fault(f, false)) {
+        if (stack_fault(f, false))
             set_st(f, 0, x87_indefinite);
-            if (kind != 2)
-                set_cc(f, 0);
-        }
+        if (kind != 2)
+            f->sw &= (uint16_t)~X87_C2;     /* C0 and C3 keep their values */
         return;
     }
     struct x87_ctx c = ctx(f);
@@ -740,7 +739,8 @@ static bool exec(struct x87 *f, const struct x87_cpu_access *cpu, const struct x
             case 3: do_store(f, &m, 0, true); return false;
             case 4: load_state(f, &m, in->op32, in->protected_mode, false); return true;
             case 5:
-                f->cw = (uint16_t)(rd(&m, 0, 2) | 0x0040);
+                /* bits 13-15 do not exist; bit 6 reads as one */
+                f->cw = (uint16_t)((rd(&m, 0, 2) & 0x1F3F) | 0x0040);
                 update_es(f);
                 return true;
             case 6:

@@ -105,6 +105,26 @@ static void round_pack(struct x87_ctx *c, const struct fmt_info *f, bool sign, i
     int32_t be = e + f->bias;
     unsigned drop = 128 - f->prec;
     bool tiny = be < 1;
+    if (tiny && be == 0) {
+        /* Tininess is detected after rounding (to the destination's
+         * precision with an unbounded exponent), as the host x87 shows: a
+         * value just below the smallest normal that rounds up to it is not
+         * tiny. */
+        uint64_t rr = (uint64_t)(sig >> drop);
+        u128 lo = sig & (((u128)1 << drop) - 1), half = (u128)1 << (drop - 1);
+        bool up = false;
+        if (lo) {
+            switch (c->rc) {
+            case 0: up = lo > half || (lo == half && (rr & 1)); break;
+            case 1: up = sign; break;
+            case 2: up = !sign; break;
+            default: break;
+            }
+        }
+        uint64_t ones = f->prec == 64 ? ~0ull : (1ull << f->prec) - 1;
+        if (up && rr == ones)
+            tiny = false;
+    }
     if (tiny) {
         c->exc |= X87_UE;
         if (!(c->masks & X87_UE)) {
@@ -113,7 +133,14 @@ static void round_pack(struct x87_ctx *c, const struct fmt_info *f, bool sign, i
                 return;
             }
             be += f->wrap;
-            tiny = be < 1;      /* still tiny after the bias: denormalize anyway */
+            if (be < 1) {
+                /* too small even with the bias: a signed zero (as a P6/host does) */
+                c->exc |= X87_PE;
+                *out_exp = 0;
+                *out_sig = 0;
+                return;
+            }
+            tiny = false;
         }
         if (tiny) {
             int32_t sh = 1 - be;
@@ -693,13 +720,16 @@ struct x87_reg x87f_prem(struct x87_ctx *c, struct x87_reg a, struct x87_reg b,
     *cc = 0;
     if (ca == X87_ZERO)
         return a;
-    if (cb == X87_INF) {
-        if ((a.sign_exp & 0x7fff) == 0 && (a.mant >> 63))
-            a.sign_exp |= 1;    /* a pseudo-denormal comes back normalized */
-        return a;
-    }
     bool sa = x87_sign(a);
     c->prec = 64;       /* the remainder is exact */
+    if (cb == X87_INF) {
+        /* ST0 comes back normalized (a pseudo-denormal) or underflowing
+         * (a denormal with UE unmasked). */
+        int32_t e;
+        uint64_t m;
+        unpack(a, &e, &m);
+        return round_reg(c, sa, e, (u128)m << 64);
+    }
     int32_t ea, eb;
     uint64_t ma, mb;
     unpack(a, &ea, &ma);

@@ -78,6 +78,10 @@ static void rnd_memop(uint8_t *m, enum mfmt fmt)
         /* a plausible FSTENV/FSAVE image with no pending exception */
         uint8_t img[IMG];
         rnd_state(img, rndn(9), rnd_cw());
+        if (rndn(4) == 0)
+            put16(img + 4, (uint16_t)(get16(img + 4) | (rnd() & 0x80FF)));  /* pending or not */
+        if (rndn(4) == 0)
+            put16(img + 8, (uint16_t)rnd());   /* tags that disagree with the contents */
         memcpy(m, img, IMG);
         break;
     }
@@ -215,4 +219,124 @@ TEST(x87_transcendentals)
         {0xD9, 0xF9, M_NONE}, {0xD9, 0xFB, M_NONE}, {0xD9, 0xFE, M_NONE}, {0xD9, 0xFF, M_NONE},
     };
     CHECK_EQ_INT(run_encodings("transcendental", e, 8, scale(300)), 0);
+}
+
+/* FLDCW, FNSTCW, FNSTSW m16, FLDENV, FNSTENV, FRSTOR, FNSAVE. */
+TEST(x87_control_memory)
+{
+    static const struct enc e[] = {
+        {0xD9, 0x28, M_I16}, {0xD9, 0x38, M_NONE}, {0xDD, 0x38, M_NONE},
+        {0xD9, 0x20, M_ENV}, {0xDD, 0x20, M_ENV},
+    };
+    CHECK_EQ_INT(run_encodings("control-mem", e, sizeof(e) / sizeof(e[0]), scale(2000)), 0);
+    static const struct enc st[] = {{0xD9, 0x30, M_NONE}, {0xDD, 0x30, M_NONE}};
+    oracle_mask_ip = true;
+    CHECK_EQ_INT(run_encodings("store-env", st, 2, scale(2000)), 0);
+    oracle_mask_ip = false;
+}
+
+/* Operand pairs aimed at one instruction's interesting range. */
+static void pair_state(uint8_t *img, struct x87_reg a, struct x87_reg b)
+{
+    rnd_state(img, 2 + rndn(6), rnd_cw());
+    put64(img + 28, a.mant);
+    put16(img + 36, a.sign_exp);
+    put64(img + 38, b.mant);
+    put16(img + 46, b.sign_exp);
+}
+
+static unsigned long run_pairs(const char *name, uint8_t opcode, uint8_t modrm, unsigned n,
+                               void (*gen)(struct x87_reg *a, struct x87_reg *b))
+{
+    struct tally t = {0, 0, ""};
+    uint8_t mem[MEMOP];
+    memset(mem, 0, sizeof(mem));
+    for (unsigned i = 0; i < n; i++) {
+        struct x87_reg a, b;
+        uint8_t img[IMG];
+        gen(&a, &b);
+        pair_state(img, a, b);
+        compare_case(&t, opcode, modrm, img, mem, 0);
+    }
+    report(name, &t);
+    return t.mismatches;
+}
+
+static struct x87_reg normal_near(unsigned e)
+{
+    struct x87_reg r = rnd_ext();
+    r.mant |= 1ull << 63;
+    r.sign_exp = (uint16_t)((r.sign_exp & 0x8000) | (e & 0x7FFF));
+    return r;
+}
+
+static void gen_prem(struct x87_reg *a, struct x87_reg *b)
+{
+    /* exponent differences from -3 to beyond 64 (partial remainders) */
+    unsigned eb = 0x3FFF - 200 + rndn(400);
+    int d = rndn(4) == 0 ? (int)rndn(300) : (int)rndn(70) - 3;
+    *b = normal_near(eb);
+    *a = normal_near((unsigned)((int)eb + d));
+    if (rndn(8) == 0) *a = rnd_ext();
+    if (rndn(8) == 0) *b = rnd_ext();
+}
+
+static void gen_scale(struct x87_reg *a, struct x87_reg *b)
+{
+    *a = rndn(8) ? normal_near(0x3FFF - 16000 + rndn(32000)) : rnd_ext();
+    int64_t n = (int64_t)(rnd() % 70000) - 35000;
+    if (rndn(2)) n /= 1000;
+    struct x87_reg r = {0, 0};
+    if (n) {
+        uint64_t m = (uint64_t)(n < 0 ? -n : n);
+        int lz = __builtin_clzll(m);
+        r.mant = m << lz;
+        r.sign_exp = (uint16_t)((n < 0 ? 0x8000 : 0) | (0x3FFF + 63 - lz));
+        if (rndn(4) == 0 && lz < 62)
+            r.mant |= 1ull << rndn((unsigned)(62 - lz));     /* a fraction to truncate */
+    }
+    *b = rndn(8) ? r : rnd_ext();
+}
+
+static void gen_unary(struct x87_reg *a, struct x87_reg *b)
+{
+    /* around integers and halves for FRNDINT, any value otherwise */
+    *a = rndn(2) ? normal_near(0x3FFF - 4 + rndn(70)) : rnd_ext();
+    *b = rnd_ext();
+}
+
+TEST(x87_prem_scale_round)
+{
+    unsigned n = scale(20000);
+    CHECK_EQ_INT(run_pairs("fprem", 0xD9, 0xF8, n, gen_prem), 0);
+    CHECK_EQ_INT(run_pairs("fprem1", 0xD9, 0xF5, n, gen_prem), 0);
+    CHECK_EQ_INT(run_pairs("fscale", 0xD9, 0xFD, n, gen_scale), 0);
+    CHECK_EQ_INT(run_pairs("frndint", 0xD9, 0xFC, n, gen_unary), 0);
+    CHECK_EQ_INT(run_pairs("fsqrt", 0xD9, 0xFA, n, gen_unary), 0);
+    CHECK_EQ_INT(run_pairs("fxtract", 0xD9, 0xF4, n, gen_unary), 0);
+}
+
+/* Quotients just below the smallest normal (and f32/f64 stores of values
+ * just below theirs): tininess before or after rounding. */
+static void gen_tiny_div(struct x87_reg *a, struct x87_reg *b)
+{
+    a->mant = 0x8000000000000000ull | (rnd() & 0xFF);
+    a->sign_exp = (uint16_t)((rndn(2) ? 0x8000 : 0) | (1 + rndn(2)));
+    b->mant = 0x8000000000000000ull | ((rnd() & 0xFFFFFF) >> rndn(24));
+    b->sign_exp = 0x3FFF;
+}
+
+static void gen_tiny_store(struct x87_reg *a, struct x87_reg *b)
+{
+    a->mant = ~0ull << rndn(40);
+    a->sign_exp = (uint16_t)((rndn(2) ? 0x8000 : 0) | (rndn(2) ? 0x3FFF - 127 : 0x3FFF - 1023));
+    *b = rnd_ext();
+}
+
+TEST(x87_tininess)
+{
+    unsigned n = scale(5000);
+    CHECK_EQ_INT(run_pairs("tiny-fdiv", 0xD8, 0xF1, n, gen_tiny_div), 0);
+    CHECK_EQ_INT(run_pairs("tiny-fst32", 0xD9, 0x10, n, gen_tiny_store), 0);
+    CHECK_EQ_INT(run_pairs("tiny-fst64", 0xDD, 0x10, n, gen_tiny_store), 0);
 }
