@@ -23,7 +23,7 @@
 typedef void (*host_fn)(uint8_t *img, uint8_t *mem, uint64_t *out);
 static uint8_t *host_code;
 
-static host_fn host_build(uint8_t opcode, uint8_t modrm)
+static __attribute__((unused)) host_fn host_build(uint8_t opcode, uint8_t modrm)
 {
     if (!host_code) {
         host_code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -65,7 +65,7 @@ struct fake_cpu {
     uint16_t ax;
 };
 
-static uint64_t fake_read(void *cpu, int seg, uint32_t off, unsigned size)
+static __attribute__((unused)) uint64_t fake_read(void *cpu, int seg, uint32_t off, unsigned size)
 {
     struct fake_cpu *c = cpu;
     uint64_t v = 0;
@@ -73,15 +73,15 @@ static uint64_t fake_read(void *cpu, int seg, uint32_t off, unsigned size)
         v |= (uint64_t)c->mem[(off + i) & 4095] << (8 * i);
     return v;
 }
-static void fake_write(void *cpu, int seg, uint32_t off, uint64_t v, unsigned size)
+static __attribute__((unused)) void fake_write(void *cpu, int seg, uint32_t off, uint64_t v, unsigned size)
 {
     struct fake_cpu *c = cpu;
     for (unsigned i = 0; i < size; i++)
         c->mem[(off + i) & 4095] = (uint8_t)(v >> (8 * i));
 }
-static void fake_set_ax(void *cpu, uint16_t v) { ((struct fake_cpu *)cpu)->ax = v; }
-static uint32_t fake_get_eflags(void *cpu) { return ((struct fake_cpu *)cpu)->eflags_in; }
-static void fake_set_flags(void *cpu, uint32_t v)
+static __attribute__((unused)) void fake_set_ax(void *cpu, uint16_t v) { ((struct fake_cpu *)cpu)->ax = v; }
+static __attribute__((unused)) uint32_t fake_get_eflags(void *cpu) { return ((struct fake_cpu *)cpu)->eflags_in; }
+static __attribute__((unused)) void fake_set_flags(void *cpu, uint32_t v)
 {
     struct fake_cpu *c = cpu;
     c->eflags_out = (c->eflags_out & ~0x8D5u) | v;
@@ -89,7 +89,7 @@ static void fake_set_flags(void *cpu, uint32_t v)
 
 enum { OFF_IMG = 0, OFF_OP = 512, OFF_OUT = 1024 };
 
-static enum x87_result emu_exec(struct x87 *f, struct fake_cpu *c, uint8_t opcode, uint8_t modrm,
+static __attribute__((unused)) enum x87_result emu_exec(struct x87 *f, struct fake_cpu *c, uint8_t opcode, uint8_t modrm,
                                 uint32_t off)
 {
     struct x87_cpu_access acc = {c, fake_read, fake_write, fake_set_ax, fake_get_eflags,
@@ -99,7 +99,7 @@ static enum x87_result emu_exec(struct x87 *f, struct fake_cpu *c, uint8_t opcod
 }
 
 /* Runs on baremu: FRSTOR img, the instruction, FNSAVE. */
-static enum x87_result emu_run(struct fake_cpu *c, const uint8_t *img, const uint8_t *memop,
+static __attribute__((unused)) enum x87_result emu_run(struct fake_cpu *c, const uint8_t *img, const uint8_t *memop,
                                uint8_t opcode, uint8_t modrm, uint8_t *out_img)
 {
     struct x87 f;
@@ -116,20 +116,20 @@ static enum x87_result emu_run(struct fake_cpu *c, const uint8_t *img, const uin
 /* ---- building states ---- */
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static uint64_t rnd(void)
+static __attribute__((unused)) uint64_t rnd(void)
 {
     rng_state ^= rng_state << 13;
     rng_state ^= rng_state >> 7;
     rng_state ^= rng_state << 17;
     return rng_state;
 }
-static unsigned rndn(unsigned n) { return (unsigned)(rnd() % n); }
+static __attribute__((unused)) unsigned rndn(unsigned n) { return (unsigned)(rnd() % n); }
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint64_t get64(const uint8_t *p)
+static __attribute__((unused)) void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static __attribute__((unused)) void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
+static __attribute__((unused)) void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
+static __attribute__((unused)) uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static __attribute__((unused)) uint64_t get64(const uint8_t *p)
 {
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--)
@@ -138,7 +138,7 @@ static uint64_t get64(const uint8_t *p)
 }
 
 /* An interesting 80-bit value: specials, boundary exponents, near-ties. */
-static struct x87_reg rnd_ext(void)
+static __attribute__((unused)) struct x87_reg rnd_ext(void)
 {
     struct x87_reg r;
     uint16_t s = rndn(2) ? 0x8000 : 0;
@@ -186,7 +186,7 @@ static struct x87_reg rnd_ext(void)
     return r;
 }
 
-static uint16_t rnd_cw(void)
+static __attribute__((unused)) uint16_t rnd_cw(void)
 {
     static const uint16_t pcs[4] = {0x000, 0x200, 0x300, 0x300};
     uint16_t masks = rndn(3) ? 0x3F : (uint16_t)(rnd() & 0x3F);
@@ -194,7 +194,7 @@ static uint16_t rnd_cw(void)
 }
 
 /* A state image: stack with nvalid registers below TOP (the rest empty). */
-static void rnd_state(uint8_t *img, unsigned nvalid, uint16_t cw)
+static __attribute__((unused)) void rnd_state(uint8_t *img, unsigned nvalid, uint16_t cw)
 {
     memset(img, 0, IMG);
     unsigned top = rndn(8);
@@ -228,7 +228,7 @@ struct tally {
 static bool oracle_mask_ip;
 
 /* Runs one case on both sides; false (and a description) on a difference. */
-static bool compare_case(struct tally *t, uint8_t opcode, uint8_t modrm, const uint8_t *img,
+static __attribute__((unused)) bool compare_case(struct tally *t, uint8_t opcode, uint8_t modrm, const uint8_t *img,
                          const uint8_t *memop, uint32_t eflags_in)
 {
     static struct fake_cpu c;
