@@ -3,7 +3,9 @@
  * random and special operands (zeros, denormals, pseudo-denormals,
  * unnormals, infinities, NaNs, boundary exponents), all precision and
  * rounding controls, masked and unmasked exceptions and partly empty stacks
- * (tests/unit/x87_oracle.h does one case). BAREMU_LONG=1 runs 20x more. */
+ * (tests/unit/x87_oracle.h does one case). BAREMU_LONG=1 runs 10x more. */
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "tests/unit/check.h"
@@ -11,7 +13,7 @@
 
 static unsigned scale(unsigned n)
 {
-    return getenv("BAREMU_LONG") ? n * 20 : n;
+    return getenv("BAREMU_LONG") ? n * 40 : n * 4;
 }
 
 /* Memory operand contents by format. */
@@ -339,4 +341,118 @@ TEST(x87_tininess)
     CHECK_EQ_INT(run_pairs("tiny-fdiv", 0xD8, 0xF1, n, gen_tiny_div), 0);
     CHECK_EQ_INT(run_pairs("tiny-fst32", 0xD9, 0x10, n, gen_tiny_store), 0);
     CHECK_EQ_INT(run_pairs("tiny-fst64", 0xDD, 0x10, n, gen_tiny_store), 0);
+}
+
+static void gen_nan_pairs(struct x87_reg *a, struct x87_reg *b)
+{
+    /* two NaNs, often with equal significands (SDM table 4-7's ties) */
+    a->mant = (1ull << 63) | (rnd() >> 1 >> rndn(62));
+    if ((a->mant << 1) == 0) a->mant |= 1;
+    *b = *a;
+    if (rndn(2)) a->mant |= 1ull << 62;
+    if (rndn(2)) b->mant |= 1ull << 62;
+    if (rndn(3) == 0) b->mant ^= 1ull << rndn(62);
+    if ((b->mant << 1) == 0) b->mant |= 1;
+    a->sign_exp = (uint16_t)(0x7FFF | (rndn(2) ? 0x8000 : 0));
+    b->sign_exp = (uint16_t)(0x7FFF | (rndn(2) ? 0x8000 : 0));
+    if (rndn(8) == 0) *b = rnd_ext();
+}
+
+static void gen_cancel(struct x87_reg *a, struct x87_reg *b)
+{
+    /* nearly equal magnitudes: massive cancellation in FSUB/FADD */
+    *a = rnd_ext();
+    *b = *a;
+    if (rndn(2)) b->mant += rnd() >> rndn(64);
+    else b->mant -= rnd() >> (1 + rndn(63));
+    if (rndn(4) == 0) b->sign_exp = (uint16_t)(b->sign_exp + 1 - rndn(3));
+    if (rndn(2)) b->sign_exp ^= 0x8000;
+}
+
+static void gen_int_edges(struct x87_reg *a, struct x87_reg *b)
+{
+    /* values around +-2^15, 2^31, 2^63 and 10^18, with fractions */
+    static const unsigned exps[] = {14, 15, 16, 30, 31, 32, 58, 59, 60, 62, 63, 64};
+    unsigned e = exps[rndn(12)];
+    a->mant = (1ull << 63) | (rnd() >> 1 >> rndn(64 - 1));
+    if (rndn(3) == 0) a->mant = ~0ull << rndn(12);
+    if (rndn(6) == 0) a->mant = 0xDE0B6B3A763FFFFull << 4 | rndn(16); /* ~10^18 */
+    if (rndn(6) == 0) a->mant = 0x8000000000000000ull | (rnd() & 0x3);
+    a->sign_exp = (uint16_t)((rndn(2) ? 0x8000 : 0) | (0x3FFF + e - (a->mant >> 63 == 0)));
+    *b = rnd_ext();
+}
+
+TEST(x87_nans_cancellation_integers)
+{
+    unsigned n = scale(3000);
+    static const uint8_t arith[] = {0xC1, 0xC9, 0xE1, 0xE9, 0xF1, 0xF9};
+    for (unsigned i = 0; i < 6; i++) {
+        CHECK_EQ_INT(run_pairs("nan-pairs", 0xD8, arith[i], n, gen_nan_pairs), 0);
+        CHECK_EQ_INT(run_pairs("cancel", 0xD8, arith[i], n, gen_cancel), 0);
+    }
+    CHECK_EQ_INT(run_pairs("nan-fcom", 0xD8, 0xD1, n, gen_nan_pairs), 0);
+    CHECK_EQ_INT(run_pairs("nan-fucomi", 0xDB, 0xE9, n, gen_nan_pairs), 0);
+    static const uint8_t stores[][2] = {
+        {0xDF, 0x10}, {0xDB, 0x10}, {0xDF, 0x38}, {0xDF, 0x30}, {0xD9, 0xFC},
+    };
+    for (unsigned i = 0; i < 5; i++)
+        CHECK_EQ_INT(run_pairs("int-edges", stores[i][0], stores[i][1], n, gen_int_edges), 0);
+}
+
+/* Which encodings are undefined (#UD): the host's answer (SIGILL) against
+ * x87_execute's, for every register form and every memory /reg. */
+static sigjmp_buf ud_jump;
+static void on_sigill(int sig)
+{
+    (void)sig;
+    siglongjmp(ud_jump, 1);
+}
+
+static __attribute__((noinline)) bool host_raises_ud(host_fn fn, uint8_t *img, uint8_t *mem,
+                                                     uint64_t *out)
+{
+    if (sigsetjmp(ud_jump, 1) == 0) {
+        fn(img, mem, out);
+        return false;
+    }
+    __asm__ volatile("fninit");
+    return true;
+}
+
+TEST(x87_undefined_encodings_match_host)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigill;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGILL, &sa, &old);
+    unsigned checked = 0, differ = 0;
+    for (unsigned op = 0xD8; op <= 0xDF; op++) {
+        for (unsigned m = 0; m < 0x48; m++) {
+            uint8_t modrm = (uint8_t)(m < 8 ? m << 3 : 0xC0 + (m - 8));
+            uint8_t img[IMG], mem[MEMOP], out_img[IMG];
+            rnd_state(img, 4, 0x037F);
+            memset(mem, 0, sizeof(mem));
+            put16(mem, 0x037F);
+            uint64_t out[3] = {0, 0x202, 0};
+            bool host_ud = host_raises_ud(host_build((uint8_t)op, modrm), img, mem, out);
+            static struct fake_cpu c;
+            memset(&c, 0, sizeof(c));
+            bool emu_ud = emu_run(&c, img, mem, (uint8_t)op, modrm, out_img) == X87_UD;
+            checked++;
+            /* FISTTP (DB/DD/DF /1) is SSE3: the host has it, a P6 does not. */
+            if ((op == 0xDB || op == 0xDD || op == 0xDF) && modrm == 0x08) {
+                CHECK(emu_ud && !host_ud);
+                continue;
+            }
+            if (host_ud != emu_ud) {
+                differ++;
+                fprintf(stderr, "# %02x %02x: host %s, baremu %s\n", op, modrm,
+                        host_ud ? "#UD" : "defined", emu_ud ? "#UD" : "defined");
+            }
+        }
+    }
+    sigaction(SIGILL, &old, NULL);
+    fprintf(stderr, "# undefined encodings: %u checked, %u differ\n", checked, differ);
+    CHECK_EQ_INT(differ, 0);
 }
