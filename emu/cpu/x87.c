@@ -854,12 +854,9 @@ static bool exec(struct x87 *f, const struct x87_cpu_access *cpu, const struct x
         case 0: {       /* FLD ST(i) */
             struct x87_ctx c = ctx(f);
             if (is_empty(f, rm)) {
-                if (!is_empty(f, 7)) {
-                    if (stack_fault(f, true))
-                        push(f, x87_indefinite);
-                } else if (stack_fault(f, false)) {
+                /* an empty source is an underflow, even onto a full stack */
+                if (stack_fault(f, false))
                     push(f, x87_indefinite);
-                }
                 return false;
             }
             do_load(f, st(f, rm), &c);
