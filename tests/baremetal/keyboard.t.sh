@@ -5,21 +5,22 @@
 . "$(dirname "$0")/lib.sh"
 bm_require
 command -v socat >/dev/null || { echo "skip: socat not installed"; exit 77; }
-work=$(mktemp -d)
+mkdir -p "$top/build/tmp"; work=$(mktemp -d "$top/build/tmp/keyboard.XXXXXX")
 qpid=
 cleanup() { [ -n "$qpid" ] && kill "$qpid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 mkdir -p "$BM_LOGDIR"
 BM_LOG=$BM_LOGDIR/baremetal-keyboard.serial.log
+rm -f "$BM_LOG"   # a stale log must not satisfy the waits below
 mon=$work/mon
 "$top/tools/run-qemu-efi.sh" --efi "$BM_EFI" --machine pc --cfg-text "# no exit: the monitor quits" \
     --serial "file:$work/serial" --timeout "$BM_QEMU_TIMEOUT" -- -monitor "unix:$mon,server,nowait" &
 qpid=$!
 monitor() { printf '%s\n' "$@" | socat - "UNIX-CONNECT:$mon" >/dev/null; }
-snapshot() { tr -d '\r' < "$work/serial" > "$BM_LOG" 2>/dev/null; }
+snapshot() { [ -f "$work/serial" ] && tr -d '\r' < "$work/serial" > "$BM_LOG"; }
 for _ in $(seq 1 120); do
   snapshot
-  grep -q 'boot: main loop reached' "$BM_LOG" && break
+  grep -q 'boot: main loop reached' "$BM_LOG" 2>/dev/null && break
   kill -0 "$qpid" 2>/dev/null || bm_fail "QEMU ended before the main loop"
   sleep 0.5
 done
