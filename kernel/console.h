@@ -12,6 +12,7 @@ struct boot_fb;
 void serial_init(void);
 void serial_putc(char c);
 int serial_getc(void);                /* -1 when nothing is waiting */
+void serial_enable_rx_irq(void);      /* after routing ISA IRQ 4 */
 
 int fbcon_init(const struct boot_fb *fb); /* 0 when a framebuffer console is up */
 void fbcon_putc(char c);

@@ -32,6 +32,7 @@ struct kernel_image kernel_image;
 static struct options opts;
 static const char *fault_kind;
 static int exit_after_boot;
+static int serial_irq;   /* COM1 input raises IRQ 4: no need to poll it */
 
 static void kbd_irq(struct irq_frame *f, void *ctx)
 {
@@ -52,8 +53,9 @@ static int console_hook(void *ctx, uint64_t now, uint64_t until, uint64_t *next)
         console_write(&ch, 1);
         busy = LOOP_BUSY;
     }
-    /* The serial line raises no interrupt (polled UART): look again soon. */
-    *next = now + 20 * 1000000ull;
+    /* Without its interrupt, the UART is looked at every 20 ms. */
+    if (!serial_irq)
+        *next = now + 20 * 1000000ull;
     return busy;
 }
 
@@ -287,6 +289,15 @@ void kernel_main(struct boot_info *bi)
         LOGI("irq", "PS/2 keyboard on IOAPIC (ISA IRQ 1)");
     } else {
         LOGI("irq", "no IOAPIC route: keyboard polled by the event loop");
+    }
+    /* COM1's interrupt only wakes the loop (dispatch sets irq_pending); the
+     * console hook reads the data. */
+    if (ioapic_route_isa(4, VEC_COM1) == 0) {
+        serial_enable_rx_irq();
+        serial_irq = 1;
+        LOGI("irq", "COM1 input on IOAPIC (ISA IRQ 4)");
+    } else {
+        LOGI("irq", "no IOAPIC route: COM1 polled every 20 ms");
     }
     cpu_sti();
 

@@ -2,6 +2,8 @@
 # COM1 input: the serial line is a UNIX socket (QEMU waits for the client
 # before starting); after boot the test types "serial-ok" + CR and the
 # kernel's console hook must echo it back on the same line (CR becomes LF).
+# The loop sleeps with no deadline once booted, so only COM1's interrupt
+# (ISA IRQ 4 through the IOAPIC) can wake it to echo.
 . "$(dirname "$0")/lib.sh"
 bm_require
 command -v socat >/dev/null || { echo "skip: socat not installed"; exit 77; }
@@ -35,6 +37,7 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 grep -q 'loop: deadline met' "$BM_LOG" || bm_fail "the main loop was not reached"
+bm_expect 'irq: COM1 input on IOAPIC \(ISA IRQ 4\)' "COM1's interrupt routed"
 printf 'serial-ok\r' >&3
 for _ in $(seq 1 40); do
   snapshot
