@@ -135,10 +135,10 @@ static int boot_done_hook(void *ctx, uint64_t now, uint64_t until, uint64_t *nex
  * a broken allocator shows at boot rather than in a driver. */
 static void memory_self_test(void)
 {
-    size_t big = 32u << 20;
+    size_t big = 4u << 20;   /* well past newlib's first sbrk, cheap to touch */
     uint8_t *p = malloc(big);
     if (!p) {
-        LOGE("mem", "self-test: malloc(32 MiB) failed");
+        LOGE("mem", "self-test: malloc(4 MiB) failed");
         return;
     }
     memset(p, 0xa5, big);
@@ -149,7 +149,7 @@ static void memory_self_test(void)
     int dma_ok = d && phys < (1ull << 32) && phys % PAGE_SIZE == 0 && (uint64_t)(uintptr_t)d == phys &&
                  ((uint8_t *)d)[0] == 0 && ((uint8_t *)d)[3 * PAGE_SIZE - 1] == 0;
     dma_free(d, 3 * PAGE_SIZE);
-    LOGI("mem", "self-test: malloc(32 MiB) at %p %s, dma_alloc(12 KiB) at %#lx %s", (void *)p,
+    LOGI("mem", "self-test: malloc(4 MiB) at %p %s, dma_alloc(12 KiB) at %#lx %s", (void *)p,
          ok ? "ok" : "FAILED", (unsigned long)phys, dma_ok ? "ok" : "FAILED");
 }
 

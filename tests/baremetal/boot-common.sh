@@ -26,4 +26,4 @@ bm_expect 'boot: main loop reached [0-9]+\.[0-9]{3} ms after efi_main' "time fro
 # local APIC timer's interrupt wakes it (a loop that never woke would time out).
 bm_expect 'loop: deadline met: [1-9][0-9]* timer interrupt\(s\), [1-9][0-9]* sleep\(s\) in HLT, [0-9]+ loop turn\(s\) \(HLT until the local APIC timer\)' "a deadline met by sleeping in HLT until the APIC timer interrupt"
 bm_expect 'boot: exit-after-boot: writing 1 to isa-debug-exit' "the exit-after-boot message"
-bm_expect 'mem: self-test: malloc\(32 MiB\) at 0x[0-9a-f]+ ok, dma_alloc\(12 KiB\) at 0x[0-9a-f]+ ok' "the heap and DMA allocator self-test"
+bm_expect 'mem: self-test: malloc\(4 MiB\) at 0x[0-9a-f]+ ok, dma_alloc\(12 KiB\) at 0x[0-9a-f]+ ok' "the heap and DMA allocator self-test"
