@@ -29,6 +29,7 @@
 #define CONFIG_ORIGIN "\\baremu\\baremu.cfg"
 
 struct kernel_image kernel_image;
+const struct boot_info *kernel_boot_info;
 static struct options opts;
 static const char *fault_kind;
 static int exit_after_boot;
@@ -242,6 +243,7 @@ static void fpu_init(void)
 void kernel_main(struct boot_info *bi)
 {
     fpu_init();
+    kernel_boot_info = bi;
     kernel_image.base = bi->image_base;
     kernel_image.size = bi->image_size;
     serial_init();
