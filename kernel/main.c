@@ -18,6 +18,7 @@
 #include "kernel/loop.h"
 #include "kernel/mm.h"
 #include "kernel/pci.h"
+#include "kernel/pcitest.h"
 #include "kernel/timer.h"
 #include "lwip/timeouts.h"
 
@@ -305,6 +306,7 @@ void kernel_main(struct boot_info *bi)
 
     pci_init();
     pci_print();
+    pcitest_edu();
 
     for (int i = 0; i < bi->file_count; i++)
         LOGI("boot", "file \\baremu\\%s (%lu bytes)", bi->files[i].name, (unsigned long)bi->files[i].size);
