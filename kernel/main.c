@@ -155,6 +155,60 @@ static void memory_self_test(void)
          ok ? "ok" : "FAILED", (unsigned long)phys, dma_ok ? "ok" : "FAILED");
 }
 
+/* CRC-32 (IEEE 802.3 polynomial, reflected, as zlib's crc32) so tests can
+ * check that a file arrived intact from the boot volume. */
+static uint32_t crc32_ieee(const uint8_t *p, uint64_t n)
+{
+    static uint32_t table[256];
+    if (!table[1])
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+    uint32_t c = 0xffffffffu;
+    while (n--)
+        c = table[(c ^ *p++) & 0xff] ^ (c >> 8);
+    return c ^ 0xffffffffu;
+}
+
+/* newlib's stdio over the boot files (kernel/syscalls.c): every file read back
+ * through fopen/fseek/fread in 4 KiB pieces must equal what efi_main loaded. */
+static void stdio_self_test(const struct boot_info *bi)
+{
+    static char buf[4096];
+    for (int i = 0; i < bi->file_count; i++) {
+        const struct boot_file *bf = &bi->files[i];
+        char path[80];
+        snprintf(path, sizeof(path), "/baremu/%s", bf->name);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            LOGE("boot", "self-test: fopen(%s) failed", path);
+            continue;
+        }
+        fseek(f, 0, SEEK_END);
+        long size = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        uint64_t off = 0;
+        int same = (uint64_t)size == bf->size;
+        size_t n;
+        while (same && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+            same = off + n <= bf->size && memcmp(buf, (const char *)bf->data + off, n) == 0;
+            off += n;
+        }
+        fclose(f);
+        same = same && off == bf->size;
+        LOGI("boot", "self-test: fopen/fseek/fread of %s: %ld bytes, %s", path, size,
+             same ? "same content" : "DIFFERENT");
+    }
+    FILE *missing = fopen("/baremu/no-such-file", "r");
+    if (missing) {
+        LOGE("boot", "self-test: fopen of a missing file succeeded");
+        fclose(missing);
+    }
+}
+
 static void report_memory(const struct boot_info *bi)
 {
     static const char *const kinds[BOOT_MEM_KINDS] = {
@@ -308,8 +362,14 @@ void kernel_main(struct boot_info *bi)
     pci_print();
     pcitest_edu();
 
-    for (int i = 0; i < bi->file_count; i++)
-        LOGI("boot", "file \\baremu\\%s (%lu bytes)", bi->files[i].name, (unsigned long)bi->files[i].size);
+    for (int i = 0; i < bi->file_count; i++) {
+        const struct boot_file *f = &bi->files[i];
+        if (f->size <= (16u << 20))
+            LOGI("boot", "file \\baremu\\%s (%lu bytes, crc32 %08x)", f->name, (unsigned long)f->size,
+                 crc32_ieee(f->data, f->size));
+        else
+            LOGI("boot", "file \\baremu\\%s (%lu bytes)", f->name, (unsigned long)f->size);
+    }
     if (read_config() != 0) {
         /* Issue 8 adds an error screen; until then the error stays on the
          * consoles, and tests see it as EXIT_CONFIG. */
@@ -320,6 +380,7 @@ void kernel_main(struct boot_info *bi)
     }
     irq_exit_on_fault = exit_after_boot || fault_kind;
     memory_self_test();
+    stdio_self_test(bi);
     LOGI("mem", "%lu MiB of physical pages unclaimed after boot", (unsigned long)(pmm_free_pages() >> 8));
 
     static const struct loop_hook boot_hook = {"boot", boot_done_hook, NULL};
