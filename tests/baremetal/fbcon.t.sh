@@ -17,7 +17,8 @@ mkdir -p "$BM_LOGDIR"
 BM_LOG=$BM_LOGDIR/baremetal-fbcon.serial.log
 rm -f "$BM_LOG"   # a stale log must not satisfy the waits below
 mon=$work/mon
-"$top/tools/run-qemu-efi.sh" --efi "$BM_EFI" --machine q35 --cfg-text "# no exit: the monitor quits" \
+# No config file at all: the kernel runs with defaults (and the monitor quits).
+"$top/tools/run-qemu-efi.sh" --efi "$BM_EFI" --machine q35 \
     --serial "file:$work/serial" --timeout "$BM_QEMU_TIMEOUT" -- -monitor "unix:$mon,server,nowait" &
 qpid=$!
 monitor() { printf '%s\n' "$@" | socat - "UNIX-CONNECT:$mon" >/dev/null; }
@@ -28,6 +29,7 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 grep -q 'loop: deadline met' "$BM_LOG" || bm_fail "the main loop was not reached"
+bm_expect 'config: no \\baremu\\baremu.cfg: defaults' "the defaults taken without a config file"
 monitor "screendump $work/screen.ppm"
 for _ in $(seq 1 20); do [ -s "$work/screen.ppm" ] && break; sleep 0.5; done
 monitor quit || true
