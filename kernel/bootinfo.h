@@ -52,6 +52,9 @@ struct boot_info {
     const char *boot_error;         /* a problem met before ExitBootServices */
 };
 
+/* What efi_main found, for the rest of the kernel (set by kernel_main). */
+extern const struct boot_info *kernel_boot_info;
+
 /* The kernel's entry, called on its own stack with interrupts disabled. */
 _Noreturn void kernel_main(struct boot_info *bi);
 
