@@ -1,9 +1,9 @@
 # timeout: 300
-# (A .long.sh: under load, memtest86+ takes a minute to draw its first screen.)
 # memtest86+ (Debian package memtest86+, /boot/memtest86+ia32.bin, a Linux
 # boot-protocol image) under qemu-system-i386 -kernel with console=ttyS0:
 # its screen reaches the serial port with the version, the board it read from
 # SMBIOS and "Status: Testing". The reference for running it under baremu.
+# A .long.sh: on a loaded machine memtest86+ takes a minute to draw its screen.
 set -u
 . "$BAREMU_TOP/tests/lib/common.sh"
 need_cmd qemu-system-i386
