@@ -569,12 +569,19 @@ static uint32_t bcd(struct cpu *c, uint8_t op)
     return 0;
 }
 
+/* The offset of a later part of a multi-part memory operand: it wraps at the
+ * address size like the effective address itself (as the 286 and Bochs do). */
+static inline uint32_t ea_add(const struct cpu *c, uint32_t off, uint32_t n)
+{
+    return c->ad32 ? off + n : (off + n) & 0xffff;
+}
+
 static void load_far_ptr(struct cpu *c, int sreg, const struct modrm *m, unsigned sz)
 {
     if (!m->mem)
         cpu_raise(c, EX_UD, 0);
     uint32_t off = mem_read(c, m->seg, m->off, sz);
-    uint16_t sel = (uint16_t)mem_read(c, m->seg, m->off + sz, 2);
+    uint16_t sel = (uint16_t)mem_read(c, m->seg, ea_add(c, m->off, sz), 2);
     seg_load(c, sreg, sel);
     set_reg(c, m->reg, sz, off);
     if (sreg == CPU_SS)
@@ -714,14 +721,18 @@ void cpu_exec_one(struct cpu *c)
         break;
     case 0x60: { /* PUSHA */
         uint32_t sp = c->r[CPU_ESP];
-        seg_lin(c, CPU_SS, (sp - 8 * osz) & sp_mask(c), 8 * osz, true);
+        /* The first and last slots are checked first so a fault leaves no
+         * partial frame; each push wraps within the segment on its own. */
+        seg_lin(c, CPU_SS, (sp - osz) & sp_mask(c), osz, true);
+        seg_lin(c, CPU_SS, (sp - 8 * osz) & sp_mask(c), osz, true);
         for (int i = 0; i < 8; i++)
             cpu_push(c, i == CPU_ESP ? sp : get_reg(c, i, osz), osz);
         break;
     }
     case 0x61: { /* POPA */
         uint32_t sp = c->r[CPU_ESP] & sp_mask(c);
-        seg_lin(c, CPU_SS, sp, 8 * osz, false);
+        seg_lin(c, CPU_SS, sp, osz, false);
+        seg_lin(c, CPU_SS, (sp + 7 * osz) & sp_mask(c), osz, false);
         for (int i = 7; i >= 0; i--) {
             a = cpu_pop(c, osz);
             if (i != CPU_ESP)
@@ -733,7 +744,7 @@ void cpu_exec_one(struct cpu *c)
         decode_modrm(c, &m);
         if (!m.mem)
             cpu_raise(c, EX_UD, 0);
-        uint32_t lo = mem_read(c, m.seg, m.off, osz), hi = mem_read(c, m.seg, m.off + osz, osz);
+        uint32_t lo = mem_read(c, m.seg, m.off, osz), hi = mem_read(c, m.seg, ea_add(c, m.off, osz), osz);
         int32_t v = (int32_t)get_reg(c, m.reg, osz);
         if (osz == 2) {
             v = (int16_t)v;
@@ -837,6 +848,11 @@ void cpu_exec_one(struct cpu *c)
         break;
     case 0x8f: {
         /* POP Ev: the address is computed with ESP after the pop (SDM POP). */
+        {
+            uint8_t mb = lin_fetch8(c, c->s[CPU_CS].base + c->eip);
+            if ((mb >> 3) & 7)
+                cpu_raise(c, EX_UD, 0);
+        }
         uint32_t sp = c->r[CPU_ESP] & sp_mask(c);
         a = mem_read(c, CPU_SS, sp, osz);
         set_sp(c, sp + osz);
@@ -945,6 +961,8 @@ void cpu_exec_one(struct cpu *c)
     case 0xc6: case 0xc7: {
         unsigned sz = (op & 1) ? osz : 1;
         decode_modrm(c, &m);
+        if (m.reg != 0)
+            cpu_raise(c, EX_UD, 0);
         rm_write(c, &m, sz, fetch_sz(c, sz));
         break;
     }
@@ -1117,7 +1135,7 @@ void cpu_exec_one(struct cpu *c)
             if (!m.mem)
                 cpu_raise(c, EX_UD, 0);
             uint32_t off = mem_read(c, m.seg, m.off, osz);
-            uint16_t sel = (uint16_t)mem_read(c, m.seg, m.off + osz, 2);
+            uint16_t sel = (uint16_t)mem_read(c, m.seg, ea_add(c, m.off, osz), 2);
             far_jump(c, sel, off, m.reg == 3, c->op32);
             break;
         }

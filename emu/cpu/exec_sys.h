@@ -267,7 +267,7 @@ static void exec_0f(struct cpu *c, unsigned osz)
                 cpu_raise(c, EX_UD, 0);
             uint32_t base = m.reg ? c->idt_base : c->gdt_base;
             mem_write(c, m.seg, m.off, m.reg ? c->idt_limit : c->gdt_limit, 2);
-            mem_write(c, m.seg, m.off + 2, osz == 2 ? base & 0xffffff : base, 4);
+            mem_write(c, m.seg, ea_add(c, m.off, 2), osz == 2 ? base & 0xffffff : base, 4);
             break;
         }
         case 2: case 3: { /* LGDT/LIDT */
@@ -277,7 +277,7 @@ static void exec_0f(struct cpu *c, unsigned osz)
             if (c->v86)
                 cpu_raise(c, EX_GP, 0);
             uint16_t limit = (uint16_t)mem_read(c, m.seg, m.off, 2);
-            uint32_t base = mem_read(c, m.seg, m.off + 2, 4);
+            uint32_t base = mem_read(c, m.seg, ea_add(c, m.off, 2), 4);
             if (osz == 2)
                 base &= 0xffffff;
             if (m.reg == 2) {
@@ -474,15 +474,15 @@ static void exec_0f(struct cpu *c, unsigned osz)
         decode_modrm(c, &m);
         if (m.reg != 1 || !m.mem)
             cpu_raise(c, EX_UD, 0);
-        uint32_t lo = mem_read(c, m.seg, m.off, 4), hi = mem_read(c, m.seg, m.off + 4, 4);
+        uint32_t lo = mem_read(c, m.seg, m.off, 4), hi = mem_read(c, m.seg, ea_add(c, m.off, 4), 4);
         uint32_t f = cpu_get_flags(c);
         if (lo == c->r[CPU_EAX] && hi == c->r[CPU_EDX]) {
             mem_write(c, m.seg, m.off, c->r[CPU_EBX], 4);
-            mem_write(c, m.seg, m.off + 4, c->r[CPU_ECX], 4);
+            mem_write(c, m.seg, ea_add(c, m.off, 4), c->r[CPU_ECX], 4);
             c->flags = f | F_ZF;
         } else {
             mem_write(c, m.seg, m.off, lo, 4);
-            mem_write(c, m.seg, m.off + 4, hi, 4);
+            mem_write(c, m.seg, ea_add(c, m.off, 4), hi, 4);
             c->r[CPU_EAX] = lo;
             c->r[CPU_EDX] = hi;
             c->flags = f & ~F_ZF;

@@ -3,6 +3,7 @@
  * real CPU interpreter in real mode and compares registers and memory.
  * Usage: cpu-sst [-v] DIR|FILE...   Ends with "N passed, N failed, N skipped". */
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,48 @@ static int parse_test(const char *line, struct test *t)
     return 0;
 }
 
+static int opcode_of(const struct test *t, int *reg, int *modrm_idx);
+
+/* The length a 286 decodes (prefixes, opcode, ModRM, displacement, immediate),
+ * for the 10-byte limit. */
+static int insn_length(const struct test *t)
+{
+    int reg, mi;
+    int op = opcode_of(t, &reg, &mi);
+    if (mi >= t->nbytes)
+        return t->nbytes;
+    int len = mi;   /* prefixes + opcode */
+    bool has_modrm = (op < 0x40 && (op & 7) < 4) || (op >= 0x80 && op <= 0x8f) || op == 0x62 ||
+                     op == 0x69 || op == 0x6b || op == 0xc0 || op == 0xc1 || op == 0xc4 || op == 0xc5 ||
+                     op == 0xc6 || op == 0xc7 || (op >= 0xd0 && op <= 0xd3) || (op >= 0xd8 && op <= 0xdf) ||
+                     op >= 0xf6;
+    if (has_modrm) {
+        unsigned mb = t->bytes[mi];
+        unsigned mod = mb >> 6, rm = mb & 7;
+        len += 1 + (mod == 1 ? 1 : mod == 2 ? 2 : (mod == 0 && rm == 6) ? 2 : 0);
+    }
+    if (op == 0x80 || op == 0x82 || op == 0x83 || op == 0x6b || op == 0xc0 || op == 0xc1 || op == 0xc6 ||
+        (op == 0xf6 && reg < 2))
+        len += 1;
+    if (op == 0x81 || op == 0x69 || op == 0xc7 || (op == 0xf7 && reg < 2))
+        len += 2;
+    if (op < 0x40 && (op & 7) == 4)
+        len += 1;
+    if (op < 0x40 && (op & 7) == 5)
+        len += 2;
+    if ((op >= 0x70 && op <= 0x7f) || (op >= 0xb0 && op <= 0xb7) || (op >= 0xe0 && op <= 0xe7) ||
+        op == 0x6a || op == 0xa8 || op == 0xcd || op == 0xd4 || op == 0xd5 || op == 0xeb)
+        len += 1;
+    if ((op >= 0xa0 && op <= 0xa3) || (op >= 0xb8 && op <= 0xbf) || op == 0x68 || op == 0xa9 ||
+        op == 0xc2 || op == 0xca || op == 0xe8 || op == 0xe9)
+        len += 2;
+    if (op == 0xc8)
+        len += 3;
+    if (op == 0x9a || op == 0xea)
+        len += 4;
+    return len;
+}
+
 /* The instruction's opcode, ModRM reg field and immediate count, skipping prefixes. */
 static int opcode_of(const struct test *t, int *reg, int *modrm_idx)
 {
@@ -213,7 +256,36 @@ static const char *skip_reason(const struct test *t)
 {
     int reg, mi;
     int op = opcode_of(t, &reg, &mi);
-    (void)op;
+    /* The 286 had no integrated FPU: with no coprocessor the recorded escapes
+     * are no-ops, while a P6 executes them (or faults, without x87). */
+    if (op >= 0xd8 && op <= 0xdf)
+        return "x87 escape";
+    /* SDM vol. 3A 22.25 (286 compatibility): the 286 limits an instruction to
+     * 10 bytes and raises #GP beyond, the P6 allows 15. The recorded bytes
+     * end with the HLT that follows the instruction. */
+    if (t->exc == 13 && insn_length(t) > 10)
+        return "instruction longer than 10 bytes";
+    /* MOV to/from segment registers 4 and 5: the 286 has no FS/GS (#UD). */
+    if ((op == 0x8c || op == 0x8e) && t->exc == 6 && (reg == 4 || reg == 5))
+        return "FS/GS";
+    /* POP to memory faulting: the 286 commits the SP increment first; a P6
+     * fault leaves ESP unchanged. */
+    if (op == 0x8f && t->exc == 13)
+        return "POP m16 fault";
+    /* IDIV whose quotient is the most negative value: the 286 returns it
+     * (with a wrong remainder) where the P6 checks the range exactly. */
+    if (op == 0xf6 && reg == 7 && t->exc < 0 && (t->regs_out[0] & 0xff) == 0x80)
+        return "IDIV -128 quotient";
+    if (op == 0xf7 && reg == 7 && t->exc < 0 && t->regs_out[0] == 0x8000)
+        return "IDIV -32768 quotient";
+    /* Word string ops at offset FFFF: the 286 steps SI/DI before raising
+     * #GP for the segment wrap; a P6 faults with them unchanged (restartable). */
+    if (t->exc == 13 && ((op >= 0xa4 && op <= 0xaf) || (op >= 0x6c && op <= 0x6f)))
+        return "string op faulting at the segment limit";
+    /* AAM 0: the 286 updates SF/ZF/PF before raising #DE; a P6 raises #DE
+     * with the flags unchanged (SDM AAM: #DE if imm8 = 0). */
+    if (op == 0xd4 && t->exc == 0)
+        return "AAM 0 flags";
     return NULL;
 }
 
@@ -226,22 +298,22 @@ static void clear_ram(const struct test *t)
         ram[t->ram_out[i][0] & (RAM_SIZE - 1)] = 0;
 }
 
-static void run_test(const char *file, struct test *t)
+/* Loads one test, runs it to its HLT and writes the first difference (if
+ * any) to diff. alias_ss points the #SS vector at the #GP handler. */
+static void attempt(const struct test *t, char *diff, size_t dsz, bool alias_ss)
 {
-    const char *why = skip_reason(t);
-    if (why) {
-        n_skip++;
-        return;
-    }
     uint8_t *ram = gmem_ram(mem);
+    for (int i = 0; i < t->n_out; i++)
+        ram[t->ram_out[i][0] & (RAM_SIZE - 1)] = 0;
     for (int i = 0; i < t->n_in; i++)
         ram[t->ram_in[i][0] & (RAM_SIZE - 1)] = (uint8_t)t->ram_in[i][1];
+    if (alias_ss)
+        memcpy(ram + 12 * 4, ram + 13 * 4, 4);
     cpu_reset(cpu);
     struct cpu_regs r;
     cpu_get_regs(cpu, &r);
-    static const int gmap[8] = {0, 1, 2, 3, 4, 5, 6, 7};
     for (int i = 0; i < 8; i++)
-        r.gpr[gmap[i]] = (uint32_t)t->regs_in[i];
+        r.gpr[i] = (uint32_t)t->regs_in[i];
     for (int s = 0; s < 4; s++) {
         uint16_t sel = (uint16_t)t->regs_in[8 + s];
         r.seg[s].sel = sel;
@@ -253,10 +325,10 @@ static void run_test(const char *file, struct test *t)
     r.eflags = ((uint32_t)t->regs_in[R_FLAGS] & 0x0fd5) | 2;
     cpu_set_regs(cpu, &r);
 
-    char diff[256] = "";
+    diff[0] = 0;
     enum cpu_stop st = cpu_run(cpu, 2000);
     if (st != CPU_STOP_HLT)
-        snprintf(diff, sizeof(diff), "did not reach HLT (stop %d)", (int)st);
+        snprintf(diff, dsz, "did not reach HLT (stop %d)", (int)st);
     cpu_get_regs(cpu, &r);
     unsigned fmask = 0x0fd5 & ~undefined_flags(t);
     for (int i = 0; i < NREGS && !diff[0]; i++) {
@@ -272,20 +344,52 @@ static void run_test(const char *file, struct test *t)
             want &= fmask;
         }
         if (got != want)
-            snprintf(diff, sizeof(diff), "%s = %04lx, want %04lx", reg_names[i], got, want);
+            snprintf(diff, dsz, "%s = %04lx, want %04lx", reg_names[i], got, want);
     }
     for (int i = 0; i < t->n_out && !diff[0]; i++) {
         long a = t->ram_out[i][0];
         unsigned want = (unsigned)t->ram_out[i][1], got = ram[a & (RAM_SIZE - 1)];
-        if (t->exc >= 0 && a == t->flag_addr) {
+        /* The pushed FLAGS image lies at SS:SP+4 of the final state (the
+         * handler's HLT leaves the frame in place). */
+        long fa = t->exc >= 0 ? ((t->regs_out[10] << 4) + ((t->regs_out[4] + 4) & 0xffff)) : -1;
+        if (t->exc >= 0 && a == fa) {
             got &= fmask & 0xff;
             want &= fmask & 0xff;
-        } else if (t->exc >= 0 && a == t->flag_addr + 1) {
+        } else if (t->exc >= 0 && a == fa + 1) {
             got &= (fmask >> 8) & 0x0f;
             want &= (fmask >> 8) & 0x0f;
         }
         if (got != want)
-            snprintf(diff, sizeof(diff), "ram[%06lx] = %02x, want %02x", a, got, want);
+            snprintf(diff, dsz, "ram[%06lx] = %02x, want %02x", a, got, want);
+    }
+}
+
+static long n_skip_ss;
+
+static void run_test(const char *file, struct test *t)
+{
+    const char *why = skip_reason(t);
+    if (why) {
+        n_skip++;
+        if (verbose > 1)
+            printf("SKIP %s: %s (%s): %s\n", file, t->name, t->hash, why);
+        return;
+    }
+    char diff[256];
+    attempt(t, diff, sizeof(diff), false);
+    if (diff[0] && t->exc == 13) {
+        /* SDM vol. 3A 20.1.3 / #SS(0) "in real-address mode": a P6 raises
+         * #SS for a stack-segment limit violation, where the recorded 286
+         * raised #GP (13). Rerun with vector 12 aliased to vector 13; a
+         * match means the only difference is that vector: skipped. */
+        char d2[256];
+        attempt(t, d2, sizeof(d2), true);
+        if (!d2[0]) {
+            n_skip++;
+            n_skip_ss++;
+            clear_ram(t);
+            return;
+        }
     }
     if (diff[0]) {
         n_fail++;
@@ -357,9 +461,9 @@ static void run_path(const char *path)
 int main(int argc, char **argv)
 {
     int first = 1;
-    if (argc > 1 && !strcmp(argv[1], "-v")) {
-        verbose = 1;
-        first = 2;
+    while (first < argc && argv[first][0] == '-' && argv[first][1] == 'v') {
+        verbose += argv[first][2] == 'v' ? 2 : 1;
+        first++;
     }
     if (first >= argc) {
         fprintf(stderr, "usage: cpu-sst [-v] DIR|FILE...\n");
@@ -372,6 +476,8 @@ int main(int argc, char **argv)
         return 2;
     for (int i = first; i < argc; i++)
         run_path(argv[i]);
+    if (n_skip_ss)
+        printf("(%ld of the skipped: 286 #GP where the P6 raises #SS)\n", n_skip_ss);
     printf("%ld passed, %ld failed, %ld skipped\n", n_pass, n_fail, n_skip);
     cpu_destroy(cpu);
     io_bus_destroy(io);
