@@ -53,6 +53,10 @@ void cpu_reset(struct cpu *c)
     c->halted = false;
     c->nmi_pending = c->nmi_blocked = 0;
     c->a20_mask = 0xffffffffu;
+    x87_power_on(&c->fpu);
+    if (c->ferr_level && c->ferr)
+        c->ferr(c->ferr_opaque, 0);
+    c->ferr_level = 0;
     c->mem_gen = gmem_generation(c->mem);
     tlb_flush(c, false);
     cpu_update_mode(c);

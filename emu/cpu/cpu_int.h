@@ -12,6 +12,7 @@
 #include "emu/cpu/cpu.h"
 #include "emu/io.h"
 #include "emu/memory.h"
+#include "emu/cpu/x87.h"
 
 /* EFLAGS bits (SDM vol. 1, 3.4.3). */
 #define F_CF 0x0001u
@@ -133,6 +134,8 @@ struct cpu {
     int (*intr_ack)(void *);
     void *intr_opaque;
     void (*ferr)(void *, int);
+    int ferr_level;
+    struct x87 fpu;
     void *ferr_opaque;
     uint64_t retired;
 

@@ -6,9 +6,6 @@
 
 #include "baremu/platform.h"
 
-#ifdef BAREMU_HAVE_X87
-#include "emu/cpu/x87.h"
-#endif
 
 struct modrm {
     int mod, reg, rm;
@@ -888,6 +885,7 @@ void cpu_exec_one(struct cpu *c)
     case 0x9b: /* WAIT/FWAIT: #NM when MP and TS (SDM 2.5, table 2-2) */
         if ((c->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
             cpu_raise(c, EX_NM, 0);
+        x87_check_pending(c);
         break;
     case 0x9c: /* PUSHF */
         if (c->v86 && iopl(c) < 3)

@@ -12,11 +12,7 @@
 #define CPUID_SEP (1u << 11)
 #define CPUID_PGE (1u << 13)
 #define CPUID_CMOV (1u << 15)
-#ifdef BAREMU_HAVE_X87
 #define CPUID_EDX (CPUID_FPU | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_SEP | CPUID_PGE | CPUID_CMOV)
-#else
-#define CPUID_EDX (CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_SEP | CPUID_PGE | CPUID_CMOV)
-#endif
 /* Family 6, model 3, stepping 3: a P6 with working SYSENTER (SDM vol. 3B 8.7.1 note). */
 #define CPU_SIGNATURE 0x0633u
 
@@ -497,11 +493,11 @@ static void exec_0f(struct cpu *c, unsigned osz)
     }
 }
 
-#ifdef BAREMU_HAVE_X87
 static uint64_t x87_mem_read(void *cp, int seg, uint32_t off, unsigned size)
 {
     struct cpu *c = cp;
     if (size == 8) {
+        seg_lin(c, seg, off, 8, false);
         uint64_t lo = mem_read(c, seg, off, 4);
         return lo | ((uint64_t)mem_read(c, seg, off + 4, 4) << 32);
     }
@@ -512,8 +508,10 @@ static void x87_mem_write(void *cp, int seg, uint32_t off, uint64_t v, unsigned 
 {
     struct cpu *c = cp;
     if (size == 8) {
-        /* Check both halves before writing either. */
-        seg_lin(c, seg, off, 8, true);
+        /* Both halves are checked (segment and page) before either is written. */
+        uint32_t lin = seg_lin(c, seg, off, 8, true);
+        lin_read(c, lin, 4, is_user(c));
+        lin_read(c, lin + 4, 4, is_user(c));
         mem_write(c, seg, off, (uint32_t)v, 4);
         mem_write(c, seg, off + 4, (uint32_t)(v >> 32), 4);
         return;
@@ -525,22 +523,72 @@ static void x87_set_ax(void *cp, uint16_t v)
 {
     set_reg(cp, CPU_EAX, 2, v);
 }
-#endif
 
-/* ESC D8-DF: #NM per CR0.EM/TS (SDM vol. 3A 2.5, table 2-2), then the FPU. */
+static uint32_t x87_get_eflags(void *cp)
+{
+    return cpu_get_flags(cp);
+}
+
+static void x87_set_arith(void *cp, uint32_t f)
+{
+    set_arith(cp, f);
+}
+
+static const struct x87_cpu_access x87_access_ops = {
+    NULL, x87_mem_read, x87_mem_write, x87_set_ax, x87_get_eflags, x87_set_arith,
+};
+
+/* A pending unmasked x87 exception before a waiting instruction: #MF with
+ * CR0.NE, else FERR# to the machine (IRQ13 on a PC; SDM vol. 1 8.7). */
+static void x87_check_pending(struct cpu *c)
+{
+    if (!x87_exception_pending(&c->fpu))
+        return;
+    if (c->cr0 & CR0_NE)
+        cpu_raise(c, EX_MF, 0);
+    if (c->ferr && !c->ferr_level) {
+        c->ferr_level = 1;
+        c->ferr(c->ferr_opaque, 1);
+    }
+}
+
+/* FERR# follows SW.ES: deasserted once FNCLEX/FNINIT/FLDENV clear it. */
+static void x87_update_ferr(struct cpu *c)
+{
+    if (c->ferr_level && !x87_exception_pending(&c->fpu)) {
+        c->ferr_level = 0;
+        if (c->ferr)
+            c->ferr(c->ferr_opaque, 0);
+    }
+}
+
+/* ESC D8-DF: #NM per CR0.EM/TS (SDM vol. 3A 2.5, table 2-2), the pending
+ * exception check, then the FPU. */
 static void exec_esc(struct cpu *c, uint8_t op)
 {
     struct modrm m;
+    uint32_t modrm_at = c->eip;
     decode_modrm(c, &m);
+    uint8_t modrm = lin_fetch8(c, c->s[CPU_CS].base + modrm_at);
     if (c->cr0 & (CR0_EM | CR0_TS))
         cpu_raise(c, EX_NM, 0);
-#ifdef BAREMU_HAVE_X87
-    /* wired in once the FPU (x87.c) is merged */
-#else
-    /* No FPU: as a P6 without one would, with EM clear the escape is #NM-free
-     * but does nothing useful; report #UD so a guest probing for an FPU with
-     * EM=0 sees a fault rather than silently wrong results. */
-    (void)op;
-    cpu_raise(c, EX_UD, 0);
-#endif
+    if (!x87_is_nowait(op, modrm))
+        x87_check_pending(c);
+    struct x87_insn in = {
+        .opcode = op,
+        .modrm = modrm,
+        .has_mem = m.mem,
+        .seg = m.mem ? m.seg : CPU_DS,
+        .offset = m.mem ? m.off : 0,
+        .op32 = c->op32,
+        .protected_mode = c->pe_mode && !c->v86,
+        .cs = c->s[CPU_CS].sel,
+        .eip = c->eip_start,
+        .ds_selector = c->s[m.mem ? m.seg : CPU_DS].sel,
+    };
+    struct x87_cpu_access acc = x87_access_ops;
+    acc.cpu = c;
+    if (x87_execute(&c->fpu, &acc, &in) != X87_OK)
+        cpu_raise(c, EX_UD, 0);
+    x87_update_ferr(c);
 }
