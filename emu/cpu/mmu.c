@@ -151,7 +151,8 @@ uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user)
         return (uint32_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), size);
     }
     /* A page-crossing access: check both pages before reading either. */
-    tlb_get(c, lin + size - 1, false, user);
+    /* CR2 of a fault on the second page is that page's first byte. */
+    tlb_get(c, (lin + size - 1) & ~0xfffu, false, user);
     uint32_t v = 0;
     for (unsigned i = 0; i < size; i++)
         v |= (uint32_t)read8(c, lin + i, user) << (8 * i);
@@ -178,7 +179,7 @@ void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user
         return;
     }
     tlb_get(c, lin, true, user);
-    tlb_get(c, lin + size - 1, true, user);
+    tlb_get(c, (lin + size - 1) & ~0xfffu, true, user);
     for (unsigned i = 0; i < size; i++)
         write8(c, lin + i, (uint8_t)(v >> (8 * i)), user);
 }
