@@ -64,6 +64,7 @@ void cpu_reset(struct cpu *c)
 
 void cpu_update_mode(struct cpu *c)
 {
+    c->fetch_lpage = ~0u;
     c->pe_mode = c->cr0 & CR0_PE;
     c->v86 = c->pe_mode && (c->flags & F_VM);
     if (!c->pe_mode)
@@ -290,6 +291,7 @@ static void deliver_external(struct cpu *c, int vec, bool nmi)
 enum cpu_stop cpu_run(struct cpu *c, uint64_t max_instructions)
 {
     uint64_t end = c->retired + max_instructions;
+    cpu_sync_mem(c);
     if (setjmp(c->jb)) {
         if (!deliver_exception(c)) {
             c->exc_depth = 0;

@@ -140,7 +140,27 @@ struct cpu {
     uint64_t retired;
 
     struct tlb_entry tlb[TLB_SIZE];
+    /* The code page being executed: instruction fetch skips the TLB while
+     * EIP stays in it. Dropped on any TLB flush and on every CS/CPL change. */
+    uint32_t fetch_lpage;
+    const uint8_t *fetch_host;
 };
+
+/* The current CF without materialising the other lazy flags. */
+static inline bool cpu_cf(const struct cpu *c)
+{
+    uint32_t m = c->lf_sz == 4 ? 0xffffffffu : c->lf_sz == 2 ? 0xffffu : 0xffu;
+    uint32_t r = c->lf_res & m, a = c->lf_a & m, b = c->lf_b & m;
+    switch (c->lf_op) {
+    case LF_NONE: return c->flags & F_CF;
+    case LF_ADD: return r < a;
+    case LF_ADC: return r < a || (c->lf_cin && r == a);
+    case LF_SUB: return a < b;
+    case LF_SBB: return a < b || (c->lf_cin && a == b);
+    case LF_INC: case LF_DEC: return c->lf_cin;
+    default: return false;
+    }
+}
 
 /* cpu.c */
 _Noreturn void cpu_raise(struct cpu *c, int vec, uint32_t err);
@@ -158,6 +178,14 @@ void tlb_flush_page(struct cpu *c, uint32_t lin);
 uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user);
 void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user);
 uint8_t lin_fetch8(struct cpu *c, uint32_t lin);
+/* Flushes the TLB if the guest memory map changed (after device accesses). */
+static inline void cpu_sync_mem(struct cpu *c)
+{
+    if (c->mem_gen != gmem_generation(c->mem)) {
+        c->mem_gen = gmem_generation(c->mem);
+        tlb_flush(c, false);
+    }
+}
 uint32_t phys_read32(struct cpu *c, uint32_t pa);
 
 /* seg.c */
@@ -172,12 +200,33 @@ void iret(struct cpu *c, bool op32);
 void task_switch(struct cpu *c, uint16_t sel, uint32_t lo, uint32_t hi, int source, bool has_err, uint32_t err);
 enum { TS_JMP, TS_CALL, TS_IRET, TS_INT };
 uint32_t tss_stack(struct cpu *c, int dpl, uint16_t *ss);
-/* data-segment access checks with #GP/#SS */
-uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, bool write);
 
 static inline uint32_t sz_mask(unsigned sz)
 {
     return sz == 4 ? 0xffffffffu : sz == 2 ? 0xffffu : 0xffu;
+}
+
+/* Data-segment type and limit checks (SDM 5.3, 5.5) with #GP/#SS; returns the linear address. */
+static inline uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, bool write)
+{
+    const struct seg *sg = &c->s[s];
+    uint16_t a = sg->attr;
+    int vec = s == CPU_SS ? EX_SS : EX_GP;
+    if (c->pe_mode && !c->v86) {
+        if (!(a & A_P))
+            cpu_raise(c, vec, 0);
+        if (write ? ((a & A_CODE) || !(a & A_RW)) : ((a & A_CODE) && !(a & A_RW)))
+            cpu_raise(c, EX_GP, 0);
+    }
+    uint64_t last = (uint64_t)off + size - 1;
+    if (!(a & A_CODE) && (a & A_EXPD)) {
+        uint32_t top = (a & A_DB) ? 0xffffffffu : 0xffffu;
+        if (off <= sg->limit || last > top)
+            cpu_raise(c, vec, 0);
+    } else if (last > sg->limit) {
+        cpu_raise(c, vec, 0);
+    }
+    return sg->base + off;
 }
 
 static inline bool is_user(const struct cpu *c) { return c->cpl == 3; }

@@ -19,7 +19,8 @@ static inline uint8_t fetch8(struct cpu *c)
     uint32_t ip = c->eip;
     if (ip > c->s[CPU_CS].limit)
         cpu_raise(c, EX_GP, 0);
-    uint8_t b = lin_fetch8(c, c->s[CPU_CS].base + ip);
+    uint32_t lin = c->s[CPU_CS].base + ip;
+    uint8_t b = (lin >> 12) == c->fetch_lpage ? c->fetch_host[lin & 0xfff] : lin_fetch8(c, lin);
     c->eip = c->code32 ? ip + 1 : (ip + 1) & 0xffff;
     return b;
 }
@@ -139,7 +140,7 @@ static inline void rm_write(struct cpu *c, const struct modrm *m, unsigned sz, u
         set_reg(c, m->rm, sz, v);
 }
 
-static inline bool get_cf(struct cpu *c) { return cpu_get_flags(c) & F_CF; }
+static inline bool get_cf(struct cpu *c) { return cpu_cf(c); }
 
 static inline void set_lazy(struct cpu *c, int op, uint32_t a, uint32_t b, uint32_t r, unsigned sz)
 {
@@ -170,7 +171,7 @@ static uint32_t alu(struct cpu *c, int op, uint32_t a, uint32_t b, unsigned sz)
 
 static uint32_t inc_dec(struct cpu *c, uint32_t a, unsigned sz, bool dec)
 {
-    uint32_t cf = get_cf(c), m = sz_mask(sz);
+    uint32_t cf = cpu_cf(c), m = sz_mask(sz);
     a &= m;
     uint32_t r = dec ? a - 1 : a + 1;
     set_lazy(c, dec ? LF_DEC : LF_INC, a, 1, r, sz);
@@ -313,16 +314,20 @@ static void io_check(struct cpu *c, uint16_t port, unsigned sz)
         cpu_raise(c, EX_GP, 0);
 }
 
+/* A device may remap memory (PAM, SMRAM) from a port access: resync after. */
 static uint32_t port_in(struct cpu *c, uint16_t port, unsigned sz)
 {
     io_check(c, port, sz);
-    return io_read(c->io, port, sz);
+    uint32_t v = io_read(c->io, port, sz);
+    cpu_sync_mem(c);
+    return v;
 }
 
 static void port_out(struct cpu *c, uint16_t port, uint32_t v, unsigned sz)
 {
     io_check(c, port, sz);
     io_write(c->io, port, v & sz_mask(sz), sz);
+    cpu_sync_mem(c);
 }
 
 static inline void jump_near(struct cpu *c, uint32_t target, bool op32)

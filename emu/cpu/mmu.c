@@ -15,6 +15,7 @@
 
 void tlb_flush(struct cpu *c, bool keep_global)
 {
+    c->fetch_lpage = ~0u;
     for (int i = 0; i < TLB_SIZE; i++)
         if (!(keep_global && c->tlb[i].global))
             c->tlb[i].lpage = ~0u;
@@ -22,6 +23,7 @@ void tlb_flush(struct cpu *c, bool keep_global)
 
 void tlb_flush_page(struct cpu *c, uint32_t lin)
 {
+    c->fetch_lpage = ~0u;
     struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     if (e->lpage == lin >> 12)
         e->lpage = ~0u;
@@ -121,7 +123,7 @@ static inline struct tlb_entry *tlb_get(struct cpu *c, uint32_t lin, bool write,
 {
     struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     uint8_t need = write ? (user ? TP_WU : TP_WS) : (user ? TP_RU : TP_RS);
-    if (e->lpage == lin >> 12 && (e->perm & need) && c->mem_gen == gmem_generation(c->mem))
+    if (e->lpage == lin >> 12 && (e->perm & need))
         return e;
     return tlb_fill(c, lin, write, user);
 }
@@ -136,7 +138,13 @@ static uint8_t read8(struct cpu *c, uint32_t lin, bool user)
 
 uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
 {
-    return read8(c, lin, is_user(c));
+    struct tlb_entry *e = tlb_get(c, lin, false, is_user(c));
+    if (e->host_r) {
+        c->fetch_lpage = lin >> 12;
+        c->fetch_host = e->host_r;
+        return e->host_r[lin & 0xfff];
+    }
+    return (uint8_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), 1);
 }
 
 uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user)
@@ -144,11 +152,22 @@ uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user)
     if ((lin & 0xfff) + size <= 0x1000) {
         struct tlb_entry *e = tlb_get(c, lin, false, user);
         if (e->host_r) {
-            uint32_t v = 0;
-            memcpy(&v, e->host_r + (lin & 0xfff), size);
-            return v;
+            const uint8_t *p = e->host_r + (lin & 0xfff);
+            if (size == 4) {
+                uint32_t v;
+                memcpy(&v, p, 4);
+                return v;
+            }
+            if (size == 2) {
+                uint16_t v;
+                memcpy(&v, p, 2);
+                return v;
+            }
+            return *p;
         }
-        return (uint32_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), size);
+        uint32_t v = (uint32_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), size);
+        cpu_sync_mem(c);
+        return v;
     }
     /* A page-crossing access: check both pages before reading either. */
     /* CR2 of a fault on the second page is that page's first byte. */
@@ -172,10 +191,19 @@ void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user
 {
     if ((lin & 0xfff) + size <= 0x1000) {
         struct tlb_entry *e = tlb_get(c, lin, true, user);
-        if (e->host_w)
-            memcpy(e->host_w + (lin & 0xfff), &v, size);
-        else
+        if (e->host_w) {
+            uint8_t *p = e->host_w + (lin & 0xfff);
+            if (size == 4)
+                memcpy(p, &v, 4);
+            else if (size == 2) {
+                uint16_t w = (uint16_t)v;
+                memcpy(p, &w, 2);
+            } else
+                *p = (uint8_t)v;
+        } else {
             gmem_write(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), v, size);
+            cpu_sync_mem(c);
+        }
         return;
     }
     tlb_get(c, lin, true, user);

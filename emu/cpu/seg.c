@@ -59,28 +59,6 @@ void desc_set_accessed(struct cpu *c, uint16_t sel, uint32_t hi)
     lin_write(c, base + (sel & ~7u) + 5, ((hi >> 8) & 0xff) | 1, 1, false);
 }
 
-uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, bool write)
-{
-    const struct seg *sg = &c->s[s];
-    uint16_t a = sg->attr;
-    int vec = s == CPU_SS ? EX_SS : EX_GP;
-    if (c->pe_mode && !c->v86) {
-        if (!(a & A_P))
-            cpu_raise(c, vec, 0);
-        if (write ? ((a & A_CODE) || !(a & A_RW)) : ((a & A_CODE) && !(a & A_RW)))
-            cpu_raise(c, EX_GP, 0);
-    }
-    uint64_t last = (uint64_t)off + size - 1;
-    if (!(a & A_CODE) && (a & A_EXPD)) {
-        uint32_t top = (a & A_DB) ? 0xffffffffu : 0xffffu;
-        if (off <= sg->limit || last > top)
-            cpu_raise(c, vec, 0);
-    } else if (last > sg->limit) {
-        cpu_raise(c, vec, 0);
-    }
-    return sg->base + off;
-}
-
 /* MOV/POP to a segment register (SDM vol. 2 MOV: protected-mode checks). */
 void seg_load(struct cpu *c, int sreg, uint16_t sel)
 {
