@@ -340,7 +340,17 @@ static void exec_0f(struct cpu *c, unsigned osz)
             c->dr[reg == 4 ? 6 : reg == 5 ? 7 : reg] = c->r[rm];
         break;
     }
+    case 0x18: case 0x19: case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x1f:
+        /* Hint NOPs (NOP Ev is 0F 1F /0): the operand is decoded, never accessed. */
+        decode_modrm(c, &m);
+        break;
     case 0x30: wrmsr(c); break;
+    case 0x33: /* RDPMC: the two P6 counters exist but count nothing here */
+        if ((c->pe_mode && c->cpl != 0) || c->r[CPU_ECX] > 1)
+            cpu_raise(c, EX_GP, 0);
+        c->r[CPU_EAX] = 0;
+        c->r[CPU_EDX] = 0;
+        break;
     case 0x31:
         if ((c->cr4 & CR4_TSD) && c->pe_mode && c->cpl != 0)
             cpu_raise(c, EX_GP, 0);
@@ -392,9 +402,7 @@ static void exec_0f(struct cpu *c, unsigned osz)
         struct modrm t = m;
         if (m.mem && op != 0xba) {
             int32_t words = bit >> (osz == 2 ? 4 : 5);
-            t.off = m.off + (uint32_t)(words * (int32_t)osz);
-            if (!c->ad32)
-                t.off &= c->ad32 ? 0xffffffffu : 0xffffffffu;
+            t.off = ea_add(c, m.off, (uint32_t)(words * (int32_t)osz));
         }
         unsigned bi = (unsigned)bit & (osz * 8 - 1);
         a = rm_read(c, &t, osz);
