@@ -8,19 +8,45 @@
 
 #include "baremu/platform.h"
 
+/* The memory map's code-write hook: a write reached a page holding decoded
+ * instructions, so every decoded instruction of that page becomes stale. */
+static void code_written(void *opaque, uint64_t gpa, size_t len)
+{
+    struct cpu *c = opaque;
+    if (!len)
+        return;
+    for (uint64_t p = gpa >> 12; p <= (gpa + len - 1) >> 12 && p < CODE_PAGES; p++)
+        c->code_ver[p]++;
+}
+
 struct cpu *cpu_create(struct guest_memory *mem, struct io_bus *io)
 {
     struct cpu *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
+    c->dc = malloc(sizeof(struct dc_entry) * DC_SIZE);
+    c->code_ver = calloc(CODE_PAGES, sizeof(uint32_t));
+    if (!c->dc || !c->code_ver) {
+        cpu_destroy(c);
+        return NULL;
+    }
+    for (int i = 0; i < DC_SIZE; i++)
+        c->dc[i].pa = ~0u;
     c->mem = mem;
     c->io = io;
+    gmem_set_code_write_hook(mem, code_written, c);
     cpu_reset(c);
     return c;
 }
 
 void cpu_destroy(struct cpu *c)
 {
+    if (!c)
+        return;
+    if (c->mem && c->code_ver)
+        gmem_set_code_write_hook(c->mem, NULL, NULL);
+    free(c->dc);
+    free(c->code_ver);
     free(c);
 }
 

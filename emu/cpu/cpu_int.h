@@ -92,6 +92,27 @@ struct tlb_entry {
     uint8_t global;
 };
 
+/* One decoded instruction head (prefixes, opcode byte, ModRM/SIB/displacement)
+ * keyed by the physical address of its first byte. Valid while the page's
+ * code version (bumped by the memory map's code-write hook) and the memory
+ * map generation are unchanged. Immediates are still read from the page. */
+#define DC_SIZE 8192
+#define CODE_PAGES (1u << 20)   /* 4 GiB of 32-bit physical space */
+struct dc_entry {
+    uint32_t pa;            /* ~0: empty */
+    uint32_t ver, gen;
+    uint8_t code32;         /* the default sizes it was decoded with */
+    uint8_t pre_len;        /* prefix bytes + opcode byte */
+    uint8_t op;
+    int8_t seg_ovr;
+    uint8_t op32, ad32, lock;
+    uint8_t rep;
+    /* ModRM form, once decode_modrm has run for it */
+    uint8_t has_modrm, modrm_len, mod, reg, rm, scale;
+    int8_t base, index, seg_default;
+    uint32_t disp;
+};
+
 struct cpu {
     uint32_t r[8];
     uint32_t eip;
@@ -142,8 +163,13 @@ struct cpu {
     struct tlb_entry tlb[TLB_SIZE];
     /* The code page being executed: instruction fetch skips the TLB while
      * EIP stays in it. Dropped on any TLB flush and on every CS/CPL change. */
-    uint32_t fetch_lpage;
+    uint32_t fetch_lpage, fetch_ppage;
     const uint8_t *fetch_host;
+
+    struct dc_entry *dc;        /* DC_SIZE entries */
+    uint32_t *code_ver;         /* per physical page, bumped on code writes */
+    struct dc_entry *cur;       /* the entry of the executing instruction, or NULL */
+    uint64_t dc_hits, dc_misses;
 };
 
 /* The current CF without materialising the other lazy flags. */
@@ -175,6 +201,7 @@ void cpu_exec_one(struct cpu *c);   /* exec.c */
 /* mmu.c: linear-address accesses through the TLB (faults raise #PF) */
 void tlb_flush(struct cpu *c, bool keep_global);
 void tlb_flush_page(struct cpu *c, uint32_t lin);
+void tlb_mark_code_page(struct cpu *c, uint32_t ppage);
 uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user);
 void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user);
 uint8_t lin_fetch8(struct cpu *c, uint32_t lin);

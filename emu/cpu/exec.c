@@ -66,34 +66,88 @@ static inline void set_reg(struct cpu *c, int r, unsigned sz, uint32_t v)
     }
 }
 
+/* Records a decoded ModRM form in the current decode-cache entry, unless the
+ * bytes decoded so far leave the page or wrap the 16-bit IP. */
+static void dc_record_modrm(struct cpu *c, const struct modrm *m, uint32_t start, int base, int index,
+                            unsigned scale, uint32_t disp, int seg_default)
+{
+    struct dc_entry *e = c->cur;
+    uint32_t used = c->eip - c->eip_start;
+    if (c->eip < start || (e->pa & 0xfff) + used > 0x1000 || used > 15) {
+        e->pa = ~0u;
+        c->cur = NULL;
+        return;
+    }
+    e->modrm_len = (uint8_t)(c->eip - start);
+    e->mod = (uint8_t)m->mod;
+    e->reg = (uint8_t)m->reg;
+    e->rm = (uint8_t)m->rm;
+    e->base = (int8_t)base;
+    e->index = (int8_t)index;
+    e->scale = (uint8_t)scale;
+    e->disp = disp;
+    e->seg_default = (int8_t)seg_default;
+    e->has_modrm = 1;
+}
+
 static void decode_modrm(struct cpu *c, struct modrm *m)
 {
+    struct dc_entry *e = c->cur;
+    if (e && e->has_modrm) {
+        /* Decode-cache hit: the ModRM bytes were checked against the CS limit
+         * when the entry was used; only the address arithmetic remains. */
+        m->mod = e->mod;
+        m->reg = e->reg;
+        m->rm = e->rm;
+        m->mem = e->mod != 3;
+        c->eip += e->modrm_len;
+        if (m->mem) {
+            uint32_t off = e->disp;
+            if (e->base >= 0)
+                off += c->r[e->base];
+            if (e->index >= 0)
+                off += c->r[e->index] << e->scale;
+            m->off = c->ad32 ? off : off & 0xffff;
+            m->seg = c->seg_ovr >= 0 ? c->seg_ovr : e->seg_default;
+        }
+        return;
+    }
+    uint32_t start = c->eip;
+    int rb = -1, ri = -1;
+    unsigned rs = 0;
+    uint32_t rdisp = 0;
     uint8_t b = fetch8(c);
     m->mod = b >> 6;
     m->reg = (b >> 3) & 7;
     m->rm = b & 7;
     m->mem = m->mod != 3;
-    if (!m->mem)
+    if (!m->mem) {
+        if (e)
+            dc_record_modrm(c, m, start, -1, -1, 0, 0, CPU_DS);
         return;
+    }
     int seg = CPU_DS;
     uint32_t off;
     if (!c->ad32) {
         static const int8_t base16[8] = {CPU_EBX, CPU_EBX, CPU_EBP, CPU_EBP, -1, -1, CPU_EBP, CPU_EBX};
         static const int8_t idx16[8] = {CPU_ESI, CPU_EDI, CPU_ESI, CPU_EDI, CPU_ESI, CPU_EDI, -1, -1};
         if (m->mod == 0 && m->rm == 6) {
-            off = fetch16(c);
+            off = rdisp = fetch16(c);
         } else {
             off = 0;
-            if (base16[m->rm] >= 0)
-                off += c->r[base16[m->rm]];
-            if (idx16[m->rm] >= 0)
-                off += c->r[idx16[m->rm]];
-            if (base16[m->rm] == CPU_EBP)
+            rb = base16[m->rm];
+            ri = idx16[m->rm];
+            if (rb >= 0)
+                off += c->r[rb];
+            if (ri >= 0)
+                off += c->r[ri];
+            if (rb == CPU_EBP)
                 seg = CPU_SS;
             if (m->mod == 1)
-                off += sext8(fetch8(c));
+                rdisp = sext8(fetch8(c));
             else if (m->mod == 2)
-                off += fetch16(c);
+                rdisp = fetch16(c);
+            off += rdisp;
         }
         off &= 0xffff;
     } else {
@@ -103,14 +157,17 @@ static void decode_modrm(struct cpu *c, struct modrm *m)
             uint8_t sib = fetch8(c);
             int idx = (sib >> 3) & 7;
             base = sib & 7;
-            if (idx != 4)
+            if (idx != 4) {
                 off = c->r[idx] << (sib >> 6);
+                ri = idx;
+                rs = sib >> 6;
+            }
             if (base == 5 && m->mod == 0) {
-                off += fetch32(c);
+                rdisp = fetch32(c);
                 base = -1;
             }
         } else if (m->rm == 5 && m->mod == 0) {
-            off = fetch32(c);
+            rdisp = fetch32(c);
             base = -1;
         }
         if (base >= 0) {
@@ -118,11 +175,15 @@ static void decode_modrm(struct cpu *c, struct modrm *m)
             if (base == CPU_ESP || base == CPU_EBP)
                 seg = CPU_SS;
         }
+        rb = base;
         if (m->mod == 1)
-            off += sext8(fetch8(c));
+            rdisp = sext8(fetch8(c));
         else if (m->mod == 2)
-            off += fetch32(c);
+            rdisp = fetch32(c);
+        off += rdisp;
     }
+    if (e)
+        dc_record_modrm(c, m, start, rb, ri, rs, rdisp, seg);
     m->seg = c->seg_ovr >= 0 ? c->seg_ovr : seg;
     m->off = off;
 }
@@ -646,6 +707,32 @@ void cpu_exec_one(struct cpu *c)
     c->lock = false;
     bool tf = c->flags & F_TF;
     uint32_t op;
+    c->cur = NULL;
+    uint32_t lin = c->s[CPU_CS].base + c->eip;
+    if ((lin >> 12) != c->fetch_lpage && c->eip <= c->s[CPU_CS].limit)
+        lin_fetch8(c, lin);   /* loads the code page (faults as the fetch would) */
+    if ((lin >> 12) == c->fetch_lpage) {
+        uint32_t pa = (c->fetch_ppage << 12) | (lin & 0xfff);
+        struct dc_entry *e = &c->dc[(pa ^ (pa >> 13)) & (DC_SIZE - 1)];
+        if (e->pa == pa && e->ver == c->code_ver[pa >> 12] && e->gen == c->mem_gen &&
+            e->code32 == c->code32 &&
+            c->eip + e->pre_len + (e->has_modrm ? e->modrm_len : 0) - 1 <= c->s[CPU_CS].limit) {
+            c->dc_hits++;
+            c->seg_ovr = e->seg_ovr;
+            c->op32 = e->op32;
+            c->ad32 = e->ad32;
+            c->rep = e->rep;
+            c->lock = e->lock;
+            c->eip += e->pre_len;
+            op = e->op;
+            c->cur = e;
+            goto decoded;
+        }
+        c->dc_misses++;
+        e->pa = ~0u;
+        e->has_modrm = 0;
+        c->cur = e;
+    }
     for (unsigned n = 0;; n++) {
         if (n >= 14)
             cpu_raise(c, EX_GP, 0);   /* the 15-byte instruction limit */
@@ -665,6 +752,29 @@ void cpu_exec_one(struct cpu *c)
         }
         break;
     }
+    if (c->cur) {
+        struct dc_entry *e = c->cur;
+        uint32_t used = c->eip - c->eip_start;
+        uint32_t pa = (c->fetch_ppage << 12) | (lin & 0xfff);
+        if (c->eip < c->eip_start || (pa & 0xfff) + used > 0x1000) {
+            c->cur = NULL;
+        } else {
+            if (!gmem_is_code(c->mem, (uint64_t)c->fetch_ppage << 12))
+                tlb_mark_code_page(c, c->fetch_ppage);
+            e->pa = pa;
+            e->ver = c->code_ver[pa >> 12];
+            e->gen = c->mem_gen;
+            e->code32 = c->code32;
+            e->pre_len = (uint8_t)used;
+            e->op = (uint8_t)op;
+            e->seg_ovr = (int8_t)c->seg_ovr;
+            e->op32 = c->op32;
+            e->ad32 = c->ad32;
+            e->rep = (uint8_t)c->rep;
+            e->lock = c->lock;
+        }
+    }
+decoded:;
     unsigned osz = c->op32 ? 4 : 2;
     struct modrm m;
     uint32_t a, b, r;

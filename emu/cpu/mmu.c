@@ -113,7 +113,9 @@ static struct tlb_entry *tlb_fill(struct cpu *c, uint32_t lin, bool write, bool 
     e->lpage = lin >> 12;
     e->ppage = phys >> 12;
     e->host_r = gmem_page_ptr(c->mem, phys, false);
-    e->host_w = gmem_page_ptr(c->mem, phys, true);
+    /* Writes to pages holding decoded code take the slow path, whose
+     * code-write hook invalidates the decoded instructions. */
+    e->host_w = gmem_is_code(c->mem, phys) ? NULL : gmem_page_ptr(c->mem, phys, true);
     e->perm = perm;
     e->global = global;
     return e;
@@ -141,6 +143,7 @@ uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
     struct tlb_entry *e = tlb_get(c, lin, false, is_user(c));
     if (e->host_r) {
         c->fetch_lpage = lin >> 12;
+        c->fetch_ppage = e->ppage;
         c->fetch_host = e->host_r;
         return e->host_r[lin & 0xfff];
     }
@@ -210,4 +213,12 @@ void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user
     tlb_get(c, (lin + size - 1) & ~0xfffu, true, user);
     for (unsigned i = 0; i < size; i++)
         write8(c, lin + i, (uint8_t)(v >> (8 * i)), user);
+}
+
+void tlb_mark_code_page(struct cpu *c, uint32_t ppage)
+{
+    gmem_mark_code(c->mem, (uint64_t)ppage << 12, true);
+    for (int i = 0; i < TLB_SIZE; i++)
+        if (c->tlb[i].ppage == ppage)
+            c->tlb[i].host_w = NULL;
 }

@@ -291,24 +291,28 @@ static const char *skip_reason(const struct test *t)
 
 static void clear_ram(const struct test *t)
 {
-    uint8_t *ram = gmem_ram(mem);
+    uint8_t zero = 0;
     for (int i = 0; i < t->n_in; i++)
-        ram[t->ram_in[i][0] & (RAM_SIZE - 1)] = 0;
+        gmem_dma_write(mem, (uint64_t)t->ram_in[i][0] & (RAM_SIZE - 1), &zero, 1);
     for (int i = 0; i < t->n_out; i++)
-        ram[t->ram_out[i][0] & (RAM_SIZE - 1)] = 0;
+        gmem_dma_write(mem, (uint64_t)t->ram_out[i][0] & (RAM_SIZE - 1), &zero, 1);
 }
 
 /* Loads one test, runs it to its HLT and writes the first difference (if
  * any) to diff. alias_ss points the #SS vector at the #GP handler. */
 static void attempt(const struct test *t, char *diff, size_t dsz, bool alias_ss)
 {
-    uint8_t *ram = gmem_ram(mem);
+    /* Through the DMA path, so the CPU's decoded-instruction cache hears of
+     * the new code bytes (a write behind its back would not be noticed). */
+    uint8_t *ram = gmem_ram(mem), zero = 0;
     for (int i = 0; i < t->n_out; i++)
-        ram[t->ram_out[i][0] & (RAM_SIZE - 1)] = 0;
-    for (int i = 0; i < t->n_in; i++)
-        ram[t->ram_in[i][0] & (RAM_SIZE - 1)] = (uint8_t)t->ram_in[i][1];
+        gmem_dma_write(mem, (uint64_t)t->ram_out[i][0] & (RAM_SIZE - 1), &zero, 1);
+    for (int i = 0; i < t->n_in; i++) {
+        uint8_t v = (uint8_t)t->ram_in[i][1];
+        gmem_dma_write(mem, (uint64_t)t->ram_in[i][0] & (RAM_SIZE - 1), &v, 1);
+    }
     if (alias_ss)
-        memcpy(ram + 12 * 4, ram + 13 * 4, 4);
+        gmem_dma_write(mem, 12 * 4, ram + 13 * 4, 4);
     cpu_reset(cpu);
     struct cpu_regs r;
     cpu_get_regs(cpu, &r);

@@ -179,6 +179,25 @@ main:
 .xbad:
         CHECK "xadd"
 
+        ; --- self-modifying code: a decoded instruction is re-decoded after a write
+        mov eax, 5
+        mov ebx, 3
+        call smc_fn
+        cmp eax, 8
+        CHECK "smc-before-patch"
+        mov byte [smc_fn], 0x29         ; add eax, ebx -> sub eax, ebx
+        mov byte [smc_fn + 1], 0xD8
+        mov eax, 5
+        call smc_fn
+        cmp eax, 2
+        CHECK "smc-opcode-patch-seen"
+        mov byte [smc_fn + 1], 0xC8     ; sub eax, ebx -> sub eax, ecx (ModRM)
+        mov eax, 5
+        mov ecx, 1
+        call smc_fn
+        cmp eax, 4
+        CHECK "smc-modrm-patch-seen"
+
         ; --- external interrupt wakes HLT; STI shadow
         mov dword [last_vec], -1
         mov al, 0x50
@@ -319,6 +338,10 @@ main:
         CHECK "v86-checks-ran"
 
         jmp finish
+
+smc_fn:
+        add eax, ebx
+        ret
 
 ; ring 3 code: CPL, IOPL-sensitive CLI, gate DPL, I/O bitmap
 ring3:
