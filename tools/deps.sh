@@ -19,6 +19,7 @@ PACKAGES=(
   mtools dosfstools gdisk fdisk xorriso genisoimage cpio gzip xz-utils zstd
   tshark iperf3 dnsmasq-base socat netcat-openbsd iproute2 busybox
   memtest86+ bochs bochsbios vgabios python3 dpkg-dev
+  console-setup-linux
 )
 
 need_install=()

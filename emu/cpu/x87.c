@@ -432,9 +432,14 @@ static void do_store(struct x87 *f, const struct mem *m, int kind, bool popit)
     uint64_t v = 0;
     uint8_t bcd[10];
     struct x87_reg a = st(f, 0);
-    if (is_empty(f, 0)) {
-        if (!stack_fault(f, false))
+    bool empty = is_empty(f, 0);
+    if (empty) {
+        /* Stack underflow: unmasked, nothing is written; masked, the
+         * indefinite is converted and written (flags raised after the write). */
+        if (!(f->cw & X87_IE)) {
+            stack_fault(f, false);
             return;
+        }
         a = x87_indefinite;
         c.masks = 0x3F;
     }
@@ -447,23 +452,24 @@ static void do_store(struct x87 *f, const struct mem *m, int kind, bool popit)
     case 5: v = (uint64_t)x87f_to_int(&c, a, 64); break;
     case 6: x87f_to_bcd(&c, a, bcd); break;
     }
-    if (is_empty(f, 0))
-        c.exc = 0, c.c1 = false;
     if (c.nostore) {
         finish(f, &c);
         return;
     }
     /* The write may fault: do it before changing the FPU state. */
-    if (kind == 2)
+    if (kind == 2) {
         wr80(m, 0, a);
-    else if (kind == 6) {
+    } else if (kind == 6) {
         wr(m, 0, (uint64_t)bcd[0] | (uint64_t)bcd[1] << 8 | (uint64_t)bcd[2] << 16 |
                  (uint64_t)bcd[3] << 24 | (uint64_t)bcd[4] << 32 | (uint64_t)bcd[5] << 40 |
                  (uint64_t)bcd[6] << 48 | (uint64_t)bcd[7] << 56, 8);
         wr(m, 8, (uint64_t)bcd[8] | (uint64_t)bcd[9] << 8, 2);
-    } else
+    } else {
         wr(m, 0, v, sizes[kind]);
-    if (!is_empty(f, 0))
+    }
+    if (empty)
+        stack_fault(f, false);
+    else
         finish(f, &c);
     if (popit)
         pop(f);
@@ -825,8 +831,11 @@ static bool exec(struct x87 *f, const struct x87_cpu_access *cpu, const struct x
         else
             reg_arith(f, (enum arith)reg, 0, 0, rm, false);
         return false;
-    case 4:     /* DC: ST(i) = ST(i) op ST0; SUB/SUBR and DIV/DIVR are swapped */
-    case 6: {   /* DE: same, then pop */
+    case 4:     /* DC: ST(i) = ST(i) op ST0 */
+    case 6: {   /* DE: the same, then pop */
+        /* With ST(i) as the first operand, /4 and /6 compute ST0 - ST(i) and
+         * ST0 / ST(i) (FSUBR/FDIVR ST(i),ST0), /5 and /7 ST(i) - ST0 and
+         * ST(i) / ST0 (FSUB/FDIV ST(i),ST0). */
         static const enum arith swap[8] = {A_ADD, A_MUL, A_COM, A_COMP, A_SUBR, A_SUB, A_DIVR, A_DIV};
         if (reg == A_COM || reg == A_COMP) {
             if (op == 6 && reg == A_COMP && rm != 1) {
@@ -838,8 +847,6 @@ static bool exec(struct x87 *f, const struct x87_cpu_access *cpu, const struct x
             return false;
         }
         reg_arith(f, swap[reg], rm, rm, 0, op == 6);
-        /* reg_arith computes ST(rm) op' ST0 with op' the swapped mnemonic:
-         * FSUB ST(i),ST0 = ST(i) - ST0. */
         return false;
     }
     case 1:     /* D9 */
@@ -847,12 +854,9 @@ static bool exec(struct x87 *f, const struct x87_cpu_access *cpu, const struct x
         case 0: {       /* FLD ST(i) */
             struct x87_ctx c = ctx(f);
             if (is_empty(f, rm)) {
-                if (!is_empty(f, 7)) {
-                    if (stack_fault(f, true))
-                        push(f, x87_indefinite);
-                } else if (stack_fault(f, false)) {
+                /* an empty source is an underflow, even onto a full stack */
+                if (stack_fault(f, false))
                     push(f, x87_indefinite);
-                }
                 return false;
             }
             do_load(f, st(f, rm), &c);

@@ -373,14 +373,12 @@ struct x87_reg x87f_sqrt(struct x87_ctx *c, struct x87_reg a)
     int32_t re = (e & 1) ? (e - 1) / 2 : e / 2;
     if (e < 0 && (e & 1))
         re = (e - 1) / 2;
+    /* N as three 64-bit words; a bit pair at an even position never
+     * straddles two words. */
+    uint64_t w[3] = {0, m << (shift - 64), m >> (128 - shift)};
     u128 rem = 0, root = 0;
-    for (int i = 131; i >= 1; i -= 2) {
-        unsigned pair = 0;
-        for (int k = i; k >= i - 1; k--) {
-            int pos = k - (int)shift;
-            pair = (pair << 1) | ((pos >= 0 && pos < 64) ? (unsigned)((m >> pos) & 1) : 0u);
-        }
-        rem = (rem << 2) | pair;
+    for (int i = 130; i >= 0; i -= 2) {
+        rem = (rem << 2) | ((w[i / 64] >> (i % 64)) & 3);
         u128 trial = (root << 2) | 1;
         if (rem >= trial) {
             rem -= trial;

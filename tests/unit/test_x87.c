@@ -456,3 +456,71 @@ TEST(x87_undefined_encodings_match_host)
     fprintf(stderr, "# undefined encodings: %u checked, %u differ\n", checked, differ);
     CHECK_EQ_INT(differ, 0);
 }
+
+/* Random sequences of instructions (all exceptions masked, so that no
+ * waiting instruction would trap on the host): state carried from one
+ * instruction to the next (TOP, tags, sticky flags, C0-C3). */
+TEST(x87_sequences)
+{
+    static const uint8_t regops[] = {0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF};
+    struct enc pool[600];
+    unsigned np = collect_reg(pool, regops, 8);
+    static const struct enc memforms[] = {
+        {0xD8, 0x00, M_NONE}, {0xD8, 0x30, M_NONE}, {0xDC, 0x08, M_NONE}, {0xDA, 0x20, M_NONE},
+        {0xDE, 0x38, M_NONE}, {0xD9, 0x00, M_NONE}, {0xD9, 0x18, M_NONE}, {0xDD, 0x00, M_NONE},
+        {0xDD, 0x10, M_NONE}, {0xDB, 0x28, M_NONE}, {0xDB, 0x38, M_NONE}, {0xDF, 0x38, M_NONE},
+        {0xDF, 0x28, M_NONE}, {0xDB, 0x18, M_NONE}, {0xDF, 0x30, M_NONE}, {0xDD, 0x38, M_NONE},
+        {0xD9, 0x38, M_NONE}, {0xD8, 0x10, M_NONE},
+    };
+    for (unsigned i = 0; i < sizeof(memforms) / sizeof(memforms[0]); i++)
+        pool[np++] = memforms[i];
+    unsigned long cases = 0, bad = 0;
+    char first[1400] = "";
+    unsigned n = scale(5000);
+    for (unsigned k = 0; k < n; k++) {
+        uint8_t seq[8][2];
+        unsigned len = 2 + rndn(7);
+        for (unsigned i = 0; i < len; i++) {
+            const struct enc *e = &pool[rndn(np)];
+            seq[i][0] = e->opcode;
+            seq[i][1] = e->modrm;
+        }
+        uint8_t img[IMG], mem[MEMOP], himg[IMG], hmem[MEMOP];
+        rnd_state(img, rndn(9), (uint16_t)(rnd_cw() | 0x3F));
+        rnd_memop(mem, rndn(2) ? M_F64 : M_F80);
+        uint64_t out[3] = {0, ((uint32_t)rnd() & 0x45) | 0x202, 0};
+        memcpy(himg, img, IMG);
+        memcpy(hmem, mem, MEMOP);
+        host_build_seq((const uint8_t (*)[2])seq, len)(himg, hmem, out);
+
+        static struct fake_cpu c;
+        memset(&c, 0, sizeof(c));
+        c.eflags_in = c.eflags_out = (uint32_t)out[1];
+        struct x87 f;
+        x87_reset(&f);
+        memcpy(c.mem + OFF_IMG, img, IMG);
+        memcpy(c.mem + OFF_OP, mem, MEMOP);
+        emu_exec(&f, &c, 0xDD, 0x20, OFF_IMG);
+        for (unsigned i = 0; i < len; i++) {
+            c.eflags_in = c.eflags_out;     /* FCMOV sees an earlier FCOMI's flags */
+            emu_exec(&f, &c, seq[i][0], seq[i][1], OFF_OP);
+        }
+        emu_exec(&f, &c, 0xDD, 0x30, OFF_OUT);
+        cases++;
+        bool same = !memcmp(himg, c.mem + OFF_OUT, 12) &&
+                    !memcmp(himg + 28, c.mem + OFF_OUT + 28, IMG - 28) &&
+                    !memcmp(hmem, c.mem + OFF_OP, MEMOP) &&
+                    (out[0] & 0x8D5) == (c.eflags_out & 0x8D5);
+        if (!same && bad++ == 0) {
+            size_t o = 0;
+            for (unsigned i = 0; i < len; i++)
+                o += (size_t)snprintf(first + o, sizeof(first) - o, "%02x %02x, ", seq[i][0], seq[i][1]);
+            snprintf(first + o, sizeof(first) - o, "hw sw=%04x emu sw=%04x", get16(himg + 4),
+                     get16(c.mem + OFF_OUT + 4));
+        }
+    }
+    fprintf(stderr, "# sequences: %lu cases, %lu mismatches\n", cases, bad);
+    if (bad)
+        fprintf(stderr, "# first: %s\n", first);
+    CHECK_EQ_INT(bad, 0);
+}

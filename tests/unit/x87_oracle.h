@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -23,7 +24,8 @@
 typedef void (*host_fn)(uint8_t *img, uint8_t *mem, uint64_t *out);
 static uint8_t *host_code;
 
-static __attribute__((unused)) host_fn host_build(uint8_t opcode, uint8_t modrm)
+/* Generated code for n instructions in a row between FRSTOR and FNSAVE. */
+static __attribute__((unused)) host_fn host_build_seq(const uint8_t (*insns)[2], unsigned n)
 {
     if (!host_code) {
         host_code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -50,11 +52,20 @@ static __attribute__((unused)) host_fn host_build(uint8_t opcode, uint8_t modrm)
     };
     memcpy(p, pre, sizeof(pre));
     p += sizeof(pre);
-    *p++ = opcode;
-    /* A memory operand becomes [rsi] (mod 00, rm 110). */
-    *p++ = (modrm >> 6) == 3 ? modrm : (uint8_t)((modrm & 0x38) | 6);
+    for (unsigned i = 0; i < n && i < 64; i++) {
+        uint8_t modrm = insns[i][1];
+        *p++ = insns[i][0];
+        /* A memory operand becomes [rsi] (mod 00, rm 110). */
+        *p++ = (modrm >> 6) == 3 ? modrm : (uint8_t)((modrm & 0x38) | 6);
+    }
     memcpy(p, post, sizeof(post));
     return (host_fn)(void *)host_code;
+}
+
+static __attribute__((unused)) host_fn host_build(uint8_t opcode, uint8_t modrm)
+{
+    const uint8_t one[1][2] = {{opcode, modrm}};
+    return host_build_seq(one, 1);
 }
 
 /* ---- baremu's side: a flat memory behind the CPU accessors ---- */
@@ -207,6 +218,10 @@ static __attribute__((unused)) void rnd_state(uint8_t *img, unsigned nvalid, uin
         unsigned p = (top + i) & 7;
         tw &= (uint16_t)~(3u << (2 * p));
     }
+    if (rndn(4) == 0)   /* holes: empty and full registers anywhere */
+        for (unsigned p = 0; p < 8; p++)
+            if (rndn(2))
+                tw ^= (uint16_t)(3u << (2 * p));
     put32(img + 8, 0xFFFF0000u | tw);
     for (unsigned i = 0; i < 8; i++) {
         struct x87_reg r = rnd_ext();

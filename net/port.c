@@ -1,0 +1,190 @@
+/* Ports, peers and the bounded frame queue behind backpressure; see port.h.
+ * A queued frame is one malloc'd copy; the hot path (peer can receive) copies
+ * nothing and allocates nothing. */
+#include "net/port.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "baremu/platform.h"
+
+/* Frames queued for one port before further frames are dropped; QEMU's
+ * net queue uses 10000 packets, we bound by bytes too so memory stays small. */
+#define QUEUE_MAX_FRAMES 1024
+#define QUEUE_MAX_BYTES  (4u << 20)
+
+struct queued_frame {
+    struct queued_frame *next;
+    size_t len;
+    uint8_t data[];
+};
+
+struct net_frame_queue {
+    struct queued_frame *head, *tail;
+    unsigned frames;
+    size_t bytes;
+};
+
+static struct net_port *all_ports;
+
+int net_port_register(struct net_port *p, const struct net_port_ops *ops, const char *kind,
+                      const char *id, void *opaque)
+{
+    if (net_port_find(id))
+        return -1;
+    for (struct net_port *q = all_ports; q; q = q->next_all)
+        if (q == p)
+            return -1;   /* already registered under another id */
+    memset(p, 0, sizeof(*p));
+    p->ops = ops;
+    p->kind = kind;
+    p->opaque = opaque;
+    size_t n = strlen(id);
+    if (n >= sizeof(p->id))
+        n = sizeof(p->id) - 1;
+    memcpy(p->id, id, n);
+    p->id[n] = 0;
+    p->next_all = all_ports;
+    all_ports = p;
+    return 0;
+}
+
+static void queue_clear(struct net_port *p)
+{
+    if (!p->queue)
+        return;
+    struct queued_frame *f = p->queue->head;
+    while (f) {
+        struct queued_frame *n = f->next;
+        free(f);
+        f = n;
+    }
+    free(p->queue);
+    p->queue = NULL;
+}
+
+void net_port_unregister(struct net_port *p)
+{
+    for (struct net_port **pp = &all_ports; *pp; pp = &(*pp)->next_all) {
+        if (*pp == p) {
+            *pp = p->next_all;
+            break;
+        }
+    }
+    if (p->peer) {
+        p->peer->peer = NULL;
+        p->peer = NULL;
+    }
+    queue_clear(p);
+}
+
+struct net_port *net_port_find(const char *id)
+{
+    for (struct net_port *p = all_ports; p; p = p->next_all)
+        if (strcmp(p->id, id) == 0)
+            return p;
+    return NULL;
+}
+
+struct net_port *net_port_first(void)
+{
+    return all_ports;
+}
+
+int net_port_connect(struct net_port *a, struct net_port *b)
+{
+    if (a == b || a->peer || b->peer)
+        return -1;
+    a->peer = b;
+    b->peer = a;
+    return 0;
+}
+
+static bool can_receive(struct net_port *p)
+{
+    return !p->ops->can_receive || p->ops->can_receive(p);
+}
+
+/* Copies a frame onto the destination's queue, or drops it when full. */
+static bool enqueue(struct net_port *dst, const uint8_t *frame, size_t len)
+{
+    if (!dst->queue) {
+        dst->queue = calloc(1, sizeof(*dst->queue));
+        if (!dst->queue)
+            return false;
+    }
+    struct net_frame_queue *q = dst->queue;
+    if (q->frames >= QUEUE_MAX_FRAMES || q->bytes + len > QUEUE_MAX_BYTES)
+        return false;
+    struct queued_frame *f = malloc(sizeof(*f) + len);
+    if (!f)
+        return false;
+    f->next = NULL;
+    f->len = len;
+    memcpy(f->data, frame, len);
+    if (q->tail)
+        q->tail->next = f;
+    else
+        q->head = f;
+    q->tail = f;
+    q->frames++;
+    q->bytes += len;
+    if (q->frames > dst->stats.queued_max)
+        dst->stats.queued_max = q->frames;
+    return true;
+}
+
+bool net_port_send(struct net_port *self, const uint8_t *frame, size_t len)
+{
+    struct net_port *dst = self->peer;
+    if (self->link_down || !dst || len == 0 || len > NET_FRAME_MAX) {
+        self->stats.dropped++;
+        return false;
+    }
+    self->stats.tx_frames++;
+    self->stats.tx_bytes += len;
+    if (dst->link_down) {
+        dst->stats.dropped++;
+        return false;
+    }
+    /* Keep order: while frames wait, new ones queue behind them. */
+    bool queued_before = dst->queue && dst->queue->head;
+    if (!queued_before && can_receive(dst) && dst->ops->receive(dst, frame, len)) {
+        dst->stats.rx_frames++;
+        dst->stats.rx_bytes += len;
+        return true;
+    }
+    if (enqueue(dst, frame, len))
+        return true;
+    dst->stats.dropped++;
+    return false;
+}
+
+void net_port_flush(struct net_port *self)
+{
+    struct net_frame_queue *q = self->queue;
+    while (q && q->head && can_receive(self)) {
+        struct queued_frame *f = q->head;
+        if (!self->ops->receive(self, f->data, f->len))
+            break;
+        self->stats.rx_frames++;
+        self->stats.rx_bytes += f->len;
+        q->head = f->next;
+        if (!q->head)
+            q->tail = NULL;
+        q->frames--;
+        q->bytes -= f->len;
+        free(f);
+    }
+}
+
+void net_port_set_link(struct net_port *p, bool up)
+{
+    p->link_down = !up;
+    if (!up)
+        queue_clear(p);
+    if (p->ops->link_changed)
+        p->ops->link_changed(p);
+    if (p->peer && p->peer->ops->link_changed)
+        p->peer->ops->link_changed(p->peer);
+}
