@@ -18,6 +18,7 @@
 #include "emu/hw/debugcon.h"
 #include "emu/hw/fw_cfg.h"
 #include "emu/hw/i440fx.h"
+#include "emu/hw/ide.h"
 #include "emu/hw/pci.h"
 #include "emu/hw/pic.h"
 #include "emu/hw/piix3.h"
@@ -63,6 +64,8 @@ struct machine {
     struct piix3 *piix3;
     struct acpi_pm *acpi;
     struct fw_cfg *fw_cfg;
+    struct ide *ide;
+    struct blockdev *drives[4];
     uint8_t *bios;
     size_t bios_len;
     /* state */
@@ -343,6 +346,97 @@ static int parse_devices(struct machine *m, struct options *o, char *err, size_t
     return 0;
 }
 
+/* Opens one IDE unit's image. */
+static int add_drive(struct machine *m, const char *opt, int unit, const char *file, bool cdrom,
+                     bool read_only, bool snapshot, char *err, size_t errlen)
+{
+    if (unit < 0 || unit > 3) {
+        snprintf(err, errlen, "-%s: IDE index %d out of range (0-3)", opt, unit);
+        return -1;
+    }
+    if (m->drives[unit] || (cdrom && !file)) {
+        if (m->drives[unit])
+            snprintf(err, errlen, "-%s: IDE unit %d is already in use", opt, unit);
+        else
+            snprintf(err, errlen, "-%s: a CD-ROM without an image is not supported", opt);
+        return -1;
+    }
+    char e[256];
+    /* A CD is read-only media; -snapshot keeps a disk image untouched. */
+    struct blockdev *b = emu_host_block_open(file, read_only || cdrom, snapshot, e, sizeof(e));
+    if (!b) {
+        snprintf(err, errlen, "-%s: %s", opt, e);
+        return -1;
+    }
+    if (!cdrom && (b->size < 512 || (b->size & 511)))
+        LOGW("ide", "%s: size %llu is not a multiple of 512; the tail is not visible", file,
+             (unsigned long long)b->size);
+    m->drives[unit] = b;
+    if (ide_attach(m->ide, unit, b, cdrom) < 0) {
+        snprintf(err, errlen, "-%s: cannot attach IDE unit %d", opt, unit);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_drives(struct machine *m, struct options *o, char *err, size_t errlen)
+{
+    bool snapshot = options_flag(o, "snapshot");
+    static const char *const hd[4] = {"hda", "hdb", "hdc", "hdd"};
+    for (int i = 0; i < 4; i++) {
+        const char *f = options_last(o, hd[i]);
+        if (f && add_drive(m, hd[i], i, f, false, false, snapshot, err, errlen) < 0)
+            return -1;
+    }
+    const char *cd = options_last(o, "cdrom");
+    if (cd && add_drive(m, "cdrom", 2, cd, true, true, snapshot, err, errlen) < 0)
+        return -1;
+    int cur = 0;
+    const struct option_item *it;
+    while ((it = options_next(o, "drive", &cur))) {
+        struct qopts q;
+        if (qopts_parse(&q, "drive", it->arg, NULL, err, errlen) < 0)
+            return -1;
+        int rc = 0;
+        const char *file = qopts_get(&q, "file");
+        const char *fmt = qopts_get(&q, "format");
+        const char *ifc = qopts_get(&q, "if");
+        const char *media = qopts_get(&q, "media");
+        qopts_get(&q, "id");
+        qopts_get(&q, "cache");
+        uint64_t index = 0;
+        bool ro = false, snap = snapshot;
+        bool has_index = qopts_has(&q, "index");
+        if (qopts_get_u64(&q, "index", 0, false, &index, err, errlen) < 0 ||
+            qopts_get_bool(&q, "readonly", false, &ro, err, errlen) < 0 ||
+            qopts_get_bool(&q, "snapshot", snapshot, &snap, err, errlen) < 0)
+            rc = -1;
+        else if (!file)
+            snprintf(err, errlen, "-drive: file= is required"), rc = -1;
+        else if (fmt && strcmp(fmt, "raw"))
+            snprintf(err, errlen, "-drive: format=%s is not supported (raw only)", fmt), rc = -1;
+        else if (ifc && strcmp(ifc, "ide"))
+            snprintf(err, errlen, "-drive: if=%s is not supported (ide only)", ifc), rc = -1;
+        else if (media && strcmp(media, "disk") && strcmp(media, "cdrom"))
+            snprintf(err, errlen, "-drive: media=%s is invalid (disk or cdrom)", media), rc = -1;
+        if (!rc && !has_index) {
+            /* The first free unit, as QEMU numbers drives per interface. */
+            index = 0;
+            while (index < 4 && m->drives[index])
+                index++;
+        }
+        if (!rc)
+            rc = qopts_check_unused(&q, err, errlen);
+        if (!rc)
+            rc = add_drive(m, "drive", (int)(index > 4 ? 4 : index), file, media && !strcmp(media, "cdrom"),
+                           ro, snap, err, errlen);
+        qopts_free(&q);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
 /* ---- firmware and CMOS ---- */
 
 static int load_bios(struct machine *m, const char *path, char *err, size_t errlen)
@@ -447,6 +541,7 @@ static void machine_reset(struct machine *m)
     i440fx_reset(m->i440fx);
     piix3_reset(m->piix3);
     acpi_pm_reset(m->acpi);
+    ide_reset(m->ide);
     cpu_reset(m->cpu);
     cpu_set_a20(m->cpu, true);
     m->reset_requested = false;
@@ -499,8 +594,6 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
         snprintf(err, errlen, "-display: only 'none' is available in this build");
         goto fail;
     }
-    /* -snapshot is read here for the disks (IDE is not there yet). */
-    options_flag(o, "snapshot");
     /* -vga std|none: no VGA model yet; std is accepted and means none. */
     const char *vga = options_last(o, "vga");
     if (vga && strcmp(vga, "std") && strcmp(vga, "none")) {
@@ -537,7 +630,8 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
     m->piix3 = piix3_create(m->pci, m->io, m->pic, request_reset, m);
     m->acpi = acpi_pm_create(m->pci, m->io, &m->clock, pic_irq_line(m->pic, 9), request_poweroff, m);
     m->fw_cfg = fw_cfg_create(m->io);
-    if (!m->pic || !m->pit || !m->rtc || !m->port92 || !m->pci || !m->i440fx || !m->piix3 || !m->acpi ||
+    m->ide = ide_create(m->pci, m->io, pic_irq_line(m->pic, 14), pic_irq_line(m->pic, 15));
+    if (!m->ide || !m->pic || !m->pit || !m->rtc || !m->port92 || !m->pci || !m->i440fx || !m->piix3 || !m->acpi ||
         !m->fw_cfg) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -588,7 +682,7 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
         m->debugcon[0] = debugcon_create(m->io, 0xe9, m->debugcon_chr);
         m->debugcon[1] = debugcon_create(m->io, dc_port ? dc_port : 0x402, m->debugcon_chr);
     }
-    if (parse_devices(m, o, err, errlen) < 0)
+    if (parse_devices(m, o, err, errlen) < 0 || parse_drives(m, o, err, errlen) < 0)
         goto fail;
 
     setup_cmos(m);
@@ -618,6 +712,10 @@ void machine_destroy(struct machine *m)
     }
     if (m->fw_cfg)
         fw_cfg_destroy(m->fw_cfg);
+    if (m->ide)
+        ide_destroy(m->ide);
+    for (int i = 0; i < 4; i++)
+        emu_host_block_close(m->drives[i]);
     if (m->acpi)
         acpi_pm_destroy(m->acpi);
     if (m->piix3)

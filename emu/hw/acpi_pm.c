@@ -151,6 +151,11 @@ static void written(struct pci_device *d, unsigned off, unsigned size)
 
 void acpi_pm_reset(struct acpi_pm *p)
 {
+    /* DEVACTB (0x58) bit 25, APMC_EN: there is no SMM in this machine, so
+     * the APM control port never raises an SMI. Reporting it as already
+     * enabled is what makes firmware skip SMM relocation (SeaBIOS's
+     * piix4_apmc_smm_setup returns early when it is set); it is read-only. */
+    p->dev.config[0x5b] = 0x02;
     p->dev.config[PMBA] = 1;
     p->dev.config[PMBA + 1] = 0;
     p->dev.config[PMREGMISC] = 0;
