@@ -456,3 +456,39 @@ int net_host_poll(uint64_t timeout_ns)
     reap();
     return 0;
 }
+
+struct hfile {
+    FILE *f;
+};
+
+struct hfile *hfile_create(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return NULL;
+    struct hfile *h = malloc(sizeof(*h));
+    if (!h) {
+        fclose(f);
+        return NULL;
+    }
+    h->f = f;
+    return h;
+}
+
+int hfile_write(struct hfile *h, const void *buf, size_t len)
+{
+    return fwrite(buf, 1, len, h->f) == len ? 0 : -1;
+}
+
+int hfile_flush(struct hfile *h)
+{
+    return fflush(h->f) == 0 ? 0 : -1;
+}
+
+void hfile_close(struct hfile *h)
+{
+    if (!h)
+        return;
+    fclose(h->f);
+    free(h);
+}
