@@ -1,5 +1,6 @@
 /* main() of the hosted build: parse QEMU-syntax options, build the network
- * and the machine from them, and run the event loop (boot/posix/loop.c). */
+ * (net/netdev.h) and the machine from them, open the monitor, and run the
+ * event loop (boot/posix/loop.c) until quit or a signal. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +8,13 @@
 #include <time.h>
 
 #include "baremu/platform.h"
+#include "boot/posix/loop.h"
+#include "boot/posix/monitor_io.h"
+#include "config/monitor.h"
 #include "config/options.h"
 #include "emu/machine.h"
+#include "net/netdev.h"
+#include "net/timer.h"
 
 static void print_line(const char *line, void *ctx)
 {
@@ -22,6 +28,92 @@ static void usage(FILE *f)
                "  --help                                   this text\n"
                "  --version                                print the version\n");
     options_print_help(print_line, f);
+}
+
+/* The network layer's timers as a loop client. */
+static uint64_t net_deadline(void *opaque)
+{
+    return net_timers_next();
+}
+
+static void net_run(void *opaque, uint64_t now)
+{
+    net_timers_run(now);
+}
+
+static struct loop_client net_client = {
+    .name = "net", .next_deadline = net_deadline, .run = net_run,
+};
+
+/* The PC machine as a loop client: it runs guest code in slices of at most
+ * 10 ms so sockets and timers stay serviced, and sleeps while the guest
+ * idles in HLT until its next device timer (or I/O wakes the loop). */
+struct machine_client {
+    struct machine *m;
+    bool idle;
+};
+
+static uint64_t machine_deadline(void *opaque)
+{
+    struct machine_client *mc = opaque;
+    return mc->idle ? machine_next_deadline_ns(mc->m) : 0;
+}
+
+static void machine_slice(void *opaque, uint64_t now)
+{
+    struct machine_client *mc = opaque;
+    enum machine_status st = machine_run(mc->m, now + 10000000u);
+    mc->idle = st == MACHINE_IDLE;
+    if (st == MACHINE_EXIT)
+        loop_quit(machine_exit_status(mc->m));
+}
+
+static int run(struct options *opts)
+{
+    char err[600];
+    err[0] = 0;
+    net_register_builtin_backends();
+    /* The user-mode network registers "user" here (net/user/, branch usernet). */
+    monitor_register_builtin();
+    /* The machine first: it registers its NIC models, which -nic and -net nic
+     * name, before the network layer builds the links. NULL without a
+     * message means -machine none: baremu is then a switch between links. */
+    struct machine *m = machine_create(opts, err, sizeof(err));
+    if (!m && err[0])
+        goto fail;
+    if (net_configure(opts, err, sizeof(err)) < 0)
+        goto fail;
+    const char *mon = options_last(opts, "monitor");
+    if (options_check_used(opts, err, sizeof(err)) < 0)
+        goto fail;
+    if (mon && monitor_io_open(mon, err, sizeof(err)) < 0)
+        goto fail;
+    if (!m && !net_port_first() && !mon) {
+        snprintf(err, sizeof(err), "nothing to run: -machine none needs network links "
+                 "(-netdev/-net) or a monitor");
+        goto fail;
+    }
+    struct machine_client mc = {.m = m};
+    struct loop_client machine_lc = {
+        .name = "machine", .next_deadline = machine_deadline, .run = machine_slice, .opaque = &mc,
+    };
+    loop_add_client(&net_client);
+    if (m)
+        loop_add_client(&machine_lc);
+    int code = loop_run();
+    if (m)
+        loop_remove_client(&machine_lc);
+    loop_remove_client(&net_client);
+    monitor_io_close();
+    net_shutdown();
+    machine_destroy(m);
+    return code;
+fail:
+    fprintf(stderr, "baremu: %s\n", err);
+    monitor_io_close();
+    net_shutdown();
+    machine_destroy(m);
+    return 1;
 }
 
 int main(int argc, char **argv)
@@ -45,43 +137,7 @@ int main(int argc, char **argv)
         options_free(&opts);
         return 1;
     }
-    /* Subsystems take their options here as they are built (net, machine). */
-    struct machine *m = machine_create(&opts, err, sizeof(err));
-    if (!m && err[0]) {
-        fprintf(stderr, "baremu: %s\n", err);
-        options_free(&opts);
-        return 1;
-    }
-    if (options_check_used(&opts, err, sizeof(err)) < 0) {
-        fprintf(stderr, "baremu: %s\n", err);
-        machine_destroy(m);
-        options_free(&opts);
-        return 1;
-    }
+    int code = run(&opts);
     options_free(&opts);
-    if (!m) {
-        fprintf(stderr, "baremu: nothing to run (no machine or network configured)\n");
-        return 1;
-    }
-    /* The event loop until the network helper's loop.c takes over: run the
-     * guest in 10 ms rounds, sleeping while it idles in HLT. */
-    for (;;) {
-        uint64_t now = plat_now_ns();
-        enum machine_status st = machine_run(m, now + 10000000u);
-        if (st == MACHINE_EXIT)
-            break;
-        if (st == MACHINE_IDLE) {
-            uint64_t until = machine_next_deadline_ns(m);
-            now = plat_now_ns();
-            if (until > now + 10000000u)
-                until = now + 10000000u;
-            if (until > now) {
-                struct timespec ts = {0, (long)(until - now)};
-                nanosleep(&ts, NULL);
-            }
-        }
-    }
-    int status = machine_exit_status(m);
-    machine_destroy(m);
-    return status;
+    return code;
 }
