@@ -50,6 +50,16 @@
 #define PBUF_POOL_SIZE          512
 
 #define LWIP_CHECKSUM_ON_COPY   1
+/* Services of several user-mode networks share well-known ports, each pcb
+ * bound to its own netif (udp_bind_netif/tcp_bind_netif). */
+#define SO_REUSE                1
+
+/* The user-mode network answers for any destination address (see
+ * net/user/netif.c): output made while it feeds lwIP a guest packet is
+ * routed back to the guest's netif; NULL elsewhere = normal routing. */
+struct netif;
+struct netif *unet_route_hook(const void *src, const void *dest);
+#define LWIP_HOOK_IP4_ROUTE_SRC(src, dest) unet_route_hook(src, dest)
 #define LWIP_STATS              0
 #define LWIP_DEBUG              0
 
