@@ -12,6 +12,7 @@
 #include "config/options.h"
 #include "config/qopts.h"
 #include "net/netdev.h"
+#include "net/user/usernet.h"
 #include "net/timer.h"
 
 static void print_line(const char *line, void *ctx)
@@ -89,7 +90,7 @@ static int run(struct options *opts)
     }
 
     net_register_builtin_backends();
-    /* The user-mode network registers "user" here (net/user/, branch usernet). */
+    unet_register();   /* -netdev user and its monitor commands (net/user/) */
     monitor_register_builtin();
     if (net_configure(opts, err, sizeof(err)) < 0)
         goto fail;

@@ -199,9 +199,8 @@ static void lwip_input(struct unet *u, const uint8_t *frame, size_t len, uint32_
     }
 }
 
-bool unet_receive(struct net_port *port, const uint8_t *f, size_t len)
+static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
 {
-    struct unet *u = port->opaque;
     if (len < 14 || len > UNET_MTU + 18) {
         u->stat_dropped++;
         return true;
@@ -279,5 +278,12 @@ bool unet_receive(struct net_port *port, const uint8_t *f, size_t len)
         return true;
     }
     u->stat_dropped++;
+    return true;
+}
+
+bool unet_receive(struct net_port *port, const uint8_t *frame, size_t len)
+{
+    receive_frame(port->opaque, frame, len);
+    unet_timer_kick();   /* the frame may have started lwIP timers */
     return true;
 }

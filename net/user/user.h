@@ -59,6 +59,8 @@ struct unet {
     struct unet *next;
 };
 
+/* register.c: (re)arms the timer that runs lwIP's timeouts. */
+void unet_timer_kick(void);
 /* config.c */
 int unet_config_parse(struct unet_config *c, struct qopts *o, char *err, size_t errlen);
 int unet_parse_ip(const char *s, ip4_addr_t *out);

@@ -14,6 +14,11 @@
 
 static struct unet *all_unets;
 
+struct unet *unet_first(void)
+{
+    return all_unets;
+}
+
 struct unet *unet_of_netif(struct netif *n)
 {
     for (struct unet *u = all_unets; u; u = u->next)
@@ -57,7 +62,7 @@ static void teardown(struct unet *u)
     u->udp_out_pcb = NULL;
 }
 
-struct unet *unet_create(struct qopts *o, char *err, size_t errlen)
+struct unet *unet_create(struct qopts *o, const char *id, char *err, size_t errlen)
 {
     struct unet *u = calloc(1, sizeof(*u));
     if (!u) {
@@ -74,7 +79,8 @@ struct unet *unet_create(struct qopts *o, char *err, size_t errlen)
         free(u);
         return NULL;
     }
-    const char *id = qopts_get(o, "id");
+    if (!id)
+        id = qopts_get(o, "id");
     char gen[32];
     if (!id) {
         static int seq;
@@ -94,6 +100,7 @@ struct unet *unet_create(struct qopts *o, char *err, size_t errlen)
     }
     u->next = all_unets;
     all_unets = u;
+    unet_timer_kick();
     u->udp_out_pcb = udp_new();
     if (!u->udp_out_pcb || unet_dhcp_start(u) < 0 || unet_dns_start(u) < 0 || unet_tftp_start(u) < 0) {
         snprintf(err, errlen, "user: cannot start the DHCP, DNS or TFTP service");
@@ -119,7 +126,7 @@ struct unet *unet_create_str(const char *opts, char *err, size_t errlen)
     struct unet *u = NULL;
     if (!type || strcmp(type, "user")) {
         snprintf(err, errlen, "netdev: type must be 'user'");
-    } else if ((u = unet_create(&o, err, errlen)) && qopts_check_unused(&o, err, errlen) < 0) {
+    } else if ((u = unet_create(&o, NULL, err, errlen)) && qopts_check_unused(&o, err, errlen) < 0) {
         unet_destroy(u);
         u = NULL;
     }
@@ -140,6 +147,7 @@ void unet_destroy(struct unet *u)
     unet_netif_fini(u);
     net_port_unregister(&u->port);
     free(u);
+    unet_timer_kick();
 }
 
 struct net_port *unet_port(struct unet *u)
