@@ -56,70 +56,22 @@ static int parse_addr_port(const char *s, size_t len, uint32_t *ip, uint16_t *po
     return 0;
 }
 
-struct pending_fwd {
-    struct tcp_relay *r;
-    struct hsock *s;
-};
-
-static err_t tcp_fwd_connected(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-    struct pending_fwd *pf = arg;
-    struct tcp_relay *r = pf->r;
-    struct hsock *s = pf->s;
-    free(pf);
-    unet_tcp_relay_attach(r, pcb, s, false);
-    return ERR_OK;
-}
-
-/* The guest refused or never answered: drop the uplink connection. */
-static void tcp_fwd_err_pending(void *arg, err_t err)
-{
-    struct pending_fwd *pf = arg;
-    unet_tcp_relay_discard(pf->r, pf->s);
-    free(pf);
-}
-
 static void tcp_listener_cb(struct hsock *ls, int ev, void *ctx)
 {
     struct unet_fwd *f = ctx;
     struct unet *u = f->u;
     for (int i = 0; i < 16; i++) {
         struct tcp_relay *r = unet_tcp_relay_alloc(u);
-        struct pending_fwd *pf = malloc(sizeof(*pf));
-        if (!r || !pf) {
-            free(pf);
-            if (r)
-                unet_tcp_relay_discard(r, NULL);
+        if (!r)
             return;
-        }
         struct hsock_addr peer;
         struct hsock *s = hsock_accept(ls, &peer, unet_tcp_relay_host_cb, r);
         if (!s) {
-            free(pf);
             unet_tcp_relay_discard(r, NULL);
             return;
         }
-        hsock_want(s, 0);
-        struct tcp_pcb *pcb = tcp_new();
-        if (!pcb) {
-            free(pf);
-            unet_tcp_relay_discard(r, s);
-            continue;
-        }
-        pf->r = r;
-        pf->s = s;
-        tcp_bind_netif(pcb, &u->netif);
-        ip_addr_t host, guest;
-        ip_addr_copy_from_ip4(host, u->cfg.host);
-        ip_addr_copy_from_ip4(guest, f->guest);
-        tcp_arg(pcb, pf);
-        tcp_err(pcb, tcp_fwd_err_pending);
-        if (tcp_bind(pcb, &host, 0) != ERR_OK ||
-            tcp_connect(pcb, &guest, f->guest_port, tcp_fwd_connected) != ERR_OK) {
-            tcp_abort(pcb);   /* calls tcp_fwd_err_pending */
-            continue;
-        }
-        u->stat_tcp_conns++;
+        hsock_want(s, 0);   /* nothing is read until the guest answers */
+        unet_tcp_relay_connect_guest(r, s, &u->cfg.host, &f->guest, f->guest_port);
     }
 }
 

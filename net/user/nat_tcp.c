@@ -250,6 +250,45 @@ void unet_tcp_relay_host_cb(struct hsock *s, int ev, void *ctx)
     on_host_event(s, ev, r);
 }
 
+static err_t on_guest_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    struct tcp_relay *r = arg;
+    struct hsock *s = r->s;
+    unet_tcp_relay_attach(r, pcb, s, false);
+    return ERR_OK;
+}
+
+/* The guest refused or never answered: drop the uplink connection. */
+static void on_guest_connect_err(void *arg, err_t err)
+{
+    struct tcp_relay *r = arg;
+    r->pcb = NULL;
+    relay_free(r);
+}
+
+int unet_tcp_relay_connect_guest(struct tcp_relay *r, struct hsock *s, const ip4_addr_t *from,
+                                 const ip4_addr_t *to, uint16_t port)
+{
+    struct tcp_pcb *pcb = tcp_new();
+    r->s = s;
+    if (!pcb) {
+        relay_free(r);
+        return -1;
+    }
+    tcp_bind_netif(pcb, &r->u->netif);
+    ip_addr_t a, b;
+    ip_addr_copy_from_ip4(a, *from);
+    ip_addr_copy_from_ip4(b, *to);
+    tcp_arg(pcb, r);
+    tcp_err(pcb, on_guest_connect_err);
+    if (tcp_bind(pcb, &a, 0) != ERR_OK || tcp_connect(pcb, &b, port, on_guest_connected) != ERR_OK) {
+        tcp_abort(pcb);   /* on_guest_connect_err frees the relay */
+        return -1;
+    }
+    r->u->stat_tcp_conns++;
+    return 0;
+}
+
 void unet_tcp_relay_discard(struct tcp_relay *r, struct hsock *s)
 {
     r->pcb = NULL;

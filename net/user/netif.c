@@ -99,7 +99,8 @@ static err_t unet_netif_setup(struct netif *netif)
     netif->mtu = UNET_MTU;
     netif->hwaddr_len = 6;
     memcpy(netif->hwaddr, u->cfg.mac, 6);
-    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+    /* ETHARP: lwIP only takes IP frames on ARP netifs; ARP itself never reaches it. */
+    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
     netif->output = unet_output;
     netif->linkoutput = unet_linkoutput;
     return ERR_OK;

@@ -106,6 +106,11 @@ void unet_tcp_relay_host_cb(struct hsock *s, int ev, void *ctx);
 void unet_tcp_relay_attach(struct tcp_relay *r, struct tcp_pcb *pcb, struct hsock *s,
                            bool host_connecting);
 void unet_tcp_relay_discard(struct tcp_relay *r, struct hsock *s);
+/* hostfwd: opens the lwIP connection from -> to:port for an accepted uplink
+ * socket s and attaches the relay when the guest answers (frees it and
+ * closes s when it does not). */
+int unet_tcp_relay_connect_guest(struct tcp_relay *r, struct hsock *s, const ip4_addr_t *from,
+                                 const ip4_addr_t *to, uint16_t port);
 struct unet *unet_of_netif(struct netif *n);
 /* hostfwd.c */
 void unet_hostfwd_fini(struct unet *u);
