@@ -48,6 +48,7 @@ include net/net.mk
 include boot/posix/posix.mk
 include boot/uefi/uefi.mk
 include tests/tests.mk
+include tools/guest/guest.mk
 
 COMMON_SRC := $(EMU_SRC) $(NET_SRC) $(CONFIG_SRC)
 
