@@ -64,8 +64,9 @@ static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
     static uint8_t req[4096];
     u16_t n = pbuf_copy_partial(p, req, sizeof(req), 0);
     pbuf_free(p);
-    /* Only the DNS address serves DNS; restrict=on keeps it (libslirp too). */
-    if (n < 12 || !ip4_addr_cmp(ip4_current_dest_addr(), &u->cfg.dns))
+    /* Only the DNS address serves DNS. restrict=on cuts it like any other
+     * uplink traffic (libslirp keeps only DHCP, TFTP and the forwards). */
+    if (n < 12 || u->cfg.restrict_on || !ip4_addr_cmp(ip4_current_dest_addr(), &u->cfg.dns))
         return;
     uint32_t ips[4];
     if (net_host_dns_servers(ips, 4) < 1)
