@@ -61,4 +61,4 @@ all: hosted efi
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' -type f -not -path '$(B)/guest/*' 2>/dev/null)
