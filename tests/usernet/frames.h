@@ -22,7 +22,7 @@ struct sink {
     uint8_t frame[SINK_MAX][1600];
 };
 
-static bool sink_rx(struct net_port *p, const uint8_t *f, size_t len)
+static inline bool sink_rx(struct net_port *p, const uint8_t *f, size_t len)
 {
     struct sink *s = p->opaque;
     if (s->count < SINK_MAX && len <= 1600) {
@@ -34,7 +34,7 @@ static bool sink_rx(struct net_port *p, const uint8_t *f, size_t len)
 
 static const struct net_port_ops sink_ops = {.receive = sink_rx};
 
-static uint32_t csum_add(uint32_t sum, const uint8_t *d, size_t n)
+static inline uint32_t csum_add(uint32_t sum, const uint8_t *d, size_t n)
 {
     for (size_t i = 0; i + 1 < n; i += 2)
         sum += (uint32_t)(d[i] << 8 | d[i + 1]);
@@ -43,14 +43,14 @@ static uint32_t csum_add(uint32_t sum, const uint8_t *d, size_t n)
     return sum;
 }
 
-static uint16_t csum_fold(uint32_t sum)
+static inline uint16_t csum_fold(uint32_t sum)
 {
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
     return (uint16_t)~sum;
 }
 
-static uint32_t ip4(const char *s)
+static inline uint32_t ip4(const char *s)
 {
     struct in_addr a;
     inet_pton(AF_INET, s, &a);
@@ -58,7 +58,7 @@ static uint32_t ip4(const char *s)
 }
 
 /* Builds Ethernet+IPv4 around l4 (whose checksum field is filled for UDP/TCP). */
-static size_t build_ip(uint8_t *f, uint8_t proto, uint32_t src, uint32_t dst, const uint8_t *l4,
+static inline size_t build_ip(uint8_t *f, uint8_t proto, uint32_t src, uint32_t dst, const uint8_t *l4,
                        size_t l4len)
 {
     memcpy(f, gw_mac, 6);
@@ -103,7 +103,7 @@ static size_t build_ip(uint8_t *f, uint8_t proto, uint32_t src, uint32_t dst, co
     return 14 + 20 + l4len;
 }
 
-static size_t build_udp(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+static inline size_t build_udp(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
                         const void *data, size_t len)
 {
     uint8_t u[1500];
@@ -118,7 +118,7 @@ static size_t build_udp(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, 
     return build_ip(f, 17, src, dst, u, 8 + len);
 }
 
-static size_t build_tcp(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+static inline size_t build_tcp(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
                         uint32_t seq, uint32_t ack, uint8_t flags, const void *data, size_t len)
 {
     uint8_t t[1500];
@@ -140,9 +140,9 @@ static size_t build_tcp(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, 
 }
 
 /* Accessors for a captured IPv4 frame. */
-static const uint8_t *fr_ip(const uint8_t *f) { return f + 14; }
-static const uint8_t *fr_l4(const uint8_t *f) { return f + 14 + (f[14] & 15) * 4; }
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static inline const uint8_t *fr_ip(const uint8_t *f) { return f + 14; }
+static inline const uint8_t *fr_l4(const uint8_t *f) { return f + 14 + (f[14] & 15) * 4; }
+static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
 #endif
