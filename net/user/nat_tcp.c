@@ -392,3 +392,15 @@ void unet_nat_tcp_fini(struct unet *u)
         }
     }
 }
+
+int unet_tcp_pcb_count(int *time_wait)
+{
+    int n = 0, tw = 0;
+    for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+        n++;
+    for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next)
+        tw++;
+    if (time_wait)
+        *time_wait = tw;
+    return n + tw;
+}

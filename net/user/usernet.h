@@ -38,6 +38,9 @@ uint32_t unet_timer_interval_ms(void);
 /* Registers the "user" backend type (net_backend_register) and the monitor
  * commands hostfwd_add / hostfwd_remove. */
 void unet_register(void);
+/* Diagnostics: lwIP's connected TCP pcbs (all user networks), and how
+ * many of them are in TIME_WAIT (*time_wait, may be NULL). */
+int unet_tcp_pcb_count(int *time_wait);
 /* The user networks, newest first (monitor lookups). */
 struct unet *unet_first(void);
 
