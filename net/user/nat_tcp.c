@@ -97,29 +97,57 @@ static bool relay_maybe_done(struct tcp_relay *r)
 }
 
 /* Guest -> uplink: returns false when the relay is gone. */
+/* Drops n sent bytes from the front of the pending chain, reopening the
+ * guest's window by as much. */
+static void consume_pending(struct tcp_relay *r, size_t n)
+{
+    if (r->pcb) {
+        for (size_t left = n; left;) {
+            u16_t step = left > 0xffff ? 0xffff : (u16_t)left;
+            tcp_recved(r->pcb, step);
+            left -= step;
+        }
+    }
+    while (r->pending && n + r->pending_off >= r->pending->len) {
+        struct pbuf *p = r->pending;
+        n -= (size_t)(p->len - r->pending_off);
+        r->pending_off = 0;
+        r->pending = p->next;
+        /* The chain held one reference to the rest: keep it for ourselves
+         * while freeing the head (pbuf_free walks on and drops one). */
+        if (r->pending)
+            pbuf_ref(r->pending);
+        pbuf_free(p);
+        if (!n && (!r->pending || r->pending->len))
+            return;
+    }
+    r->pending_off = (u16_t)(r->pending_off + n);
+}
+
+/* Guest -> uplink, gathering up to RELAY_CHUNK bytes of segments into one
+ * send. Returns false when the relay is gone. */
 static bool flush_to_host(struct tcp_relay *r)
 {
     while (r->pending) {
-        struct pbuf *p = r->pending;
-        u16_t left = (u16_t)(p->len - r->pending_off);
-        ssize_t n = left ? hsock_send(r->s, (uint8_t *)p->payload + r->pending_off, left) : 0;
-        if (n == HSOCK_AGAIN)
+        size_t n = 0;
+        u16_t off = r->pending_off;
+        for (struct pbuf *q = r->pending; q && n < sizeof(relay_buf); q = q->next, off = 0) {
+            size_t take = (size_t)(q->len - off);
+            if (take > sizeof(relay_buf) - n)
+                take = sizeof(relay_buf) - n;
+            memcpy(relay_buf + n, (uint8_t *)q->payload + off, take);
+            n += take;
+        }
+        ssize_t sent = n ? hsock_send(r->s, relay_buf, n) : 0;
+        if (sent == HSOCK_AGAIN)
             break;
-        if (n < 0) {
+        if (sent < 0) {
             relay_reset(r);
             return false;
         }
-        r->pending_off = (u16_t)(r->pending_off + n);
-        if (r->pcb && n > 0)
-            tcp_recved(r->pcb, (u16_t)n);
-        if (r->pending_off == p->len) {
-            r->pending = p->next;
-            if (r->pending)
-                pbuf_ref(r->pending);
-            p->next = NULL;   /* the chain's tot_len is not used past here */
-            pbuf_free(p);
-            r->pending_off = 0;
-        }
+        consume_pending(r, (size_t)sent);
+        if ((size_t)sent < n)
+            break;   /* the uplink's buffer is full: wait for EV_WRITE */
     }
     if (!r->pending && r->guest_fin && !r->host_shut) {
         hsock_shutdown_write(r->s);

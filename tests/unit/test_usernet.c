@@ -541,3 +541,91 @@ TEST(hostfwd_reaches_guest)
     CHECK(unet_hostfwd_remove(u, opts, e2, sizeof(e2)) < 0);
     done(u);
 }
+
+/* Guest -> host bulk data with a host that stops reading: lwIP's window must
+ * close (the relay holds at most a window of data), and every byte must
+ * arrive in order once the host reads again. */
+TEST(tcp_guest_to_host_backpressure)
+{
+    struct unet *u = mk("user,id=bp1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port;
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 8192;
+    setsockopt(ls, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof(a);
+    bind(ls, (struct sockaddr *)&a, sizeof(a));
+    listen(ls, 4);
+    getsockname(ls, (struct sockaddr *)&a, &al);
+    port = ntohs(a.sin_port);
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2");
+    static uint8_t f[1600], seg[1400];
+    send_frame(f, build_tcp(f, g, 41000, h, port, 0, 0, 0x02, NULL, 0));
+    int i = find_tcp(41000, 0);
+    CHECK(i >= 0);
+    if (i < 0) {
+        close(ls);
+        done(u);
+        return;
+    }
+    uint32_t srv = be32(fr_l4(sink.frame[i]) + 4) + 1;
+    send_frame(f, build_tcp(f, g, 41000, h, port, 1, srv, 0x10, NULL, 0));
+    const uint32_t total = 12u << 20;   /* more than the kernel buffers on loopback (4 MiB wmem max) */
+    uint32_t sent = 0, acked = 0, wnd = 65535, got = 0;
+    int c = -1;
+    bool reading = false, stalled = false, order_ok = true;
+    uint64_t last_progress = plat_now_ns(), end = plat_now_ns() + 60000000000ull;
+    while (got < total && plat_now_ns() < end) {
+        while (sent < total && sent - acked + sizeof(seg) <= wnd) {
+            for (size_t k = 0; k < sizeof(seg); k++)
+                seg[k] = (uint8_t)((sent + k) % 251);
+            uint32_t n = total - sent < sizeof(seg) ? total - sent : (uint32_t)sizeof(seg);
+            send_frame(f, build_tcp(f, g, 41000, h, port, 1 + sent, srv, 0x10, seg, n));
+            sent += n;
+        }
+        net_host_poll(reading ? 1000000u : 0);
+        net_timers_run(plat_now_ns());
+        for (int k = 0; k < sink.count; k++) {
+            const uint8_t *t = fr_l4(sink.frame[k]);
+            if (sink.frame[k][23] != 6 || be16(t + 2) != 41000 || !(t[13] & 0x10))
+                continue;
+            uint32_t ack = be32(t + 8) - 1;
+            if ((int32_t)(ack - acked) > 0) {
+                acked = ack;
+                last_progress = plat_now_ns();
+            }
+            wnd = be16(t + 14);
+        }
+        sink.count = 0;
+        if (c < 0) {
+            struct timeval tv = {0, 1000};
+            setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+            c = accept(ls, NULL, NULL);
+            if (c >= 0)
+                setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        }
+        if (!reading && plat_now_ns() - last_progress > 500000000ull) {
+            stalled = acked < total;   /* the window closed: backpressure reached the guest */
+            reading = true;
+        }
+        if (reading && c >= 0) {
+            static uint8_t buf[65536];
+            ssize_t n = recv(c, buf, sizeof(buf), 0);
+            for (ssize_t k = 0; k < n; k++)
+                if (buf[k] != (uint8_t)((got + (uint32_t)k) % 251))
+                    order_ok = false;
+            if (n > 0)
+                got += (uint32_t)n;
+        }
+    }
+    CHECK(stalled);
+    CHECK_EQ_INT(got, total);
+    CHECK(order_ok);
+    if (c >= 0)
+        close(c);
+    close(ls);
+    done(u);
+}
