@@ -9,3 +9,4 @@ check-long: hosted hosted-asan efi guest fuzz-build
 	BAREMU_LONG=1 bash tests/run.sh
 bench: hosted efi
 	bash tools/bench.sh
+HOSTED_TOOLS += tests/usernet/tcp_churn.c

@@ -14,6 +14,7 @@
 #include "config/options.h"
 #include "emu/machine.h"
 #include "net/netdev.h"
+#include "net/user/usernet.h"
 #include "net/timer.h"
 
 static void print_line(const char *line, void *ctx)
@@ -73,7 +74,7 @@ static int run(struct options *opts)
     char err[600];
     err[0] = 0;
     net_register_builtin_backends();
-    /* The user-mode network registers "user" here (net/user/, branch usernet). */
+    unet_register();   /* -netdev user and its monitor commands (net/user/) */
     monitor_register_builtin();
     /* The machine first: it registers its NIC models, which -nic and -net nic
      * name, before the network layer builds the links. NULL without a
