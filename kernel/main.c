@@ -17,6 +17,7 @@
 #include "kernel/kernel.h"
 #include "kernel/loop.h"
 #include "kernel/mm.h"
+#include "kernel/net_boot.h"
 #include "kernel/pci.h"
 #include "kernel/timer.h"
 #include "lwip/timeouts.h"
@@ -260,6 +261,12 @@ void kernel_main(struct boot_info *bi)
             loop_wait_event();
     }
     irq_exit_on_fault = exit_after_boot || fault_kind;
+    if (net_boot(&opts) != 0) {
+        irq_exit_on_fault = 1;
+        debug_exit(EXIT_CONFIG);
+        for (;;)
+            loop_wait_event();
+    }
     LOGI("mem", "%lu MiB of free pages after boot (heap and page allocator)", (unsigned long)(pmm_free_pages() >> 8));
 
     static const struct loop_hook boot_hook = {"boot", boot_done_hook, NULL};
