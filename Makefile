@@ -48,6 +48,7 @@ include net/net.mk
 include boot/posix/posix.mk
 include boot/uefi/uefi.mk
 include tests/tests.mk
+include tools/guest/guest.mk
 
 COMMON_SRC := $(EMU_SRC) $(NET_SRC) $(CONFIG_SRC)
 
@@ -60,4 +61,4 @@ all: hosted efi
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' -type f -not -path '$(B)/guest/*' 2>/dev/null)

@@ -74,6 +74,14 @@ int hsock_resolve(const char *host, uint32_t *ip);
 /* The uplink's DNS servers (hosted: /etc/resolv.conf); returns the count. */
 int net_host_dns_servers(uint32_t *ips, int max);
 
+/* Files the network layer writes (filter-dump's pcap). Buffered; hfile_flush
+ * pushes the data out. NULL / -1 on failure (errno-style reason in the log). */
+struct hfile;
+struct hfile *hfile_create(const char *path);
+int hfile_write(struct hfile *f, const void *buf, size_t len);
+int hfile_flush(struct hfile *f);
+void hfile_close(struct hfile *f);
+
 /* Runs ready callbacks, waiting at most timeout_ns for one. The event loop
  * calls it; nothing else blocks. */
 int net_host_poll(uint64_t timeout_ns);

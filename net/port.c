@@ -143,6 +143,10 @@ bool net_port_send(struct net_port *self, const uint8_t *frame, size_t len)
     }
     self->stats.tx_frames++;
     self->stats.tx_bytes += len;
+    for (struct net_tap *t = self->taps; t; t = t->next)
+        t->frame(t, self, frame, len, true);
+    for (struct net_tap *t = dst->taps; t; t = t->next)
+        t->frame(t, dst, frame, len, false);
     if (dst->link_down) {
         dst->stats.dropped++;
         return false;
@@ -187,4 +191,24 @@ void net_port_set_link(struct net_port *p, bool up)
         p->ops->link_changed(p);
     if (p->peer && p->peer->ops->link_changed)
         p->peer->ops->link_changed(p->peer);
+}
+
+void net_port_add_tap(struct net_port *p, struct net_tap *t)
+{
+    t->next = p->taps;
+    p->taps = t;
+}
+
+void net_port_remove_tap(struct net_port *p, struct net_tap *t)
+{
+    for (struct net_tap **pp = &p->taps; *pp; pp = &(*pp)->next)
+        if (*pp == t) {
+            *pp = t->next;
+            return;
+        }
+}
+
+unsigned net_port_queued(const struct net_port *p)
+{
+    return p->queue ? p->queue->frames : 0;
 }

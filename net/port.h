@@ -39,6 +39,15 @@ struct net_port_stats {
 
 struct net_frame_queue;
 
+/* An observer of every frame a port sends or is sent (filter-dump). Added
+ * after net_port_register with net_port_add_tap; outgoing tells the direction
+ * (true: sent by the port, false: sent to it). */
+struct net_tap {
+    void (*frame)(struct net_tap *t, struct net_port *p, const uint8_t *frame, size_t len,
+                  bool outgoing);
+    struct net_tap *next;
+};
+
 struct net_port {
     const struct net_port_ops *ops;
     char id[64];                 /* the user's id=, or a generated name */
@@ -49,6 +58,7 @@ struct net_port {
     struct net_port_stats stats;
     void *opaque;                /* the owner's state */
     struct net_port *next_all;   /* registry of every port (info network) */
+    struct net_tap *taps;        /* observers (filter-dump), usually none */
 };
 
 /* Registers a new port (id must be unique among ports). Returns -1 on a
@@ -70,5 +80,10 @@ bool net_port_send(struct net_port *self, const uint8_t *frame, size_t len);
 void net_port_flush(struct net_port *self);
 
 void net_port_set_link(struct net_port *p, bool up);
+
+void net_port_add_tap(struct net_port *p, struct net_tap *t);
+void net_port_remove_tap(struct net_port *p, struct net_tap *t);
+/* Frames waiting in this port's queue (info network, tests). */
+unsigned net_port_queued(const struct net_port *p);
 
 #endif

@@ -1,11 +1,18 @@
 /* main() of the hosted build: parse QEMU-syntax options, build the network
- * and the machine from them, and run the event loop (boot/posix/loop.c). */
+ * (net/netdev.h) and the machine from them, open the monitor, and run the
+ * event loop (boot/posix/loop.c) until quit or a signal. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "baremu/platform.h"
+#include "boot/posix/loop.h"
+#include "boot/posix/monitor_io.h"
+#include "config/monitor.h"
 #include "config/options.h"
+#include "config/qopts.h"
+#include "net/netdev.h"
+#include "net/timer.h"
 
 static void print_line(const char *line, void *ctx)
 {
@@ -19,6 +26,94 @@ static void usage(FILE *f)
                "  --help                                   this text\n"
                "  --version                                print the version\n");
     options_print_help(print_line, f);
+}
+
+/* The network layer's timers as a loop client. */
+static uint64_t net_deadline(void *opaque)
+{
+    return net_timers_next();
+}
+
+static void net_run(void *opaque, uint64_t now)
+{
+    net_timers_run(now);
+}
+
+static struct loop_client net_client = {
+    .name = "net", .next_deadline = net_deadline, .run = net_run,
+};
+
+/* -machine TYPE[,...]: returns the type ("pc" by default) in buf. */
+static int machine_type(struct options *opts, char *buf, size_t len, char *err, size_t errlen)
+{
+    const char *m = options_last(opts, "machine");
+    const char *M = options_last(opts, "M");
+    const char *arg = m ? m : M;
+    snprintf(buf, len, "pc");
+    if (!arg)
+        return 0;
+    struct qopts q;
+    char msg[300];
+    if (qopts_parse(&q, "machine", arg, "type", msg, sizeof(msg)) < 0) {
+        snprintf(err, errlen, "-machine: %s", msg);
+        return -1;
+    }
+    const char *t = qopts_get(&q, "type");
+    if (t)
+        snprintf(buf, len, "%s", t);
+    int rc = 0;
+    if (!strcmp(buf, "none") && qopts_check_unused(&q, msg, sizeof(msg)) < 0) {
+        snprintf(err, errlen, "-machine %s: %s", arg, msg);
+        rc = -1;
+    }
+    qopts_free(&q);
+    return rc;
+}
+
+static int run(struct options *opts)
+{
+    char err[600];
+    char mtype[64];
+    if (machine_type(opts, mtype, sizeof(mtype), err, sizeof(err)) < 0)
+        goto fail;
+    bool have_machine = strcmp(mtype, "none") != 0;
+    if (have_machine) {
+        /* The PC machine plugs in here: build it from the options (it
+         * registers its NIC models with net_nic_register_model and sets
+         * net_nic_set_default_model("e1000"), its monitor commands with
+         * monitor_register, and adds itself as a loop_client that runs guest
+         * code until its next deadline). Until then, say so plainly. */
+        snprintf(err, sizeof(err), "-machine %s: the PC machine is not built yet; use "
+                 "-machine none to run baremu as a virtual switch between network links", mtype);
+        goto fail;
+    }
+
+    net_register_builtin_backends();
+    /* The user-mode network registers "user" here (net/user/, branch usernet). */
+    monitor_register_builtin();
+    if (net_configure(opts, err, sizeof(err)) < 0)
+        goto fail;
+    const char *mon = options_last(opts, "monitor");
+    if (options_check_used(opts, err, sizeof(err)) < 0)
+        goto fail;
+    if (mon && monitor_io_open(mon, err, sizeof(err)) < 0)
+        goto fail;
+    if (!net_port_first() && !mon) {
+        snprintf(err, sizeof(err), "nothing to run: -machine none needs network links "
+                 "(-netdev/-net) or a monitor");
+        goto fail;
+    }
+    loop_add_client(&net_client);
+    int code = loop_run();
+    loop_remove_client(&net_client);
+    monitor_io_close();
+    net_shutdown();
+    return code;
+fail:
+    fprintf(stderr, "baremu: %s\n", err);
+    monitor_io_close();
+    net_shutdown();
+    return 1;
 }
 
 int main(int argc, char **argv)
@@ -42,13 +137,7 @@ int main(int argc, char **argv)
         options_free(&opts);
         return 1;
     }
-    /* Subsystems take their options here as they are built (net, machine). */
-    if (options_check_used(&opts, err, sizeof(err)) < 0) {
-        fprintf(stderr, "baremu: %s\n", err);
-        options_free(&opts);
-        return 1;
-    }
+    int code = run(&opts);
     options_free(&opts);
-    fprintf(stderr, "baremu: nothing to run (no machine or network configured)\n");
-    return 1;
+    return code;
 }

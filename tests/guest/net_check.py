@@ -1,0 +1,48 @@
+"""Boots the test guest with one emulated NIC on a user-mode network and
+checks the guest network path end to end: the NIC driver binds, udhcpc gets
+the lease 10.0.2.15 (address, default route via 10.0.2.2, DNS 10.0.2.3 in
+resolv.conf), `ping -c 2 10.0.2.2` succeeds, and wget fetches a file from an
+HTTP server on the host's loopback (10.0.2.2:PORT in the guest) whose sha256
+matches. Usage: net_check.py NAME LOG PORT SHA256 DRIVER_REGEX -- COMMAND..."""
+import sys
+import time
+
+from vm import VM
+
+
+def check(vm, cmd, timeout=30, want=None):
+    st, out = vm.run(cmd, timeout)
+    assert st == 0, "%r failed with status %d:\n%s" % (cmd, st, out)
+    if want:
+        assert want in out, "%r: %r not in its output:\n%s" % (cmd, want, out)
+    return out
+
+
+def main():
+    name, log, port, sha, driver = sys.argv[1:6]
+    assert sys.argv[6] == "--", __doc__
+    argv = sys.argv[7:]
+    t0 = time.monotonic()
+    with VM(argv, log=log, name=name) as vm:
+        vm.wait_shell(timeout=180)
+        t_shell = time.monotonic() - t0
+        mods = check(vm, "cat /proc/modules")
+        import re
+        assert re.search(driver, mods, re.M), "no module /%s/ loaded:\n%s" % (driver, mods)
+        check(vm, "udhcpc -i eth0 -n -q -t 5 -T 3", 60, want="eth0 10.0.2.15/24 router 10.0.2.2")
+        t_lease = time.monotonic() - t0
+        check(vm, "ip -4 addr show dev eth0", want="inet 10.0.2.15/24")
+        check(vm, "ip route", want="default via 10.0.2.2 dev eth0")
+        check(vm, "cat /etc/resolv.conf", want="nameserver 10.0.2.3")
+        out = check(vm, "ping -c 2 -W 5 10.0.2.2", 30, want="2 packets received")
+        out = check(vm, "wget -q -O /tmp/blob http://10.0.2.2:%s/blob && sha256sum /tmp/blob" % port, 120)
+        got = out.split()[0] if out.split() else ""
+        assert got == sha, "downloaded sha256 %s, expected %s" % (got, sha)
+        rc = vm.poweroff(60)
+        assert rc == 0, "the VM exited with status %s after poweroff" % rc
+        print("%s: shell %.1fs, DHCP lease %.1fs, ping + wget + sha256 ok, total %.1fs"
+              % (name, t_shell, t_lease, time.monotonic() - t0))
+
+
+if __name__ == "__main__":
+    main()

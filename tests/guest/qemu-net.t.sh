@@ -1,0 +1,29 @@
+# timeout: 400
+# The reference guest network path, with QEMU as the peer: for each emulated
+# NIC (e1000, rtl8139, ne2k_pci) on `-netdev user`, the test guest's driver
+# binds, udhcpc leases 10.0.2.15, ping 10.0.2.2 answers, and wget downloads a
+# 1 MiB file from a Python http.server on 127.0.0.1 (10.0.2.2:PORT in the
+# guest) with a matching sha256 (tests/guest/net_check.py). NICS="e1000" in
+# the environment limits the run.
+set -u
+. "$BAREMU_TOP/tests/lib/common.sh"
+need_cmd qemu-system-i386 sha256sum
+need_guest
+
+mkdir -p "$T/www"
+head -c 1048576 /dev/urandom >"$T/www/blob"
+sha=$(sha256sum "$T/www/blob" | cut -d' ' -f1)
+port=$(free_port tcp)
+bg_start python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$port" >"$T/http.log" 2>&1
+wait_port "$port" 10 || fail "http.server did not listen on 127.0.0.1:$port"
+
+declare -A driver=([e1000]='^e1000 ' [rtl8139]='^8139(cp|too) ' [ne2k_pci]='^ne2k_pci ')
+for nic in ${NICS:-e1000 rtl8139 ne2k_pci}; do
+    python3 "$BAREMU_TOP/tests/guest/net_check.py" "qemu-$nic" "$T/console-$nic.log" \
+        "$port" "$sha" "${driver[$nic]}" -- \
+        qemu-system-i386 -accel tcg -m 256 -nographic -no-reboot \
+        -kernel "$GUEST/vmlinuz" -initrd "$GUEST/initrd.gz" -append "console=ttyS0,115200" \
+        -netdev user,id=n0 -device "$nic,netdev=n0" ||
+        fail "$nic: guest network check failed (see above)"
+done
+echo "qemu-net ok"
