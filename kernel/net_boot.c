@@ -9,10 +9,33 @@
 
 #include "baremu/platform.h"
 #include "drivers/net/nic.h"
+#include "kernel/loop.h"
+#include "kernel/timer.h"
 #include "lwip/init.h"
+#include "lwip/timeouts.h"
+#include "net/net_host.h"
+#include "net/netdev.h"
+#include "net/passthrough.h"
+#include "net/timer.h"
 #include "net/uplink.h"
 
 static struct uplink *the_uplink;
+static uint64_t stats_period_ns;
+
+/* -nic-stats: the counters in the log, for tests and diagnostics. */
+static int stats_hook(void *ctx, uint64_t now, uint64_t until, uint64_t *next)
+{
+    (void)ctx; (void)until;
+    static uint64_t due;
+    if (!due)
+        due = now + stats_period_ns;
+    if (now >= due) {
+        nic_report();
+        due = now + stats_period_ns;
+    }
+    *next = due;
+    return LOOP_IDLE;
+}
 
 /* -uplink ethN|MAC|none[,ip=A/N][,gw=G][,dns=D]: fills cfg and *which. */
 static int parse_uplink(const char *arg, const char *origin, char *which, size_t wlen, struct uplink_config *cfg)
@@ -54,6 +77,90 @@ static int parse_uplink(const char *arg, const char *origin, char *which, size_t
     return 0;
 }
 
+/* The network layer's timers and host sockets (net_host_lwip.c) on the loop. */
+static int netlayer_hook(void *ctx, uint64_t now, uint64_t until, uint64_t *next)
+{
+    (void)ctx; (void)until;
+    net_timers_run(now);
+    int ran = net_host_poll(0);
+    uint64_t t = net_timers_next();
+    if (t < *next)
+        *next = t;
+    return ran ? LOOP_BUSY : LOOP_IDLE;
+}
+
+static const char *pt_resolve(const char *name)
+{
+    struct nic *n = nic_find(name);
+    return n ? n->name : NULL;
+}
+
+static void pt_promisc(const char *id, int on)
+{
+    struct nic *n = nic_find(id);
+    if (n && n->drv->ops->set_promisc) {
+        n->drv->ops->set_promisc(n, on);
+        LOGI("nic", "%s: promiscuous mode %s", n->name, on ? "on" : "off");
+    } else if (n) {
+        LOGW("nic", "%s: the %s driver has no promiscuous mode: only its own and group frames arrive", n->name,
+             n->drv->family);
+    }
+}
+
+static int pt_mac_of(const char *id, uint8_t mac[6])
+{
+    struct nic *n = nic_find(id);
+    if (!n)
+        return -1;
+    memcpy(mac, n->mac, 6);
+    return 0;
+}
+
+static const struct passthrough_platform pt_plat = {pt_resolve, pt_promisc, pt_mac_of};
+
+static int has_net_options(struct options *o)
+{
+    for (int i = 0; i < o->count; i++) {
+        const char *n = o->items[i].def->name;
+        if (!strcmp(n, "netdev") || !strcmp(n, "net") || !strcmp(n, "nic") || !strcmp(n, "object"))
+            return 1;
+    }
+    return 0;
+}
+
+/* Links named by address need the uplink's address first: wait for the DHCP
+ * lease (up to 15 s) by polling the NICs and lwIP's timers directly. */
+static void wait_for_uplink(void)
+{
+    if (!the_uplink || uplink_is_up(the_uplink))
+        return;
+    uint64_t end = timer_now_ns() + 15000000000ull;
+    while (!uplink_is_up(the_uplink) && timer_now_ns() < end) {
+        nic_poll_all();
+        sys_check_timeouts();
+        timer_udelay(200);
+    }
+    if (!uplink_is_up(the_uplink))
+        LOGW("uplink", "no address after 15 s: configuring the network links anyway");
+}
+
+static int net_layer(struct options *o)
+{
+    if (!has_net_options(o))
+        return 0;
+    wait_for_uplink();
+    net_register_builtin_backends();
+    passthrough_register_backends(&pt_plat);
+    char err[256];
+    if (net_configure(o, err, sizeof(err)) < 0) {
+        LOGE("config", "%s", err);
+        return -1;
+    }
+    static const struct loop_hook h = {"net", netlayer_hook, NULL};
+    loop_add(&h);
+    return 0;
+}
+
 int net_boot(struct options *o)
 {
     struct uplink_config cfg;
@@ -76,27 +183,39 @@ int net_boot(struct options *o)
         return -1;
     }
     int force_poll = options_flag(o, "nic-poll");
+    const char *st = options_last(o, "nic-stats");
+    if (st) {
+        char *end;
+        long secs = strtol(st, &end, 10);
+        if (*end || secs < 1 || secs > 86400) {
+            LOGE("config", "-nic-stats %s: expected seconds (1..86400)", st);
+            return -1;
+        }
+        stats_period_ns = (uint64_t)secs * 1000000000ull;
+        static const struct loop_hook h = {"nic-stats", stats_hook, NULL};
+        loop_add(&h);
+    }
 
     lwip_init();
     nic_probe_all(force_poll);
     if (!strcmp(which, "none"))
-        return 0;
+        return net_layer(o);
     struct nic *n = nic_find(which);
     if (!n) {
         if (nic_count || strcmp(which, "eth0"))
             LOGW("uplink", "no NIC named %s: no uplink", which);
-        return 0;
+        return net_layer(o);
     }
     struct net_port *port;
     the_uplink = uplink_create(n->name, n->mac, &cfg, &port);
     if (!the_uplink || net_port_connect(&n->port, port) != 0) {
         LOGE("uplink", "%s: cannot create the uplink", n->name);
-        return 0;
+        return net_layer(o);
     }
     if (cfg.ip) {
         LOGI("uplink", "%s: static address configured", n->name);
     } else {
         LOGI("uplink", "%s: DHCP client started", n->name);
     }
-    return 0;
+    return net_layer(o);
 }

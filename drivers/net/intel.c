@@ -217,13 +217,19 @@ static int intel_transmit(struct nic *n, const uint8_t *frame, size_t len)
     return 0;
 }
 
+/* Transmit: descriptors the chip reported done (DD with RS, 3.3.3.2). */
+static void intel_reclaim(struct nic *n)
+{
+    struct intel *e = n->priv;
+    while (e->tx_clean != e->tx_next && (e->tx[e->tx_clean].status & TXD_DD))
+        e->tx_clean = (e->tx_clean + 1) % TX_RING;
+}
+
 static int intel_poll(struct nic *n)
 {
     struct intel *e = n->priv;
     int got = 0;
-    /* Transmit: descriptors the chip reported done (DD with RS, 3.3.3.2). */
-    while (e->tx_clean != e->tx_next && (e->tx[e->tx_clean].status & TXD_DD))
-        e->tx_clean = (e->tx_clean + 1) % TX_RING;
+    intel_reclaim(n);
     /* Receive (3.2.3): DD set means the buffer holds a frame. Frames longer
      * than a buffer (never, with LPE off) or with errors are dropped. */
     for (int budget = RX_RING; budget > 0; budget--) {
@@ -273,6 +279,7 @@ static const struct nic_ops intel_ops = {
     .close = intel_close,
     .transmit = intel_transmit,
     .poll = intel_poll,
+    .reclaim = intel_reclaim,
     .irq = intel_irq,
     .link = intel_link,
     .set_promisc = intel_set_promisc,

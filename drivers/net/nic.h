@@ -30,6 +30,9 @@ struct nic_ops {
     /* Delivers received frames through nic_rx() and reclaims sent buffers;
      * returns the number of frames received. */
     int (*poll)(struct nic *n);
+    /* Reclaims sent transmit buffers only (never receives: it runs from the
+     * transmit path, inside lwIP, which must not be re-entered). */
+    void (*reclaim)(struct nic *n);
     /* In interrupt context: reads (and so acknowledges) the chip's cause
      * register; 1 when the interrupt was this NIC's. */
     int (*irq)(struct nic *n);
@@ -99,6 +102,8 @@ int nic_probe_all(int force_poll);
 struct nic *nic_find(const char *name_or_mac);
 /* Called by drivers from poll(): hands a received frame to the port's peer. */
 void nic_rx(struct nic *n, const uint8_t *frame, size_t len);
+/* Polls every NIC once (receive and reclaim), outside the event loop. */
+void nic_poll_all(void);
 /* One line per NIC with its counters (log). */
 void nic_report(void);
 

@@ -113,6 +113,13 @@ static int rtl_transmit(struct nic *n, const uint8_t *frame, size_t len)
     return 0;
 }
 
+static void rtl_reclaim(struct nic *n)
+{
+    struct rtl *r = n->priv;
+    while (r->tx_clean != r->tx_next && (inl(r->io + TSD0 + 4 * (r->tx_clean % 4)) & TSD_OWN))
+        r->tx_clean++;
+}
+
 static int rtl_poll(struct nic *n)
 {
     struct rtl *r = n->priv;
@@ -121,8 +128,7 @@ static int rtl_poll(struct nic *n)
     uint16_t isr = inw(r->io + ISR);
     if (isr && isr != 0xffff)
         outw(r->io + ISR, isr);
-    while (r->tx_clean != r->tx_next && (inl(r->io + TSD0 + 4 * (r->tx_clean % 4)) & TSD_OWN))
-        r->tx_clean++;
+    rtl_reclaim(n);
     /* Receive ring: each frame is a 4-byte header (status, length with CRC)
      * and the frame, the next one dword-aligned (programming guide 3). */
     for (int budget = 64; budget > 0 && !(inb(r->io + CR) & CR_BUFE); budget--) {
@@ -177,6 +183,7 @@ static const struct nic_ops rtl_ops = {
     .close = rtl_close,
     .transmit = rtl_transmit,
     .poll = rtl_poll,
+    .reclaim = rtl_reclaim,
     .irq = rtl_irq,
     .link = rtl_link,
     .set_promisc = rtl_set_promisc,

@@ -318,16 +318,22 @@ static int vnet_transmit(struct nic *n, const uint8_t *frame, size_t len)
     return 0;
 }
 
-static int vnet_poll(struct nic *n)
+static void vnet_reclaim(struct nic *n)
 {
     struct vnet *v = n->priv;
-    int got = 0;
     struct vq *t = &v->tx;
     while (t->last_used != t->used[1]) {
         t->last_used++;
         if (t->inflight)
             t->inflight--;
     }
+}
+
+static int vnet_poll(struct nic *n)
+{
+    struct vnet *v = n->priv;
+    int got = 0;
+    vnet_reclaim(n);
     struct vq *q = &v->rx;
     int refill = 0;
     for (int budget = 64; budget > 0 && q->last_used != q->used[1]; budget--) {
@@ -374,6 +380,7 @@ static const struct nic_ops vnet_ops = {
     .close = vnet_close,
     .transmit = vnet_transmit,
     .poll = vnet_poll,
+    .reclaim = vnet_reclaim,
     .irq = vnet_irq,
     .link = vnet_link,
     .set_promisc = NULL,   /* needs the control queue (VIRTIO_NET_F_CTRL_RX); QEMU's backend floods anyway */
