@@ -33,7 +33,7 @@ uplink_test() {
   trap "kill -- -$qpid 2>/dev/null; wait $qpid 2>/dev/null" EXIT
   local i
   for i in $(seq 120); do
-    tr -d '\r' < "$raw" > "$BM_LOG" 2>/dev/null
+    [ -f "$raw" ] && tr -d '\r' < "$raw" > "$BM_LOG"
     grep -q 'uplink: ping 10.0.2.2: reply seq 3' "$BM_LOG" && break
     kill -0 "$qpid" 2>/dev/null || break
     sleep 1
@@ -67,7 +67,7 @@ PY
   before=$(grep -c 'nic: eth0: rx ' "$BM_LOG")
   for i in $(seq 10); do
     sleep 1
-    tr -d '\r' < "$raw" > "$BM_LOG" 2>/dev/null
+    [ -f "$raw" ] && tr -d '\r' < "$raw" > "$BM_LOG"
     after=$(grep -c 'nic: eth0: rx ' "$BM_LOG")
     [ "$after" -gt "$before" ] && break
   done
