@@ -11,6 +11,7 @@
 #include "config/monitor.h"
 #include "config/options.h"
 #include "config/qopts.h"
+#include "drivers/hosted/hostnic.h"
 #include "net/netdev.h"
 #include "net/timer.h"
 
@@ -89,6 +90,7 @@ static int run(struct options *opts)
     }
 
     net_register_builtin_backends();
+    hostnic_register_backends();
     /* The user-mode network registers "user" here (net/user/, branch usernet). */
     monitor_register_builtin();
     if (net_configure(opts, err, sizeof(err)) < 0)
