@@ -60,5 +60,7 @@ _Noreturn void kernel_main(struct boot_info *bi);
 
 /* A file read from \baremu\ on the boot volume, or NULL. */
 const struct boot_file *boot_file_find(const char *name);
+/* The same, also accepting "/baremu/NAME" and "\baremu\NAME". */
+const struct boot_file *boot_file_by_path(const char *path);
 
 #endif

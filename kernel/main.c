@@ -17,6 +17,7 @@
 #include "kernel/kernel.h"
 #include "kernel/loop.h"
 #include "kernel/mm.h"
+#include "kernel/net_boot.h"
 #include "kernel/pci.h"
 #include "kernel/pcitest.h"
 #include "kernel/timer.h"
@@ -381,6 +382,12 @@ void kernel_main(struct boot_info *bi)
     irq_exit_on_fault = exit_after_boot || fault_kind;
     memory_self_test();
     stdio_self_test(bi);
+    if (net_boot(&opts) != 0) {
+        irq_exit_on_fault = 1;
+        debug_exit(EXIT_CONFIG);
+        for (;;)
+            loop_wait_event();
+    }
     LOGI("mem", "%lu MiB of physical pages unclaimed after boot", (unsigned long)(pmm_free_pages() >> 8));
 
     static const struct loop_hook boot_hook = {"boot", boot_done_hook, NULL};

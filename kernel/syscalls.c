@@ -158,7 +158,7 @@ int fstat(int fd, struct stat *st)
 }
 
 /* Boot files by name: "NAME", "/baremu/NAME", "\baremu\NAME" all work. */
-static const struct boot_file *lookup(const char *path)
+const struct boot_file *boot_file_by_path(const char *path)
 {
     while (*path == '/' || *path == '\\')
         path++;
@@ -169,7 +169,7 @@ static const struct boot_file *lookup(const char *path)
 
 int open(const char *path, int flags, ...)
 {
-    const struct boot_file *f = lookup(path);
+    const struct boot_file *f = boot_file_by_path(path);
     if (!f) {
         errno = ENOENT;
         return -1;
@@ -191,7 +191,7 @@ int unlink(const char *path) { (void)path; errno = ENOENT; return -1; }
 int link(const char *a, const char *b) { (void)a; (void)b; errno = EMLINK; return -1; }
 int stat(const char *path, struct stat *st)
 {
-    const struct boot_file *f = lookup(path);
+    const struct boot_file *f = boot_file_by_path(path);
     if (!f) {
         errno = ENOENT;
         return -1;

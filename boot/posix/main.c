@@ -12,6 +12,7 @@
 #include "boot/posix/monitor_io.h"
 #include "config/monitor.h"
 #include "config/options.h"
+#include "drivers/hosted/hostnic.h"
 #include "emu/machine.h"
 #include "net/netdev.h"
 #include "net/user/usernet.h"
@@ -75,6 +76,7 @@ static int run(struct options *opts)
     err[0] = 0;
     net_register_builtin_backends();
     unet_register();   /* -netdev user and its monitor commands (net/user/) */
+    hostnic_register_backends();
     monitor_register_builtin();
     /* The machine first: it registers its NIC models, which -nic and -net nic
      * name, before the network layer builds the links. NULL without a
