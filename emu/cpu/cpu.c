@@ -75,7 +75,7 @@ void cpu_reset(struct cpu *c)
     c->sysenter_cs = c->sysenter_esp = c->sysenter_eip = 0;
     c->tsc_offset = 0;
     c->exc_depth = 0;
-    c->int_shadow = false;
+    c->int_shadow = 0;
     c->halted = false;
     c->nmi_pending = c->nmi_blocked = 0;
     c->a20_mask = 0xffffffffu;
@@ -291,8 +291,10 @@ static bool deliver_exception(struct cpu *c)
     }
     c->first_exc = vec;
     c->halted = false;
+    /* A fault while delivering an exception sets EXT in its error code
+     * (SDM 6.13): the event being delivered is not the program's INT n. */
     if (c->pe_mode)
-        pm_interrupt(c, vec, false, has_error_code(vec), err, false);
+        pm_interrupt(c, vec, false, has_error_code(vec), err, true);
     else
         real_mode_interrupt(c, vec);
     c->exc_depth = 0;
@@ -332,7 +334,7 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t max_instructions)
             return CPU_STOP_REQUEST;
         }
         if (c->int_shadow) {
-            c->int_shadow = false;
+            c->int_shadow = 0;
         } else if (c->nmi_pending && !c->nmi_blocked) {
             c->nmi_pending = 0;
             c->nmi_blocked = 1;

@@ -58,6 +58,8 @@ enum { EX_DE = 0, EX_DB = 1, EX_NMI = 2, EX_BP = 3, EX_OF = 4, EX_BR = 5, EX_UD 
 /* Lazy flags: the last flag-setting arithmetic op and its operands; the six
  * arithmetic flags are computed only when read. Ops with irregular flags
  * (shifts, multiplies, BCD) write EFLAGS directly and set LF_NONE. */
+enum { SHADOW_STI = 1, SHADOW_SS = 2 };
+
 enum lf_op { LF_NONE = 0, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
 
 /* A descriptor cache (SDM vol. 3A 3.4.3). */
@@ -143,7 +145,9 @@ struct cpu {
     int first_exc;
     int pend_vec;
     uint32_t pend_err;
-    bool int_shadow;        /* MOV SS / POP SS / STI: no interrupt before the next insn */
+    /* MOV SS / POP SS / STI: no interrupt before the next instruction; the
+     * SS forms also hold off the single-step trap (SDM 6.8.3). */
+    uint8_t int_shadow;
 
     /* lines and machine glue */
     struct guest_memory *mem;

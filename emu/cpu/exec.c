@@ -647,8 +647,6 @@ static void load_far_ptr(struct cpu *c, int sreg, const struct modrm *m, unsigne
     uint16_t sel = (uint16_t)mem_read(c, m->seg, ea_add(c, m->off, sz), 2);
     seg_load(c, sreg, sel);
     set_reg(c, m->reg, sz, off);
-    if (sreg == CPU_SS)
-        c->int_shadow = true;
 }
 
 static void push_sreg(struct cpu *c, int s, unsigned sz)
@@ -666,7 +664,7 @@ static void pop_sreg(struct cpu *c, int s, unsigned sz)
     seg_load(c, s, v);
     set_sp(c, sp + sz);
     if (s == CPU_SS)
-        c->int_shadow = true;
+        c->int_shadow = SHADOW_SS;
 }
 
 static void enter(struct cpu *c, uint16_t size, uint8_t level, unsigned sz)
@@ -956,7 +954,7 @@ decoded:;
             cpu_raise(c, EX_UD, 0);
         seg_load(c, m.reg, (uint16_t)rm_read(c, &m, 2));
         if (m.reg == CPU_SS)
-            c->int_shadow = true;
+            c->int_shadow = SHADOW_SS;
         break;
     case 0x8f: {
         /* POP Ev: the address is computed with ESP after the pop (SDM POP). */
@@ -1218,7 +1216,7 @@ decoded:;
             cpu_raise(c, EX_GP, 0);
         check_iopl(c);
         if (!(c->flags & F_IF))
-            c->int_shadow = true;
+            c->int_shadow = SHADOW_STI;
         c->flags |= F_IF;
         break;
     case 0xfc: c->flags &= ~F_DF; break;
@@ -1261,8 +1259,9 @@ decoded:;
         cpu_raise(c, EX_UD, 0);
     }
 done:
-    if (tf && !c->halted) {
-        /* Single-step trap after the instruction (SDM 17.3.1.4). */
+    if (tf && !c->halted && c->int_shadow != SHADOW_SS) {
+        /* Single-step trap after the instruction (SDM 17.3.1.4); MOV SS and
+         * POP SS defer it past the next instruction (SDM 6.8.3). */
         c->dr[6] |= 0x4000;
         cpu_interrupt(c, EX_DB, false, false, 0);
     }
