@@ -90,10 +90,13 @@ static void dc_record_modrm(struct cpu *c, const struct modrm *m, uint32_t start
     e->has_modrm = 1;
 }
 
-static void decode_modrm(struct cpu *c, struct modrm *m)
+static void decode_modrm_slow(struct cpu *c, struct modrm *m);
+
+/* ModRM decoding: a decode-cache hit only redoes the address arithmetic. */
+static inline void decode_modrm(struct cpu *c, struct modrm *m)
 {
-    struct dc_entry *e = c->cur;
-    if (e && e->has_modrm) {
+    const struct dc_entry *e = c->cur;
+    if (__builtin_expect(e && e->has_modrm, 1)) {
         /* Decode-cache hit: the ModRM bytes were checked against the CS limit
          * when the entry was used; only the address arithmetic remains. */
         m->mod = e->mod;
@@ -112,6 +115,12 @@ static void decode_modrm(struct cpu *c, struct modrm *m)
         }
         return;
     }
+    decode_modrm_slow(c, m);
+}
+
+static __attribute__((noinline)) void decode_modrm_slow(struct cpu *c, struct modrm *m)
+{
+    struct dc_entry *e = c->cur;
     uint32_t start = c->eip;
     int rb = -1, ri = -1;
     unsigned rs = 0;
