@@ -75,7 +75,7 @@ void cpu_reset(struct cpu *c)
     c->sysenter_cs = c->sysenter_esp = c->sysenter_eip = 0;
     c->tsc_offset = 0;
     c->exc_depth = 0;
-    c->int_shadow = false;
+    c->int_shadow = 0;
     c->halted = false;
     c->nmi_pending = c->nmi_blocked = 0;
     c->a20_mask = 0xffffffffu;
@@ -291,8 +291,10 @@ static bool deliver_exception(struct cpu *c)
     }
     c->first_exc = vec;
     c->halted = false;
+    /* A fault while delivering an exception sets EXT in its error code
+     * (SDM 6.13): the event being delivered is not the program's INT n. */
     if (c->pe_mode)
-        pm_interrupt(c, vec, false, has_error_code(vec), err, false);
+        pm_interrupt(c, vec, false, has_error_code(vec), err, true);
     else
         real_mode_interrupt(c, vec);
     c->exc_depth = 0;
@@ -327,23 +329,26 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t max_instructions)
         c->retired++;
     }
     while (c->retired < end) {
-        if (c->stop_req) {
-            c->stop_req = false;
-            return CPU_STOP_REQUEST;
+        /* One test on the common path: nothing pending at this boundary. */
+        if (__builtin_expect(c->stop_req | c->int_shadow | c->nmi_pending | c->intr | c->halted, 0)) {
+            if (c->stop_req) {
+                c->stop_req = false;
+                return CPU_STOP_REQUEST;
+            }
+            if (c->int_shadow) {
+                c->int_shadow = 0;
+            } else if (c->nmi_pending && !c->nmi_blocked) {
+                c->nmi_pending = 0;
+                c->nmi_blocked = 1;
+                deliver_external(c, EX_NMI, true);
+            } else if (c->intr && (c->flags & F_IF) && c->intr_ack) {
+                int vec = c->intr_ack(c->intr_opaque);
+                if (vec >= 0)
+                    deliver_external(c, vec & 0xff, false);
+            }
+            if (c->halted)
+                return CPU_STOP_HLT;
         }
-        if (c->int_shadow) {
-            c->int_shadow = false;
-        } else if (c->nmi_pending && !c->nmi_blocked) {
-            c->nmi_pending = 0;
-            c->nmi_blocked = 1;
-            deliver_external(c, EX_NMI, true);
-        } else if (c->intr && (c->flags & F_IF) && c->intr_ack) {
-            int vec = c->intr_ack(c->intr_opaque);
-            if (vec >= 0)
-                deliver_external(c, vec & 0xff, false);
-        }
-        if (c->halted)
-            return CPU_STOP_HLT;
         cpu_exec_one(c);
         c->retired++;
         if (c->halted)

@@ -58,6 +58,8 @@ enum { EX_DE = 0, EX_DB = 1, EX_NMI = 2, EX_BP = 3, EX_OF = 4, EX_BR = 5, EX_UD 
 /* Lazy flags: the last flag-setting arithmetic op and its operands; the six
  * arithmetic flags are computed only when read. Ops with irregular flags
  * (shifts, multiplies, BCD) write EFLAGS directly and set LF_NONE. */
+enum { SHADOW_STI = 1, SHADOW_SS = 2 };
+
 enum lf_op { LF_NONE = 0, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
 
 /* A descriptor cache (SDM vol. 3A 3.4.3). */
@@ -143,7 +145,9 @@ struct cpu {
     int first_exc;
     int pend_vec;
     uint32_t pend_err;
-    bool int_shadow;        /* MOV SS / POP SS / STI: no interrupt before the next insn */
+    /* MOV SS / POP SS / STI: no interrupt before the next instruction; the
+     * SS forms also hold off the single-step trap (SDM 6.8.3). */
+    uint8_t int_shadow;
 
     /* lines and machine glue */
     struct guest_memory *mem;
@@ -202,8 +206,50 @@ void cpu_exec_one(struct cpu *c);   /* exec.c */
 void tlb_flush(struct cpu *c, bool keep_global);
 void tlb_flush_page(struct cpu *c, uint32_t lin);
 void tlb_mark_code_page(struct cpu *c, uint32_t ppage);
-uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user);
-void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user);
+uint32_t lin_read_slow(struct cpu *c, uint32_t lin, unsigned size, bool user);
+void lin_write_slow(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user);
+
+/* The TLB-hit path of a linear read/write to RAM within one page, inline in
+ * every access; misses, MMIO, code pages and page crossings go to mmu.c. */
+static inline uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user)
+{
+    const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    if (__builtin_expect(e->lpage == lin >> 12 && (e->perm & (user ? TP_RU : TP_RS)) && e->host_r &&
+                         (lin & 0xfff) <= 0x1000 - size, 1)) {
+        const uint8_t *p = e->host_r + (lin & 0xfff);
+        if (size == 4) {
+            uint32_t v;
+            memcpy(&v, p, 4);
+            return v;
+        }
+        if (size == 2) {
+            uint16_t v;
+            memcpy(&v, p, 2);
+            return v;
+        }
+        return *p;
+    }
+    return lin_read_slow(c, lin, size, user);
+}
+
+static inline void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user)
+{
+    const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    if (__builtin_expect(e->lpage == lin >> 12 && (e->perm & (user ? TP_WU : TP_WS)) && e->host_w &&
+                         (lin & 0xfff) <= 0x1000 - size, 1)) {
+        uint8_t *p = e->host_w + (lin & 0xfff);
+        if (size == 4) {
+            memcpy(p, &v, 4);
+        } else if (size == 2) {
+            uint16_t w = (uint16_t)v;
+            memcpy(p, &w, 2);
+        } else {
+            *p = (uint8_t)v;
+        }
+        return;
+    }
+    lin_write_slow(c, lin, v, size, user);
+}
 uint8_t lin_fetch8(struct cpu *c, uint32_t lin);
 /* Flushes the TLB if the guest memory map changed (after device accesses). */
 static inline void cpu_sync_mem(struct cpu *c)

@@ -90,10 +90,13 @@ static void dc_record_modrm(struct cpu *c, const struct modrm *m, uint32_t start
     e->has_modrm = 1;
 }
 
-static void decode_modrm(struct cpu *c, struct modrm *m)
+static void decode_modrm_slow(struct cpu *c, struct modrm *m);
+
+/* ModRM decoding: a decode-cache hit only redoes the address arithmetic. */
+static inline void decode_modrm(struct cpu *c, struct modrm *m)
 {
-    struct dc_entry *e = c->cur;
-    if (e && e->has_modrm) {
+    const struct dc_entry *e = c->cur;
+    if (__builtin_expect(e && e->has_modrm, 1)) {
         /* Decode-cache hit: the ModRM bytes were checked against the CS limit
          * when the entry was used; only the address arithmetic remains. */
         m->mod = e->mod;
@@ -112,6 +115,12 @@ static void decode_modrm(struct cpu *c, struct modrm *m)
         }
         return;
     }
+    decode_modrm_slow(c, m);
+}
+
+static __attribute__((noinline)) void decode_modrm_slow(struct cpu *c, struct modrm *m)
+{
+    struct dc_entry *e = c->cur;
     uint32_t start = c->eip;
     int rb = -1, ri = -1;
     unsigned rs = 0;
@@ -647,8 +656,6 @@ static void load_far_ptr(struct cpu *c, int sreg, const struct modrm *m, unsigne
     uint16_t sel = (uint16_t)mem_read(c, m->seg, ea_add(c, m->off, sz), 2);
     seg_load(c, sreg, sel);
     set_reg(c, m->reg, sz, off);
-    if (sreg == CPU_SS)
-        c->int_shadow = true;
 }
 
 static void push_sreg(struct cpu *c, int s, unsigned sz)
@@ -666,7 +673,7 @@ static void pop_sreg(struct cpu *c, int s, unsigned sz)
     seg_load(c, s, v);
     set_sp(c, sp + sz);
     if (s == CPU_SS)
-        c->int_shadow = true;
+        c->int_shadow = SHADOW_SS;
 }
 
 static void enter(struct cpu *c, uint16_t size, uint8_t level, unsigned sz)
@@ -956,7 +963,7 @@ decoded:;
             cpu_raise(c, EX_UD, 0);
         seg_load(c, m.reg, (uint16_t)rm_read(c, &m, 2));
         if (m.reg == CPU_SS)
-            c->int_shadow = true;
+            c->int_shadow = SHADOW_SS;
         break;
     case 0x8f: {
         /* POP Ev: the address is computed with ESP after the pop (SDM POP). */
@@ -1218,7 +1225,7 @@ decoded:;
             cpu_raise(c, EX_GP, 0);
         check_iopl(c);
         if (!(c->flags & F_IF))
-            c->int_shadow = true;
+            c->int_shadow = SHADOW_STI;
         c->flags |= F_IF;
         break;
     case 0xfc: c->flags &= ~F_DF; break;
@@ -1261,8 +1268,9 @@ decoded:;
         cpu_raise(c, EX_UD, 0);
     }
 done:
-    if (tf && !c->halted) {
-        /* Single-step trap after the instruction (SDM 17.3.1.4). */
+    if (tf && !c->halted && c->int_shadow != SHADOW_SS) {
+        /* Single-step trap after the instruction (SDM 17.3.1.4); MOV SS and
+         * POP SS defer it past the next instruction (SDM 6.8.3). */
         c->dr[6] |= 0x4000;
         cpu_interrupt(c, EX_DB, false, false, 0);
     }

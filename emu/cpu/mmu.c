@@ -150,7 +150,7 @@ uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
     return (uint8_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), 1);
 }
 
-uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user)
+uint32_t lin_read_slow(struct cpu *c, uint32_t lin, unsigned size, bool user)
 {
     if ((lin & 0xfff) + size <= 0x1000) {
         struct tlb_entry *e = tlb_get(c, lin, false, user);
@@ -190,7 +190,7 @@ static void write8(struct cpu *c, uint32_t lin, uint8_t v, bool user)
         gmem_write(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), v, 1);
 }
 
-void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user)
+void lin_write_slow(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user)
 {
     if ((lin & 0xfff) + size <= 0x1000) {
         struct tlb_entry *e = tlb_get(c, lin, true, user);

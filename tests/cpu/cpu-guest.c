@@ -6,6 +6,7 @@
  *   port 0xE0 (out)   raise INTR with this vector (acknowledged once)
  *   port 0xE1 (out)   pulse NMI
  *   port 0xE2 (out)   A20 gate: 0 masks address bit 20
+ *   port 0xE3 (in)    the FERR# line's level (cpu_set_ferr)
  * The binary is loaded at physical 0x10000 and entered in real mode at
  * 1000:0000. Usage: cpu-guest [--expect-reset] FILE.bin
  * With --expect-reset the program must end in a triple fault after its
@@ -28,6 +29,13 @@ static size_t line_len;
 static int n_pass, n_fail;
 static bool done;
 static int pending_vector = -1;
+static int ferr_level;
+
+static void ferr_changed(void *opaque, int level)
+{
+    (void)opaque;
+    ferr_level = level;
+}
 
 static void report_char(char ch)
 {
@@ -47,8 +55,8 @@ static void report_char(char ch)
 
 static uint32_t port_read(void *opaque, uint16_t port, unsigned size)
 {
-    (void)opaque; (void)port; (void)size;
-    return 0;
+    (void)opaque; (void)size;
+    return port == 0xe3 ? (uint32_t)ferr_level : 0;
 }
 
 static void port_write(void *opaque, uint16_t port, uint32_t value, unsigned size)
@@ -102,11 +110,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "cpu-guest: %s is empty\n", argv[i]);
         return 2;
     }
-    io_register(io, 0xe0, 3, &test_ports, NULL, "test-irq");
+    io_register(io, 0xe0, 4, &test_ports, NULL, "test-irq");
     io_register(io, 0xe9, 1, &test_ports, NULL, "test-report");
     io_register(io, 0xf4, 1, &test_ports, NULL, "test-exit");
     cpu = cpu_create(mem, io);
     cpu_set_intr_ack(cpu, intr_ack, NULL);
+    cpu_set_ferr(cpu, ferr_changed, NULL);
     struct cpu_regs r;
     cpu_get_regs(cpu, &r);
     r.seg[CPU_CS].sel = LOAD_ADDR >> 4;

@@ -206,30 +206,42 @@ static int opcode_of(const struct test *t, int *reg, int *modrm_idx)
 #define FL_SF 0x080
 #define FL_OF 0x800
 
-/* Flags the SDM (vol. 2, each instruction's "Flags Affected") documents as
- * undefined; they are masked in the comparison because a 286 and a P6 may
- * leave different values there. */
+/* Flags the manual documents as undefined, per instruction; they are masked
+ * in the comparison because a 286 and a P6 may leave different values there.
+ * Each row cites the "Flags Affected" paragraph of the instruction's page in
+ * the Intel SDM, vol. 2 (order no. 325383), chapter 3/4.
+ *   AND/OR/XOR/TEST   3.2 AND, 4.3 OR, XOR, TEST: "The state of the AF flag is undefined."
+ *   DAA/DAS           3.2 DAA, DAS: "The OF flag is undefined."
+ *   AAA/AAS           3.2 AAA, AAS: "The OF, SF, ZF, and PF flags are undefined."
+ *   AAM/AAD           3.2 AAM, AAD: "The OF, AF, and CF flags are undefined."
+ *   MUL/IMUL          4.3 MUL, 3.2 IMUL: "The SF, ZF, AF, and PF flags are undefined."
+ *   DIV/IDIV          3.2 DIV, IDIV: "The CF, OF, SF, ZF, AF, and PF flags are undefined."
+ *   shifts/rotates    4.3 SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR: "The OF flag is defined only
+ *                     for the 1-bit shifts"; shifts: "For a non-zero count, the AF flag
+ *                     is undefined"; SHL/SHR "where the count is greater than or equal to
+ *                     the operand size, the CF flag is undefined". A masked count of 0
+ *                     leaves every flag unchanged, so nothing is masked then. */
 static unsigned undefined_flags(const struct test *t)
 {
     int reg, mi;
     int op = opcode_of(t, &reg, &mi);
     unsigned cl = (unsigned)t->regs_in[1] & 0xff;
     switch (op) {
-    case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25:   /* AND: FL_AF */
-    case 0x08: case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0d:   /* OR: FL_AF */
-    case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35:   /* XOR: FL_AF */
-    case 0x84: case 0x85: case 0xa8: case 0xa9:                         /* TEST: FL_AF */
+    case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25:   /* AND */
+    case 0x08: case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0d:   /* OR */
+    case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35:   /* XOR */
+    case 0x84: case 0x85: case 0xa8: case 0xa9:                         /* TEST */
         return FL_AF;
-    case 0x80: case 0x81: case 0x82: case 0x83:
+    case 0x80: case 0x81: case 0x82: case 0x83:                         /* group 1: OR/AND/XOR */
         return (reg == 1 || reg == 4 || reg == 6) ? FL_AF : 0;
-    case 0x27: case 0x2f: return FL_OF;                                    /* DAA/DAS: OF */
-    case 0x37: case 0x3f: return FL_OF | FL_SF | FL_ZF | FL_PF;                     /* AAA/AAS */
-    case 0xd4: case 0xd5: return FL_OF | FL_AF | FL_CF;                          /* AAM/AAD */
-    case 0x69: case 0x6b: return FL_SF | FL_ZF | FL_AF | FL_PF;                     /* IMUL */
+    case 0x27: case 0x2f: return FL_OF;                                 /* DAA/DAS */
+    case 0x37: case 0x3f: return FL_OF | FL_SF | FL_ZF | FL_PF;         /* AAA/AAS */
+    case 0xd4: case 0xd5: return FL_OF | FL_AF | FL_CF;                 /* AAM/AAD */
+    case 0x69: case 0x6b: return FL_SF | FL_ZF | FL_AF | FL_PF;         /* IMUL r,r/m,imm */
     case 0xf6: case 0xf7:
-        if (reg == 0 || reg == 1) return FL_AF;                           /* TEST */
-        if (reg == 4 || reg == 5) return FL_SF | FL_ZF | FL_AF | FL_PF;             /* MUL/IMUL */
-        if (reg >= 6) return FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF;              /* DIV/IDIV */
+        if (reg == 0 || reg == 1) return FL_AF;                         /* TEST */
+        if (reg == 4 || reg == 5) return FL_SF | FL_ZF | FL_AF | FL_PF; /* MUL/IMUL */
+        if (reg >= 6) return FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF; /* DIV/IDIV */
         return 0;
     case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
         unsigned cnt = op >= 0xd2 ? cl : op >= 0xd0 ? 1 : t->bytes[t->nbytes - 2];
@@ -237,11 +249,11 @@ static unsigned undefined_flags(const struct test *t)
         cnt &= 0x1f;
         if (cnt == 0)
             return 0;
-        unsigned m = cnt != 1 ? FL_OF : 0;                                 /* FL_OF: count != 1 */
+        unsigned m = cnt != 1 ? FL_OF : 0;                              /* OF: 1-bit only */
         if (reg >= 4) {
-            m |= FL_AF;                                                    /* shifts: FL_AF */
+            m |= FL_AF;                                                 /* shifts: AF */
             if (cnt >= w && reg != 7)
-                m |= FL_CF;                                                /* SHL/SHR count >= size */
+                m |= FL_CF;                                             /* SHL/SHR count >= size */
         }
         return m;
     }
@@ -250,43 +262,46 @@ static unsigned undefined_flags(const struct test *t)
     }
 }
 
-/* Instruction forms where the recorded 286 and a P6 legitimately differ;
- * each counted as skipped. */
-static const char *skip_reason(const struct test *t)
+/* Instruction forms where the recorded 286 and a P6 legitimately differ,
+ * each counted as skipped under its reason. */
+enum skip {
+    SK_X87, SK_LEN10, SK_FSGS, SK_POPM, SK_IDIV8, SK_IDIV16, SK_STRWRAP, SK_AAM0, SK_SS, SK_N
+};
+static const char *const skip_text[SK_N] = {
+    [SK_X87] = "x87 escape: the 286 without a coprocessor ignores it, a P6 runs its x87",
+    [SK_LEN10] = "instruction longer than 10 bytes: #GP on a 286, legal up to 15 on a P6 (SDM 3A 22.25)",
+    [SK_FSGS] = "MOV to/from segment register 4/5: #UD on a 286, FS/GS on a P6",
+    [SK_POPM] = "POP m16 faulting: the 286 commits SP first, a P6 leaves ESP unchanged (SDM 2 POP)",
+    [SK_IDIV8] = "IDIV r/m8 quotient -128: returned by the 286, #DE on a P6 (SDM 2 IDIV)",
+    [SK_IDIV16] = "IDIV r/m16 quotient -32768: returned by the 286, #DE on a P6 (SDM 2 IDIV)",
+    [SK_STRWRAP] = "string op faulting at offset FFFF: the 286 steps SI/DI first, a P6 does not",
+    [SK_AAM0] = "AAM 0: the 286 updates SF/ZF/PF before #DE, a P6 does not (SDM 2 AAM)",
+    [SK_SS] = "stack limit in real mode: #GP on the 286, #SS on a P6 (SDM 3A 20.1.3; identical otherwise)",
+};
+static long skip_count[SK_N];
+
+static int skip_reason(const struct test *t)
 {
     int reg, mi;
     int op = opcode_of(t, &reg, &mi);
-    /* The 286 had no integrated FPU: with no coprocessor the recorded escapes
-     * are no-ops, while a P6 executes them (or faults, without x87). */
     if (op >= 0xd8 && op <= 0xdf)
-        return "x87 escape";
-    /* SDM vol. 3A 22.25 (286 compatibility): the 286 limits an instruction to
-     * 10 bytes and raises #GP beyond, the P6 allows 15. The recorded bytes
-     * end with the HLT that follows the instruction. */
+        return SK_X87;
+    /* The recorded bytes end with the HLT that follows the instruction. */
     if (t->exc == 13 && insn_length(t) > 10)
-        return "instruction longer than 10 bytes";
-    /* MOV to/from segment registers 4 and 5: the 286 has no FS/GS (#UD). */
+        return SK_LEN10;
     if ((op == 0x8c || op == 0x8e) && t->exc == 6 && (reg == 4 || reg == 5))
-        return "FS/GS";
-    /* POP to memory faulting: the 286 commits the SP increment first; a P6
-     * fault leaves ESP unchanged. */
+        return SK_FSGS;
     if (op == 0x8f && t->exc == 13)
-        return "POP m16 fault";
-    /* IDIV whose quotient is the most negative value: the 286 returns it
-     * (with a wrong remainder) where the P6 checks the range exactly. */
+        return SK_POPM;
     if (op == 0xf6 && reg == 7 && t->exc < 0 && (t->regs_out[0] & 0xff) == 0x80)
-        return "IDIV -128 quotient";
+        return SK_IDIV8;
     if (op == 0xf7 && reg == 7 && t->exc < 0 && t->regs_out[0] == 0x8000)
-        return "IDIV -32768 quotient";
-    /* Word string ops at offset FFFF: the 286 steps SI/DI before raising
-     * #GP for the segment wrap; a P6 faults with them unchanged (restartable). */
+        return SK_IDIV16;
     if (t->exc == 13 && ((op >= 0xa4 && op <= 0xaf) || (op >= 0x6c && op <= 0x6f)))
-        return "string op faulting at the segment limit";
-    /* AAM 0: the 286 updates SF/ZF/PF before raising #DE; a P6 raises #DE
-     * with the flags unchanged (SDM AAM: #DE if imm8 = 0). */
+        return SK_STRWRAP;
     if (op == 0xd4 && t->exc == 0)
-        return "AAM 0 flags";
-    return NULL;
+        return SK_AAM0;
+    return -1;
 }
 
 static void clear_ram(const struct test *t)
@@ -368,15 +383,14 @@ static void attempt(const struct test *t, char *diff, size_t dsz, bool alias_ss)
     }
 }
 
-static long n_skip_ss;
-
 static void run_test(const char *file, struct test *t)
 {
-    const char *why = skip_reason(t);
-    if (why) {
+    int why = skip_reason(t);
+    if (why >= 0) {
         n_skip++;
+        skip_count[why]++;
         if (verbose > 1)
-            printf("SKIP %s: %s (%s): %s\n", file, t->name, t->hash, why);
+            printf("SKIP %s: %s (%s): %s\n", file, t->name, t->hash, skip_text[why]);
         return;
     }
     char diff[256];
@@ -390,7 +404,9 @@ static void run_test(const char *file, struct test *t)
         attempt(t, d2, sizeof(d2), true);
         if (!d2[0]) {
             n_skip++;
-            n_skip_ss++;
+            skip_count[SK_SS]++;
+            if (verbose > 1)
+                printf("SKIP %s: %s (%s): %s\n", file, t->name, t->hash, skip_text[SK_SS]);
             clear_ram(t);
             return;
         }
@@ -480,8 +496,9 @@ int main(int argc, char **argv)
         return 2;
     for (int i = first; i < argc; i++)
         run_path(argv[i]);
-    if (n_skip_ss)
-        printf("(%ld of the skipped: 286 #GP where the P6 raises #SS)\n", n_skip_ss);
+    for (int i = 0; i < SK_N; i++)
+        if (skip_count[i])
+            printf("skipped %6ld: %s\n", skip_count[i], skip_text[i]);
     printf("%ld passed, %ld failed, %ld skipped\n", n_pass, n_fail, n_skip);
     cpu_destroy(cpu);
     io_bus_destroy(io);

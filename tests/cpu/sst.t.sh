@@ -13,6 +13,7 @@ bin="$top/build/hosted-asan/cpu-sst"
 [ -x "$bin" ] || { echo "cpu-sst not built (make hosted)"; exit 1; }
 out=$("$bin" -v "$dir" 2>&1); rc=$?
 printf '%s\n' "$out" | grep '^FAIL' | head -n 50
+printf '%s\n' "$out" | grep '^skipped'
 summary=$(printf '%s\n' "$out" | tail -n 1)
 echo "$summary"
 if ! [[ "$summary" =~ ^([0-9]+)\ passed,\ 0\ failed ]]; then

@@ -11,6 +11,7 @@ PTE_U   equ 4
 PTE_A   equ 0x20
 PTE_D   equ 0x40
 PTE_PS  equ 0x80
+PTE_G   equ 0x100
 
         bits 32
 main:
@@ -154,6 +155,101 @@ main:
         CHECK "user-read-supervisor-page-errcode-5"
         cmp dword [u_err2], 7
         CHECK "user-write-ro-page-errcode-7"
+
+        ; the PDE of a used 4 KiB table has A set too (SDM 4.8)
+        test dword [PD + 0], PTE_A
+        setnz al
+        cmp al, 1
+        CHECK "pde-accessed-set"
+
+        ; global pages (CR4.PGE, SDM 4.10.2.4): a G entry survives a CR3
+        ; load, is dropped by INVLPG and by toggling CR4.PGE
+        mov dword [0x400000], 0x6001  ; physical 0x800000 via the 4 MiB page
+        mov dword [0x401000], 0x6002
+        mov eax, cr4
+        or eax, 0x80            ; PGE
+        mov cr4, eax
+        mov dword [PT0 + (0x306000 >> 12) * 4], 0x800000 | PTE_P | PTE_W | PTE_G
+        invlpg [0x306000]
+        cmp dword [0x306000], 0x6001
+        CHECK "global-page-maps"
+        mov dword [PT0 + (0x306000 >> 12) * 4], 0x801000 | PTE_P | PTE_W | PTE_G
+        mov eax, cr3
+        mov cr3, eax
+        cmp dword [0x306000], 0x6001
+        CHECK "global-page-survives-cr3-load"
+        invlpg [0x306000]
+        cmp dword [0x306000], 0x6002
+        CHECK "invlpg-drops-global-page"
+        mov dword [PT0 + (0x306000 >> 12) * 4], 0x800000 | PTE_P | PTE_W | PTE_G
+        mov eax, cr4
+        and eax, ~0x80
+        mov cr4, eax
+        or eax, 0x80
+        mov cr4, eax
+        cmp dword [0x306000], 0x6001
+        CHECK "cr4-pge-toggle-flushes-global"
+        ; a non-global entry does not survive a CR3 load with PGE on
+        mov dword [PT0 + (0x306000 >> 12) * 4], 0x800000 | PTE_P | PTE_W
+        invlpg [0x306000]
+        mov eax, [0x306000]
+        mov dword [PT0 + (0x306000 >> 12) * 4], 0x801000 | PTE_P | PTE_W
+        mov eax, cr3
+        mov cr3, eax
+        cmp dword [0x306000], 0x6002
+        CHECK "nonglobal-flushed-by-cr3-with-pge"
+
+        ; instruction fetch from a not-present page: #PF err 0 (no I/D bit
+        ; without PAE/NX, SDM 4.7), CR2 and the saved EIP are the target
+        EXPECT .f1
+        call 0x305000
+.f1:    cmp dword [last_vec], 14
+        CHECK "fetch-not-present-pf"
+        cmp dword [last_err], 0
+        CHECK "fetch-pf-errcode-0"
+        mov eax, cr2
+        cmp eax, 0x305000
+        CHECK "fetch-pf-cr2"
+        cmp dword [last_eip], 0x305000
+        CHECK "fetch-pf-eip-is-target"
+
+        ; segmentation is checked before paging (SDM 6.15 / 3.1): a segment
+        ; based on the absent page at 0x305000 with limit 0xFFF
+        mov dword [gdt + 0x30], 0x5000_0FFF
+        mov dword [gdt + 0x34], 0x00409230
+        mov ax, 0x30
+        mov fs, ax
+        EXPECT .s1
+        mov eax, [fs:0x1ff0]
+.s1:    cmp dword [last_vec], 13
+        CHECK "limit-gp-before-not-present-pf"
+        EXPECT .s2
+        mov eax, [fs:0x10]
+.s2:    cmp dword [last_vec], 14
+        CHECK "inside-limit-pf"
+        mov eax, cr2
+        cmp eax, 0x305010
+        CHECK "segment-base-in-cr2"
+        mov ax, 0x10
+        mov fs, ax
+
+        ; REP MOVSD into an absent page faults restartably: the elements
+        ; before the page are done, ECX/EDI count them (SDM 4.7, REP)
+        cld
+        mov esi, 0x10
+        mov edi, 0x304ff8
+        mov ecx, 4
+        EXPECT .r1
+        rep movsd
+.r1:    cmp dword [last_vec], 14
+        CHECK "rep-movsd-pf"
+        cmp dword [last_ecx], 2
+        CHECK "rep-movsd-pf-ecx-progress"
+        cmp edi, 0x305000
+        CHECK "rep-movsd-pf-edi-progress"
+        mov eax, cr2
+        cmp eax, 0x305000
+        CHECK "rep-movsd-pf-cr2"
 
         ; paging off again, then A20 masking: 0x100000 aliases 0
         mov eax, cr0
