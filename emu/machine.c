@@ -19,6 +19,7 @@
 #include "emu/hw/fw_cfg.h"
 #include "emu/hw/i440fx.h"
 #include "emu/hw/ide.h"
+#include "emu/hw/linuxboot.h"
 #include "emu/hw/pci.h"
 #include "emu/hw/pic.h"
 #include "emu/hw/piix3.h"
@@ -527,6 +528,38 @@ static void setup_fw_cfg(struct machine *m)
     fw_cfg_add_file(f, "etc/e820", e820, n);
 }
 
+/* -kernel/-initrd/-append: the files go into fw_cfg for our boot ROM. */
+static int setup_kernel(struct machine *m, struct options *o, char *err, size_t errlen)
+{
+    const char *kernel = options_last(o, "kernel");
+    const char *initrd = options_last(o, "initrd");
+    const char *append = options_last(o, "append");
+    if (!kernel) {
+        if (initrd || append) {
+            snprintf(err, errlen, "-%s needs -kernel", initrd ? "initrd" : "append");
+            return -1;
+        }
+        return 0;
+    }
+    char e[256];
+    size_t klen = 0, ilen = 0;
+    uint8_t *k = emu_host_read_file(kernel, 256u << 20, &klen, e, sizeof(e));
+    if (!k) {
+        snprintf(err, errlen, "-kernel: %s", e);
+        return -1;
+    }
+    uint8_t *i = NULL;
+    if (initrd && !(i = emu_host_read_file(initrd, 1u << 30, &ilen, e, sizeof(e)))) {
+        snprintf(err, errlen, "-initrd: %s", e);
+        free(k);
+        return -1;
+    }
+    int rc = linuxboot_setup(m->fw_cfg, k, klen, i, ilen, append, m->below_4g, err, errlen);
+    free(k);
+    free(i);
+    return rc;
+}
+
 /* ---- reset ---- */
 
 static void machine_reset(struct machine *m)
@@ -629,7 +662,7 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
     m->i440fx = i440fx_create(m->pci, shadow, m);
     m->piix3 = piix3_create(m->pci, m->io, m->pic, request_reset, m);
     m->acpi = acpi_pm_create(m->pci, m->io, &m->clock, pic_irq_line(m->pic, 9), request_poweroff, m);
-    m->fw_cfg = fw_cfg_create(m->io);
+    m->fw_cfg = fw_cfg_create(m->io, m->mem);
     m->ide = ide_create(m->pci, m->io, pic_irq_line(m->pic, 14), pic_irq_line(m->pic, 15));
     if (!m->ide || !m->pic || !m->pit || !m->rtc || !m->port92 || !m->pci || !m->i440fx || !m->piix3 || !m->acpi ||
         !m->fw_cfg) {
@@ -687,6 +720,8 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
 
     setup_cmos(m);
     setup_fw_cfg(m);
+    if (setup_kernel(m, o, err, errlen) < 0)
+        goto fail;
     m->t0 = plat_now_ns();
     machine_reset(m);
     return m;
