@@ -37,6 +37,8 @@
 #define DEFAULT_VGA_BIOS "/usr/share/seabios/vgabios-stdvga.bin"
 /* Host time between two pictures handed to the display. */
 #define DISPLAY_PERIOD_NS 33000000u
+/* How often host input is looked at while the guest idles. */
+#define INPUT_POLL_NS 10000000u
 #define MAX_SERIALS 2
 #define MAX_DEBUG_EXITS 4
 /* QEMU's pc: low RAM ends at 3.5 GiB when there is more (the PCI hole). */
@@ -846,11 +848,18 @@ static uint64_t poll_devices(struct machine *m)
 uint64_t machine_next_deadline_ns(struct machine *m)
 {
     uint64_t next = poll_devices(m);
-    if (next == VCLOCK_NEVER)
-        return UINT64_MAX;
-    if (m->icount_shift >= 0)
+    if (m->icount_shift >= 0 && next != VCLOCK_NEVER)
         return plat_now_ns();  /* icount never sleeps: it warps */
-    return m->t0 + next;
+    uint64_t t = next == VCLOCK_NEVER ? UINT64_MAX : m->t0 + next;
+    /* Host input (serial streams, the display's keyboard) has no descriptor
+     * the loop could wait on: while the guest idles, look every 10 ms. A
+     * tickless guest may otherwise sleep forever waiting for a key. */
+    if (m->serial_chr[0] || m->serial_chr[1] || m->display) {
+        uint64_t cap = plat_now_ns() + INPUT_POLL_NS;
+        if (cap < t)
+            t = cap;
+    }
+    return t;
 }
 
 void machine_set_display(struct machine *m, const struct display_ops *ops, void *ctx)
