@@ -2,9 +2,11 @@
  * (QEMU 7.2 net/stream.c, net/socket.c; reconnect= as added in QEMU 8.0).
  * One connection at a time; a server goes back to listening when its peer
  * leaves, a client with reconnect=S retries every S seconds. A malformed
- * length closes the connection with a logged error. Frames the link cannot
- * write now wait in one per-link buffer; while it is full the port refuses
- * frames, so port.c queues (bounded) or drops them upstream. */
+ * length closes the connection with a logged error. Frames are appended to
+ * one per-link output buffer and written by a zero-delay timer after the
+ * current poll round, so a burst goes out in few send() calls; while the
+ * buffer is full the port refuses frames, so port.c queues (bounded) or
+ * drops them upstream. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,8 @@
 #include "net/framing.h"
 #include "net/sockets.h"
 #include "net/timer.h"
+
+#define OUT_CAP (256u * 1024 + 4 + NET_FRAME_MAX)
 
 struct stream_link {
     struct net_port port;        /* first */
@@ -23,9 +27,10 @@ struct stream_link {
     struct hsock *listener, *conn;
     bool connecting;
     struct net_framer rx;
-    uint8_t *out;                /* 4 + NET_FRAME_MAX bytes */
+    uint8_t *out;                /* OUT_CAP bytes */
     size_t out_len, out_off;
-    struct net_timer timer;
+    struct net_timer timer;      /* reconnect */
+    struct net_timer flush;      /* writes the output buffer after this round */
     uint64_t connects, disconnects, bad_frames;
     char peer_str[140];
 };
@@ -52,6 +57,7 @@ static void drop_conn(struct stream_link *l, const char *why)
     l->conn = NULL;
     l->connecting = false;
     l->out_len = l->out_off = 0;
+    net_timer_cancel(&l->flush);
     l->disconnects++;
     l->peer_str[0] = 0;
     net_framer_reset(&l->rx);
@@ -123,9 +129,11 @@ static void conn_cb(struct hsock *s, int ev, void *ctx)
             net_port_flush(&l->port);
     }
     if (ev & (HSOCK_EV_READ | HSOCK_EV_ERROR)) {
-        uint8_t buf[16384];
-        /* Bounded work per wakeup so one busy link cannot starve the others. */
-        for (int i = 0; i < 16 && l->conn; i++) {
+        static uint8_t buf[65536];   /* one reader runs at a time */
+        /* Bounded work per wakeup, so one busy link cannot starve the others
+         * and one read (at most ~1900 minimal frames) always fits the output
+         * buffers (~4700) that the flush timers empty after this round. */
+        for (int i = 0; i < 2 && l->conn; i++) {
             ssize_t n = hsock_recv(l->conn, buf, sizeof(buf));
             if (n == HSOCK_AGAIN)
                 break;
@@ -202,11 +210,18 @@ static void reconnect_fire(void *ctx)
         start_connect(l);
 }
 
+static void flush_fire(void *ctx)
+{
+    struct stream_link *l = ctx;
+    if (l->conn && !l->connecting && l->out_off < l->out_len && push_out(l) && l->out_len == 0)
+        net_port_flush(&l->port);
+}
+
 static bool link_can_receive(struct net_port *p)
 {
     struct stream_link *l = p->opaque;
     /* Unconnected: take (and discard) frames rather than queue stale ones. */
-    return !l->conn || l->connecting || l->out_len == 0;
+    return !l->conn || l->connecting || l->out_len - l->out_off + 4 + 1514 <= OUT_CAP;
 }
 
 static bool link_receive(struct net_port *p, const uint8_t *frame, size_t len)
@@ -216,14 +231,19 @@ static bool link_receive(struct net_port *p, const uint8_t *frame, size_t len)
         p->stats.dropped++;   /* no peer connected: QEMU drops these too */
         return true;
     }
-    if (l->out_len)
+    if (l->out_len + 4 + len > OUT_CAP && l->out_off) {
+        memmove(l->out, l->out + l->out_off, l->out_len - l->out_off);
+        l->out_len -= l->out_off;
+        l->out_off = 0;
+    }
+    if (l->out_len + 4 + len > OUT_CAP)
         return false;
-    net_framer_header(l->out, (uint32_t)len);
-    memcpy(l->out + 4, frame, len);
-    l->out_len = len + 4;
-    l->out_off = 0;
-    push_out(l);
-    return true;   /* taken: written, or buffered for the next writable event */
+    net_framer_header(l->out + l->out_len, (uint32_t)len);
+    memcpy(l->out + l->out_len + 4, frame, len);
+    l->out_len += len + 4;
+    if (!l->flush.armed)
+        net_timer_arm(&l->flush, 0);
+    return true;   /* taken: written after this round, or when writable */
 }
 
 static void link_describe(struct net_port *p, char *buf, size_t len)
@@ -242,6 +262,7 @@ static void link_destroy(struct net_port *p)
 {
     struct stream_link *l = p->opaque;
     net_timer_cancel(&l->timer);
+    net_timer_cancel(&l->flush);
     hsock_close(l->conn);
     hsock_close(l->listener);
     net_framer_free(&l->rx);
@@ -260,7 +281,7 @@ int net_stream_create(const char *id, const char *kind, bool server, const struc
                       uint64_t reconnect_s, struct net_port **out, char *err, size_t errlen)
 {
     struct stream_link *l = calloc(1, sizeof(*l));
-    if (!l || net_framer_init(&l->rx) < 0 || !(l->out = malloc(4 + NET_FRAME_MAX))) {
+    if (!l || net_framer_init(&l->rx) < 0 || !(l->out = malloc(OUT_CAP))) {
         if (l) {
             net_framer_free(&l->rx);
             free(l);
@@ -273,6 +294,7 @@ int net_stream_create(const char *id, const char *kind, bool server, const struc
     l->addr = *a;
     l->reconnect_ns = reconnect_s * 1000000000ull;
     net_timer_init(&l->timer, reconnect_fire, l);
+    net_timer_init(&l->flush, flush_fire, l);
     snprintf(l->port.id, sizeof(l->port.id), "%s", id);   /* for log lines before registration */
     char as[140];
     net_addr_str(a, as, sizeof(as));
@@ -301,6 +323,7 @@ int net_stream_create(const char *id, const char *kind, bool server, const struc
     return 0;
 fail:
     net_timer_cancel(&l->timer);
+    net_timer_cancel(&l->flush);
     hsock_close(l->conn);
     hsock_close(l->listener);
     net_framer_free(&l->rx);
