@@ -385,7 +385,10 @@ int hsock_resolve(const char *host, uint32_t *ip)
 
 int net_host_dns_servers(uint32_t *ips, int max)
 {
-    FILE *f = fopen("/etc/resolv.conf", "r");
+    /* BAREMU_RESOLV_CONF points the user-mode network's DNS proxy at another
+     * resolver list (tests run their own dnsmasq on loopback). */
+    const char *path = getenv("BAREMU_RESOLV_CONF");
+    FILE *f = fopen(path && *path ? path : "/etc/resolv.conf", "r");
     if (!f)
         return 0;
     char line[256];
