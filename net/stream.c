@@ -6,7 +6,8 @@
  * one per-link output buffer and written by a zero-delay timer after the
  * current poll round, so a burst goes out in few send() calls; while the
  * buffer is full the port refuses frames, so port.c queues (bounded) or
- * drops them upstream. */
+ * drops them upstream. While the hub cannot take our frames (no other port
+ * ready), the link stops reading, so the peer's sends block as with QEMU. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "net/timer.h"
 
 #define OUT_CAP (256u * 1024 + 4 + NET_FRAME_MAX)
+#define RESUME_NS 1000000u   /* recheck a paused reader every 1 ms */
 
 struct stream_link {
     struct net_port port;        /* first */
@@ -31,11 +33,20 @@ struct stream_link {
     size_t out_len, out_off;
     struct net_timer timer;      /* reconnect */
     struct net_timer flush;      /* writes the output buffer after this round */
+    struct net_timer resume;     /* rechecks a paused reader */
+    bool paused;                 /* not reading: the hub cannot take frames now */
     uint64_t connects, disconnects, bad_frames;
     char peer_str[140];
 };
 
 static void conn_cb(struct hsock *s, int ev, void *ctx);
+
+/* Poll interest: read unless paused by backpressure, write while output waits. */
+static void update_want(struct stream_link *l)
+{
+    hsock_want(l->conn, (l->paused ? 0 : HSOCK_EV_READ) |
+                        (l->out_off < l->out_len ? HSOCK_EV_WRITE : 0));
+}
 
 static void deliver(void *ctx, const uint8_t *frame, size_t len)
 {
@@ -58,6 +69,8 @@ static void drop_conn(struct stream_link *l, const char *why)
     l->connecting = false;
     l->out_len = l->out_off = 0;
     net_timer_cancel(&l->flush);
+    net_timer_cancel(&l->resume);
+    l->paused = false;
     l->disconnects++;
     l->peer_str[0] = 0;
     net_framer_reset(&l->rx);
@@ -77,7 +90,7 @@ static void connected(struct stream_link *l)
         net_addr_str(&pa, l->peer_str, sizeof(l->peer_str));
     if (l->addr.family != HSOCK_UNIX)
         hsock_setopt(l->conn, HSOCK_OPT_NODELAY, 1);
-    hsock_want(l->conn, HSOCK_EV_READ);
+    update_want(l);
     LOGI("net", "%s: connected to %s", l->port.id, l->peer_str);
     net_port_flush(&l->port);
 }
@@ -88,7 +101,7 @@ static bool push_out(struct stream_link *l)
     while (l->out_off < l->out_len) {
         ssize_t n = hsock_send(l->conn, l->out + l->out_off, l->out_len - l->out_off);
         if (n == HSOCK_AGAIN) {
-            hsock_want(l->conn, HSOCK_EV_READ | HSOCK_EV_WRITE);
+            update_want(l);
             return true;
         }
         if (n <= 0) {
@@ -98,7 +111,7 @@ static bool push_out(struct stream_link *l)
         l->out_off += (size_t)n;
     }
     l->out_len = l->out_off = 0;
-    hsock_want(l->conn, HSOCK_EV_READ);
+    update_want(l);
     return true;
 }
 
@@ -134,6 +147,14 @@ static void conn_cb(struct hsock *s, int ev, void *ctx)
          * and one read (at most ~1900 minimal frames) always fits the output
          * buffers (~4700) that the flush timers empty after this round. */
         for (int i = 0; i < 2 && l->conn; i++) {
+            if (!net_port_can_send(&l->port)) {
+                /* Backpressure: leave the bytes in the socket (the peer's
+                 * sends then block, as with QEMU) until the hub drains. */
+                l->paused = true;
+                update_want(l);
+                net_timer_arm(&l->resume, plat_now_ns() + RESUME_NS);
+                break;
+            }
             ssize_t n = hsock_recv(l->conn, buf, sizeof(buf));
             if (n == HSOCK_AGAIN)
                 break;
@@ -217,6 +238,19 @@ static void flush_fire(void *ctx)
         net_port_flush(&l->port);
 }
 
+static void resume_fire(void *ctx)
+{
+    struct stream_link *l = ctx;
+    if (!l->conn || !l->paused)
+        return;
+    if (!net_port_can_send(&l->port)) {
+        net_timer_arm(&l->resume, plat_now_ns() + RESUME_NS);
+        return;
+    }
+    l->paused = false;
+    update_want(l);
+}
+
 static bool link_can_receive(struct net_port *p)
 {
     struct stream_link *l = p->opaque;
@@ -263,6 +297,7 @@ static void link_destroy(struct net_port *p)
     struct stream_link *l = p->opaque;
     net_timer_cancel(&l->timer);
     net_timer_cancel(&l->flush);
+    net_timer_cancel(&l->resume);
     hsock_close(l->conn);
     hsock_close(l->listener);
     net_framer_free(&l->rx);
@@ -295,6 +330,7 @@ int net_stream_create(const char *id, const char *kind, bool server, const struc
     l->reconnect_ns = reconnect_s * 1000000000ull;
     net_timer_init(&l->timer, reconnect_fire, l);
     net_timer_init(&l->flush, flush_fire, l);
+    net_timer_init(&l->resume, resume_fire, l);
     snprintf(l->port.id, sizeof(l->port.id), "%s", id);   /* for log lines before registration */
     char as[140];
     net_addr_str(a, as, sizeof(as));
@@ -324,6 +360,7 @@ int net_stream_create(const char *id, const char *kind, bool server, const struc
 fail:
     net_timer_cancel(&l->timer);
     net_timer_cancel(&l->flush);
+    net_timer_cancel(&l->resume);
     hsock_close(l->conn);
     hsock_close(l->listener);
     net_framer_free(&l->rx);

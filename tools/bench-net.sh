@@ -33,9 +33,17 @@ run_one() {  # $1 name, $2.. command prefix
         "$B/net-blast" "127.0.0.1:$pa" "127.0.0.1:$pb" "$N" "$size" 30 || echo "(failed)"
         kill "$pid"; wait "$pid" 2>/dev/null
     done
+    local pa pb; pa=$(port); pb=$(port)
+    # shellcheck disable=SC2046
+    "$@" $(switch_args "$pa" "$pb") >"$T/$name.log" 2>&1 &
+    local pid=$!; pids+=("$pid")
+    sleep 1
+    printf '%-8s latency: ' "$name"
+    "$B/net-blast" -l "127.0.0.1:$pa" "127.0.0.1:$pb" 5000 64 30 || echo "(failed)"
+    kill "$pid"; wait "$pid" 2>/dev/null
 }
 
-echo "== hub throughput between two stream links ($N frames, loopback)"
+echo "== hub throughput and latency between two stream links ($N frames, loopback)"
 run_one baremu "$B/baremu" -machine none
 if command -v qemu-system-i386 >/dev/null; then
     run_one qemu qemu-system-i386 -machine none -nodefaults -display none -monitor none -serial none

@@ -1,8 +1,9 @@
 # timeout: 60
 # baremu's network command line and stdio monitor: -machine none with links
 # and "-monitor stdio" answers help / info network / set_link / quit; errors
-# name the offending option; without -machine none, main says the PC machine
-# is not built yet.
+# name the offending option; without -machine none the PC machine runs beside
+# the links and the monitor; a NIC option on a machine without NIC models is
+# a clear error.
 set -u
 . "$BAREMU_TOP/tests/lib/common.sh"
 b="$BAREMU_TOP/build/hosted-asan/baremu"
@@ -16,8 +17,16 @@ for want in 'info network --' 'set_link NAME on|off' 'l0: type=socket socket,lis
     grep -qF -- "$want" <<<"$out" || fail "monitor output lacks '$want':
 $out"
 done
-out=$("$b" -netdev socket,id=x,listen=127.0.0.1:0 2>&1); rc=$?
-[ $rc != 0 ] && grep -q 'PC machine is not built yet' <<<"$out" || fail "without -machine none: $out"
+out=$(printf 'info network\nquit\n' | timeout 20 "$b" -netdev "socket,id=x,listen=127.0.0.1:$p" \
+      -monitor stdio 2>&1); rc=$?
+[ $rc = 0 ] && grep -q "x: type=socket socket,listen=127.0.0.1:$p" <<<"$out" ||
+    fail "the PC machine with a link and the stdio monitor (exit $rc): $out"
+for opt in "-net nic" "-nic user" "-net nic,model=e1000"; do
+    # shellcheck disable=SC2086
+    out=$("$b" -machine none $opt 2>&1); rc=$?
+    [ $rc != 0 ] && grep -q -- "$opt: .*\(no NIC can be added\|is not implemented\)" <<<"$out" ||
+        fail "$opt without NIC models: $out"
+done
 out=$("$b" -machine none -netdev socket,id=x,lisen=127.0.0.1:0 2>&1); rc=$?
 [ $rc != 0 ] && grep -q -- "-netdev socket,id=x,lisen=127.0.0.1:0: .*lisen" <<<"$out" ||
     fail "a misspelt key is not named: $out"

@@ -2,9 +2,14 @@
 qemu-system-i386 -machine none (a hub) <-LINK-> baremu -machine none (a hub)
 <-stream-> python. Frames cross both ways unchanged, and baremu's
 filter-dump pcap matches QEMU's own filter-dump frame for frame (bytes
-compared; both files opened by tshark). LINK: stream, socket (QEMU
-connect=, baremu listen=), dgram, mcast (socket,mcast=230.0.0.1 on
-loopback). Usage: qemu_peer.py TMPDIR LINK"""
+compared; both files opened by tshark). LINK, every QEMU 7.2 variant:
+stream / stream-unix (baremu server=on, QEMU the client), stream-client /
+stream-unix-client (QEMU server=on, baremu the client), socket (baremu
+listen=, QEMU connect=), socket-connect (the other way round), udp
+(socket,udp=,localaddr=), dgram / dgram-unix (local.* and remote.*),
+mcast (socket,mcast=230.0.0.1,localaddr=127.0.0.1) and dgram-mcast (dgram
+with a multicast remote; run inside a private network namespace).
+Usage: qemu_peer.py TMPDIR LINK"""
 import os
 import struct
 import subprocess
@@ -19,34 +24,78 @@ exe = os.environ.get("BAREMU", top + "/build/hosted-asan/baremu")
 tmp, kind = sys.argv[1], sys.argv[2]
 qp, bp, lp, mp, gp = free_ports(5)
 L = "127.0.0.1"
+usock, uq = tmp + "/link.sock", tmp + "/q.sock"
+qemu_first = False   # QEMU is the listening side: start it first
 if kind == "stream":
     b_link = f"stream,id=down,server=on,addr.type=inet,addr.host={L},addr.port={lp}"
     q_link = f"stream,id=up,server=off,addr.type=inet,addr.host={L},addr.port={lp}"
+elif kind == "stream-client":
+    q_link = f"stream,id=up,server=on,addr.type=inet,addr.host={L},addr.port={lp}"
+    b_link = f"stream,id=down,server=off,addr.type=inet,addr.host={L},addr.port={lp}"
+    qemu_first = True
+elif kind == "stream-unix":
+    b_link = f"stream,id=down,server=on,addr.type=unix,addr.path={usock}"
+    q_link = f"stream,id=up,server=off,addr.type=unix,addr.path={usock}"
+elif kind == "stream-unix-client":
+    q_link = f"stream,id=up,server=on,addr.type=unix,addr.path={usock}"
+    b_link = f"stream,id=down,server=off,addr.type=unix,addr.path={usock}"
+    qemu_first = True
 elif kind == "socket":
     b_link = f"socket,id=down,listen={L}:{lp}"
     q_link = f"socket,id=up,connect={L}:{lp}"
+elif kind == "socket-connect":
+    q_link = f"socket,id=up,listen={L}:{lp}"
+    b_link = f"socket,id=down,connect={L}:{lp}"
+    qemu_first = True
+elif kind == "udp":
+    b_link = f"socket,id=down,udp={L}:{mp},localaddr={L}:{lp}"
+    q_link = f"socket,id=up,udp={L}:{lp},localaddr={L}:{mp}"
 elif kind == "dgram":
     b_link = (f"dgram,id=down,local.type=inet,local.host={L},local.port={lp},"
               f"remote.type=inet,remote.host={L},remote.port={mp}")
     q_link = (f"dgram,id=up,local.type=inet,local.host={L},local.port={mp},"
               f"remote.type=inet,remote.host={L},remote.port={lp}")
+elif kind == "dgram-unix":
+    b_link = (f"dgram,id=down,local.type=unix,local.path={usock},"
+              f"remote.type=unix,remote.path={uq}")
+    q_link = (f"dgram,id=up,local.type=unix,local.path={uq},"
+              f"remote.type=unix,remote.path={usock}")
 elif kind == "mcast":
     b_link = f"socket,id=down,mcast=230.0.0.1:{gp},localaddr={L}"
     q_link = f"socket,id=up,mcast=230.0.0.1:{gp},localaddr={L}"
+elif kind == "dgram-mcast":
+    # No localaddr in QEMU's dgram: the group is joined on the default
+    # interface, so this variant runs in a private network namespace whose
+    # only interface is lo (qemu_dgram_mcast.t.sh sets that up).
+    b_link = f"dgram,id=down,remote.type=inet,remote.host=230.0.0.1,remote.port={gp}"
+    q_link = f"dgram,id=up,remote.type=inet,remote.host=230.0.0.1,remote.port={gp}"
 else:
     fail("unknown link kind " + kind)
 
 bpcap, qpcap = tmp + "/baremu.pcap", tmp + "/qemu.pcap"
-bm = start([exe, "-machine", "none", "-netdev", b_link,
+def start_baremu():
+    return start([exe, "-machine", "none", "-netdev", b_link,
             "-netdev", f"stream,id=py,server=on,addr.type=inet,addr.host={L},addr.port={bp}",
             "-netdev", "hubport,id=h1,hubid=0,netdev=down", "-netdev", "hubport,id=h2,hubid=0,netdev=py",
             "-object", f"filter-dump,id=d0,netdev=down,file={bpcap}"], open(tmp + "/baremu.log", "wb"))
-time.sleep(0.3)
-qm = start(["qemu-system-i386", "-machine", "none", "-nodefaults", "-display", "none",
+
+
+def start_qemu():
+    return start(["qemu-system-i386", "-machine", "none", "-nodefaults", "-display", "none",
             "-monitor", "none", "-serial", "none", "-netdev", q_link,
             "-netdev", f"stream,id=py,server=on,addr.type=inet,addr.host={L},addr.port={qp}",
             "-netdev", "hubport,id=h1,hubid=0,netdev=up", "-netdev", "hubport,id=h2,hubid=0,netdev=py",
             "-object", f"filter-dump,id=d0,netdev=up,file={qpcap}"], open(tmp + "/qemu.log", "wb"))
+
+
+if qemu_first:
+    qm = start_qemu()
+    time.sleep(0.5)
+    bm = start_baremu()
+else:
+    bm = start_baremu()
+    time.sleep(0.3)
+    qm = start_qemu()
 try:
     pq = StreamPeer((L, qp))
     pb = StreamPeer((L, bp))
@@ -90,7 +139,7 @@ for p in (bpcap, qpcap):
     if len(r.stdout.split()) != len(read_pcap(p)):
         fail(f"tshark counts {len(r.stdout.split())} frames in {p}, we parse {len(read_pcap(p))}")
 ours, theirs = read_pcap(bpcap), read_pcap(qpcap)
-if kind == "mcast":
+if kind in ("mcast", "dgram-mcast"):
     # QEMU hears its own multicast datagrams (IP_MULTICAST_LOOP) and records
     # and forwards them again; baremu recognises its own echoes and drops
     # them. Compare with QEMU's second copies removed (and count them).
