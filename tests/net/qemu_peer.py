@@ -73,11 +73,14 @@ else:
     fail("unknown link kind " + kind)
 
 bpcap, qpcap = tmp + "/baremu.pcap", tmp + "/qemu.pcap"
+bcut, qcut = tmp + "/baremu-cut.pcap", tmp + "/qemu-cut.pcap"   # maxlen=100
 def start_baremu():
     return start([exe, "-machine", "none", "-netdev", b_link,
             "-netdev", f"stream,id=py,server=on,addr.type=inet,addr.host={L},addr.port={bp}",
             "-netdev", "hubport,id=h1,hubid=0,netdev=down", "-netdev", "hubport,id=h2,hubid=0,netdev=py",
-            "-object", f"filter-dump,id=d0,netdev=down,file={bpcap}"], open(tmp + "/baremu.log", "wb"))
+            "-object", f"filter-dump,id=d0,netdev=down,file={bpcap}",
+            "-object", f"filter-dump,id=d1,netdev=down,file={bcut},maxlen=100"],
+           open(tmp + "/baremu.log", "wb"))
 
 
 def start_qemu():
@@ -85,7 +88,9 @@ def start_qemu():
             "-monitor", "none", "-serial", "none", "-netdev", q_link,
             "-netdev", f"stream,id=py,server=on,addr.type=inet,addr.host={L},addr.port={qp}",
             "-netdev", "hubport,id=h1,hubid=0,netdev=up", "-netdev", "hubport,id=h2,hubid=0,netdev=py",
-            "-object", f"filter-dump,id=d0,netdev=up,file={qpcap}"], open(tmp + "/qemu.log", "wb"))
+            "-object", f"filter-dump,id=d0,netdev=up,file={qpcap}",
+            "-object", f"filter-dump,id=d1,netdev=up,file={qcut},maxlen=100"],
+           open(tmp + "/qemu.log", "wb"))
 
 
 if qemu_first:
@@ -117,7 +122,7 @@ finally:
     stop(bm)
 
 
-def read_pcap(path):
+def read_pcap(path, with_len=False):
     d = open(path, "rb").read()
     if len(d) < 24 or struct.unpack("<I", d[:4])[0] != 0xa1b2c3d4:
         fail(f"{path}: not a little-endian classic pcap")
@@ -126,12 +131,12 @@ def read_pcap(path):
     out, off = [], 24
     while off + 16 <= len(d):
         incl, orig = struct.unpack("<II", d[off + 8:off + 16])
-        out.append(d[off + 16:off + 16 + incl])
+        out.append(d[off + 16:off + 16 + incl] if not with_len else (incl, orig, d[off + 16:off + 16 + incl]))
         off += 16 + incl
     return out
 
 
-for p in (bpcap, qpcap):
+for p in (bpcap, qpcap, bcut, qcut):
     r = subprocess.run(["tshark", "-r", p, "-T", "fields", "-e", "frame.number"],
                        capture_output=True, text=True)
     if r.returncode != 0:
@@ -161,3 +166,17 @@ if test(ours) != test(theirs):
 if ours != theirs:
     fail(f"{kind}: baremu's pcap ({len(ours)} frames) differs from QEMU's ({len(theirs)}) in other frames")
 print(f"{kind}: {n} frames crossed QEMU <-> baremu; pcaps match ({len(ours)} frames)")
+# maxlen=100: the same records, cut the same way (captured and original lengths).
+cut_ours, cut_theirs = read_pcap(bcut, True), read_pcap(qcut, True)
+if kind in ("mcast", "dgram-mcast"):
+    seen, dd = set(), []
+    for r in cut_theirs:
+        if r not in seen:
+            seen.add(r)
+            dd.append(r)
+    cut_theirs = dd
+if any(incl > 100 for incl, _, _ in cut_ours) or cut_ours != cut_theirs:
+    fail(f"{kind}: with maxlen=100 baremu's records ({len(cut_ours)}) differ from QEMU's "
+         f"({len(cut_theirs)}) in length fields or bytes")
+print(f"{kind}: maxlen=100 dumps match too ({len(cut_ours)} records, "
+      f"{sum(1 for i, o, _ in cut_ours if i < o)} cut)")
