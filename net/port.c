@@ -33,6 +33,7 @@ static size_t rec_size(size_t len)
     return 4 + ((len + 3) & ~(size_t)3);
 }
 static struct net_port *all_ports;
+static struct net_port_waiter *waiters;
 
 int net_port_register(struct net_port *p, const struct net_port_ops *ops, const char *kind,
                       const char *id, void *opaque)
@@ -203,10 +204,49 @@ bool net_port_can_send(struct net_port *self)
     return net_port_ready(dst);
 }
 
+void net_port_wait_ready(struct net_port_waiter *w)
+{
+    if (w->waiting)
+        return;
+    w->waiting = true;
+    w->next = waiters;
+    waiters = w;
+}
+
+void net_port_cancel_wait(struct net_port_waiter *w)
+{
+    if (!w->waiting)
+        return;
+    for (struct net_port_waiter **pp = &waiters; *pp; pp = &(*pp)->next)
+        if (*pp == w) {
+            *pp = w->next;
+            break;
+        }
+    w->waiting = false;
+}
+
+/* Some port can take frames again: let every paused sender look. */
+static void wake_waiters(void)
+{
+    struct net_port_waiter *w = waiters;
+    waiters = NULL;
+    while (w) {
+        struct net_port_waiter *n = w->next;
+        w->waiting = false;
+        w->wake(w);   /* may wait again (re-added to the new list) */
+        w = n;
+    }
+}
+
 void net_port_flush(struct net_port *self)
 {
     struct net_frame_queue *q = self->queue;
-    if (!q || q->flushing)
+    if (!q) {
+        if (waiters)
+            wake_waiters();
+        return;
+    }
+    if (q->flushing)
         return;   /* a delivery below asked again: the outer loop goes on */
     q->flushing = true;
     while (q->frames && can_receive(self)) {
@@ -226,6 +266,8 @@ void net_port_flush(struct net_port *self)
     if (!q->frames)
         q->off = q->len = 0;
     q->flushing = false;
+    if (!q->frames && waiters)
+        wake_waiters();
 }
 
 void net_port_set_link(struct net_port *p, bool up)

@@ -85,6 +85,16 @@ bool net_port_send(struct net_port *self, const uint8_t *frame, size_t len);
  * too when it would be dropped anyway: no peer, a link down). A sender that
  * can hold back (a stream link) stops reading while this is false. */
 bool net_port_can_send(struct net_port *self);
+/* A sender paused by net_port_can_send() waits for the next flush of any
+ * port (a port that can receive again calls net_port_flush): wake is called
+ * once then; the sender checks again and may wait again. */
+struct net_port_waiter {
+    void (*wake)(struct net_port_waiter *w);
+    struct net_port_waiter *next;
+    bool waiting;
+};
+void net_port_wait_ready(struct net_port_waiter *w);
+void net_port_cancel_wait(struct net_port_waiter *w);
 /* Whether p would take a frame now: nothing queued and can_receive. */
 bool net_port_ready(struct net_port *p);
 /* Called by a port that can receive again: delivers its queued frames. */

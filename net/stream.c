@@ -18,7 +18,8 @@
 #include "net/timer.h"
 
 #define OUT_CAP (256u * 1024 + 4 + NET_FRAME_MAX)
-#define RESUME_NS 1000000u   /* recheck a paused reader every 1 ms */
+#define RESUME_NS 10000000u  /* recheck a paused reader every 10 ms, in case
+                              * the port it waits for never calls flush */
 
 struct stream_link {
     struct net_port port;        /* first */
@@ -33,7 +34,8 @@ struct stream_link {
     size_t out_len, out_off;
     struct net_timer timer;      /* reconnect */
     struct net_timer flush;      /* writes the output buffer after this round */
-    struct net_timer resume;     /* rechecks a paused reader */
+    struct net_timer resume;     /* rechecks a paused reader (fallback) */
+    struct net_port_waiter waiter; /* woken when some port drains */
     bool paused;                 /* not reading: the hub cannot take frames now */
     uint64_t connects, disconnects, bad_frames;
     char peer_str[140];
@@ -70,6 +72,7 @@ static void drop_conn(struct stream_link *l, const char *why)
     l->out_len = l->out_off = 0;
     net_timer_cancel(&l->flush);
     net_timer_cancel(&l->resume);
+    net_port_cancel_wait(&l->waiter);
     l->paused = false;
     l->disconnects++;
     l->peer_str[0] = 0;
@@ -152,6 +155,7 @@ static void conn_cb(struct hsock *s, int ev, void *ctx)
                  * sends then block, as with QEMU) until the hub drains. */
                 l->paused = true;
                 update_want(l);
+                net_port_wait_ready(&l->waiter);
                 net_timer_arm(&l->resume, plat_now_ns() + RESUME_NS);
                 break;
             }
@@ -244,11 +248,19 @@ static void resume_fire(void *ctx)
     if (!l->conn || !l->paused)
         return;
     if (!net_port_can_send(&l->port)) {
+        net_port_wait_ready(&l->waiter);
         net_timer_arm(&l->resume, plat_now_ns() + RESUME_NS);
         return;
     }
     l->paused = false;
+    net_port_cancel_wait(&l->waiter);
+    net_timer_cancel(&l->resume);
     update_want(l);
+}
+
+static void waiter_wake(struct net_port_waiter *w)
+{
+    resume_fire((char *)w - offsetof(struct stream_link, waiter));
 }
 
 static bool link_can_receive(struct net_port *p)
@@ -298,6 +310,7 @@ static void link_destroy(struct net_port *p)
     net_timer_cancel(&l->timer);
     net_timer_cancel(&l->flush);
     net_timer_cancel(&l->resume);
+    net_port_cancel_wait(&l->waiter);
     hsock_close(l->conn);
     hsock_close(l->listener);
     net_framer_free(&l->rx);
@@ -331,6 +344,7 @@ int net_stream_create(const char *id, const char *kind, bool server, const struc
     net_timer_init(&l->timer, reconnect_fire, l);
     net_timer_init(&l->flush, flush_fire, l);
     net_timer_init(&l->resume, resume_fire, l);
+    l->waiter.wake = waiter_wake;
     snprintf(l->port.id, sizeof(l->port.id), "%s", id);   /* for log lines before registration */
     char as[140];
     net_addr_str(a, as, sizeof(as));
@@ -361,6 +375,7 @@ fail:
     net_timer_cancel(&l->timer);
     net_timer_cancel(&l->flush);
     net_timer_cancel(&l->resume);
+    net_port_cancel_wait(&l->waiter);
     hsock_close(l->conn);
     hsock_close(l->listener);
     net_framer_free(&l->rx);

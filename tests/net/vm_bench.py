@@ -12,7 +12,7 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 sys.path.insert(0, os.path.join(here, "..", "lib"))
-from netpeer import free_ports, start, stop, fail  # noqa
+from netpeer import free_ports, start, stop, fail, Monitor  # noqa
 from vm import VM, VMError, qemu_i386  # noqa
 
 top = os.environ["BAREMU_TOP"]
@@ -20,11 +20,12 @@ exe = os.environ.get("BAREMU", top + "/build/hosted/baremu")
 guest = top + "/build/guest"
 tmp = sys.argv[1]
 L = "127.0.0.1"
-p1, p2, pd = free_ports(3)
+p1, p2, pd, pm = free_ports(4)
 bm = start([exe, "-machine", "none",
             "-netdev", f"stream,id=l1,server=on,addr.type=inet,addr.host={L},addr.port={p1}",
             "-netdev", f"stream,id=l2,server=on,addr.type=inet,addr.host={L},addr.port={p2}",
-            "-netdev", "hubport,id=h1,hubid=0,netdev=l1", "-netdev", "hubport,id=h2,hubid=0,netdev=l2"],
+            "-netdev", "hubport,id=h1,hubid=0,netdev=l1", "-netdev", "hubport,id=h2,hubid=0,netdev=l2",
+            "-monitor", f"tcp:{L}:{pm},server,nowait"],
            open(tmp + "/baremu.log", "wb"))
 time.sleep(0.5)
 
@@ -78,6 +79,9 @@ try:
             results[label] = (float(m.group(2)), rx[0])
             print(f"VM1 -> VM2 {label:22s}: ping avg {m.group(2)} ms (min {m.group(1)}, "
                   f"max {m.group(3)}), iperf3 TCP {rx[0]:.0f} Mbit/s")
+        for line in Monitor(pm).cmd("info network").splitlines():
+            if " l1: " in line or " l2: " in line:
+                print("  baremu " + line.strip(" \\"))
         v1.kill()
         v2.kill()
 except VMError as e:
