@@ -3,7 +3,7 @@
 # and "-monitor stdio" answers help / info network / set_link / quit; errors
 # name the offending option; without -machine none the PC machine runs beside
 # the links and the monitor; a NIC option on a machine without NIC models is
-# a clear error.
+# a clear error; options of the PC machine are refused under -machine none.
 set -u
 . "$BAREMU_TOP/tests/lib/common.sh"
 b="$BAREMU_TOP/build/hosted-asan/baremu"
