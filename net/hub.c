@@ -2,7 +2,7 @@
  * (qemu-options.hx, -netdev hubport): every frame received on a hub port is
  * forwarded to all other ports of that hub. Delivery to a slow peer is queued
  * or dropped per destination by port.c, so one stalled link never blocks
- * the others. */
+ * the others; a sender waits only when no other port can take a frame. */
 #include "net/hub.h"
 
 #include <stdio.h>
@@ -47,6 +47,24 @@ static bool hubport_receive(struct net_port *self, const uint8_t *frame, size_t 
     return true;
 }
 
+/* QEMU's hub (net/hub.c) accepts a frame when any other port's peer can
+ * take it; the others queue or drop per destination. With no live port to
+ * forward to, frames are dropped, so the sender need not wait either. */
+static bool hubport_can_forward(struct net_port *self)
+{
+    struct hub_port *in = (struct hub_port *)self;
+    bool live = false;
+    for (struct hub_port *out = in->hub->ports; out; out = out->next) {
+        struct net_port *dst = out->port.peer;
+        if (out == in || !dst || out->port.link_down || dst->link_down)
+            continue;
+        if (net_port_ready(dst))
+            return true;
+        live = true;
+    }
+    return !live;
+}
+
 static void hubport_describe(struct net_port *self, char *buf, size_t len)
 {
     snprintf(buf, len, "hubport,hubid=%d", ((struct hub_port *)self)->hub->id);
@@ -54,6 +72,7 @@ static void hubport_describe(struct net_port *self, char *buf, size_t len)
 
 static const struct net_port_ops hubport_ops = {
     .receive = hubport_receive,
+    .can_forward = hubport_can_forward,
     .describe = hubport_describe,
 };
 

@@ -277,7 +277,7 @@ static int make_nic(const char *what, const char *model, const char *mac_str, co
         model = default_model;
     if (!*model) {
         snprintf(err, errlen, "%s: no NIC can be added: this machine has no network card "
-                 "models (-machine none, or the PC machine is not built yet)", what);
+                 "models (-machine none, or no NIC model is built in yet)", what);
         return -1;
     }
     if (!strcmp(model, "help") || !strcmp(model, "?")) {
@@ -388,7 +388,7 @@ static int do_net(const char *arg, char *err, size_t errlen)
         if (!peer && !(model && (!strcmp(model, "help") || !strcmp(model, "?")))) {
             if (!*default_model && !(model && *model)) {
                 snprintf(err, errlen, "%s: no NIC can be added: this machine has no network card "
-                         "models (-machine none, or the PC machine is not built yet)", what);
+                         "models (-machine none, or no NIC model is built in yet)", what);
                 goto out;
             }
             peer = net_hub_add_port((int)vlan, NULL);
@@ -459,7 +459,7 @@ static int do_nic(const char *arg, char *err, size_t errlen)
         model = default_model;
     if (!*model) {
         snprintf(err, errlen, "%s: no NIC can be added: this machine has no network card "
-                 "models (-machine none, or the PC machine is not built yet)", what);
+                 "models (-machine none, or no NIC model is built in yet)", what);
         goto out;
     }
     if (!nic_find(model) && strcmp(model, "help") && strcmp(model, "?")) {

@@ -26,6 +26,11 @@ struct net_port_ops {
     void (*link_changed)(struct net_port *self);
     /* One line for the monitor's "info network", e.g. "user,net=10.0.2.0/24". Optional. */
     void (*describe)(struct net_port *self, char *buf, size_t len);
+    /* For a port that forwards what it receives (a hub port): whether the
+     * ports it forwards to can take a frame now. Senders that can wait
+     * (stream links) pause reading while their peer says no, as QEMU's
+     * socket backends do. Optional. */
+    bool (*can_forward)(struct net_port *self);
     /* Frees the port's own state; the port is already unlinked. Optional. */
     void (*destroy)(struct net_port *self);
 };
@@ -76,6 +81,22 @@ int net_port_connect(struct net_port *a, struct net_port *b);
  * queued, false when dropped (no peer, a link down, queue full). */
 bool net_port_send(struct net_port *self, const uint8_t *frame, size_t len);
 
+/* Whether a frame sent by self now would be taken without queueing (true
+ * too when it would be dropped anyway: no peer, a link down). A sender that
+ * can hold back (a stream link) stops reading while this is false. */
+bool net_port_can_send(struct net_port *self);
+/* A sender paused by net_port_can_send() waits for the next flush of any
+ * port (a port that can receive again calls net_port_flush): wake is called
+ * once then; the sender checks again and may wait again. */
+struct net_port_waiter {
+    void (*wake)(struct net_port_waiter *w);
+    struct net_port_waiter *next;
+    bool waiting;
+};
+void net_port_wait_ready(struct net_port_waiter *w);
+void net_port_cancel_wait(struct net_port_waiter *w);
+/* Whether p would take a frame now: nothing queued and can_receive. */
+bool net_port_ready(struct net_port *p);
 /* Called by a port that can receive again: delivers its queued frames. */
 void net_port_flush(struct net_port *self);
 

@@ -2,9 +2,12 @@
  * (QEMU 7.2 net/stream.c, net/socket.c; reconnect= as added in QEMU 8.0).
  * One connection at a time; a server goes back to listening when its peer
  * leaves, a client with reconnect=S retries every S seconds. A malformed
- * length closes the connection with a logged error. Frames the link cannot
- * write now wait in one per-link buffer; while it is full the port refuses
- * frames, so port.c queues (bounded) or drops them upstream. */
+ * length closes the connection with a logged error. Frames are appended to
+ * one per-link output buffer and written by a zero-delay timer after the
+ * current poll round, so a burst goes out in few send() calls; while the
+ * buffer is full the port refuses frames, so port.c queues (bounded) or
+ * drops them upstream. While the hub cannot take our frames (no other port
+ * ready), the link stops reading, so the peer's sends block as with QEMU. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,10 @@
 #include "net/framing.h"
 #include "net/sockets.h"
 #include "net/timer.h"
+
+#define OUT_CAP (256u * 1024 + 4 + NET_FRAME_MAX)
+#define RESUME_NS 10000000u  /* recheck a paused reader every 10 ms, in case
+                              * the port it waits for never calls flush */
 
 struct stream_link {
     struct net_port port;        /* first */
@@ -23,14 +30,25 @@ struct stream_link {
     struct hsock *listener, *conn;
     bool connecting;
     struct net_framer rx;
-    uint8_t *out;                /* 4 + NET_FRAME_MAX bytes */
+    uint8_t *out;                /* OUT_CAP bytes */
     size_t out_len, out_off;
-    struct net_timer timer;
+    struct net_timer timer;      /* reconnect */
+    struct net_timer flush;      /* writes the output buffer after this round */
+    struct net_timer resume;     /* rechecks a paused reader (fallback) */
+    struct net_port_waiter waiter; /* woken when some port drains */
+    bool paused;                 /* not reading: the hub cannot take frames now */
     uint64_t connects, disconnects, bad_frames;
     char peer_str[140];
 };
 
 static void conn_cb(struct hsock *s, int ev, void *ctx);
+
+/* Poll interest: read unless paused by backpressure, write while output waits. */
+static void update_want(struct stream_link *l)
+{
+    hsock_want(l->conn, (l->paused ? 0 : HSOCK_EV_READ) |
+                        (l->out_off < l->out_len ? HSOCK_EV_WRITE : 0));
+}
 
 static void deliver(void *ctx, const uint8_t *frame, size_t len)
 {
@@ -52,6 +70,10 @@ static void drop_conn(struct stream_link *l, const char *why)
     l->conn = NULL;
     l->connecting = false;
     l->out_len = l->out_off = 0;
+    net_timer_cancel(&l->flush);
+    net_timer_cancel(&l->resume);
+    net_port_cancel_wait(&l->waiter);
+    l->paused = false;
     l->disconnects++;
     l->peer_str[0] = 0;
     net_framer_reset(&l->rx);
@@ -71,7 +93,7 @@ static void connected(struct stream_link *l)
         net_addr_str(&pa, l->peer_str, sizeof(l->peer_str));
     if (l->addr.family != HSOCK_UNIX)
         hsock_setopt(l->conn, HSOCK_OPT_NODELAY, 1);
-    hsock_want(l->conn, HSOCK_EV_READ);
+    update_want(l);
     LOGI("net", "%s: connected to %s", l->port.id, l->peer_str);
     net_port_flush(&l->port);
 }
@@ -82,7 +104,7 @@ static bool push_out(struct stream_link *l)
     while (l->out_off < l->out_len) {
         ssize_t n = hsock_send(l->conn, l->out + l->out_off, l->out_len - l->out_off);
         if (n == HSOCK_AGAIN) {
-            hsock_want(l->conn, HSOCK_EV_READ | HSOCK_EV_WRITE);
+            update_want(l);
             return true;
         }
         if (n <= 0) {
@@ -92,7 +114,7 @@ static bool push_out(struct stream_link *l)
         l->out_off += (size_t)n;
     }
     l->out_len = l->out_off = 0;
-    hsock_want(l->conn, HSOCK_EV_READ);
+    update_want(l);
     return true;
 }
 
@@ -123,9 +145,20 @@ static void conn_cb(struct hsock *s, int ev, void *ctx)
             net_port_flush(&l->port);
     }
     if (ev & (HSOCK_EV_READ | HSOCK_EV_ERROR)) {
-        uint8_t buf[16384];
-        /* Bounded work per wakeup so one busy link cannot starve the others. */
-        for (int i = 0; i < 16 && l->conn; i++) {
+        static uint8_t buf[65536];   /* one reader runs at a time */
+        /* Bounded work per wakeup, so one busy link cannot starve the others
+         * and one read (at most ~1900 minimal frames) always fits the output
+         * buffers (~4700) that the flush timers empty after this round. */
+        for (int i = 0; i < 2 && l->conn; i++) {
+            if (!net_port_can_send(&l->port)) {
+                /* Backpressure: leave the bytes in the socket (the peer's
+                 * sends then block, as with QEMU) until the hub drains. */
+                l->paused = true;
+                update_want(l);
+                net_port_wait_ready(&l->waiter);
+                net_timer_arm(&l->resume, plat_now_ns() + RESUME_NS);
+                break;
+            }
             ssize_t n = hsock_recv(l->conn, buf, sizeof(buf));
             if (n == HSOCK_AGAIN)
                 break;
@@ -202,11 +235,39 @@ static void reconnect_fire(void *ctx)
         start_connect(l);
 }
 
+static void flush_fire(void *ctx)
+{
+    struct stream_link *l = ctx;
+    if (l->conn && !l->connecting && l->out_off < l->out_len && push_out(l) && l->out_len == 0)
+        net_port_flush(&l->port);
+}
+
+static void resume_fire(void *ctx)
+{
+    struct stream_link *l = ctx;
+    if (!l->conn || !l->paused)
+        return;
+    if (!net_port_can_send(&l->port)) {
+        net_port_wait_ready(&l->waiter);
+        net_timer_arm(&l->resume, plat_now_ns() + RESUME_NS);
+        return;
+    }
+    l->paused = false;
+    net_port_cancel_wait(&l->waiter);
+    net_timer_cancel(&l->resume);
+    update_want(l);
+}
+
+static void waiter_wake(struct net_port_waiter *w)
+{
+    resume_fire((char *)w - offsetof(struct stream_link, waiter));
+}
+
 static bool link_can_receive(struct net_port *p)
 {
     struct stream_link *l = p->opaque;
     /* Unconnected: take (and discard) frames rather than queue stale ones. */
-    return !l->conn || l->connecting || l->out_len == 0;
+    return !l->conn || l->connecting || l->out_len - l->out_off + 4 + 1514 <= OUT_CAP;
 }
 
 static bool link_receive(struct net_port *p, const uint8_t *frame, size_t len)
@@ -216,14 +277,19 @@ static bool link_receive(struct net_port *p, const uint8_t *frame, size_t len)
         p->stats.dropped++;   /* no peer connected: QEMU drops these too */
         return true;
     }
-    if (l->out_len)
+    if (l->out_len + 4 + len > OUT_CAP && l->out_off) {
+        memmove(l->out, l->out + l->out_off, l->out_len - l->out_off);
+        l->out_len -= l->out_off;
+        l->out_off = 0;
+    }
+    if (l->out_len + 4 + len > OUT_CAP)
         return false;
-    net_framer_header(l->out, (uint32_t)len);
-    memcpy(l->out + 4, frame, len);
-    l->out_len = len + 4;
-    l->out_off = 0;
-    push_out(l);
-    return true;   /* taken: written, or buffered for the next writable event */
+    net_framer_header(l->out + l->out_len, (uint32_t)len);
+    memcpy(l->out + l->out_len + 4, frame, len);
+    l->out_len += len + 4;
+    if (!l->flush.armed)
+        net_timer_arm(&l->flush, 0);
+    return true;   /* taken: written after this round, or when writable */
 }
 
 static void link_describe(struct net_port *p, char *buf, size_t len)
@@ -242,6 +308,9 @@ static void link_destroy(struct net_port *p)
 {
     struct stream_link *l = p->opaque;
     net_timer_cancel(&l->timer);
+    net_timer_cancel(&l->flush);
+    net_timer_cancel(&l->resume);
+    net_port_cancel_wait(&l->waiter);
     hsock_close(l->conn);
     hsock_close(l->listener);
     net_framer_free(&l->rx);
@@ -260,7 +329,7 @@ int net_stream_create(const char *id, const char *kind, bool server, const struc
                       uint64_t reconnect_s, struct net_port **out, char *err, size_t errlen)
 {
     struct stream_link *l = calloc(1, sizeof(*l));
-    if (!l || net_framer_init(&l->rx) < 0 || !(l->out = malloc(4 + NET_FRAME_MAX))) {
+    if (!l || net_framer_init(&l->rx) < 0 || !(l->out = malloc(OUT_CAP))) {
         if (l) {
             net_framer_free(&l->rx);
             free(l);
@@ -273,6 +342,9 @@ int net_stream_create(const char *id, const char *kind, bool server, const struc
     l->addr = *a;
     l->reconnect_ns = reconnect_s * 1000000000ull;
     net_timer_init(&l->timer, reconnect_fire, l);
+    net_timer_init(&l->flush, flush_fire, l);
+    net_timer_init(&l->resume, resume_fire, l);
+    l->waiter.wake = waiter_wake;
     snprintf(l->port.id, sizeof(l->port.id), "%s", id);   /* for log lines before registration */
     char as[140];
     net_addr_str(a, as, sizeof(as));
@@ -301,6 +373,9 @@ int net_stream_create(const char *id, const char *kind, bool server, const struc
     return 0;
 fail:
     net_timer_cancel(&l->timer);
+    net_timer_cancel(&l->flush);
+    net_timer_cancel(&l->resume);
+    net_port_cancel_wait(&l->waiter);
     hsock_close(l->conn);
     hsock_close(l->listener);
     net_framer_free(&l->rx);

@@ -1,8 +1,9 @@
 # timeout: 60
 # baremu's network command line and stdio monitor: -machine none with links
 # and "-monitor stdio" answers help / info network / set_link / quit; errors
-# name the offending option; options of the PC machine are refused under
-# -machine none.
+# name the offending option; without -machine none the PC machine runs beside
+# the links and the monitor; a NIC option on a machine without NIC models is
+# a clear error; options of the PC machine are refused under -machine none.
 set -u
 . "$BAREMU_TOP/tests/lib/common.sh"
 b="$BAREMU_TOP/build/hosted-asan/baremu"
@@ -15,6 +16,16 @@ for want in 'info network --' 'set_link NAME on|off' 'l0: type=socket socket,lis
             '(link down)' 'hub 5' "Device 'nope' not found"; do
     grep -qF -- "$want" <<<"$out" || fail "monitor output lacks '$want':
 $out"
+done
+out=$(printf 'info network\nquit\n' | timeout 20 "$b" -netdev "socket,id=x,listen=127.0.0.1:$p" \
+      -monitor stdio 2>&1); rc=$?
+[ $rc = 0 ] && grep -q "x: type=socket socket,listen=127.0.0.1:$p" <<<"$out" ||
+    fail "the PC machine with a link and the stdio monitor (exit $rc): $out"
+for opt in "-net nic" "-nic user" "-net nic,model=e1000"; do
+    # shellcheck disable=SC2086
+    out=$("$b" -machine none $opt 2>&1); rc=$?
+    [ $rc != 0 ] && grep -q -- "$opt: .*\(no NIC can be added\|is not implemented\)" <<<"$out" ||
+        fail "$opt without NIC models: $out"
 done
 out=$("$b" -machine none -netdev socket,id=x,lisen=127.0.0.1:0 2>&1); rc=$?
 [ $rc != 0 ] && grep -q -- "-netdev socket,id=x,lisen=127.0.0.1:0: .*lisen" <<<"$out" ||

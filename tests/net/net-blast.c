@@ -2,11 +2,15 @@
  * framing): connects to a sending and a receiving stream server (e.g. two
  * ports of baremu's hub), pushes COUNT frames of SIZE bytes into the first
  * and counts what arrives on the second, then prints frames/s and Gbit/s.
- * Usage: net-blast HOST:SEND_PORT HOST:RECV_PORT COUNT SIZE [SECONDS] */
+ * With -l it measures latency instead: one frame at a time goes A -> B and
+ * straight back B -> A (two trips through the switch), COUNT times, and it
+ * prints the median and 99th percentile of that round trip.
+ * Usage: net-blast [-l] HOST:SEND_PORT HOST:RECV_PORT COUNT SIZE [SECONDS] */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,10 +44,84 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Reads one framed frame from fd into buf (blocking, with a timeout). */
+static int read_frame(int fd, unsigned char *buf, size_t cap, double deadline)
+{
+    size_t have = 0, need = 4;
+    while (have < need) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int ms = (int)((deadline - now()) * 1000);
+        if (ms <= 0 || poll(&p, 1, ms) <= 0)
+            return -1;
+        ssize_t r = read(fd, buf + have, need - have);
+        if (r <= 0)
+            return -1;
+        have += (size_t)r;
+        if (have == 4) {
+            need = 4 + ((size_t)buf[0] << 24 | (size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3]);
+            if (need > cap)
+                return -1;
+        }
+    }
+    return (int)(need - 4);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int latency(int a, int b, long count, long size, double limit)
+{
+    unsigned char *f = calloc(1, 4 + (size_t)size), *in = malloc(4 + 65536);
+    double *rtt = calloc((size_t)count, sizeof(double));
+    f[0] = (unsigned char)(size >> 24); f[1] = (unsigned char)(size >> 16);
+    f[2] = (unsigned char)(size >> 8); f[3] = (unsigned char)size;
+    memset(f + 4, 0xff, 6);
+    memcpy(f + 10, "\x52\x54\x00\xbe\x9c\x01\x88\xb5", 8);
+    long n = 0;
+    double t0 = now();
+    for (; n < count && now() - t0 < limit; n++) {
+        double t = now();
+        /* A -> B, then B sends it back -> A: skip frames that are not ours. */
+        if (write(a, f, 4 + (size_t)size) != 4 + size)
+            break;
+        int got;
+        while ((got = read_frame(b, in, 4 + 65536, t + 2)) >= 0 && got != size)
+            ;
+        if (got < 0 || write(b, f, 4 + (size_t)size) != 4 + size)
+            break;
+        while ((got = read_frame(a, in, 4 + 65536, t + 2)) >= 0 && got != size)
+            ;
+        if (got < 0)
+            break;
+        rtt[n] = now() - t;
+    }
+    int rc = 1;
+    if (n > 0) {
+        qsort(rtt, (size_t)n, sizeof(double), cmp_double);
+        printf("%ld round trips of %ld-byte frames (A->B->A, two hub passes): median %.1f us, "
+               "p99 %.1f us\n", n, size, rtt[n / 2] * 1e6, rtt[(n * 99) / 100] * 1e6);
+        rc = n == count ? 0 : 1;
+    }
+    if (n < count)
+        printf("latency run stopped after %ld of %ld round trips (timeout or lost frame)\n", n, count);
+    free(f);
+    free(in);
+    free(rtt);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    bool lat = argc > 1 && !strcmp(argv[1], "-l");
+    if (lat) {
+        argv++;
+        argc--;
+    }
     if (argc < 5) {
-        fprintf(stderr, "usage: net-blast HOST:SEND_PORT HOST:RECV_PORT COUNT SIZE [SECONDS]\n");
+        fprintf(stderr, "usage: net-blast [-l] HOST:SEND_PORT HOST:RECV_PORT COUNT SIZE [SECONDS]\n");
         return 2;
     }
     long count = atol(argv[3]), size = atol(argv[4]);
@@ -56,6 +134,8 @@ int main(int argc, char **argv)
         return 1;
     }
     usleep(200000);   /* let the switch see both links up */
+    if (lat)
+        return latency(tx, rx, count, size, limit);
     /* A batch of frames in one buffer: header + broadcast frame, repeated. */
     enum { BATCH = 64 };
     size_t rec = 4 + (size_t)size;
