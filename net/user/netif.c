@@ -262,11 +262,13 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
         /* A new connection: make sure a catch-all listener takes it, unless
          * restrict=on, where lwIP answers with a reset. */
         if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
-            ip4_addr_t d;
+            ip4_addr_t s, d;
+            ip4_addr_set_u32(&s, src);
             ip4_addr_set_u32(&d, dst);
-            uint32_t up;
-            if (unet_map_outbound(u, &d, &up))
-                unet_nat_tcp_prepare(u, dport);
+            uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);
+            uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
+            if (unet_nat_tcp_syn(u, f, 14 + tot, &s, sport, &d, dport, seq))
+                return true;
         }
         lwip_input(u, f, 14 + tot, dst);
         return true;
@@ -280,6 +282,21 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
     }
     u->stat_dropped++;
     return true;
+}
+
+void unet_feed_frame(struct unet *u, const uint8_t *frame, size_t len, uint32_t dst)
+{
+    lwip_input(u, frame, len, dst);
+}
+
+void unet_output_begin(struct unet *u)
+{
+    input_netif = &u->netif;
+}
+
+void unet_output_end(void)
+{
+    input_netif = NULL;
 }
 
 bool unet_receive(struct net_port *port, const uint8_t *frame, size_t len)

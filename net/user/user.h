@@ -68,6 +68,12 @@ int unet_parse_ip(const char *s, ip4_addr_t *out);
 int unet_netif_init(struct unet *u);
 void unet_netif_fini(struct unet *u);
 bool unet_receive(struct net_port *p, const uint8_t *frame, size_t len);
+/* Feeds a guest frame to lwIP as if it had just arrived (dst: its IPv4
+ * destination, network order). */
+void unet_feed_frame(struct unet *u, const uint8_t *frame, size_t len, uint32_t dst);
+/* Output between begin and end is routed to u's netif (see netif.c). */
+void unet_output_begin(struct unet *u);
+void unet_output_end(void);
 /* Sends an ARP reply for ip (one of our virtual addresses) to the asker. */
 void unet_arp_reply(struct unet *u, const uint8_t *req, size_t len);
 /* dhcp_server.c */
@@ -87,6 +93,10 @@ void unet_nat_udp_fini(struct unet *u);
 void unet_udp_to_guest(struct unet *u, const ip4_addr_t *src, uint16_t sport,
                        const ip4_addr_t *dst, uint16_t dport, const void *data, size_t len);
 /* nat_tcp.c */
+/* A guest SYN (no ACK) for a new connection: connects the uplink first and
+ * holds the frame (true = consumed), or lets lwIP take it now (false). */
+bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip4_addr_t *src,
+                      uint16_t sport, const ip4_addr_t *dst, uint16_t dport, uint32_t seq);
 /* Makes sure a SYN to port (host order) finds a listener. */
 int unet_nat_tcp_prepare(struct unet *u, uint16_t port);
 void unet_nat_tcp_fini(struct unet *u);

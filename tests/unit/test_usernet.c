@@ -380,6 +380,8 @@ TEST(tcp_nat_to_host_loopback)
     size_t fl = build_tcp(f, g, 40000, h, port, 1000, 0, 0x02, NULL, 0);
     int before = sink.count;
     send_frame(f, fl);
+    /* The SYN is held until the uplink connect completes (libslirp's order). */
+    PUMP_UNTIL(find_tcp(40000, before) >= 0, 3000);
     int i = find_tcp(40000, before);
     CHECK(i >= 0);
     if (i < 0) {
@@ -508,6 +510,33 @@ TEST(restrict_on_resets_outbound_tcp)
     done(u);
 }
 
+/* A connect the uplink refuses is a reset to the guest's SYN (RST+ACK of
+ * its sequence + 1, never a SYN-ACK): the guest sees "connection refused",
+ * as with libslirp, which connects before it answers the SYN. */
+TEST(tcp_refused_uplink_resets_syn)
+{
+    struct unet *u = mk("user,id=rf1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port;
+    int probe = loopback_listener(SOCK_STREAM, &port);   /* a port nobody listens on */
+    close(probe);
+    uint8_t f[200];
+    int before = sink.count;
+    send_frame(f, build_tcp(f, ip4("10.0.2.15"), 40002, ip4("10.0.2.2"), port, 77, 0, 0x02, NULL, 0));
+    PUMP_UNTIL(find_tcp(40002, before) >= 0, 3000);
+    int i = find_tcp(40002, before);
+    CHECK(i >= 0);
+    if (i >= 0) {
+        const uint8_t *t = fr_l4(sink.frame[i]);
+        CHECK_EQ_INT(t[13] & 0x16, 0x14);   /* RST+ACK, no SYN */
+        CHECK_EQ_INT(be32(t + 8), 78);
+    }
+    CHECK_EQ_INT(unet_tcp_pcb_count(NULL), 0);
+    done(u);
+}
+
 TEST(hostfwd_reaches_guest)
 {
     uint16_t hport;
@@ -564,6 +593,7 @@ TEST(tcp_guest_to_host_backpressure)
     uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2");
     static uint8_t f[1600], seg[1400];
     send_frame(f, build_tcp(f, g, 41000, h, port, 0, 0, 0x02, NULL, 0));
+    PUMP_UNTIL(find_tcp(41000, 0) >= 0, 3000);
     int i = find_tcp(41000, 0);
     CHECK(i >= 0);
     if (i < 0) {
