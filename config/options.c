@@ -48,6 +48,12 @@ const struct option_def option_table[] = {
     /* appliance and test helpers */
     {"fault", true, "none|ud|gp|pf|de", "bare-metal self test: raise this exception after boot"},
     {"exit-after-boot", false, NULL, "bare-metal self test: exit through isa-debug-exit when up"},
+    {"uplink", true, "ethN|MAC|none[,ip=A.B.C.D/LEN][,gw=A.B.C.D][,dns=A.B.C.D]",
+     "bare metal: the real NIC that carries the appliance's own address (default eth0, DHCP)"},
+    {"uplink-echo", false, NULL, "bare metal: TCP echo service (RFC 862) on port 7 of the uplink"},
+    {"uplink-ping", true, "A.B.C.D", "bare metal: ping this address 3 times once the uplink has its address"},
+    {"nic-stats", true, "SECONDS", "bare metal: log every real NIC's counters this often"},
+    {"nic-poll", false, NULL, "bare metal: poll the real NICs instead of taking their interrupts"},
     {"d", true, "ITEMS", "debug log items (accepted; see --help)"},
     {"D", true, "FILE", "log to FILE"},
     {"name", true, "NAME", "guest name"},

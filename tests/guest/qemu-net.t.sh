@@ -1,4 +1,4 @@
-# timeout: 400
+# timeout: 600
 # The reference guest network path, with QEMU as the peer: for each emulated
 # NIC (e1000, rtl8139, ne2k_pci, and ISA ne2k_isa at 0x300/IRQ 5, since IRQ 9
 # is the ACPI SCI on a PIIX board) on `-netdev user`, the test guest's driver

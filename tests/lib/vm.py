@@ -206,8 +206,19 @@ class VM:
 
     # --- shell ----------------------------------------------------------------
     def wait_shell(self, timeout=120.0, prompt=DEFAULT_PROMPT):
-        """Waits for the guest shell's prompt, then checks the shell answers."""
-        self.expect(prompt, timeout, what="the guest shell prompt")
+        """Waits for the guest shell's prompt, then checks the shell answers.
+        Every 20 s without a prompt it presses Enter, in case the prompt came
+        before the console was connected (a pty drops output until then)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                self.expect(prompt, min(left, 20.0), what="the guest shell prompt")
+                break
+            except VMTimeout:
+                if left <= 20.0:
+                    raise
+                self.sendline("")
         self.run("true", timeout=30)
 
     def run(self, cmd, timeout=60.0, check=False):

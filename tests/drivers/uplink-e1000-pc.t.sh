@@ -1,0 +1,7 @@
+# timeout: 200
+# Nested: the appliance's driver for -device e1000,netdev=n0 on -machine pc gets a DHCP lease
+# from the outer QEMU, pings 10.0.2.2 and echoes TCP through hostfwd
+# (tests/drivers/uplink-lib.sh).
+. "$(dirname "$0")/../baremetal/lib.sh"
+. "$(dirname "$0")/uplink-lib.sh"
+uplink_test e1000-pc pc 'IOAPIC IRQ [0-9]+' -device e1000,netdev=n0
