@@ -507,6 +507,14 @@ int hsock_join_multicast(struct hsock *s, uint32_t group, uint32_t local_ip)
     return igmp_joingroup(&l, &g) == ERR_OK ? 0 : -1;
 }
 
+struct hsock *hsock_spawn(const char *cmd, hsock_cb cb, void *ctx)
+{
+    (void)cmd;
+    (void)cb;
+    (void)ctx;
+    return NULL;   /* no processes on bare metal: guestfwd=...-cmd: fails its connections */
+}
+
 int hsock_resolve(const char *host, uint32_t *ip)
 {
     ip4_addr_t a;

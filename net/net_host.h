@@ -68,6 +68,10 @@ int hsock_setopt(struct hsock *s, enum hsock_opt opt, int value);
 /* Joins an IPv4 multicast group on the interface with address local_ip (0 = any). */
 int hsock_join_multicast(struct hsock *s, uint32_t group, uint32_t local_ip);
 
+/* A process running "/bin/sh -c cmd" whose stdin and stdout are the returned
+ * stream (guestfwd=...-cmd:). NULL where there are no processes (bare metal). */
+struct hsock *hsock_spawn(const char *cmd, hsock_cb cb, void *ctx);
+
 /* "host" in an option: a dotted quad, "localhost", or a name the platform
  * resolves (hosted: getaddrinfo). Blocking; used only at configuration time. */
 int hsock_resolve(const char *host, uint32_t *ip);

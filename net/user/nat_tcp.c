@@ -379,12 +379,12 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
         return ERR_VAL;
     struct netif *n = ip_current_input_netif();
     struct unet *u = n ? unet_of_netif(n) : NULL;
-    uint32_t up;
-    if (!u || !unet_map_outbound(u, ip_2_ip4(&pcb->local_ip), &up)) {
+    if (!u) {
         tcp_abort(pcb);
         return ERR_ABRT;
     }
     tcp_bind_netif(pcb, n);
+    /* The usual case: the SYN was held until the uplink connected. */
     for (struct tcp_relay *p = pending; p; p = p->pnext)
         if (p->syn_fed && p->u == u && ip4_addr_cmp(&p->g_ip, ip_2_ip4(&pcb->remote_ip)) &&
             p->g_port == pcb->remote_port && ip4_addr_cmp(&p->d_ip, ip_2_ip4(&pcb->local_ip)) &&
@@ -393,6 +393,12 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
             unet_tcp_relay_attach(p, pcb, p->s, false);
             return ERR_OK;
         }
+    /* A handshake whose held relay expired: connect now. */
+    uint32_t up;
+    if (!unet_map_outbound(u, ip_2_ip4(&pcb->local_ip), &up)) {
+        tcp_abort(pcb);
+        return ERR_ABRT;
+    }
     struct tcp_relay *r = unet_tcp_relay_alloc(u);
     if (!r) {
         tcp_abort(pcb);
@@ -546,12 +552,17 @@ bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip
         if (p->remote_port == sport && p->local_port == dport &&
             ip4_addr_cmp(ip_2_ip4(&p->remote_ip), src) && ip4_addr_cmp(ip_2_ip4(&p->local_ip), dst))
             return false;         /* a connection lwIP already has */
-    uint32_t up;
-    if (!unet_map_outbound(u, dst, &up))
+    uint32_t up = 0;
+    struct unet_gfwd *g = unet_guestfwd_match(u, dst, dport);
+    if (!g && !unet_map_outbound(u, dst, &up))
         return false;             /* no listener: lwIP resets it */
     struct tcp_relay *r = unet_tcp_relay_alloc(u);
-    uint8_t *copy = malloc(len);
-    struct hsock *s = r && copy ? hsock_open(HSOCK_INET, HSOCK_STREAM, unet_tcp_relay_host_cb, r) : NULL;
+    uint8_t *copy = r ? malloc(len) : NULL;
+    int rc = -1;
+    struct hsock *s = NULL;
+    if (copy)
+        s = g ? unet_guestfwd_open(g, unet_tcp_relay_host_cb, r, &rc)
+              : hsock_open(HSOCK_INET, HSOCK_STREAM, unet_tcp_relay_host_cb, r);
     if (!s) {
         free(copy);
         free(r);
@@ -575,8 +586,10 @@ bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip
     r->pnext = pending;
     pending = r;
     u->stat_tcp_conns++;
-    struct hsock_addr to = {.family = HSOCK_INET, .ip = up, .port = dport};
-    int rc = hsock_connect(s, &to);
+    if (!g) {
+        struct hsock_addr to = {.family = HSOCK_INET, .ip = up, .port = dport};
+        rc = hsock_connect(s, &to);
+    }
     if (rc < 0) {
         syn_reset(u, src, sport, dst, dport, seq);
         relay_free(r);

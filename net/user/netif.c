@@ -127,9 +127,12 @@ void unet_netif_fini(struct unet *u)
     netif_remove(&u->netif);
 }
 
-static bool is_ours(const struct unet *u, uint32_t ip)
+static bool is_ours(struct unet *u, uint32_t ip)
 {
-    return ip == ip4_addr_get_u32(&u->cfg.host) || ip == ip4_addr_get_u32(&u->cfg.dns);
+    ip4_addr_t a;
+    ip4_addr_set_u32(&a, ip);
+    return ip == ip4_addr_get_u32(&u->cfg.host) || ip == ip4_addr_get_u32(&u->cfg.dns) ||
+           unet_guestfwd_has_addr(u, &a);
 }
 
 /* RFC 826: answer a request for the host or DNS address (our MAC is
@@ -207,6 +210,10 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
         return true;
     }
     uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+    if (!u->cfg.ipv4) {
+        u->stat_dropped++;   /* ipv4=off: and IPv6 is not served yet */
+        return true;
+    }
     if (type == 0x0806) {
         unet_arp_reply(u, f, len);
         return true;

@@ -24,7 +24,9 @@ struct unet_config {
     ip4_addr_t net, mask, host, dhcp_start, dns;
     char hostname[UNET_STR], domainname[UNET_STR], dnssearch[UNET_STR]; /* dnssearch: "a,b" */
     char tftp_root[UNET_STR], tftp_server_name[UNET_STR], bootfile[UNET_STR];
-    bool restrict_on, ipv4, ipv6;
+    bool restrict_on, ipv4, ipv6, dnssearch_bad;
+    uint8_t ip6_prefix[16], ip6_host[16], ip6_dns[16]; /* checked, not served yet */
+    int ip6_prefixlen;
     uint8_t mac[6];                /* the gateway's MAC, as libslirp: 52:55:0a:00:02:02 style */
 };
 
@@ -35,6 +37,7 @@ struct unet_lease {
 };
 
 struct unet_fwd;
+struct unet_gfwd;
 struct nat_udp_flow;
 struct tftp_xfer;
 struct dns_query;
@@ -54,6 +57,7 @@ struct unet {
     struct nat_udp_flow *udp_flows;
     struct udp_pcb *udp_out_pcb;   /* sends NAT replies with any source */
     struct unet_fwd *fwds;
+    struct unet_gfwd *gfwds;
     struct nat_tcp_listener *tcp_listeners; /* catch-all listeners, by port */
     uint64_t stat_tcp_conns, stat_udp_flows, stat_dropped;
     struct unet *next;
@@ -64,6 +68,8 @@ void unet_timer_kick(void);
 /* config.c */
 int unet_config_parse(struct unet_config *c, struct qopts *o, char *err, size_t errlen);
 int unet_parse_ip(const char *s, ip4_addr_t *out);
+/* inet_aton(3)'s number forms; out in host order. */
+int unet_inet_aton(const char *s, uint32_t *out);
 /* netif.c */
 int unet_netif_init(struct unet *u);
 void unet_netif_fini(struct unet *u);
@@ -92,6 +98,15 @@ void unet_nat_udp_fini(struct unet *u);
 /* Sends a UDP datagram to the guest with any source address and port. */
 void unet_udp_to_guest(struct unet *u, const ip4_addr_t *src, uint16_t sport,
                        const ip4_addr_t *dst, uint16_t dport, const void *data, size_t len);
+/* guestfwd.c */
+struct hsock;
+int unet_guestfwd_add(struct unet *u, const char *spec, char *err, size_t errlen);
+struct unet_gfwd *unet_guestfwd_match(struct unet *u, const ip4_addr_t *dst, uint16_t port);
+/* The host side of one guest connection: rc 0 connected, 1 in progress, -1 failed. */
+struct hsock *unet_guestfwd_open(struct unet_gfwd *g, void (*cb)(struct hsock *, int, void *),
+                                 void *ctx, int *rc);
+void unet_guestfwd_fini(struct unet *u);
+bool unet_guestfwd_has_addr(struct unet *u, const ip4_addr_t *ip);   /* ARP answers it */
 /* nat_tcp.c */
 /* A guest SYN (no ACK) for a new connection: connects the uplink first and
  * holds the frame (true = consumed), or lets lwIP take it now (false). */

@@ -52,6 +52,7 @@ static const struct net_port_ops unet_ops = {
 static void teardown(struct unet *u)
 {
     unet_hostfwd_fini(u);
+    unet_guestfwd_fini(u);
     unet_nat_tcp_fini(u);
     unet_nat_udp_fini(u);
     unet_tftp_stop(u);
@@ -62,20 +63,40 @@ static void teardown(struct unet *u)
     u->udp_out_pcb = NULL;
 }
 
+/* QEMU's -netdev user keys (qapi NetdevUserOptions); an unknown one is
+ * refused first, with QEMU's message. */
+static int check_keys(struct qopts *o, char *err, size_t errlen)
+{
+    static const char *const known[] = {
+        "type", "id", "net", "host", "dhcpstart", "dns", "dnssearch", "domainname", "hostname",
+        "tftp", "tftp-server-name", "bootfile", "hostfwd", "guestfwd", "restrict", "ipv4",
+        "ipv6", "ipv6-net", "ipv6-prefix", "ipv6-prefixlen", "ipv6-host", "ipv6-dns", "smb",
+        "smbserver", "ip",
+    };
+    for (int i = 0; i < o->count; i++) {
+        bool ok = false;
+        for (size_t k = 0; k < sizeof(known) / sizeof(known[0]) && !ok; k++)
+            ok = !strcmp(o->items[i].key, known[k]);
+        if (!ok) {
+            snprintf(err, errlen, "Invalid parameter '%s'", o->items[i].key);
+            for (int j = 0; j < o->count; j++)
+                o->items[j].used = true;   /* reported here, not again by the registry */
+            return -1;
+        }
+    }
+    return 0;
+}
+
 struct unet *unet_create(struct qopts *o, const char *id, char *err, size_t errlen)
 {
+    if (check_keys(o, err, errlen) < 0)
+        return NULL;
     struct unet *u = calloc(1, sizeof(*u));
     if (!u) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     if (unet_config_parse(&u->cfg, o, err, errlen) < 0) {
-        free(u);
-        return NULL;
-    }
-    if (qopts_has(o, "guestfwd")) {
-        (void)qopts_get(o, "guestfwd");
-        snprintf(err, errlen, "guestfwd= is not supported yet");
         free(u);
         return NULL;
     }
@@ -107,10 +128,27 @@ struct unet *unet_create(struct qopts *o, const char *id, char *err, size_t errl
         unet_destroy(u);
         return NULL;
     }
-    int cur = 0;
+    /* QEMU sets hostfwd rules up last first (a prepended list): the same
+     * rule fails first, with the same message. */
+    const char *fwds[UNET_MAX_FWD];
+    int n = 0, cur = 0;
     const char *fwd;
     while ((fwd = qopts_next(o, "hostfwd", &cur)))
-        if (unet_hostfwd_add(u, fwd, err, errlen) < 0) {
+        if (n < UNET_MAX_FWD) {
+            fwds[n++] = fwd;
+        } else {
+            snprintf(err, errlen, "more than %d hostfwd rules", UNET_MAX_FWD);
+            unet_destroy(u);
+            return NULL;
+        }
+    while (n-- > 0)
+        if (unet_hostfwd_add(u, fwds[n], err, errlen) < 0) {
+            unet_destroy(u);
+            return NULL;
+        }
+    cur = 0;
+    while ((fwd = qopts_next(o, "guestfwd", &cur)))
+        if (unet_guestfwd_add(u, fwd, err, errlen) < 0) {
             unet_destroy(u);
             return NULL;
         }

@@ -72,7 +72,7 @@ TEST(options_defaults_and_refusals)
     CHECK(!unet_create_str("user,id=o3,host=10.0.3.2", err, sizeof(err)));
     CHECK_STR(err, "Host doesn't belong to network");
     CHECK(!unet_create_str("user,id=o4,ipv4=off,ipv6=off", err, sizeof(err)));
-    CHECK_STR(err, "IPv4 and IPv6 disabled simultaneously");
+    CHECK_STR(err, "IPv4 and IPv6 disabled");
     CHECK(!unet_create_str("user,id=o5,net=10.0.2.0/33", err, sizeof(err)));
     CHECK(!unet_create_str("user,id=o6,dhcpstart=192.168.1.9", err, sizeof(err)));
     CHECK_STR(err, "DHCP doesn't belong to network");
