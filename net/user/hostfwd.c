@@ -87,15 +87,26 @@ static const char *parse_rule(const char *spec, bool *udp, uint32_t *hip, uint16
     return NULL;
 }
 
+static void refused_cb(struct hsock *s, int ev, void *ctx)
+{
+}
+
 static void tcp_listener_cb(struct hsock *ls, int ev, void *ctx)
 {
     struct unet_fwd *f = ctx;
     struct unet *u = f->u;
     for (int i = 0; i < 16; i++) {
         struct tcp_relay *r = unet_tcp_relay_alloc(u);
-        if (!r)
-            return;
         struct hsock_addr peer;
+        if (!r) {
+            /* The connection table is full: close the newcomer rather than
+             * leave it pending (the listener would stay ready forever). */
+            struct hsock *x = hsock_accept(ls, &peer, refused_cb, NULL);
+            if (!x)
+                return;
+            hsock_close(x);
+            continue;
+        }
         struct hsock *s = hsock_accept(ls, &peer, unet_tcp_relay_host_cb, r);
         if (!s) {
             unet_tcp_relay_discard(r, NULL);

@@ -65,6 +65,14 @@ static void pending_unlink(struct tcp_relay *r)
     free(r->syn);
     r->syn = NULL;
     r->syn_wait = r->syn_fed = false;
+    r->u->st.tcp_held--;
+}
+
+/* Gives back a relay that never carried anything. */
+static void relay_unalloc(struct tcp_relay *r)
+{
+    r->u->st.tcp_live--;
+    free(r);
 }
 
 static void relay_free(struct tcp_relay *r)
@@ -84,6 +92,7 @@ static void relay_free(struct tcp_relay *r)
         hsock_close(r->s);
     if (r->pending)
         pbuf_free(r->pending);
+    r->u->st.tcp_live--;
     free(r);
 }
 
@@ -290,9 +299,15 @@ static void on_host_event(struct hsock *s, int ev, void *ctx)
 
 struct tcp_relay *unet_tcp_relay_alloc(struct unet *u)
 {
+    if (u->st.tcp_live >= u->st.tcp_max) {
+        u->st.tcp_refused++;
+        return NULL;
+    }
     struct tcp_relay *r = calloc(1, sizeof(*r));
-    if (r)
+    if (r) {
         r->u = u;
+        u->st.tcp_live++;
+    }
     return r;
 }
 
@@ -410,7 +425,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     if (rc < 0) {
         if (s)
             hsock_close(s);
-        free(r);
+        relay_unalloc(r);
         tcp_abort(pcb);
         return ERR_ABRT;
     }
@@ -556,8 +571,17 @@ bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip
     struct unet_gfwd *g = unet_guestfwd_match(u, dst, dport);
     if (!g && !unet_map_outbound(u, dst, &up))
         return false;             /* no listener: lwIP resets it */
+    if (u->st.tcp_held >= u->st.tcp_held_max) {
+        u->st.tcp_refused++;
+        syn_reset(u, src, sport, dst, dport, seq);
+        return true;
+    }
     struct tcp_relay *r = unet_tcp_relay_alloc(u);
-    uint8_t *copy = r ? malloc(len) : NULL;
+    if (!r) {                     /* the connection table is full */
+        syn_reset(u, src, sport, dst, dport, seq);
+        return true;
+    }
+    uint8_t *copy = malloc(len);
     int rc = -1;
     struct hsock *s = NULL;
     if (copy)
@@ -565,7 +589,7 @@ bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip
               : hsock_open(HSOCK_INET, HSOCK_STREAM, unet_tcp_relay_host_cb, r);
     if (!s) {
         free(copy);
-        free(r);
+        relay_unalloc(r);
         u->stat_dropped++;
         return true;              /* out of resources: the guest retries */
     }
@@ -585,6 +609,7 @@ bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip
     }
     r->pnext = pending;
     pending = r;
+    u->st.tcp_held++;
     u->stat_tcp_conns++;
     if (!g) {
         struct hsock_addr to = {.family = HSOCK_INET, .ip = up, .port = dport};

@@ -13,7 +13,6 @@
 #include "net/net_host.h"
 #include "net/user/user.h"
 
-#define UDP_MAX_FLOWS 1024
 #define UDP_SWEEP_MS  1000u
 
 struct nat_udp_flow {
@@ -57,6 +56,7 @@ static void flow_free(struct nat_udp_flow *f)
             break;
         }
     hsock_close(f->s);
+    u->st.udp_live--;
     free(f);
 }
 
@@ -138,8 +138,8 @@ void unet_nat_udp_input(struct unet *u, const ip4_addr_t *src, uint16_t sport,
         if (ip4_addr_cmp(&f->guest, src) && f->guest_port == sport)
             break;
     if (!f) {
-        if (count >= UDP_MAX_FLOWS) {
-            u->stat_dropped++;
+        if (count >= u->st.udp_max) {
+            u->st.udp_refused++;
             return;
         }
         f = calloc(1, sizeof(*f));
@@ -161,6 +161,7 @@ void unet_nat_udp_input(struct unet *u, const ip4_addr_t *src, uint16_t sport,
         f->next = u->udp_flows;
         u->udp_flows = f;
         u->stat_udp_flows++;
+        u->st.udp_live++;
     }
     if (dport == 53 && f->expire_ms == UNET_UDP_EXPIRE_MS)
         f->expire_ms = UNET_DNS_EXPIRE_MS;

@@ -19,6 +19,13 @@
 #define UNET_GUESTS        16      /* guests remembered (IP -> MAC) */
 #define UNET_UDP_EXPIRE_MS 240000u /* libslirp's idle expiry for UDP sockets */
 #define UNET_DNS_EXPIRE_MS 10000u  /* ...and for DNS queries */
+/* Table limits per network. Each TCP connection holds at most a window
+ * (TCP_WND, 256 KiB) of guest data and a send buffer of uplink data. */
+#define UNET_MAX_TCP       16384
+#define UNET_MAX_TCP_HELD  1024    /* SYNs waiting for their uplink connect */
+#define UNET_MAX_UDP       4096
+#define UNET_MAX_DNS       256
+#define UNET_MAX_TFTP      64
 
 struct unet_config {
     ip4_addr_t net, mask, host, dhcp_start, dns;
@@ -60,6 +67,7 @@ struct unet {
     struct unet_gfwd *gfwds;
     struct nat_tcp_listener *tcp_listeners; /* catch-all listeners, by port */
     uint64_t stat_tcp_conns, stat_udp_flows, stat_dropped;
+    struct unet_stats st;          /* live counts, limits, refusals (usernet.h) */
     struct unet *next;
 };
 

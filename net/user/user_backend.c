@@ -33,9 +33,40 @@ static void unet_describe(struct net_port *p, char *buf, size_t len)
     char net[16], host[16];
     ip4addr_ntoa_r(&u->cfg.net, net, sizeof(net));
     ip4addr_ntoa_r(&u->cfg.host, host, sizeof(host));
-    snprintf(buf, len, "user,net=%s,host=%s,restrict=%s (tcp %llu, udp %llu, dropped %llu)", net,
-             host, u->cfg.restrict_on ? "on" : "off", (unsigned long long)u->stat_tcp_conns,
-             (unsigned long long)u->stat_udp_flows, (unsigned long long)u->stat_dropped);
+    const struct unet_stats *s = &u->st;
+    snprintf(buf, len,
+             "user,net=%s,host=%s,restrict=%s tcp %d/%d (held %d/%d, total %llu, refused %llu) "
+             "udp %d/%d (total %llu, refused %llu) dns %d/%d (refused %llu) "
+             "tftp %d/%d (refused %llu) dropped %llu",
+             net, host, u->cfg.restrict_on ? "on" : "off", s->tcp_live, s->tcp_max, s->tcp_held,
+             s->tcp_held_max, (unsigned long long)u->stat_tcp_conns,
+             (unsigned long long)s->tcp_refused, s->udp_live, s->udp_max,
+             (unsigned long long)u->stat_udp_flows, (unsigned long long)s->udp_refused, s->dns_live,
+             s->dns_max, (unsigned long long)s->dns_refused, s->tftp_live, s->tftp_max,
+             (unsigned long long)s->tftp_refused, (unsigned long long)u->stat_dropped);
+}
+
+void unet_get_stats(struct unet *u, struct unet_stats *st)
+{
+    *st = u->st;
+    st->tcp_total = u->stat_tcp_conns;
+    st->udp_total = u->stat_udp_flows;
+    st->dropped = u->stat_dropped;
+    st->tftp_live = u->tftp_count;
+}
+
+void unet_set_limits(struct unet *u, int tcp, int tcp_held, int udp, int dns, int tftp)
+{
+    if (tcp > 0)
+        u->st.tcp_max = tcp;
+    if (tcp_held > 0)
+        u->st.tcp_held_max = tcp_held;
+    if (udp > 0)
+        u->st.udp_max = udp;
+    if (dns > 0)
+        u->st.dns_max = dns;
+    if (tftp > 0)
+        u->st.tftp_max = tftp;
 }
 
 static void unet_port_destroy(struct net_port *p)
@@ -96,6 +127,11 @@ struct unet *unet_create(struct qopts *o, const char *id, char *err, size_t errl
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    u->st.tcp_max = UNET_MAX_TCP;
+    u->st.tcp_held_max = UNET_MAX_TCP_HELD;
+    u->st.udp_max = UNET_MAX_UDP;
+    u->st.dns_max = UNET_MAX_DNS;
+    u->st.tftp_max = UNET_MAX_TFTP;
     if (unet_config_parse(&u->cfg, o, err, errlen) < 0) {
         free(u);
         return NULL;

@@ -537,6 +537,57 @@ TEST(tcp_refused_uplink_resets_syn)
     done(u);
 }
 
+/* Bounded tables: with room for one TCP connection and one UDP flow, the
+ * second connection is reset and the second flow dropped, and both are
+ * counted; the counts go back down when the first ones end. */
+TEST(tables_are_bounded_and_counted)
+{
+    struct unet *u = mk("user,id=lim1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    unet_set_limits(u, 1, 0, 1, 0, 0);
+    uint16_t port;
+    int ls = loopback_listener(SOCK_STREAM, &port);
+    uint8_t f[200];
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2");
+    send_frame(f, build_tcp(f, g, 42000, h, port, 100, 0, 0x02, NULL, 0));
+    PUMP_UNTIL(find_tcp(42000, 0) >= 0, 3000);
+    int i = find_tcp(42000, 0);
+    CHECK(i >= 0 && (fr_l4(sink.frame[i])[13] & 0x12) == 0x12);   /* SYN-ACK */
+    int before = sink.count;
+    send_frame(f, build_tcp(f, g, 42001, h, port, 200, 0, 0x02, NULL, 0));
+    PUMP_UNTIL(find_tcp(42001, before) >= 0, 3000);
+    i = find_tcp(42001, before);
+    CHECK(i >= 0 && (fr_l4(sink.frame[i])[13] & 0x16) == 0x14);   /* RST+ACK */
+    struct unet_stats st;
+    unet_get_stats(u, &st);
+    CHECK_EQ_INT(st.tcp_live, 1);
+    CHECK_EQ_INT((int)st.tcp_refused, 1);
+    CHECK_EQ_INT(st.tcp_max, 1);
+
+    uint16_t uport;
+    int us = loopback_listener(SOCK_DGRAM, &uport);
+    send_frame(f, build_udp(f, g, 6000, h, uport, "a", 1));
+    send_frame(f, build_udp(f, g, 6001, h, uport, "b", 1));
+    unet_get_stats(u, &st);
+    CHECK_EQ_INT(st.udp_live, 1);
+    CHECK_EQ_INT((int)st.udp_refused, 1);
+    char desc[512];
+    unet_port(u)->ops->describe(unet_port(u), desc, sizeof(desc));
+    CHECK(strstr(desc, "tcp 1/1") != NULL);
+    CHECK(strstr(desc, "udp 1/1") != NULL);
+    /* The guest completes, then resets its connection: the table has room again. */
+    uint32_t srv = be32(fr_l4(sink.frame[find_tcp(42000, 0)]) + 4) + 1;
+    send_frame(f, build_tcp(f, g, 42000, h, port, 101, srv, 0x10, NULL, 0));
+    send_frame(f, build_tcp(f, g, 42000, h, port, 101, srv, 0x14, NULL, 0));
+    PUMP_UNTIL((unet_get_stats(u, &st), st.tcp_live == 0), 3000);
+    CHECK_EQ_INT(st.tcp_live, 0);
+    close(us);
+    close(ls);
+    done(u);
+}
+
 TEST(hostfwd_reaches_guest)
 {
     uint16_t hport;

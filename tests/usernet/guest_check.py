@@ -3,7 +3,7 @@ qemu-system-i386, linked by -netdev stream to a hosted
 `baremu -machine none -netdev user,...` (both on one hub in baremu).
 Unrestricted run: udhcpc gets 10.0.2.15 with router 10.0.2.2 and DNS
 10.0.2.3; ping 10.0.2.2 answers; nslookup resolves a name that only the
-test's dnsmasq on 127.0.0.77 knows (baremu's resolver list is
+test's dnsmasq on a random 127.77.x.y knows (baremu's resolver list is
 BAREMU_RESOLV_CONF); busybox tftp fetches a file with blksize 1024 (sha256
 matched); wget downloads 1 MiB from an HTTP server on the host's loopback
 (sha256 matched); a hostfwd port reaches an httpd in the guest. Restricted
@@ -11,6 +11,7 @@ run (restrict=on): DNS and the download fail, DHCP, TFTP and hostfwd work.
 Usage: guest_check.py TMPDIR BAREMU (restrict|open)"""
 import hashlib
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -92,17 +93,25 @@ def main():
             ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", tmp + "/www",
              str(hport)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         assert wait_listen(hport, 10), "http.server did not start"
+        # A loopback address of its own: other test runs may hold port 53 elsewhere.
+        dns_ip = "127.77.%d.%d" % (random.randrange(1, 255), random.randrange(1, 255))
         procs.append(subprocess.Popen(
             ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--port=53",
-             "--listen-address=127.0.0.77", "--bind-interfaces", "--user=root",
+             "--listen-address=" + dns_ip, "--bind-interfaces", "--user=root",
              "--pid-file=" + tmp + "/dnsmasq.pid", "--address=/probe.baremu.test/10.9.8.7",
              "--log-facility=" + tmp + "/dnsmasq.log", "--log-queries"]))
-        open(tmp + "/resolv.conf", "w").write("nameserver 127.0.0.77\n")
+        open(tmp + "/resolv.conf", "w").write("nameserver %s\n" % dns_ip)
 
         sport, fport = free_port(), free_port()
         env = dict(os.environ, BAREMU_RESOLV_CONF=tmp + "/resolv.conf")
-        user = "user,id=u0,tftp=%s/tftp,hostfwd=tcp:127.0.0.1:%d-:8080%s" % (
-            tmp, fport, ",restrict=on" if restrict else "")
+        # guestfwd: a command per connection (it reads the request, its stdout
+        # is the HTTP answer), and a
+        # forward of 10.0.2.101:7001 to the host's HTTP server; both work
+        # with restrict=on too.
+        gcmd = "while read l && [ ${#l} -gt 1 ]; do :; done; printf 'HTTP/1.0 200 OK\\r\\n\\r\\ngfwd-cmd-%s-%%s\\n' $((6*7))" % mode
+        user = ("user,id=u0,tftp=%s/tftp,hostfwd=tcp:127.0.0.1:%d-:8080%s,"
+                "guestfwd=tcp:10.0.2.100:7000-cmd:%s,guestfwd=tcp:10.0.2.101:7001-tcp:127.0.0.1:%d") % (
+            tmp, fport, ",restrict=on" if restrict else "", gcmd, hport)
         blog = open(tmp + "/baremu.log", "wb")
         procs.append(subprocess.Popen(
             [baremu, "-machine", "none", "-netdev", user,
@@ -145,6 +154,16 @@ def main():
                 _, out = check(vm, "wget -q -O /tmp/blob %s && sha256sum /tmp/blob" % url, 120)
                 assert out.split()[0] == hashlib.sha256(blob).hexdigest(), "wget sha256 mismatch:\n" + out
                 print("wget 1 MiB ok (%.1fs)" % (time.monotonic() - t1))
+            check(vm, "wget -q -O - http://10.0.2.100:7000/", 60, want="gfwd-cmd-%s-42" % mode)
+            _, out = check(vm, "wget -q -O /tmp/gblob http://10.0.2.101:7001/blob && sha256sum /tmp/gblob", 120)
+            assert out.split()[0] == hashlib.sha256(blob).hexdigest(), "guestfwd tcp: sha256 mismatch:\n" + out
+            print("guestfwd (cmd: and tcp:) ok")
+            if not restrict:
+                # The uplink connect comes before the guest's handshake: a
+                # closed host port is "connection refused" in the guest.
+                st, out = vm.run("wget -q -O /dev/null http://10.0.2.2:%d/ 2>&1" % free_port(), 30)
+                assert st != 0 and "refused" in out, "closed port: expected connection refused:\n" + out
+                print("connection refused ok")
             check(vm, "mkdir -p /tmp/www && echo fwd-$((6*7)) > /tmp/www/probe && httpd -p 8080 -h /tmp/www")
             body = http_get(fport, "/probe")
             assert body.strip() == b"fwd-42", "hostfwd: unexpected body %r" % body
