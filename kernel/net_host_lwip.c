@@ -186,8 +186,9 @@ static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 
 struct hsock *hsock_open(enum hsock_family family, enum hsock_type type, hsock_cb cb, void *ctx)
 {
-    if (family != HSOCK_INET) {
-        LOGW("net_host", "only IPv4 sockets on bare metal (family %d asked for)", (int)family);
+    if (family != HSOCK_INET || type == HSOCK_ICMP) {
+        LOGD("net_host", "only IPv4 TCP/UDP sockets on bare metal (family %d, type %d asked for)",
+             (int)family, (int)type);
         return NULL;
     }
     struct hsock *s = new_sock(type, cb, ctx);

@@ -12,7 +12,10 @@
 #include <sys/types.h>
 
 enum hsock_family { HSOCK_INET = 1, HSOCK_INET6 = 2, HSOCK_UNIX = 3 };
-enum hsock_type { HSOCK_STREAM = 1, HSOCK_DGRAM = 2 };
+/* HSOCK_ICMP: an ICMP echo ("ping") datagram socket (Linux: SOCK_DGRAM,
+ * IPPROTO_ICMP, allowed by net.ipv4.ping_group_range): datagrams are ICMP
+ * messages without the IP header; the system owns the echo identifier. */
+enum hsock_type { HSOCK_STREAM = 1, HSOCK_DGRAM = 2, HSOCK_ICMP = 3 };
 
 struct hsock_addr {
     enum hsock_family family;

@@ -73,7 +73,8 @@ struct hsock *hsock_open(enum hsock_family family, enum hsock_type type, hsock_c
               family == HSOCK_UNIX ? AF_UNIX : -1;
     if (dom < 0)
         return NULL;
-    int fd = socket(dom, type == HSOCK_STREAM ? SOCK_STREAM : SOCK_DGRAM, 0);
+    int fd = socket(dom, type == HSOCK_STREAM ? SOCK_STREAM : SOCK_DGRAM,
+                    type == HSOCK_ICMP ? IPPROTO_ICMP : 0);
     if (fd < 0)
         return NULL;
     if (set_nonblock(fd) < 0) {

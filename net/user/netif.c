@@ -127,6 +127,11 @@ void unet_netif_fini(struct unet *u)
     netif_remove(&u->netif);
 }
 
+static bool is_host_or_dns(const struct unet *u, uint32_t ip)
+{
+    return ip == ip4_addr_get_u32(&u->cfg.host) || ip == ip4_addr_get_u32(&u->cfg.dns);
+}
+
 static bool is_ours(struct unet *u, uint32_t ip)
 {
     ip4_addr_t a;
@@ -280,10 +285,17 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
         lwip_input(u, f, 14 + tot, dst);
         return true;
     }
+    if (proto == IP_PROTO_ICMP && !frag && !bcast && src && !is_host_or_dns(u, dst)) {
+        /* Echo to anything else goes out on the uplink (icmp_fwd.c). */
+        ip4_addr_t s, d;
+        ip4_addr_set_u32(&s, src);
+        ip4_addr_set_u32(&d, dst);
+        unet_icmp_fwd(u, &s, &d, l4, l4len);
+        return true;
+    }
     if (proto == IP_PROTO_ICMP || frag) {
-        /* Echo is answered for the host and DNS addresses (lwIP's icmp);
-         * echo to the outside needs ICMP sockets the uplink interface lacks. */
-        if (is_ours(u, dst) || (frag && !bcast))
+        /* Echo is answered for the host and DNS addresses (lwIP's icmp). */
+        if (is_host_or_dns(u, dst) || (frag && !bcast))
             lwip_input(u, f, 14 + tot, dst);
         return true;
     }

@@ -45,6 +45,7 @@ struct unet_lease {
 
 struct unet_fwd;
 struct unet_gfwd;
+struct icmp_flow;
 struct nat_udp_flow;
 struct tftp_xfer;
 struct dns_query;
@@ -65,6 +66,7 @@ struct unet {
     struct udp_pcb *udp_out_pcb;   /* sends NAT replies with any source */
     struct unet_fwd *fwds;
     struct unet_gfwd *gfwds;
+    struct icmp_flow *icmp_flows;
     struct nat_tcp_listener *tcp_listeners; /* catch-all listeners, by port */
     uint64_t stat_tcp_conns, stat_udp_flows, stat_dropped;
     struct unet_stats st;          /* live counts, limits, refusals (usernet.h) */
@@ -106,6 +108,10 @@ void unet_nat_udp_fini(struct unet *u);
 /* Sends a UDP datagram to the guest with any source address and port. */
 void unet_udp_to_guest(struct unet *u, const ip4_addr_t *src, uint16_t sport,
                        const ip4_addr_t *dst, uint16_t dport, const void *data, size_t len);
+/* icmp_fwd.c: an ICMP message from the guest to an outside address. */
+void unet_icmp_fwd(struct unet *u, const ip4_addr_t *src, const ip4_addr_t *dst, const uint8_t *icmp,
+                   size_t len);
+void unet_icmp_fini(struct unet *u);
 /* guestfwd.c */
 struct hsock;
 int unet_guestfwd_add(struct unet *u, const char *spec, char *err, size_t errlen);

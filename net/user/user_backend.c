@@ -84,6 +84,7 @@ static void teardown(struct unet *u)
 {
     unet_hostfwd_fini(u);
     unet_guestfwd_fini(u);
+    unet_icmp_fini(u);
     unet_nat_tcp_fini(u);
     unet_nat_udp_fini(u);
     unet_tftp_stop(u);

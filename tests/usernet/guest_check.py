@@ -8,7 +8,9 @@ BAREMU_RESOLV_CONF); busybox tftp fetches a file with blksize 1024 (sha256
 matched); wget downloads 1 MiB from an HTTP server on the host's loopback
 (sha256 matched); a hostfwd port reaches an httpd in the guest. Restricted
 run (restrict=on): DNS and the download fail, DHCP, TFTP and hostfwd work.
-Usage: guest_check.py TMPDIR BAREMU (restrict|open)"""
+Mode icmp (run inside a network namespace where 192.0.2.1 is local and ping
+sockets are allowed): echo to 192.0.2.1 is forwarded and answered.
+Usage: guest_check.py TMPDIR BAREMU (restrict|open|icmp)"""
 import hashlib
 import os
 import random
@@ -132,6 +134,16 @@ def main():
             check(vm, "cat /etc/resolv.conf", want="nameserver 10.0.2.3")
             check(vm, "ping -c 2 -W 5 10.0.2.2", 30, want="2 packets received")
             print("dhcp + ping ok")
+            if mode == "icmp":
+                # In the test's network namespace 192.0.2.1 is a local address
+                # of the uplink: echo to it goes out on an ICMP socket.
+                check(vm, "ping -c 3 -W 5 192.0.2.1", 40, want="3 packets received")
+                st, out = vm.run("ping -c 2 -W 2 192.0.2.77", 30)
+                assert st != 0 and "0 packets received" in out, "unroutable echo answered:\n" + out
+                print("icmp forwarding ok")
+                rc = vm.poweroff(60)
+                assert rc == 0, "the VM exited with status %s" % rc
+                return
             if restrict:
                 st, out = vm.run("nslookup -type=a probe.baremu.test", 30)
                 assert st != 0 and "10.9.8.7" not in out, "restrict=on: DNS answered:\n" + out
