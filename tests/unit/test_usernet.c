@@ -3,6 +3,7 @@
  * and UDP NAT to loopback listeners, restrict=on and hostfwd. Uplink traffic
  * goes to 127.0.0.1 only. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -586,6 +587,79 @@ TEST(tables_are_bounded_and_counted)
     close(us);
     close(ls);
     done(u);
+}
+
+/* DNS over TCP (for truncated answers, RFC 7766): a connection to the DNS
+ * address reaches the uplink's resolver on port 53 and carries the
+ * length-prefixed query. The resolver is a listener of this test on a
+ * random loopback address, named by BAREMU_RESOLV_CONF. */
+TEST(dns_over_tcp_reaches_resolver)
+{
+    char ipstr[32], conf[] = "/tmp/usernet-resolv-XXXXXX";
+    srand((unsigned)getpid());
+    snprintf(ipstr, sizeof(ipstr), "127.55.%d.%d", 1 + rand() % 250, 1 + rand() % 250);
+    int fd = mkstemp(conf);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    dprintf(fd, "nameserver %s\n", ipstr);
+    close(fd);
+    const char *old = getenv("BAREMU_RESOLV_CONF");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("BAREMU_RESOLV_CONF", conf, 1);
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+    inet_pton(AF_INET, ipstr, &a.sin_addr);
+    int one = 1;
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    CHECK_EQ_INT(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+    listen(ls, 4);
+    struct unet *u = mk("user,id=dt1");
+    CHECK(u != NULL);
+    if (u) {
+        uint8_t f[200];
+        uint32_t g = ip4("10.0.2.15"), d = ip4("10.0.2.3");
+        send_frame(f, build_tcp(f, g, 43000, d, 53, 10, 0, 0x02, NULL, 0));
+        PUMP_UNTIL(find_tcp(43000, 0) >= 0, 3000);
+        int i = find_tcp(43000, 0);
+        CHECK(i >= 0 && (fr_l4(sink.frame[i])[13] & 0x12) == 0x12);
+        if (i >= 0) {
+            uint32_t srv = be32(fr_l4(sink.frame[i]) + 4) + 1;
+            static const uint8_t q[] = {0, 17, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 0, 1};
+            send_frame(f, build_tcp(f, g, 43000, d, 53, 11, srv, 0x10, NULL, 0));
+            send_frame(f, build_tcp(f, g, 43000, d, 53, 11, srv, 0x18, q, sizeof(q)));
+            int c = -1;
+            uint8_t got[64];
+            ssize_t n = 0;
+            uint64_t end = plat_now_ns() + 3000000000ull;
+            fcntl(ls, F_SETFL, O_NONBLOCK);
+            while ((c < 0 || n < (ssize_t)sizeof(q)) && plat_now_ns() < end) {
+                net_host_poll(2000000u);
+                net_timers_run(plat_now_ns());
+                if (c < 0 && (c = accept(ls, NULL, NULL)) >= 0)
+                    fcntl(c, F_SETFL, O_NONBLOCK);
+                if (c >= 0) {
+                    ssize_t r = recv(c, got + n, sizeof(got) - (size_t)n, 0);
+                    if (r > 0)
+                        n += r;
+                }
+            }
+            CHECK(c >= 0);
+            CHECK_EQ_INT(n, (int)sizeof(q));
+            CHECK(n == (ssize_t)sizeof(q) && !memcmp(got, q, sizeof(q)));
+            if (c >= 0)
+                close(c);
+        }
+        done(u);
+    }
+    close(ls);
+    unlink(conf);
+    if (saved) {
+        setenv("BAREMU_RESOLV_CONF", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("BAREMU_RESOLV_CONF");
+    }
 }
 
 TEST(hostfwd_reaches_guest)
