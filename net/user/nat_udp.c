@@ -154,7 +154,7 @@ void unet_nat_udp_input(struct unet *u, const ip4_addr_t *src, uint16_t sport,
         f->u = u;
         f->guest = *src;
         f->guest_port = sport;
-        f->expire_ms = UNET_UDP_EXPIRE_MS;
+        f->expire_ms = u->st.udp_expire_ms;
         hsock_want(f->s, HSOCK_EV_READ);
         if (!u->udp_flows)
             sys_timeout(UDP_SWEEP_MS, sweep, u);
@@ -163,10 +163,11 @@ void unet_nat_udp_input(struct unet *u, const ip4_addr_t *src, uint16_t sport,
         u->stat_udp_flows++;
         u->st.udp_live++;
     }
-    if (dport == 53 && f->expire_ms == UNET_UDP_EXPIRE_MS)
-        f->expire_ms = UNET_DNS_EXPIRE_MS;
+    uint32_t dns_ms = u->st.udp_expire_ms < UNET_DNS_EXPIRE_MS ? u->st.udp_expire_ms : UNET_DNS_EXPIRE_MS;
+    if (dport == 53 && f->expire_ms == u->st.udp_expire_ms)
+        f->expire_ms = dns_ms;
     else if (dport != 53)
-        f->expire_ms = UNET_UDP_EXPIRE_MS;
+        f->expire_ms = u->st.udp_expire_ms;
     f->last_ms = sys_now();
     struct hsock_addr to = {.family = HSOCK_INET, .ip = up, .port = dport};
     if (hsock_sendto(f->s, data, len, &to) < 0)

@@ -55,6 +55,11 @@ void unet_get_stats(struct unet *u, struct unet_stats *st)
     st->tftp_live = u->tftp_count;
 }
 
+void unet_set_udp_expiry(struct unet *u, uint32_t ms)
+{
+    u->st.udp_expire_ms = ms ? ms : UNET_UDP_EXPIRE_MS;
+}
+
 void unet_set_limits(struct unet *u, int tcp, int tcp_held, int udp, int dns, int tftp)
 {
     if (tcp > 0)
@@ -133,6 +138,7 @@ struct unet *unet_create(struct qopts *o, const char *id, char *err, size_t errl
     u->st.udp_max = UNET_MAX_UDP;
     u->st.dns_max = UNET_MAX_DNS;
     u->st.tftp_max = UNET_MAX_TFTP;
+    u->st.udp_expire_ms = UNET_UDP_EXPIRE_MS;
     if (unet_config_parse(&u->cfg, o, err, errlen) < 0) {
         free(u);
         return NULL;

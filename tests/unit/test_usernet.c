@@ -662,6 +662,27 @@ TEST(dns_over_tcp_reaches_resolver)
     }
 }
 
+/* UDP flow expiry: an idle flow gives its uplink socket back. */
+TEST(udp_flow_expires)
+{
+    struct unet *u = mk("user,id=ux1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    unet_set_udp_expiry(u, 300);
+    uint16_t port;
+    int us = loopback_listener(SOCK_DGRAM, &port);
+    uint8_t f[200];
+    send_frame(f, build_udp(f, ip4("10.0.2.15"), 6100, ip4("10.0.2.2"), port, "x", 1));
+    struct unet_stats st;
+    unet_get_stats(u, &st);
+    CHECK_EQ_INT(st.udp_live, 1);
+    PUMP_UNTIL((unet_get_stats(u, &st), st.udp_live == 0), 5000);
+    CHECK_EQ_INT(st.udp_live, 0);
+    close(us);
+    done(u);
+}
+
 TEST(hostfwd_reaches_guest)
 {
     uint16_t hport;

@@ -1,4 +1,5 @@
 # timeout: 400
+# lock: fuzz
 # Bounded libFuzzer runs (15 s each) of the harnesses for every parser the
 # guest reaches in the user-mode network: DHCP/BOOTP (fuzz_usernet_dhcp), the
 # DNS proxy (fuzz_usernet_dns), TFTP (fuzz_usernet_tftp) and the TCP/UDP NAT
@@ -9,7 +10,7 @@ set -u
 . "$BAREMU_TOP/tests/lib/common.sh"
 need_cmd clang
 B="$BAREMU_TOP/build/fuzz"
-make -s -C "$BAREMU_TOP" -j2 "$B/fuzz_usernet_dhcp" "$B/fuzz_usernet_dns" "$B/fuzz_usernet_tftp" \
+mkdir -p "$BAREMU_TOP/build"; flock "$BAREMU_TOP/build/.fuzz-build.lock" make -s -C "$BAREMU_TOP" -j2 "$B/fuzz_usernet_dhcp" "$B/fuzz_usernet_dns" "$B/fuzz_usernet_tftp" \
     "$B/fuzz_usernet_nat" >"$T/build.log" 2>&1 || { tail -n 20 "$T/build.log"; fail "cannot build the fuzzers"; }
 for h in dhcp dns tftp nat; do mkdir -p "$T/$h"; done
 # Seeds. DHCP: form 0 (valid header), a DISCOVER with a parameter list, then
