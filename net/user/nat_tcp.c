@@ -635,3 +635,14 @@ bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip
     hsock_want(s, HSOCK_EV_WRITE);
     return true;
 }
+
+void unet_nat_tcp_guest_rst(struct unet *u, const ip4_addr_t *src, uint16_t sport,
+                            const ip4_addr_t *dst, uint16_t dport)
+{
+    for (struct tcp_relay *r = pending; r; r = r->pnext)
+        if (r->u == u && ip4_addr_cmp(&r->g_ip, src) && r->g_port == sport &&
+            ip4_addr_cmp(&r->d_ip, dst) && r->d_port == dport) {
+            relay_free(r);
+            return;
+        }
+}

@@ -281,6 +281,13 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
             uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
             if (unet_nat_tcp_syn(u, f, 14 + tot, &s, sport, &d, dport, seq))
                 return true;
+        } else if (flags & TCP_RST) {
+            /* The guest gives up a connection that may still wait for its
+             * uplink connect: free that at once (lwIP sees the RST too). */
+            ip4_addr_t s, d;
+            ip4_addr_set_u32(&s, src);
+            ip4_addr_set_u32(&d, dst);
+            unet_nat_tcp_guest_rst(u, &s, (uint16_t)(l4[0] << 8 | l4[1]), &d, dport);
         }
         lwip_input(u, f, 14 + tot, dst);
         return true;

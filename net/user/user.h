@@ -126,6 +126,9 @@ bool unet_guestfwd_has_addr(struct unet *u, const ip4_addr_t *ip);   /* ARP answ
  * holds the frame (true = consumed), or lets lwIP take it now (false). */
 bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip4_addr_t *src,
                       uint16_t sport, const ip4_addr_t *dst, uint16_t dport, uint32_t seq);
+/* A guest RST: drops a held or half-open relay of that connection. */
+void unet_nat_tcp_guest_rst(struct unet *u, const ip4_addr_t *src, uint16_t sport,
+                            const ip4_addr_t *dst, uint16_t dport);
 /* Makes sure a SYN to port (host order) finds a listener. */
 int unet_nat_tcp_prepare(struct unet *u, uint16_t port);
 void unet_nat_tcp_fini(struct unet *u);

@@ -78,6 +78,27 @@ def http_get(port, path, secs=20):
     raise AssertionError("hostfwd GET %s failed: %r" % (path, last))
 
 
+def monitor(port, line, secs=10):
+    """Sends one command to baremu's monitor; returns what it printed up to the next prompt."""
+    c = socket.create_connection(("127.0.0.1", port), 5)
+    c.settimeout(secs)
+    data = b""
+    while b"(qemu)" not in data:          # the banner and first prompt
+        d = c.recv(4096)
+        if not d:
+            break
+        data += d
+    c.sendall(line.encode() + b"\n")
+    out = b""
+    while b"(qemu)" not in out:
+        d = c.recv(4096)
+        if not d:
+            break
+        out += d
+    c.close()
+    return out.decode(errors="replace")
+
+
 def main():
     tmp, baremu, mode = sys.argv[1:4]
     restrict = mode == "restrict"
@@ -104,7 +125,7 @@ def main():
              "--log-facility=" + tmp + "/dnsmasq.log", "--log-queries"]))
         open(tmp + "/resolv.conf", "w").write("nameserver %s\n" % dns_ip)
 
-        sport, fport = free_port(), free_port()
+        sport, fport, mport, f2port = free_port(), free_port(), free_port(), free_port()
         env = dict(os.environ, BAREMU_RESOLV_CONF=tmp + "/resolv.conf")
         # guestfwd: a command per connection (it reads the request, its stdout
         # is the HTTP answer), and a
@@ -119,7 +140,7 @@ def main():
             [baremu, "-machine", "none", "-netdev", user,
              "-netdev", "stream,id=s0,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=%d" % sport,
              "-netdev", "hubport,id=h0,hubid=0,netdev=u0", "-netdev", "hubport,id=h1,hubid=0,netdev=s0",
-             "-monitor", "none"], stdout=blog, stderr=blog, env=env, stdin=subprocess.DEVNULL))
+             "-monitor", "tcp:127.0.0.1:%d,server,nowait" % mport], stdout=blog, stderr=blog, env=env, stdin=subprocess.DEVNULL))
         assert wait_listen(sport, 10), "baremu did not listen on its stream port"
         t0 = time.monotonic()
         argv = ["qemu-system-i386", "-accel", "tcg", "-m", "256", "-nographic", "-no-reboot",
@@ -180,6 +201,21 @@ def main():
             body = http_get(fport, "/probe")
             assert body.strip() == b"fwd-42", "hostfwd: unexpected body %r" % body
             print("hostfwd ok")
+            # The monitor: hostfwd_add opens a second forward, hostfwd_remove closes it.
+            out = monitor(mport, "hostfwd_add u0 tcp:127.0.0.1:%d-:8080" % f2port)
+            assert "rror" not in out and "nvalid" not in out, "hostfwd_add: " + out
+            body = http_get(f2port, "/probe")
+            assert body.strip() == b"fwd-42", "hostfwd_add: unexpected body %r" % body
+            out = monitor(mport, "hostfwd_remove u0 tcp:127.0.0.1:%d" % f2port)
+            assert "removed" in out, "hostfwd_remove: " + out
+            try:
+                socket.create_connection(("127.0.0.1", f2port), 3).close()
+                raise AssertionError("hostfwd_remove: port %d still accepts" % f2port)
+            except ConnectionRefusedError:
+                pass
+            out = monitor(mport, "hostfwd_add u0 tcp::x-:22")
+            assert "Invalid host forwarding rule 'tcp::x-:22' (Bad host port)" in out, "hostfwd_add refusal: " + out
+            print("monitor hostfwd_add/hostfwd_remove ok")
             rc = vm.poweroff(60)
             assert rc == 0, "the VM exited with status %s" % rc
         print("%s: all checks passed in %.1fs" % (mode, time.monotonic() - t0))
