@@ -186,8 +186,9 @@ static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 
 struct hsock *hsock_open(enum hsock_family family, enum hsock_type type, hsock_cb cb, void *ctx)
 {
-    if (family != HSOCK_INET) {
-        LOGW("net_host", "only IPv4 sockets on bare metal (family %d asked for)", (int)family);
+    if (family != HSOCK_INET || type == HSOCK_ICMP) {
+        LOGD("net_host", "only IPv4 TCP/UDP sockets on bare metal (family %d, type %d asked for)",
+             (int)family, (int)type);
         return NULL;
     }
     struct hsock *s = new_sock(type, cb, ctx);
@@ -505,6 +506,14 @@ int hsock_join_multicast(struct hsock *s, uint32_t group, uint32_t local_ip)
     ip4_addr_set_u32(&g, lwip_htonl(group));
     ip4_addr_set_u32(&l, lwip_htonl(local_ip));
     return igmp_joingroup(&l, &g) == ERR_OK ? 0 : -1;
+}
+
+struct hsock *hsock_spawn(const char *cmd, hsock_cb cb, void *ctx)
+{
+    (void)cmd;
+    (void)cb;
+    (void)ctx;
+    return NULL;   /* no processes on bare metal: guestfwd=...-cmd: fails its connections */
 }
 
 int hsock_resolve(const char *host, uint32_t *ip)

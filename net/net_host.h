@@ -12,7 +12,10 @@
 #include <sys/types.h>
 
 enum hsock_family { HSOCK_INET = 1, HSOCK_INET6 = 2, HSOCK_UNIX = 3 };
-enum hsock_type { HSOCK_STREAM = 1, HSOCK_DGRAM = 2 };
+/* HSOCK_ICMP: an ICMP echo ("ping") datagram socket (Linux: SOCK_DGRAM,
+ * IPPROTO_ICMP, allowed by net.ipv4.ping_group_range): datagrams are ICMP
+ * messages without the IP header; the system owns the echo identifier. */
+enum hsock_type { HSOCK_STREAM = 1, HSOCK_DGRAM = 2, HSOCK_ICMP = 3 };
 
 struct hsock_addr {
     enum hsock_family family;
@@ -67,6 +70,10 @@ enum hsock_opt {
 int hsock_setopt(struct hsock *s, enum hsock_opt opt, int value);
 /* Joins an IPv4 multicast group on the interface with address local_ip (0 = any). */
 int hsock_join_multicast(struct hsock *s, uint32_t group, uint32_t local_ip);
+
+/* A process running "/bin/sh -c cmd" whose stdin and stdout are the returned
+ * stream (guestfwd=...-cmd:). NULL where there are no processes (bare metal). */
+struct hsock *hsock_spawn(const char *cmd, hsock_cb cb, void *ctx);
 
 /* "host" in an option: a dotted quad, "localhost", or a name the platform
  * resolves (hosted: getaddrinfo). Blocking; used only at configuration time. */

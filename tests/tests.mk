@@ -10,3 +10,7 @@ check-long: hosted hosted-asan efi guest fuzz-build
 bench: hosted efi
 	bash tools/bench.sh
 HOSTED_TOOLS += tests/usernet/tcp_churn.c
+# The user-mode network's stack benchmark (make bench) links libslirp to
+# compare with it, so it is built on demand only (tools/bench-usernet.sh).
+$(B)/hosted/usernet-flowbench: $(B)/hosted/obj/tests/usernet/flowbench.o $(B)/hosted/libbaremu.a
+	$(CC) -o $@ $^ $(HOSTED_LDLIBS) -lslirp

@@ -17,7 +17,7 @@ PACKAGES=(
   gnu-efi ovmf qemu-system-x86 qemu-utils newlib-source
   seabios ipxe-qemu syslinux syslinux-common pxelinux isolinux
   mtools dosfstools gdisk fdisk xorriso genisoimage cpio gzip xz-utils zstd
-  tshark iperf3 dnsmasq-base socat netcat-openbsd iproute2 busybox
+  tshark iperf3 dnsmasq-base libslirp-dev socat netcat-openbsd iproute2 busybox
   memtest86+ bochs bochsbios vgabios python3 dpkg-dev
   console-setup-linux
 )

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "boot/posix/loop.h"
@@ -72,7 +73,8 @@ struct hsock *hsock_open(enum hsock_family family, enum hsock_type type, hsock_c
               family == HSOCK_UNIX ? AF_UNIX : -1;
     if (dom < 0)
         return NULL;
-    int fd = socket(dom, type == HSOCK_STREAM ? SOCK_STREAM : SOCK_DGRAM, 0);
+    int fd = socket(dom, type == HSOCK_STREAM ? SOCK_STREAM : SOCK_DGRAM,
+                    type == HSOCK_ICMP ? IPPROTO_ICMP : 0);
     if (fd < 0)
         return NULL;
     if (set_nonblock(fd) < 0) {
@@ -362,6 +364,39 @@ int hsock_join_multicast(struct hsock *s, uint32_t group, uint32_t local_ip)
             return -1;
     }
     return 0;
+}
+
+/* guestfwd's cmd: a socketpair whose far end is the command's stdin and
+ * stdout. The command runs in a grandchild (the child exits at once and is
+ * reaped here), so no SIGCHLD handling is needed. */
+struct hsock *hsock_spawn(const char *cmd, hsock_cb cb, void *ctx)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return NULL;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return NULL;
+    }
+    if (pid == 0) {
+        if (fork() != 0)
+            _exit(0);
+        dup2(sv[1], 0);
+        dup2(sv[1], 1);
+        for (int fd = 3; fd < 1024; fd++)
+            close(fd);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(sv[1]);
+    waitpid(pid, NULL, 0);
+    if (set_nonblock(sv[0]) < 0) {
+        close(sv[0]);
+        return NULL;
+    }
+    return wrap(sv[0], HSOCK_UNIX, cb, ctx);
 }
 
 int hsock_resolve(const char *host, uint32_t *ip)

@@ -14,7 +14,6 @@
 #include "net/net_host.h"
 #include "net/user/user.h"
 
-#define DNS_MAX_QUERIES 256
 
 struct dns_query {
     struct unet *u;
@@ -38,6 +37,7 @@ static void query_free(struct dns_query *q)
             break;
         }
     hsock_close(q->s);
+    u->st.dns_live--;
     free(q);
 }
 
@@ -74,8 +74,10 @@ static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
     int count = 0;
     for (struct dns_query *q = u->dns_queries; q; q = q->next)
         count++;
-    if (count >= DNS_MAX_QUERIES)
+    if (count >= u->st.dns_max) {
+        u->st.dns_refused++;
         return;
+    }
     struct dns_query *q = calloc(1, sizeof(*q));
     if (!q)
         return;
@@ -85,6 +87,7 @@ static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
         return;
     }
     q->u = u;
+    u->st.dns_live++;
     q->guest = *ip_2_ip4(addr);
     q->guest_port = port;
     struct hsock_addr to = {.family = HSOCK_INET, .ip = ips[0], .port = 53};

@@ -33,27 +33,62 @@ struct unet_fwd {
 
 static uint8_t fwd_buf[65536];
 
-/* "[hostaddr]:port" into ip (host order) and port. */
-static int parse_addr_port(const char *s, size_t len, uint32_t *ip, uint16_t *port, bool any_ok)
+/* Copies s up to sep into buf and moves s past it; -1 when sep is missing
+ * (QEMU's get_str_sep, which QEMU's rule parsing is built on). */
+static int take(char *buf, size_t size, const char **s, char sep)
 {
-    char buf[128];
-    if (len >= sizeof(buf))
+    const char *p = strchr(*s, sep);
+    if (!p)
         return -1;
-    memcpy(buf, s, len);
-    buf[len] = 0;
-    char *colon = strrchr(buf, ':');
-    if (!colon)
-        return -1;
-    *colon = 0;
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end || end == colon + 1 || p < (any_ok ? 0 : 1) || p > 65535)
-        return -1;
-    *port = (uint16_t)p;
-    *ip = 0;
-    if (buf[0] && hsock_resolve(buf, ip) < 0)
-        return -1;
+    size_t n = (size_t)(p - *s);
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, *s, n);
+    buf[n] = 0;
+    *s = p + 1;
     return 0;
+}
+
+/* QEMU's hostfwd rule, step by step, with its reasons for a refusal. */
+static const char *parse_rule(const char *spec, bool *udp, uint32_t *hip, uint16_t *hport,
+                              uint32_t *gip, uint16_t *gport)
+{
+    char buf[256];
+    const char *p = spec;
+    char *end;
+    if (take(buf, sizeof(buf), &p, ':') < 0)
+        return "No : separators";
+    if (!strcmp(buf, "tcp") || !buf[0])
+        *udp = false;
+    else if (!strcmp(buf, "udp"))
+        *udp = true;
+    else
+        return "Bad protocol name";
+    if (take(buf, sizeof(buf), &p, ':') < 0)
+        return "Missing : separator";
+    *hip = 0;
+    if (buf[0] && unet_inet_aton(buf, hip) < 0)
+        return "Bad host address";
+    if (take(buf, sizeof(buf), &p, '-') < 0)
+        return "Bad host port separator";
+    long v = strtol(buf, &end, 0);
+    if (*end || v < 0 || v > 65535)
+        return "Bad host port";
+    *hport = (uint16_t)v;
+    if (take(buf, sizeof(buf), &p, ':') < 0)
+        return "Missing guest address";
+    *gip = 0;
+    if (buf[0] && unet_inet_aton(buf, gip) < 0)
+        return "Bad guest address";
+    v = strtol(p, &end, 0);
+    if (*end || v < 1 || v > 65535)
+        return "Bad guest port";
+    *gport = (uint16_t)v;
+    return NULL;
+}
+
+static void refused_cb(struct hsock *s, int ev, void *ctx)
+{
 }
 
 static void tcp_listener_cb(struct hsock *ls, int ev, void *ctx)
@@ -62,9 +97,16 @@ static void tcp_listener_cb(struct hsock *ls, int ev, void *ctx)
     struct unet *u = f->u;
     for (int i = 0; i < 16; i++) {
         struct tcp_relay *r = unet_tcp_relay_alloc(u);
-        if (!r)
-            return;
         struct hsock_addr peer;
+        if (!r) {
+            /* The connection table is full: close the newcomer rather than
+             * leave it pending (the listener would stay ready forever). */
+            struct hsock *x = hsock_accept(ls, &peer, refused_cb, NULL);
+            if (!x)
+                return;
+            hsock_close(x);
+            continue;
+        }
         struct hsock *s = hsock_accept(ls, &peer, unet_tcp_relay_host_cb, r);
         if (!s) {
             unet_tcp_relay_discard(r, NULL);
@@ -111,22 +153,12 @@ static void fwd_free(struct unet_fwd *f)
 
 int unet_hostfwd_add(struct unet *u, const char *spec, char *err, size_t errlen)
 {
-    const char *p = spec;
-    bool udp = false;
-    if (!strncmp(p, "tcp:", 4)) {
-        p += 4;
-    } else if (!strncmp(p, "udp:", 4)) {
-        udp = true;
-        p += 4;
-    } else if (p[0] == ':') {
-        p += 1;   /* an empty protocol is tcp */
-    }
-    const char *dash = strchr(p, '-');
+    bool udp;
     uint32_t hip, gip;
     uint16_t hport, gport;
-    if (!dash || parse_addr_port(p, (size_t)(dash - p), &hip, &hport, true) < 0 ||
-        parse_addr_port(dash + 1, strlen(dash + 1), &gip, &gport, false) < 0) {
-        snprintf(err, errlen, "Invalid host forwarding rule '%s'", spec);
+    const char *why = parse_rule(spec, &udp, &hip, &hport, &gip, &gport);
+    if (why) {
+        snprintf(err, errlen, "Invalid host forwarding rule '%s' (%s)", spec, why);
         return -1;
     }
     struct unet_fwd *f = calloc(1, sizeof(*f));
@@ -147,8 +179,8 @@ int unet_hostfwd_add(struct unet *u, const char *spec, char *err, size_t errlen)
                       udp ? udp_fwd_host_cb : tcp_listener_cb, f);
     struct hsock_addr a = {.family = HSOCK_INET, .ip = hip, .port = hport};
     if (!f->s || hsock_bind(f->s, &a) < 0 || (!udp && hsock_listen(f->s, 64) < 0)) {
-        snprintf(err, errlen, "Could not set up host forwarding rule '%s'%s%s", spec,
-                 f->s ? ": " : "", f->s ? hsock_strerror(hsock_error(f->s)) : "");
+        LOGD("usernet", "hostfwd %s: %s", spec, f->s ? hsock_strerror(hsock_error(f->s)) : "no socket");
+        snprintf(err, errlen, "Could not set up host forwarding rule '%s'", spec);
         fwd_free(f);
         return -1;
     }
@@ -167,24 +199,28 @@ int unet_hostfwd_add(struct unet *u, const char *spec, char *err, size_t errlen)
     return 0;
 }
 
+/* The monitor's "[tcp|udp]:[hostaddr]:hostport", with QEMU's messages. */
 int unet_hostfwd_remove(struct unet *u, const char *spec, char *err, size_t errlen)
 {
+    char buf[256];
     const char *p = spec;
     bool udp = false;
-    if (!strncmp(p, "tcp:", 4)) {
-        p += 4;
-    } else if (!strncmp(p, "udp:", 4)) {
-        udp = true;
-        p += 4;
-    } else if (p[0] == ':') {
-        p += 1;
+    uint32_t hip = 0;
+    char *end;
+    long port = -1;
+    if (take(buf, sizeof(buf), &p, ':') == 0 && (!strcmp(buf, "tcp") || !buf[0] || !strcmp(buf, "udp"))) {
+        udp = !strcmp(buf, "udp");
+        if (take(buf, sizeof(buf), &p, ':') == 0 && (!buf[0] || unet_inet_aton(buf, &hip) == 0)) {
+            port = strtol(p, &end, 0);
+            if (*end || end == p || port < 0 || port > 65535)
+                port = -1;
+        }
     }
-    uint32_t hip;
-    uint16_t hport;
-    if (parse_addr_port(p, strlen(p), &hip, &hport, true) < 0) {
-        snprintf(err, errlen, "Invalid format");
+    if (port < 0) {
+        snprintf(err, errlen, "invalid format");
         return -1;
     }
+    uint16_t hport = (uint16_t)port;
     for (struct unet_fwd **pp = &u->fwds; *pp; pp = &(*pp)->next) {
         struct unet_fwd *f = *pp;
         if (f->udp == udp && f->host_ip == hip && f->host_port == hport) {

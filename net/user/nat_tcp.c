@@ -15,6 +15,7 @@
 #include "lwip/ip.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
+#include "lwip/timeouts.h"
 #include "net/net_host.h"
 #include "net/user/user.h"
 
@@ -39,10 +40,45 @@ struct tcp_relay {
     u16_t pending_off;         /* bytes of pending's first pbuf already sent */
     bool connecting;
     bool guest_fin, host_fin, host_shut;
+    /* Before the guest's handshake: the SYN held while the uplink connects
+     * (libslirp's order: a refused connect is a reset to the SYN). */
+    bool syn_wait, syn_fed;
+    uint8_t *syn;
+    size_t syn_len;
+    ip4_addr_t g_ip, d_ip;
+    uint16_t g_port, d_port;
+    uint32_t syn_ms;
+    struct tcp_relay *pnext;
 };
+
+static struct tcp_relay *pending;   /* relays waiting for their guest handshake */
+static bool sweep_armed;
+#define SYN_HOLD_MS 30000u          /* a held or fed SYN not accepted by then is dropped */
+
+static void pending_unlink(struct tcp_relay *r)
+{
+    for (struct tcp_relay **pp = &pending; *pp; pp = &(*pp)->pnext)
+        if (*pp == r) {
+            *pp = r->pnext;
+            break;
+        }
+    free(r->syn);
+    r->syn = NULL;
+    r->syn_wait = r->syn_fed = false;
+    r->u->st.tcp_held--;
+}
+
+/* Gives back a relay that never carried anything. */
+static void relay_unalloc(struct tcp_relay *r)
+{
+    r->u->st.tcp_live--;
+    free(r);
+}
 
 static void relay_free(struct tcp_relay *r)
 {
+    if (r->syn_wait || r->syn_fed)
+        pending_unlink(r);
     if (r->pcb) {
         tcp_arg(r->pcb, NULL);
         tcp_recv(r->pcb, NULL);
@@ -56,6 +92,7 @@ static void relay_free(struct tcp_relay *r)
         hsock_close(r->s);
     if (r->pending)
         pbuf_free(r->pending);
+    r->u->st.tcp_live--;
     free(r);
 }
 
@@ -262,15 +299,27 @@ static void on_host_event(struct hsock *s, int ev, void *ctx)
 
 struct tcp_relay *unet_tcp_relay_alloc(struct unet *u)
 {
+    if (u->st.tcp_live >= u->st.tcp_max) {
+        u->st.tcp_refused++;
+        return NULL;
+    }
     struct tcp_relay *r = calloc(1, sizeof(*r));
-    if (r)
+    if (r) {
         r->u = u;
+        u->st.tcp_live++;
+    }
     return r;
 }
+
+static void syn_connect_done(struct tcp_relay *r, int ev);
 
 void unet_tcp_relay_host_cb(struct hsock *s, int ev, void *ctx)
 {
     struct tcp_relay *r = ctx;
+    if (r->syn_wait && !r->syn_fed) {
+        syn_connect_done(r, ev);
+        return;
+    }
     if (!r->pcb) {           /* not attached yet: the guest side is still connecting */
         hsock_want(s, 0);
         return;
@@ -345,12 +394,26 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
         return ERR_VAL;
     struct netif *n = ip_current_input_netif();
     struct unet *u = n ? unet_of_netif(n) : NULL;
-    uint32_t up;
-    if (!u || !unet_map_outbound(u, ip_2_ip4(&pcb->local_ip), &up)) {
+    if (!u) {
         tcp_abort(pcb);
         return ERR_ABRT;
     }
     tcp_bind_netif(pcb, n);
+    /* The usual case: the SYN was held until the uplink connected. */
+    for (struct tcp_relay *p = pending; p; p = p->pnext)
+        if (p->syn_fed && p->u == u && ip4_addr_cmp(&p->g_ip, ip_2_ip4(&pcb->remote_ip)) &&
+            p->g_port == pcb->remote_port && ip4_addr_cmp(&p->d_ip, ip_2_ip4(&pcb->local_ip)) &&
+            p->d_port == pcb->local_port) {
+            pending_unlink(p);
+            unet_tcp_relay_attach(p, pcb, p->s, false);
+            return ERR_OK;
+        }
+    /* A handshake whose held relay expired: connect now. */
+    uint32_t up;
+    if (!unet_map_outbound(u, ip_2_ip4(&pcb->local_ip), &up)) {
+        tcp_abort(pcb);
+        return ERR_ABRT;
+    }
     struct tcp_relay *r = unet_tcp_relay_alloc(u);
     if (!r) {
         tcp_abort(pcb);
@@ -362,7 +425,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     if (rc < 0) {
         if (s)
             hsock_close(s);
-        free(r);
+        relay_unalloc(r);
         tcp_abort(pcb);
         return ERR_ABRT;
     }
@@ -405,6 +468,11 @@ int unet_nat_tcp_prepare(struct unet *u, uint16_t port)
 
 void unet_nat_tcp_fini(struct unet *u)
 {
+    for (struct tcp_relay *r = pending, *next; r; r = next) {
+        next = r->pnext;
+        if (r->u == u)
+            relay_free(r);
+    }
     /* Relays of this network end when its netif goes: abort its pcbs. */
     for (struct tcp_pcb *pcb = tcp_active_pcbs, *next; pcb; pcb = next) {
         next = pcb->next;
@@ -431,4 +499,150 @@ int unet_tcp_pcb_count(int *time_wait)
     if (time_wait)
         *time_wait = tw;
     return n + tw;
+}
+
+/* Resets the guest's SYN (RFC 793: ACK = its sequence + 1). */
+static void syn_reset(struct unet *u, const ip4_addr_t *g, uint16_t gp, const ip4_addr_t *d,
+                      uint16_t dp, uint32_t seq)
+{
+    ip_addr_t lo, re;
+    ip_addr_copy_from_ip4(lo, *d);
+    ip_addr_copy_from_ip4(re, *g);
+    unet_output_begin(u);
+    tcp_rst(NULL, 0, seq + 1, &lo, &re, dp, gp);
+    unet_output_end();
+}
+
+static void syn_connect_done(struct tcp_relay *r, int ev)
+{
+    if (!(ev & (HSOCK_EV_WRITE | HSOCK_EV_ERROR)))
+        return;
+    int e = hsock_error(r->s);
+    uint32_t seq = 0;
+    if (r->syn_len >= 14 + 20 + 8) {
+        const uint8_t *t = r->syn + 14 + (size_t)(r->syn[14] & 15) * 4;
+        seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
+    }
+    if (e) {
+        LOGD("usernet", "TCP NAT: uplink connect failed: %s", hsock_strerror(e));
+        syn_reset(r->u, &r->g_ip, r->g_port, &r->d_ip, r->d_port, seq);
+        relay_free(r);
+        return;
+    }
+    hsock_want(r->s, 0);
+    if (unet_nat_tcp_prepare(r->u, r->d_port) < 0) {
+        syn_reset(r->u, &r->g_ip, r->g_port, &r->d_ip, r->d_port, seq);
+        relay_free(r);
+        return;
+    }
+    r->syn_fed = true;
+    uint8_t *syn = r->syn;
+    size_t len = r->syn_len;
+    r->syn = NULL;
+    unet_feed_frame(r->u, syn, len, ip4_addr_get_u32(&r->d_ip));
+    free(syn);
+}
+
+static void pending_sweep(void *arg)
+{
+    uint32_t now = sys_now();
+    for (struct tcp_relay *r = pending, *next; r; r = next) {
+        next = r->pnext;
+        if (now - r->syn_ms > SYN_HOLD_MS)
+            relay_free(r);
+    }
+    sweep_armed = pending != NULL;
+    if (sweep_armed)
+        sys_timeout(SYN_HOLD_MS / 2, pending_sweep, NULL);
+}
+
+bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip4_addr_t *src,
+                      uint16_t sport, const ip4_addr_t *dst, uint16_t dport, uint32_t seq)
+{
+    for (struct tcp_relay *r = pending; r; r = r->pnext)
+        if (r->u == u && ip4_addr_cmp(&r->g_ip, src) && r->g_port == sport &&
+            ip4_addr_cmp(&r->d_ip, dst) && r->d_port == dport)
+            return !r->syn_fed;   /* held: drop the retransmission; fed: lwIP answers it */
+    for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+        if (p->remote_port == sport && p->local_port == dport &&
+            ip4_addr_cmp(ip_2_ip4(&p->remote_ip), src) && ip4_addr_cmp(ip_2_ip4(&p->local_ip), dst))
+            return false;         /* a connection lwIP already has */
+    uint32_t up = 0;
+    struct unet_gfwd *g = unet_guestfwd_match(u, dst, dport);
+    if (!g && !unet_map_outbound(u, dst, &up))
+        return false;             /* no listener: lwIP resets it */
+    if (u->st.tcp_held >= u->st.tcp_held_max) {
+        u->st.tcp_refused++;
+        syn_reset(u, src, sport, dst, dport, seq);
+        return true;
+    }
+    struct tcp_relay *r = unet_tcp_relay_alloc(u);
+    if (!r) {                     /* the connection table is full */
+        syn_reset(u, src, sport, dst, dport, seq);
+        return true;
+    }
+    uint8_t *copy = malloc(len);
+    int rc = -1;
+    struct hsock *s = NULL;
+    if (copy)
+        s = g ? unet_guestfwd_open(g, unet_tcp_relay_host_cb, r, &rc)
+              : hsock_open(HSOCK_INET, HSOCK_STREAM, unet_tcp_relay_host_cb, r);
+    if (!s) {
+        free(copy);
+        relay_unalloc(r);
+        u->stat_dropped++;
+        return true;              /* out of resources: the guest retries */
+    }
+    memcpy(copy, frame, len);
+    r->s = s;
+    r->syn = copy;
+    r->syn_len = len;
+    r->g_ip = *src;
+    r->g_port = sport;
+    r->d_ip = *dst;
+    r->d_port = dport;
+    r->syn_ms = sys_now();
+    r->syn_wait = true;
+    if (!sweep_armed) {
+        sweep_armed = true;
+        sys_timeout(SYN_HOLD_MS / 2, pending_sweep, NULL);
+    }
+    r->pnext = pending;
+    pending = r;
+    u->st.tcp_held++;
+    u->stat_tcp_conns++;
+    if (!g) {
+        struct hsock_addr to = {.family = HSOCK_INET, .ip = up, .port = dport};
+        rc = hsock_connect(s, &to);
+    }
+    if (rc < 0) {
+        syn_reset(u, src, sport, dst, dport, seq);
+        relay_free(r);
+        return true;
+    }
+    if (rc == 0) {
+        /* Connected at once: let lwIP take this very SYN. */
+        if (unet_nat_tcp_prepare(u, dport) < 0) {
+            relay_free(r);
+            return false;
+        }
+        r->syn_fed = true;
+        free(r->syn);
+        r->syn = NULL;
+        hsock_want(s, 0);
+        return false;
+    }
+    hsock_want(s, HSOCK_EV_WRITE);
+    return true;
+}
+
+void unet_nat_tcp_guest_rst(struct unet *u, const ip4_addr_t *src, uint16_t sport,
+                            const ip4_addr_t *dst, uint16_t dport)
+{
+    for (struct tcp_relay *r = pending; r; r = r->pnext)
+        if (r->u == u && ip4_addr_cmp(&r->g_ip, src) && r->g_port == sport &&
+            ip4_addr_cmp(&r->d_ip, dst) && r->d_port == dport) {
+            relay_free(r);
+            return;
+        }
 }

@@ -13,7 +13,6 @@
 #include "net/net_host.h"
 #include "net/user/user.h"
 
-#define UDP_MAX_FLOWS 1024
 #define UDP_SWEEP_MS  1000u
 
 struct nat_udp_flow {
@@ -57,6 +56,7 @@ static void flow_free(struct nat_udp_flow *f)
             break;
         }
     hsock_close(f->s);
+    u->st.udp_live--;
     free(f);
 }
 
@@ -138,8 +138,8 @@ void unet_nat_udp_input(struct unet *u, const ip4_addr_t *src, uint16_t sport,
         if (ip4_addr_cmp(&f->guest, src) && f->guest_port == sport)
             break;
     if (!f) {
-        if (count >= UDP_MAX_FLOWS) {
-            u->stat_dropped++;
+        if (count >= u->st.udp_max) {
+            u->st.udp_refused++;
             return;
         }
         f = calloc(1, sizeof(*f));
@@ -154,18 +154,20 @@ void unet_nat_udp_input(struct unet *u, const ip4_addr_t *src, uint16_t sport,
         f->u = u;
         f->guest = *src;
         f->guest_port = sport;
-        f->expire_ms = UNET_UDP_EXPIRE_MS;
+        f->expire_ms = u->st.udp_expire_ms;
         hsock_want(f->s, HSOCK_EV_READ);
         if (!u->udp_flows)
             sys_timeout(UDP_SWEEP_MS, sweep, u);
         f->next = u->udp_flows;
         u->udp_flows = f;
         u->stat_udp_flows++;
+        u->st.udp_live++;
     }
-    if (dport == 53 && f->expire_ms == UNET_UDP_EXPIRE_MS)
-        f->expire_ms = UNET_DNS_EXPIRE_MS;
+    uint32_t dns_ms = u->st.udp_expire_ms < UNET_DNS_EXPIRE_MS ? u->st.udp_expire_ms : UNET_DNS_EXPIRE_MS;
+    if (dport == 53 && f->expire_ms == u->st.udp_expire_ms)
+        f->expire_ms = dns_ms;
     else if (dport != 53)
-        f->expire_ms = UNET_UDP_EXPIRE_MS;
+        f->expire_ms = u->st.udp_expire_ms;
     f->last_ms = sys_now();
     struct hsock_addr to = {.family = HSOCK_INET, .ip = up, .port = dport};
     if (hsock_sendto(f->s, data, len, &to) < 0)

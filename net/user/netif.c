@@ -127,9 +127,17 @@ void unet_netif_fini(struct unet *u)
     netif_remove(&u->netif);
 }
 
-static bool is_ours(const struct unet *u, uint32_t ip)
+static bool is_host_or_dns(const struct unet *u, uint32_t ip)
 {
     return ip == ip4_addr_get_u32(&u->cfg.host) || ip == ip4_addr_get_u32(&u->cfg.dns);
+}
+
+static bool is_ours(struct unet *u, uint32_t ip)
+{
+    ip4_addr_t a;
+    ip4_addr_set_u32(&a, ip);
+    return ip == ip4_addr_get_u32(&u->cfg.host) || ip == ip4_addr_get_u32(&u->cfg.dns) ||
+           unet_guestfwd_has_addr(u, &a);
 }
 
 /* RFC 826: answer a request for the host or DNS address (our MAC is
@@ -207,6 +215,10 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
         return true;
     }
     uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+    if (!u->cfg.ipv4) {
+        u->stat_dropped++;   /* ipv4=off: and IPv6 is not served yet */
+        return true;
+    }
     if (type == 0x0806) {
         unet_arp_reply(u, f, len);
         return true;
@@ -262,24 +274,55 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
         /* A new connection: make sure a catch-all listener takes it, unless
          * restrict=on, where lwIP answers with a reset. */
         if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
-            ip4_addr_t d;
+            ip4_addr_t s, d;
+            ip4_addr_set_u32(&s, src);
             ip4_addr_set_u32(&d, dst);
-            uint32_t up;
-            if (unet_map_outbound(u, &d, &up))
-                unet_nat_tcp_prepare(u, dport);
+            uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);
+            uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
+            if (unet_nat_tcp_syn(u, f, 14 + tot, &s, sport, &d, dport, seq))
+                return true;
+        } else if (flags & TCP_RST) {
+            /* The guest gives up a connection that may still wait for its
+             * uplink connect: free that at once (lwIP sees the RST too). */
+            ip4_addr_t s, d;
+            ip4_addr_set_u32(&s, src);
+            ip4_addr_set_u32(&d, dst);
+            unet_nat_tcp_guest_rst(u, &s, (uint16_t)(l4[0] << 8 | l4[1]), &d, dport);
         }
         lwip_input(u, f, 14 + tot, dst);
         return true;
     }
+    if (proto == IP_PROTO_ICMP && !frag && !bcast && src && !is_host_or_dns(u, dst)) {
+        /* Echo to anything else goes out on the uplink (icmp_fwd.c). */
+        ip4_addr_t s, d;
+        ip4_addr_set_u32(&s, src);
+        ip4_addr_set_u32(&d, dst);
+        unet_icmp_fwd(u, &s, &d, l4, l4len);
+        return true;
+    }
     if (proto == IP_PROTO_ICMP || frag) {
-        /* Echo is answered for the host and DNS addresses (lwIP's icmp);
-         * echo to the outside needs ICMP sockets the uplink interface lacks. */
-        if (is_ours(u, dst) || (frag && !bcast))
+        /* Echo is answered for the host and DNS addresses (lwIP's icmp). */
+        if (is_host_or_dns(u, dst) || (frag && !bcast))
             lwip_input(u, f, 14 + tot, dst);
         return true;
     }
     u->stat_dropped++;
     return true;
+}
+
+void unet_feed_frame(struct unet *u, const uint8_t *frame, size_t len, uint32_t dst)
+{
+    lwip_input(u, frame, len, dst);
+}
+
+void unet_output_begin(struct unet *u)
+{
+    input_netif = &u->netif;
+}
+
+void unet_output_end(void)
+{
+    input_netif = NULL;
 }
 
 bool unet_receive(struct net_port *port, const uint8_t *frame, size_t len)

@@ -16,7 +16,6 @@
 #include "net/user/user.h"
 
 #define TFTP_PORT      69
-#define TFTP_MAX_XFERS 64
 #define TFTP_BLK_DEF   512
 #define TFTP_BLK_MAX   1468   /* a DATA packet in one 1500-byte frame */
 #define TFTP_RETRIES   5
@@ -183,7 +182,8 @@ static void tftp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
         send_error(u, pcb, addr, port, 2, "Access violation");
         return;
     }
-    if (u->tftp_count >= TFTP_MAX_XFERS) {
+    if (u->tftp_count >= u->st.tftp_max) {
+        u->st.tftp_refused++;
         send_error(u, pcb, addr, port, 0, "Too many transfers");
         return;
     }

@@ -19,12 +19,21 @@
 #define UNET_GUESTS        16      /* guests remembered (IP -> MAC) */
 #define UNET_UDP_EXPIRE_MS 240000u /* libslirp's idle expiry for UDP sockets */
 #define UNET_DNS_EXPIRE_MS 10000u  /* ...and for DNS queries */
+/* Table limits per network. Each TCP connection holds at most a window
+ * (TCP_WND, 256 KiB) of guest data and a send buffer of uplink data. */
+#define UNET_MAX_TCP       16384
+#define UNET_MAX_TCP_HELD  1024    /* SYNs waiting for their uplink connect */
+#define UNET_MAX_UDP       4096
+#define UNET_MAX_DNS       256
+#define UNET_MAX_TFTP      64
 
 struct unet_config {
     ip4_addr_t net, mask, host, dhcp_start, dns;
     char hostname[UNET_STR], domainname[UNET_STR], dnssearch[UNET_STR]; /* dnssearch: "a,b" */
     char tftp_root[UNET_STR], tftp_server_name[UNET_STR], bootfile[UNET_STR];
-    bool restrict_on, ipv4, ipv6;
+    bool restrict_on, ipv4, ipv6, dnssearch_bad;
+    uint8_t ip6_prefix[16], ip6_host[16], ip6_dns[16]; /* checked, not served yet */
+    int ip6_prefixlen;
     uint8_t mac[6];                /* the gateway's MAC, as libslirp: 52:55:0a:00:02:02 style */
 };
 
@@ -35,6 +44,8 @@ struct unet_lease {
 };
 
 struct unet_fwd;
+struct unet_gfwd;
+struct icmp_flow;
 struct nat_udp_flow;
 struct tftp_xfer;
 struct dns_query;
@@ -54,8 +65,11 @@ struct unet {
     struct nat_udp_flow *udp_flows;
     struct udp_pcb *udp_out_pcb;   /* sends NAT replies with any source */
     struct unet_fwd *fwds;
+    struct unet_gfwd *gfwds;
+    struct icmp_flow *icmp_flows;
     struct nat_tcp_listener *tcp_listeners; /* catch-all listeners, by port */
     uint64_t stat_tcp_conns, stat_udp_flows, stat_dropped;
+    struct unet_stats st;          /* live counts, limits, refusals (usernet.h) */
     struct unet *next;
 };
 
@@ -64,10 +78,18 @@ void unet_timer_kick(void);
 /* config.c */
 int unet_config_parse(struct unet_config *c, struct qopts *o, char *err, size_t errlen);
 int unet_parse_ip(const char *s, ip4_addr_t *out);
+/* inet_aton(3)'s number forms; out in host order. */
+int unet_inet_aton(const char *s, uint32_t *out);
 /* netif.c */
 int unet_netif_init(struct unet *u);
 void unet_netif_fini(struct unet *u);
 bool unet_receive(struct net_port *p, const uint8_t *frame, size_t len);
+/* Feeds a guest frame to lwIP as if it had just arrived (dst: its IPv4
+ * destination, network order). */
+void unet_feed_frame(struct unet *u, const uint8_t *frame, size_t len, uint32_t dst);
+/* Output between begin and end is routed to u's netif (see netif.c). */
+void unet_output_begin(struct unet *u);
+void unet_output_end(void);
 /* Sends an ARP reply for ip (one of our virtual addresses) to the asker. */
 void unet_arp_reply(struct unet *u, const uint8_t *req, size_t len);
 /* dhcp_server.c */
@@ -86,7 +108,27 @@ void unet_nat_udp_fini(struct unet *u);
 /* Sends a UDP datagram to the guest with any source address and port. */
 void unet_udp_to_guest(struct unet *u, const ip4_addr_t *src, uint16_t sport,
                        const ip4_addr_t *dst, uint16_t dport, const void *data, size_t len);
+/* icmp_fwd.c: an ICMP message from the guest to an outside address. */
+void unet_icmp_fwd(struct unet *u, const ip4_addr_t *src, const ip4_addr_t *dst, const uint8_t *icmp,
+                   size_t len);
+void unet_icmp_fini(struct unet *u);
+/* guestfwd.c */
+struct hsock;
+int unet_guestfwd_add(struct unet *u, const char *spec, char *err, size_t errlen);
+struct unet_gfwd *unet_guestfwd_match(struct unet *u, const ip4_addr_t *dst, uint16_t port);
+/* The host side of one guest connection: rc 0 connected, 1 in progress, -1 failed. */
+struct hsock *unet_guestfwd_open(struct unet_gfwd *g, void (*cb)(struct hsock *, int, void *),
+                                 void *ctx, int *rc);
+void unet_guestfwd_fini(struct unet *u);
+bool unet_guestfwd_has_addr(struct unet *u, const ip4_addr_t *ip);   /* ARP answers it */
 /* nat_tcp.c */
+/* A guest SYN (no ACK) for a new connection: connects the uplink first and
+ * holds the frame (true = consumed), or lets lwIP take it now (false). */
+bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip4_addr_t *src,
+                      uint16_t sport, const ip4_addr_t *dst, uint16_t dport, uint32_t seq);
+/* A guest RST: drops a held or half-open relay of that connection. */
+void unet_nat_tcp_guest_rst(struct unet *u, const ip4_addr_t *src, uint16_t sport,
+                            const ip4_addr_t *dst, uint16_t dport);
 /* Makes sure a SYN to port (host order) finds a listener. */
 int unet_nat_tcp_prepare(struct unet *u, uint16_t port);
 void unet_nat_tcp_fini(struct unet *u);

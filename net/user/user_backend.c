@@ -33,9 +33,45 @@ static void unet_describe(struct net_port *p, char *buf, size_t len)
     char net[16], host[16];
     ip4addr_ntoa_r(&u->cfg.net, net, sizeof(net));
     ip4addr_ntoa_r(&u->cfg.host, host, sizeof(host));
-    snprintf(buf, len, "user,net=%s,host=%s,restrict=%s (tcp %llu, udp %llu, dropped %llu)", net,
-             host, u->cfg.restrict_on ? "on" : "off", (unsigned long long)u->stat_tcp_conns,
-             (unsigned long long)u->stat_udp_flows, (unsigned long long)u->stat_dropped);
+    const struct unet_stats *s = &u->st;
+    snprintf(buf, len,
+             "user,net=%s,host=%s,restrict=%s tcp %d/%d (held %d/%d, total %llu, refused %llu) "
+             "udp %d/%d (total %llu, refused %llu) dns %d/%d (refused %llu) "
+             "tftp %d/%d (refused %llu) dropped %llu",
+             net, host, u->cfg.restrict_on ? "on" : "off", s->tcp_live, s->tcp_max, s->tcp_held,
+             s->tcp_held_max, (unsigned long long)u->stat_tcp_conns,
+             (unsigned long long)s->tcp_refused, s->udp_live, s->udp_max,
+             (unsigned long long)u->stat_udp_flows, (unsigned long long)s->udp_refused, s->dns_live,
+             s->dns_max, (unsigned long long)s->dns_refused, s->tftp_live, s->tftp_max,
+             (unsigned long long)s->tftp_refused, (unsigned long long)u->stat_dropped);
+}
+
+void unet_get_stats(struct unet *u, struct unet_stats *st)
+{
+    *st = u->st;
+    st->tcp_total = u->stat_tcp_conns;
+    st->udp_total = u->stat_udp_flows;
+    st->dropped = u->stat_dropped;
+    st->tftp_live = u->tftp_count;
+}
+
+void unet_set_udp_expiry(struct unet *u, uint32_t ms)
+{
+    u->st.udp_expire_ms = ms ? ms : UNET_UDP_EXPIRE_MS;
+}
+
+void unet_set_limits(struct unet *u, int tcp, int tcp_held, int udp, int dns, int tftp)
+{
+    if (tcp > 0)
+        u->st.tcp_max = tcp;
+    if (tcp_held > 0)
+        u->st.tcp_held_max = tcp_held;
+    if (udp > 0)
+        u->st.udp_max = udp;
+    if (dns > 0)
+        u->st.dns_max = dns;
+    if (tftp > 0)
+        u->st.tftp_max = tftp;
 }
 
 static void unet_port_destroy(struct net_port *p)
@@ -52,6 +88,8 @@ static const struct net_port_ops unet_ops = {
 static void teardown(struct unet *u)
 {
     unet_hostfwd_fini(u);
+    unet_guestfwd_fini(u);
+    unet_icmp_fini(u);
     unet_nat_tcp_fini(u);
     unet_nat_udp_fini(u);
     unet_tftp_stop(u);
@@ -62,20 +100,46 @@ static void teardown(struct unet *u)
     u->udp_out_pcb = NULL;
 }
 
+/* QEMU's -netdev user keys (qapi NetdevUserOptions); an unknown one is
+ * refused first, with QEMU's message. */
+static int check_keys(struct qopts *o, char *err, size_t errlen)
+{
+    static const char *const known[] = {
+        "type", "id", "net", "host", "dhcpstart", "dns", "dnssearch", "domainname", "hostname",
+        "tftp", "tftp-server-name", "bootfile", "hostfwd", "guestfwd", "restrict", "ipv4",
+        "ipv6", "ipv6-net", "ipv6-prefix", "ipv6-prefixlen", "ipv6-host", "ipv6-dns", "smb",
+        "smbserver", "ip",
+    };
+    for (int i = 0; i < o->count; i++) {
+        bool ok = false;
+        for (size_t k = 0; k < sizeof(known) / sizeof(known[0]) && !ok; k++)
+            ok = !strcmp(o->items[i].key, known[k]);
+        if (!ok) {
+            snprintf(err, errlen, "Invalid parameter '%s'", o->items[i].key);
+            for (int j = 0; j < o->count; j++)
+                o->items[j].used = true;   /* reported here, not again by the registry */
+            return -1;
+        }
+    }
+    return 0;
+}
+
 struct unet *unet_create(struct qopts *o, const char *id, char *err, size_t errlen)
 {
+    if (check_keys(o, err, errlen) < 0)
+        return NULL;
     struct unet *u = calloc(1, sizeof(*u));
     if (!u) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    u->st.tcp_max = UNET_MAX_TCP;
+    u->st.tcp_held_max = UNET_MAX_TCP_HELD;
+    u->st.udp_max = UNET_MAX_UDP;
+    u->st.dns_max = UNET_MAX_DNS;
+    u->st.tftp_max = UNET_MAX_TFTP;
+    u->st.udp_expire_ms = UNET_UDP_EXPIRE_MS;
     if (unet_config_parse(&u->cfg, o, err, errlen) < 0) {
-        free(u);
-        return NULL;
-    }
-    if (qopts_has(o, "guestfwd")) {
-        (void)qopts_get(o, "guestfwd");
-        snprintf(err, errlen, "guestfwd= is not supported yet");
         free(u);
         return NULL;
     }
@@ -107,10 +171,27 @@ struct unet *unet_create(struct qopts *o, const char *id, char *err, size_t errl
         unet_destroy(u);
         return NULL;
     }
-    int cur = 0;
+    /* QEMU sets hostfwd rules up last first (a prepended list): the same
+     * rule fails first, with the same message. */
+    const char *fwds[UNET_MAX_FWD];
+    int n = 0, cur = 0;
     const char *fwd;
     while ((fwd = qopts_next(o, "hostfwd", &cur)))
-        if (unet_hostfwd_add(u, fwd, err, errlen) < 0) {
+        if (n < UNET_MAX_FWD) {
+            fwds[n++] = fwd;
+        } else {
+            snprintf(err, errlen, "more than %d hostfwd rules", UNET_MAX_FWD);
+            unet_destroy(u);
+            return NULL;
+        }
+    while (n-- > 0)
+        if (unet_hostfwd_add(u, fwds[n], err, errlen) < 0) {
+            unet_destroy(u);
+            return NULL;
+        }
+    cur = 0;
+    while ((fwd = qopts_next(o, "guestfwd", &cur)))
+        if (unet_guestfwd_add(u, fwd, err, errlen) < 0) {
             unet_destroy(u);
             return NULL;
         }

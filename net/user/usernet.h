@@ -41,6 +41,24 @@ void unet_register(void);
 /* Diagnostics: lwIP's connected TCP pcbs (all user networks), and how
  * many of them are in TIME_WAIT (*time_wait, may be NULL). */
 int unet_tcp_pcb_count(int *time_wait);
+
+/* Bounded tables and their counters (shown by `info network`). A table at
+ * its limit refuses the newcomer (TCP: a reset to the SYN; UDP, DNS: the
+ * datagram is dropped; TFTP: an error packet) and counts it. */
+struct unet_stats {
+    int tcp_live, tcp_held, udp_live, dns_live, tftp_live;       /* in use now */
+    int tcp_max, tcp_held_max, udp_max, dns_max, tftp_max;       /* limits */
+    uint32_t udp_expire_ms;                                      /* idle UDP flow expiry */
+    uint64_t tcp_total, udp_total;                               /* created */
+    uint64_t tcp_refused, udp_refused, dns_refused, tftp_refused; /* limit reached */
+    uint64_t dropped;                                            /* other drops */
+};
+void unet_get_stats(struct unet *u, struct unet_stats *st);
+/* Changes the limits (tests; values <= 0 keep the current one). */
+void unet_set_limits(struct unet *u, int tcp, int tcp_held, int udp, int dns, int tftp);
+/* The idle expiry of UDP flows (default 240 s as libslirp; DNS flows 10 s
+ * or this, whichever is shorter). Tests shorten it. */
+void unet_set_udp_expiry(struct unet *u, uint32_t ms);
 /* The user networks, newest first (monitor lookups). */
 struct unet *unet_first(void);
 

@@ -3,6 +3,7 @@
  * and UDP NAT to loopback listeners, restrict=on and hostfwd. Uplink traffic
  * goes to 127.0.0.1 only. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -72,7 +73,7 @@ TEST(options_defaults_and_refusals)
     CHECK(!unet_create_str("user,id=o3,host=10.0.3.2", err, sizeof(err)));
     CHECK_STR(err, "Host doesn't belong to network");
     CHECK(!unet_create_str("user,id=o4,ipv4=off,ipv6=off", err, sizeof(err)));
-    CHECK_STR(err, "IPv4 and IPv6 disabled simultaneously");
+    CHECK_STR(err, "IPv4 and IPv6 disabled");
     CHECK(!unet_create_str("user,id=o5,net=10.0.2.0/33", err, sizeof(err)));
     CHECK(!unet_create_str("user,id=o6,dhcpstart=192.168.1.9", err, sizeof(err)));
     CHECK_STR(err, "DHCP doesn't belong to network");
@@ -380,6 +381,8 @@ TEST(tcp_nat_to_host_loopback)
     size_t fl = build_tcp(f, g, 40000, h, port, 1000, 0, 0x02, NULL, 0);
     int before = sink.count;
     send_frame(f, fl);
+    /* The SYN is held until the uplink connect completes (libslirp's order). */
+    PUMP_UNTIL(find_tcp(40000, before) >= 0, 3000);
     int i = find_tcp(40000, before);
     CHECK(i >= 0);
     if (i < 0) {
@@ -508,6 +511,177 @@ TEST(restrict_on_resets_outbound_tcp)
     done(u);
 }
 
+/* A connect the uplink refuses is a reset to the guest's SYN (RST+ACK of
+ * its sequence + 1, never a SYN-ACK): the guest sees "connection refused",
+ * as with libslirp, which connects before it answers the SYN. */
+TEST(tcp_refused_uplink_resets_syn)
+{
+    struct unet *u = mk("user,id=rf1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port;
+    int probe = loopback_listener(SOCK_STREAM, &port);   /* a port nobody listens on */
+    close(probe);
+    uint8_t f[200];
+    int before = sink.count;
+    send_frame(f, build_tcp(f, ip4("10.0.2.15"), 40002, ip4("10.0.2.2"), port, 77, 0, 0x02, NULL, 0));
+    PUMP_UNTIL(find_tcp(40002, before) >= 0, 3000);
+    int i = find_tcp(40002, before);
+    CHECK(i >= 0);
+    if (i >= 0) {
+        const uint8_t *t = fr_l4(sink.frame[i]);
+        CHECK_EQ_INT(t[13] & 0x16, 0x14);   /* RST+ACK, no SYN */
+        CHECK_EQ_INT(be32(t + 8), 78);
+    }
+    CHECK_EQ_INT(unet_tcp_pcb_count(NULL), 0);
+    done(u);
+}
+
+/* Bounded tables: with room for one TCP connection and one UDP flow, the
+ * second connection is reset and the second flow dropped, and both are
+ * counted; the counts go back down when the first ones end. */
+TEST(tables_are_bounded_and_counted)
+{
+    struct unet *u = mk("user,id=lim1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    unet_set_limits(u, 1, 0, 1, 0, 0);
+    uint16_t port;
+    int ls = loopback_listener(SOCK_STREAM, &port);
+    uint8_t f[200];
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2");
+    send_frame(f, build_tcp(f, g, 42000, h, port, 100, 0, 0x02, NULL, 0));
+    PUMP_UNTIL(find_tcp(42000, 0) >= 0, 3000);
+    int i = find_tcp(42000, 0);
+    CHECK(i >= 0 && (fr_l4(sink.frame[i])[13] & 0x12) == 0x12);   /* SYN-ACK */
+    int before = sink.count;
+    send_frame(f, build_tcp(f, g, 42001, h, port, 200, 0, 0x02, NULL, 0));
+    PUMP_UNTIL(find_tcp(42001, before) >= 0, 3000);
+    i = find_tcp(42001, before);
+    CHECK(i >= 0 && (fr_l4(sink.frame[i])[13] & 0x16) == 0x14);   /* RST+ACK */
+    struct unet_stats st;
+    unet_get_stats(u, &st);
+    CHECK_EQ_INT(st.tcp_live, 1);
+    CHECK_EQ_INT((int)st.tcp_refused, 1);
+    CHECK_EQ_INT(st.tcp_max, 1);
+
+    uint16_t uport;
+    int us = loopback_listener(SOCK_DGRAM, &uport);
+    send_frame(f, build_udp(f, g, 6000, h, uport, "a", 1));
+    send_frame(f, build_udp(f, g, 6001, h, uport, "b", 1));
+    unet_get_stats(u, &st);
+    CHECK_EQ_INT(st.udp_live, 1);
+    CHECK_EQ_INT((int)st.udp_refused, 1);
+    char desc[512];
+    unet_port(u)->ops->describe(unet_port(u), desc, sizeof(desc));
+    CHECK(strstr(desc, "tcp 1/1") != NULL);
+    CHECK(strstr(desc, "udp 1/1") != NULL);
+    /* The guest resets its half-open connection (before its ACK): the held
+     * relay goes at once and the table has room again. */
+    send_frame(f, build_tcp(f, g, 42000, h, port, 101, 0, 0x04, NULL, 0));
+    PUMP_UNTIL((unet_get_stats(u, &st), st.tcp_live == 0), 3000);
+    CHECK_EQ_INT(st.tcp_live, 0);
+    close(us);
+    close(ls);
+    done(u);
+}
+
+/* DNS over TCP (for truncated answers, RFC 7766): a connection to the DNS
+ * address reaches the uplink's resolver on port 53 and carries the
+ * length-prefixed query. The resolver is a listener of this test on a
+ * random loopback address, named by BAREMU_RESOLV_CONF. */
+TEST(dns_over_tcp_reaches_resolver)
+{
+    char ipstr[32], conf[] = "/tmp/usernet-resolv-XXXXXX";
+    srand((unsigned)getpid());
+    snprintf(ipstr, sizeof(ipstr), "127.55.%d.%d", 1 + rand() % 250, 1 + rand() % 250);
+    int fd = mkstemp(conf);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    dprintf(fd, "nameserver %s\n", ipstr);
+    close(fd);
+    const char *old = getenv("BAREMU_RESOLV_CONF");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("BAREMU_RESOLV_CONF", conf, 1);
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+    inet_pton(AF_INET, ipstr, &a.sin_addr);
+    int one = 1;
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    CHECK_EQ_INT(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+    listen(ls, 4);
+    struct unet *u = mk("user,id=dt1");
+    CHECK(u != NULL);
+    if (u) {
+        uint8_t f[200];
+        uint32_t g = ip4("10.0.2.15"), d = ip4("10.0.2.3");
+        send_frame(f, build_tcp(f, g, 43000, d, 53, 10, 0, 0x02, NULL, 0));
+        PUMP_UNTIL(find_tcp(43000, 0) >= 0, 3000);
+        int i = find_tcp(43000, 0);
+        CHECK(i >= 0 && (fr_l4(sink.frame[i])[13] & 0x12) == 0x12);
+        if (i >= 0) {
+            uint32_t srv = be32(fr_l4(sink.frame[i]) + 4) + 1;
+            static const uint8_t q[] = {0, 17, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 0, 1};
+            send_frame(f, build_tcp(f, g, 43000, d, 53, 11, srv, 0x10, NULL, 0));
+            send_frame(f, build_tcp(f, g, 43000, d, 53, 11, srv, 0x18, q, sizeof(q)));
+            int c = -1;
+            uint8_t got[64];
+            ssize_t n = 0;
+            uint64_t end = plat_now_ns() + 3000000000ull;
+            fcntl(ls, F_SETFL, O_NONBLOCK);
+            while ((c < 0 || n < (ssize_t)sizeof(q)) && plat_now_ns() < end) {
+                net_host_poll(2000000u);
+                net_timers_run(plat_now_ns());
+                if (c < 0 && (c = accept(ls, NULL, NULL)) >= 0)
+                    fcntl(c, F_SETFL, O_NONBLOCK);
+                if (c >= 0) {
+                    ssize_t r = recv(c, got + n, sizeof(got) - (size_t)n, 0);
+                    if (r > 0)
+                        n += r;
+                }
+            }
+            CHECK(c >= 0);
+            CHECK_EQ_INT(n, (int)sizeof(q));
+            CHECK(n == (ssize_t)sizeof(q) && !memcmp(got, q, sizeof(q)));
+            if (c >= 0)
+                close(c);
+        }
+        done(u);
+    }
+    close(ls);
+    unlink(conf);
+    if (saved) {
+        setenv("BAREMU_RESOLV_CONF", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("BAREMU_RESOLV_CONF");
+    }
+}
+
+/* UDP flow expiry: an idle flow gives its uplink socket back. */
+TEST(udp_flow_expires)
+{
+    struct unet *u = mk("user,id=ux1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    unet_set_udp_expiry(u, 300);
+    uint16_t port;
+    int us = loopback_listener(SOCK_DGRAM, &port);
+    uint8_t f[200];
+    send_frame(f, build_udp(f, ip4("10.0.2.15"), 6100, ip4("10.0.2.2"), port, "x", 1));
+    struct unet_stats st;
+    unet_get_stats(u, &st);
+    CHECK_EQ_INT(st.udp_live, 1);
+    PUMP_UNTIL((unet_get_stats(u, &st), st.udp_live == 0), 5000);
+    CHECK_EQ_INT(st.udp_live, 0);
+    close(us);
+    done(u);
+}
+
 TEST(hostfwd_reaches_guest)
 {
     uint16_t hport;
@@ -564,6 +738,7 @@ TEST(tcp_guest_to_host_backpressure)
     uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2");
     static uint8_t f[1600], seg[1400];
     send_frame(f, build_tcp(f, g, 41000, h, port, 0, 0, 0x02, NULL, 0));
+    PUMP_UNTIL(find_tcp(41000, 0) >= 0, 3000);
     int i = find_tcp(41000, 0);
     CHECK(i >= 0);
     if (i < 0) {

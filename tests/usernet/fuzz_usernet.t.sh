@@ -1,4 +1,5 @@
 # timeout: 240
+# lock: fuzz
 # Runs the libFuzzer harness of the user-mode network (tests/fuzz/
 # fuzz_usernet.c: arbitrary guest frames, raw or wrapped in valid IPv4) for
 # 20 seconds from a few seeds; any crash, sanitizer report or abort fails.
@@ -9,7 +10,7 @@ set -u
 . "$BAREMU_TOP/tests/lib/common.sh"
 need_cmd clang
 fz="$BAREMU_TOP/build/fuzz/fuzz_usernet"
-make -s -C "$BAREMU_TOP" -j2 "$fz" >"$T/build.log" 2>&1 || { tail -n 20 "$T/build.log"; fail "cannot build the fuzzer"; }
+mkdir -p "$BAREMU_TOP/build"; flock "$BAREMU_TOP/build/.fuzz-build.lock" make -s -C "$BAREMU_TOP" -j2 "$fz" >"$T/build.log" 2>&1 || { tail -n 20 "$T/build.log"; fail "cannot build the fuzzer"; }
 mkdir -p "$T/corpus"
 # Seeds (mode, length, bytes): a UDP header to the TFTP port with an RRQ; a
 # TCP SYN header to the host; a DHCP-sized broadcast UDP datagram.

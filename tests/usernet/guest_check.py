@@ -3,14 +3,17 @@ qemu-system-i386, linked by -netdev stream to a hosted
 `baremu -machine none -netdev user,...` (both on one hub in baremu).
 Unrestricted run: udhcpc gets 10.0.2.15 with router 10.0.2.2 and DNS
 10.0.2.3; ping 10.0.2.2 answers; nslookup resolves a name that only the
-test's dnsmasq on 127.0.0.77 knows (baremu's resolver list is
+test's dnsmasq on a random 127.77.x.y knows (baremu's resolver list is
 BAREMU_RESOLV_CONF); busybox tftp fetches a file with blksize 1024 (sha256
 matched); wget downloads 1 MiB from an HTTP server on the host's loopback
 (sha256 matched); a hostfwd port reaches an httpd in the guest. Restricted
 run (restrict=on): DNS and the download fail, DHCP, TFTP and hostfwd work.
-Usage: guest_check.py TMPDIR BAREMU (restrict|open)"""
+Mode icmp (run inside a network namespace where 192.0.2.1 is local and ping
+sockets are allowed): echo to 192.0.2.1 is forwarded and answered.
+Usage: guest_check.py TMPDIR BAREMU (restrict|open|icmp)"""
 import hashlib
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -75,6 +78,27 @@ def http_get(port, path, secs=20):
     raise AssertionError("hostfwd GET %s failed: %r" % (path, last))
 
 
+def monitor(port, line, secs=10):
+    """Sends one command to baremu's monitor; returns what it printed up to the next prompt."""
+    c = socket.create_connection(("127.0.0.1", port), 5)
+    c.settimeout(secs)
+    data = b""
+    while b"(qemu)" not in data:          # the banner and first prompt
+        d = c.recv(4096)
+        if not d:
+            break
+        data += d
+    c.sendall(line.encode() + b"\n")
+    out = b""
+    while b"(qemu)" not in out:
+        d = c.recv(4096)
+        if not d:
+            break
+        out += d
+    c.close()
+    return out.decode(errors="replace")
+
+
 def main():
     tmp, baremu, mode = sys.argv[1:4]
     restrict = mode == "restrict"
@@ -92,23 +116,31 @@ def main():
             ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", tmp + "/www",
              str(hport)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         assert wait_listen(hport, 10), "http.server did not start"
+        # A loopback address of its own: other test runs may hold port 53 elsewhere.
+        dns_ip = "127.77.%d.%d" % (random.randrange(1, 255), random.randrange(1, 255))
         procs.append(subprocess.Popen(
             ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--port=53",
-             "--listen-address=127.0.0.77", "--bind-interfaces", "--user=root",
+             "--listen-address=" + dns_ip, "--bind-interfaces", "--user=root",
              "--pid-file=" + tmp + "/dnsmasq.pid", "--address=/probe.baremu.test/10.9.8.7",
              "--log-facility=" + tmp + "/dnsmasq.log", "--log-queries"]))
-        open(tmp + "/resolv.conf", "w").write("nameserver 127.0.0.77\n")
+        open(tmp + "/resolv.conf", "w").write("nameserver %s\n" % dns_ip)
 
-        sport, fport = free_port(), free_port()
+        sport, fport, mport, f2port = free_port(), free_port(), free_port(), free_port()
         env = dict(os.environ, BAREMU_RESOLV_CONF=tmp + "/resolv.conf")
-        user = "user,id=u0,tftp=%s/tftp,hostfwd=tcp:127.0.0.1:%d-:8080%s" % (
-            tmp, fport, ",restrict=on" if restrict else "")
+        # guestfwd: a command per connection (it reads the request, its stdout
+        # is the HTTP answer), and a
+        # forward of 10.0.2.101:7001 to the host's HTTP server; both work
+        # with restrict=on too.
+        gcmd = "while read l && [ ${#l} -gt 1 ]; do :; done; printf 'HTTP/1.0 200 OK\\r\\n\\r\\ngfwd-cmd-%s-%%s\\n' $((6*7))" % mode
+        user = ("user,id=u0,tftp=%s/tftp,hostfwd=tcp:127.0.0.1:%d-:8080%s,"
+                "guestfwd=tcp:10.0.2.100:7000-cmd:%s,guestfwd=tcp:10.0.2.101:7001-tcp:127.0.0.1:%d") % (
+            tmp, fport, ",restrict=on" if restrict else "", gcmd, hport)
         blog = open(tmp + "/baremu.log", "wb")
         procs.append(subprocess.Popen(
             [baremu, "-machine", "none", "-netdev", user,
              "-netdev", "stream,id=s0,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=%d" % sport,
              "-netdev", "hubport,id=h0,hubid=0,netdev=u0", "-netdev", "hubport,id=h1,hubid=0,netdev=s0",
-             "-monitor", "none"], stdout=blog, stderr=blog, env=env, stdin=subprocess.DEVNULL))
+             "-monitor", "tcp:127.0.0.1:%d,server,nowait" % mport], stdout=blog, stderr=blog, env=env, stdin=subprocess.DEVNULL))
         assert wait_listen(sport, 10), "baremu did not listen on its stream port"
         t0 = time.monotonic()
         argv = ["qemu-system-i386", "-accel", "tcg", "-m", "256", "-nographic", "-no-reboot",
@@ -123,6 +155,16 @@ def main():
             check(vm, "cat /etc/resolv.conf", want="nameserver 10.0.2.3")
             check(vm, "ping -c 2 -W 5 10.0.2.2", 30, want="2 packets received")
             print("dhcp + ping ok")
+            if mode == "icmp":
+                # In the test's network namespace 192.0.2.1 is a local address
+                # of the uplink: echo to it goes out on an ICMP socket.
+                check(vm, "ping -c 3 -W 5 192.0.2.1", 40, want="3 packets received")
+                st, out = vm.run("ping -c 2 -W 2 192.0.2.77", 30)
+                assert st != 0 and "0 packets received" in out, "unroutable echo answered:\n" + out
+                print("icmp forwarding ok")
+                rc = vm.poweroff(60)
+                assert rc == 0, "the VM exited with status %s" % rc
+                return
             if restrict:
                 st, out = vm.run("nslookup -type=a probe.baremu.test", 30)
                 assert st != 0 and "10.9.8.7" not in out, "restrict=on: DNS answered:\n" + out
@@ -145,10 +187,35 @@ def main():
                 _, out = check(vm, "wget -q -O /tmp/blob %s && sha256sum /tmp/blob" % url, 120)
                 assert out.split()[0] == hashlib.sha256(blob).hexdigest(), "wget sha256 mismatch:\n" + out
                 print("wget 1 MiB ok (%.1fs)" % (time.monotonic() - t1))
+            check(vm, "wget -q -O - http://10.0.2.100:7000/", 60, want="gfwd-cmd-%s-42" % mode)
+            _, out = check(vm, "wget -q -O /tmp/gblob http://10.0.2.101:7001/blob && sha256sum /tmp/gblob", 120)
+            assert out.split()[0] == hashlib.sha256(blob).hexdigest(), "guestfwd tcp: sha256 mismatch:\n" + out
+            print("guestfwd (cmd: and tcp:) ok")
+            if not restrict:
+                # The uplink connect comes before the guest's handshake: a
+                # closed host port is "connection refused" in the guest.
+                st, out = vm.run("wget -q -O /dev/null http://10.0.2.2:%d/ 2>&1" % free_port(), 30)
+                assert st != 0 and "refused" in out, "closed port: expected connection refused:\n" + out
+                print("connection refused ok")
             check(vm, "mkdir -p /tmp/www && echo fwd-$((6*7)) > /tmp/www/probe && httpd -p 8080 -h /tmp/www")
             body = http_get(fport, "/probe")
             assert body.strip() == b"fwd-42", "hostfwd: unexpected body %r" % body
             print("hostfwd ok")
+            # The monitor: hostfwd_add opens a second forward, hostfwd_remove closes it.
+            out = monitor(mport, "hostfwd_add u0 tcp:127.0.0.1:%d-:8080" % f2port)
+            assert "rror" not in out and "nvalid" not in out, "hostfwd_add: " + out
+            body = http_get(f2port, "/probe")
+            assert body.strip() == b"fwd-42", "hostfwd_add: unexpected body %r" % body
+            out = monitor(mport, "hostfwd_remove u0 tcp:127.0.0.1:%d" % f2port)
+            assert "removed" in out, "hostfwd_remove: " + out
+            try:
+                socket.create_connection(("127.0.0.1", f2port), 3).close()
+                raise AssertionError("hostfwd_remove: port %d still accepts" % f2port)
+            except ConnectionRefusedError:
+                pass
+            out = monitor(mport, "hostfwd_add u0 tcp::x-:22")
+            assert "Invalid host forwarding rule 'tcp::x-:22' (Bad host port)" in out, "hostfwd_add refusal: " + out
+            print("monitor hostfwd_add/hostfwd_remove ok")
             rc = vm.poweroff(60)
             assert rc == 0, "the VM exited with status %s" % rc
         print("%s: all checks passed in %.1fs" % (mode, time.monotonic() - t0))

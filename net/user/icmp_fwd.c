@@ -1,0 +1,129 @@
+/* ICMP echo from the guest to outside addresses (RFC 792 echo/echo reply),
+ * carried on the uplink's ICMP echo datagram sockets (net_host.h
+ * HSOCK_ICMP; hosted: Linux "ping" sockets where net.ipv4.ping_group_range
+ * allows them, as libslirp does). One socket per (guest, destination,
+ * identifier), closed after 10 s without traffic; the system picks the
+ * identifier on the uplink, and replies get the guest's back. Where the
+ * uplink has no such sockets the echo is dropped (and counted). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/inet_chksum.h"
+#include "lwip/ip.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/sys.h"
+#include "lwip/timeouts.h"
+#include "net/net_host.h"
+#include "net/user/user.h"
+
+#define ICMP_MAX_FLOWS 64
+#define ICMP_EXPIRE_MS 10000u
+
+struct icmp_flow {
+    struct unet *u;
+    ip4_addr_t guest, dst;
+    uint16_t id;             /* the guest's identifier (network order bytes) */
+    struct hsock *s;
+    uint32_t last_ms;
+    struct icmp_flow *next;
+};
+
+static void flow_free(struct icmp_flow *f)
+{
+    for (struct icmp_flow **pp = &f->u->icmp_flows; *pp; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
+    hsock_close(f->s);
+    free(f);
+}
+
+static void sweep(void *arg)
+{
+    struct unet *u = arg;
+    uint32_t now = sys_now();
+    for (struct icmp_flow *f = u->icmp_flows, *next; f; f = next) {
+        next = f->next;
+        if (now - f->last_ms > ICMP_EXPIRE_MS)
+            flow_free(f);
+    }
+    if (u->icmp_flows)
+        sys_timeout(ICMP_EXPIRE_MS / 2, sweep, u);
+}
+
+/* A reply from the uplink: back to the guest from the address it pinged. */
+static void flow_cb(struct hsock *s, int ev, void *ctx)
+{
+    struct icmp_flow *f = ctx;
+    static uint8_t buf[65536];
+    for (int i = 0; i < 16; i++) {
+        struct hsock_addr from;
+        ssize_t n = hsock_recvfrom(s, buf, sizeof(buf), &from);
+        if (n < 8 || n > 0xffff - 20)
+            return;
+        if (buf[0] != 0)     /* only echo replies */
+            continue;
+        buf[4] = (uint8_t)(f->id >> 8);
+        buf[5] = (uint8_t)f->id;
+        buf[2] = buf[3] = 0;
+        struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)n, PBUF_RAM);
+        if (!p)
+            return;
+        pbuf_take(p, buf, (u16_t)n);
+        uint16_t c = inet_chksum(p->payload, (u16_t)n);
+        ((uint8_t *)p->payload)[2] = (uint8_t)c;          /* inet_chksum is in network order */
+        ((uint8_t *)p->payload)[3] = (uint8_t)(c >> 8);
+        f->last_ms = sys_now();
+        ip4_output_if_src(p, &f->dst, &f->guest, 64, 0, IP_PROTO_ICMP, &f->u->netif);
+        pbuf_free(p);
+    }
+}
+
+void unet_icmp_fwd(struct unet *u, const ip4_addr_t *src, const ip4_addr_t *dst, const uint8_t *icmp,
+                   size_t len)
+{
+    uint32_t up;
+    if (len < 8 || icmp[0] != 8 || !unet_map_outbound(u, dst, &up)) {
+        u->stat_dropped++;
+        return;
+    }
+    uint16_t id = (uint16_t)(icmp[4] << 8 | icmp[5]);
+    struct icmp_flow *f;
+    int count = 0;
+    for (f = u->icmp_flows; f; f = f->next, count++)
+        if (f->id == id && ip4_addr_cmp(&f->guest, src) && ip4_addr_cmp(&f->dst, dst))
+            break;
+    if (!f) {
+        if (count >= ICMP_MAX_FLOWS || !(f = calloc(1, sizeof(*f)))) {
+            u->stat_dropped++;
+            return;
+        }
+        f->s = hsock_open(HSOCK_INET, HSOCK_ICMP, flow_cb, f);
+        if (!f->s) {         /* the uplink allows no ICMP sockets */
+            free(f);
+            u->stat_dropped++;
+            return;
+        }
+        f->u = u;
+        f->guest = *src;
+        f->dst = *dst;
+        f->id = id;
+        hsock_want(f->s, HSOCK_EV_READ);
+        if (!u->icmp_flows)
+            sys_timeout(ICMP_EXPIRE_MS / 2, sweep, u);
+        f->next = u->icmp_flows;
+        u->icmp_flows = f;
+    }
+    f->last_ms = sys_now();
+    struct hsock_addr to = {.family = HSOCK_INET, .ip = up, .port = 0};
+    if (hsock_sendto(f->s, icmp, len, &to) < 0)
+        u->stat_dropped++;
+}
+
+void unet_icmp_fini(struct unet *u)
+{
+    sys_untimeout(sweep, u);
+    while (u->icmp_flows)
+        flow_free(u->icmp_flows);
+}
