@@ -52,10 +52,15 @@ struct boot_info {
     const char *boot_error;         /* a problem met before ExitBootServices */
 };
 
+/* What efi_main found, for the rest of the kernel (set by kernel_main). */
+extern const struct boot_info *kernel_boot_info;
+
 /* The kernel's entry, called on its own stack with interrupts disabled. */
 _Noreturn void kernel_main(struct boot_info *bi);
 
 /* A file read from \baremu\ on the boot volume, or NULL. */
 const struct boot_file *boot_file_find(const char *name);
+/* The same, also accepting "/baremu/NAME" and "\baremu\NAME". */
+const struct boot_file *boot_file_by_path(const char *path);
 
 #endif

@@ -11,6 +11,12 @@ extern const uint8_t font_glyphs[];
 
 static uint32_t *fb;
 static uint32_t stride, cols, rows, col, row, fg, bg;
+static int enabled = 1;
+
+void fbcon_set_enabled(int on)
+{
+    enabled = on;
+}
 
 int fbcon_init(const struct boot_fb *b)
 {
@@ -60,7 +66,7 @@ static void newline(void)
 
 void fbcon_putc(char c)
 {
-    if (!fb)
+    if (!fb || !enabled)
         return;
     switch (c) {
     case '\n': newline(); return;

@@ -17,11 +17,14 @@ struct irq_frame {
 enum {
     VEC_TIMER = 0x20,     /* local APIC timer: the event loop's deadline */
     VEC_KBD = 0x21,       /* IOAPIC: ISA IRQ 1 */
+    VEC_COM1 = 0x22,      /* IOAPIC: ISA IRQ 4 */
     VEC_DEVICE0 = 0x30,   /* first vector handed out to drivers */
     VEC_PIC_BASE = 0xe0,
     VEC_SPURIOUS = 0xff,
 };
 
+/* Runs with interrupts disabled on the interrupted stack. It must not call
+ * malloc or stdio (newlib is not reentrant here); console_* is fine. */
 typedef void (*irq_handler)(struct irq_frame *f, void *ctx);
 
 void gdt_init(void);

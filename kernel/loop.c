@@ -9,7 +9,7 @@
 
 static struct loop_hook hooks[LOOP_MAX_HOOKS];
 static int nhooks;
-uint64_t loop_turns;
+uint64_t loop_turns, loop_sleeps;
 
 int loop_add(const struct loop_hook *h)
 {
@@ -57,8 +57,10 @@ void loop_run(void)
         if (lapic_ok && lapic_timer_hz) {
             cpu_cli();
             timer_set_deadline(next);
-            if (!irq_pending)
+            if (!irq_pending) {
+                loop_sleeps++;
                 cpu_sti_hlt();
+            }
             else
                 cpu_sti();
             irq_pending = 0;

@@ -31,7 +31,7 @@ _Noreturn void loop_run(void);
 /* For code that must wait inside a hook (console read): HLT until the next
  * interrupt, or a short pause when interrupts are not available. */
 void loop_wait_event(void);
-/* Turns completed, for diagnostics. */
-extern uint64_t loop_turns;
+/* Turns completed and HLTs executed, for diagnostics. */
+extern uint64_t loop_turns, loop_sleeps;
 
 #endif

@@ -81,6 +81,11 @@ void paging_init(const struct boot_info *bi)
             flags = PTE_PWT;   /* PAT index 1: WC */
         pd_for(a)[(a >> 21) & 511] = a | PTE_P | PTE_W | PTE_PS | flags;
     }
+    /* A framebuffer in a 64-bit BAR above the map (real boards do this). */
+    if (bi->fb.present && bi->fb.base + bi->fb.size > top)
+        for (uint64_t a = bi->fb.base & ~(TWO_MB - 1); a < bi->fb.base + bi->fb.size; a += TWO_MB)
+            if (a >= top)
+                pd_for(a)[(a >> 21) & 511] = a | PTE_P | PTE_W | PTE_PS | PTE_PWT;
     /* The first 2 MiB in 4 KiB pages, page 0 absent. */
     uint64_t *pt = new_table();
     for (int k = 1; k < 512; k++)

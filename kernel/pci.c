@@ -245,6 +245,23 @@ volatile void *pci_map_bar(struct pci_dev *d, int bar)
     return paging_map_mmio(d->bar[bar].base, d->bar[bar].size);
 }
 
+int pci_enable_intx(struct pci_dev *d, int vector)
+{
+    if (!d->irq_pin || d->irq_line == 0 || d->irq_line >= 16 || !ioapic_ok)
+        return -1;
+    uint16_t flags;
+    uint32_t gsi = acpi_isa_gsi(d->irq_line, &flags);
+    int level = 1, active_low = 1;
+    if (flags & 0xc)
+        level = (flags & 0xc) == 0xc;
+    if (flags & 0x3)
+        active_low = (flags & 0x3) == 0x3;
+    if (ioapic_route_gsi(gsi, vector, level, active_low) != 0)
+        return -1;
+    pci_write16(d, 0x04, pci_read16(d, 0x04) & ~0x400);   /* INTx enabled */
+    return 0;
+}
+
 int pci_enable_msi(struct pci_dev *d, int vector)
 {
     if (!d->msi_cap || !lapic_ok)

@@ -46,6 +46,13 @@ void pci_write8(const struct pci_dev *d, uint16_t off, uint8_t v);
 void pci_enable(struct pci_dev *d);
 /* A pointer to a memory BAR (mapped uncached), or NULL for I/O or absent BARs. */
 volatile void *pci_map_bar(struct pci_dev *d, int bar);
+/* Routes the device's INTx pin to vector through the IOAPIC, using the ISA
+ * IRQ the firmware wrote to Interrupt Line and the MADT's override for it
+ * (level, active low when there is none, as PCI lines are). This is the
+ * firmware's legacy routing, right on QEMU pc/q35; real boards may need the
+ * ACPI _PRT (not interpreted here), so drivers should prefer MSI. -1 when
+ * the device has no pin or there is no IOAPIC. */
+int pci_enable_intx(struct pci_dev *d, int vector);
 /* Points the device's MSI at vector on this CPU and enables it (INTx off);
  * -1 when it has no MSI capability. */
 int pci_enable_msi(struct pci_dev *d, int vector);

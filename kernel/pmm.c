@@ -21,11 +21,22 @@ static void free_range(uint64_t base, uint64_t size)
     uint64_t first = (base + PAGE_SIZE - 1) / PAGE_SIZE, end = (base + size) / PAGE_SIZE;
     if (first == 0)
         first = 1;   /* page 0 stays unmapped and unallocated */
-    for (uint64_t pg = first; pg < end && pg < npages; pg++)
+    if (end > npages)
+        end = npages;
+    for (uint64_t pg = first; pg < end;) {
+        /* Whole words at a time where the range covers them (GiBs of RAM). */
+        if (pg % 64 == 0 && pg + 64 <= end) {
+            nfree += (uint64_t)__builtin_popcountll(bitmap[pg / 64]);
+            bitmap[pg / 64] = 0;
+            pg += 64;
+            continue;
+        }
         if (used(pg)) {
             set_free(pg);
             nfree++;
         }
+        pg++;
+    }
 }
 
 void pmm_init(const struct boot_info *bi)
@@ -126,6 +137,20 @@ void pmm_largest_run(uint64_t *start, uint64_t *pages)
 {
     uint64_t best = 0, best_start = 0, run = 0;
     for (uint64_t pg = 1; pg < npages; pg++) {
+        if (pg % 64 == 0 && pg + 64 <= npages && bitmap[pg / 64] == ~0ull) {
+            run = 0;
+            pg += 63;
+            continue;
+        }
+        if (pg % 64 == 0 && pg + 64 <= npages && bitmap[pg / 64] == 0) {
+            run += 64;
+            if (run > best) {
+                best = run;
+                best_start = pg + 64 - run;
+            }
+            pg += 63;
+            continue;
+        }
         if (used(pg)) {
             run = 0;
             continue;

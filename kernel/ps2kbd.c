@@ -29,6 +29,25 @@ static const char shifted[0x3a] = {
 static volatile uint8_t ring[64];
 static volatile unsigned head, tail;
 static int shift, ctrl, extended;
+/* Raw mode: every byte from the keyboard (prefixes, make and break codes)
+ * goes to its own ring for the guest's emulated keyboard; no ASCII. */
+static volatile uint8_t raw[256];
+static volatile unsigned raw_head, raw_tail;
+static volatile int raw_mode;
+
+void ps2kbd_set_raw(int on)
+{
+    raw_mode = on;
+}
+
+int ps2kbd_get_scancode(void)
+{
+    if (raw_tail == raw_head)
+        return -1;
+    int c = raw[raw_tail];
+    raw_tail = (raw_tail + 1) % sizeof(raw);
+    return c;
+}
 
 void ps2kbd_init(void)
 {
@@ -39,6 +58,14 @@ void ps2kbd_init(void)
 
 static void scancode(uint8_t sc)
 {
+    if (raw_mode) {
+        unsigned next = (raw_head + 1) % sizeof(raw);
+        if (next != raw_tail) {
+            raw[raw_head] = sc;
+            raw_head = next;
+        }
+        return;
+    }
     if (sc == 0xe0) {
         extended = 1;
         return;

@@ -37,6 +37,16 @@ void serial_putc(char c)
     outb(COM1 + THR, (uint8_t)c);
 }
 
+/* Raises IRQ 4 when received data is waiting (IER bit 0; OUT2 in the MCR
+ * gates the UART's interrupt line on PCs). Reading RBR clears it. */
+void serial_enable_rx_irq(void)
+{
+    if (!present)
+        return;
+    outb(COM1 + MCR, 0x0b);      /* DTR, RTS, OUT2 */
+    outb(COM1 + IER, 0x01);
+}
+
 int serial_getc(void)
 {
     if (!present || !(inb(COM1 + LSR) & LSR_DR))

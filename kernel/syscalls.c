@@ -1,16 +1,22 @@
 /* The system calls newlib expects from its host (newlib's libc/include/sys
  * and "Porting newlib" in its documentation: sbrk, write, read, close, lseek,
  * fstat, isatty, kill, getpid, _exit ...): file descriptors 0-2 are the
- * consoles, the heap grows through sbrk over pages claimed from the
- * physical allocator. */
+ * consoles, higher ones are read-only views of the files efi_main read from
+ * \baremu\ (so fopen/fread work on them), and the heap grows through sbrk
+ * over pages claimed from the physical allocator. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/times.h>
 #include <sys/types.h>
 
 #include "baremu/platform.h"
+#include "kernel/bootinfo.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/loop.h"
@@ -20,6 +26,15 @@
 extern int errno;
 
 static uint64_t heap_base, heap_brk, heap_claimed, heap_limit;
+
+#define FIRST_FILE_FD 3
+#define MAX_FDS 32
+static struct { const struct boot_file *f; uint64_t pos; } fds[MAX_FDS];
+
+static int file_fd(int fd)
+{
+    return fd >= FIRST_FILE_FD && fd < MAX_FDS && fds[fd].f;
+}
 
 /* The heap lives in the largest free run of RAM, claimed page by page as it
  * grows, so memory not yet used stays available to pmm_alloc (which takes
@@ -60,7 +75,7 @@ fail:
 int write(int fd, const void *buf, size_t n)
 {
     if (fd != 1 && fd != 2) {
-        errno = EBADF;
+        errno = file_fd(fd) ? EROFS : EBADF;
         return -1;
     }
     console_write(buf, n);
@@ -71,6 +86,15 @@ int write(int fd, const void *buf, size_t n)
  * interrupts (or polling when there are none). */
 int read(int fd, void *buf, size_t n)
 {
+    if (file_fd(fd)) {
+        const struct boot_file *f = fds[fd].f;
+        uint64_t left = fds[fd].pos < f->size ? f->size - fds[fd].pos : 0;
+        if (n > left)
+            n = (size_t)left;
+        memcpy(buf, (const char *)f->data + fds[fd].pos, n);
+        fds[fd].pos += n;
+        return (int)n;
+    }
     if (fd != 0) {
         errno = EBADF;
         return -1;
@@ -92,23 +116,91 @@ int read(int fd, void *buf, size_t n)
     return (int)got;
 }
 
-int close(int fd) { (void)fd; return 0; }
-off_t lseek(int fd, off_t off, int whence) { (void)fd; (void)off; (void)whence; errno = ESPIPE; return -1; }
+int close(int fd)
+{
+    if (file_fd(fd))
+        fds[fd].f = NULL;
+    return 0;
+}
+
+off_t lseek(int fd, off_t off, int whence)
+{
+    if (!file_fd(fd)) {
+        errno = ESPIPE;
+        return -1;
+    }
+    int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)fds[fd].pos
+                 : whence == SEEK_END ? (int64_t)fds[fd].f->size : -1;
+    if (base < 0 || base + off < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    fds[fd].pos = (uint64_t)(base + off);
+    return (off_t)fds[fd].pos;
+}
+
 int isatty(int fd) { return fd >= 0 && fd <= 2; }
+
 int fstat(int fd, struct stat *st)
 {
+    memset(st, 0, sizeof(*st));
+    if (file_fd(fd)) {
+        st->st_mode = S_IFREG | 0444;
+        st->st_size = (off_t)fds[fd].f->size;
+        return 0;
+    }
     if (fd < 0 || fd > 2) {
         errno = EBADF;
         return -1;
     }
     st->st_mode = S_IFCHR;
-    st->st_blksize = 0;
     return 0;
 }
-int open(const char *path, int flags, ...) { (void)path; (void)flags; errno = ENOENT; return -1; }
+
+/* Boot files by name: "NAME", "/baremu/NAME", "\baremu\NAME" all work. */
+const struct boot_file *boot_file_by_path(const char *path)
+{
+    while (*path == '/' || *path == '\\')
+        path++;
+    if (!strncasecmp(path, "baremu", 6) && (path[6] == '/' || path[6] == '\\'))
+        path += 7;
+    return boot_file_find(path);
+}
+
+int open(const char *path, int flags, ...)
+{
+    const struct boot_file *f = boot_file_by_path(path);
+    if (!f) {
+        errno = ENOENT;
+        return -1;
+    }
+    if ((flags & O_ACCMODE) != O_RDONLY) {
+        errno = EROFS;
+        return -1;
+    }
+    for (int fd = FIRST_FILE_FD; fd < MAX_FDS; fd++)
+        if (!fds[fd].f) {
+            fds[fd].f = f;
+            fds[fd].pos = 0;
+            return fd;
+        }
+    errno = EMFILE;
+    return -1;
+}
 int unlink(const char *path) { (void)path; errno = ENOENT; return -1; }
 int link(const char *a, const char *b) { (void)a; (void)b; errno = EMLINK; return -1; }
-int stat(const char *path, struct stat *st) { (void)path; (void)st; errno = ENOENT; return -1; }
+int stat(const char *path, struct stat *st)
+{
+    const struct boot_file *f = boot_file_by_path(path);
+    if (!f) {
+        errno = ENOENT;
+        return -1;
+    }
+    memset(st, 0, sizeof(*st));
+    st->st_mode = S_IFREG | 0444;
+    st->st_size = (off_t)f->size;
+    return 0;
+}
 int getpid(void) { return 1; }
 int kill(int pid, int sig)
 {

@@ -12,13 +12,15 @@ NEWLIB    := $(THIRD)/newlib-install
 EFI_INC   := -I/usr/include/efi -I/usr/include/efi/x86_64 -I/usr/include/efi/protocol
 GCC_INC   := $(shell $(CC) -print-file-name=include)
 LIBGCC    := $(shell $(CC) -print-libgcc-file-name)
-EFI_CFLAGS := $(C_STD) -D_GNU_SOURCE -DBAREMU_EFI -DSSIZE_MAX=__LONG_MAX__ -include sys/types.h -DBAREMU_VERSION='"$(VERSION)"' -O2 -g0 -MMD -MP \
+EFI_CFLAGS := $(C_STD) -D_GNU_SOURCE -DBAREMU_EFI -DSSIZE_MAX=__LONG_MAX__ -DBAREMU_VERSION='"$(VERSION)"' -O2 -g0 -MMD -MP \
               -ffreestanding -fpic -fshort-wchar -mno-red-zone -maccumulate-outgoing-args \
               -fno-stack-protector -fno-strict-aliasing -fno-builtin -mgeneral-regs-only-for-kernel \
               -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) $(INCLUDES) $(LWIP_INC)
 # Kernel and emulator code may use SSE/x87 (the CPU's x87 unit runs on the host
 # FPU), so the flag above is only a name: filter it out again.
 EFI_CFLAGS := $(filter-out -mgeneral-regs-only-for-kernel,$(EFI_CFLAGS))
+# C only (an assembler source cannot take a C header).
+EFI_CONLY := -include sys/types.h
 
 EFI_OBJ := $(patsubst $(TOP)/%.c,$(B)/efi/obj/%.o,$(abspath $(COMMON_SRC) $(EFI_SRC))) \
            $(patsubst $(TOP)/%.S,$(B)/efi/obj/%.o,$(abspath $(EFI_ASM))) \
@@ -36,19 +38,17 @@ $(B)/efi/gen/font.c: $(B)/tools/psf2c $(EFI_FONT)
 	@test -f $(EFI_FONT) || { echo "missing $(EFI_FONT): install console-setup-linux (tools/deps.sh)"; exit 1; }
 	zcat $(EFI_FONT) | $(B)/tools/psf2c > $@.tmp && mv $@.tmp $@
 $(B)/efi/gen/font.o: $(B)/efi/gen/font.c
-	$(CC) $(EFI_CFLAGS) -c $< -o $@
+	$(CC) $(EFI_CFLAGS) $(EFI_CONLY) -c $< -o $@
 
 $(B)/efi/obj/%.o: $(TOP)/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(EFI_CFLAGS) $(EFI_INC) $(WARN) -c $< -o $@
-# Assembly gets the same flags minus the C-only pre-included header.
-EFI_ASFLAGS := $(filter-out -include sys/types.h,$(EFI_CFLAGS))
+	$(CC) $(EFI_CFLAGS) $(EFI_CONLY) $(EFI_INC) $(WARN) -c $< -o $@
 $(B)/efi/obj/%.o: $(TOP)/%.S | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(EFI_ASFLAGS) $(EFI_INC) -c $< -o $@
+	$(CC) $(EFI_CFLAGS) $(EFI_INC) -c $< -o $@
 $(B)/efi/lwip/%.o: $(LWIP)/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(EFI_CFLAGS) -w -c $< -o $@
+	$(CC) $(EFI_CFLAGS) $(EFI_CONLY) -w -c $< -o $@
 
 $(B)/efi/baremu.so: $(EFI_OBJ)
 	ld -shared -Bsymbolic -nostdlib --no-undefined -T /usr/lib/elf_x86_64_efi.lds \

@@ -207,7 +207,12 @@ static struct net_port *make_backend(struct qopts *o, const char *what, const ch
     }
     struct net_port *p = NULL;
     if (ctor(o, id, &p, msg, sizeof(msg)) < 0) {
-        snprintf(err, errlen, "%s: %s", what, msg);
+        /* A misspelt key is often the cause: name any key left unread. */
+        char extra[200];
+        if (qopts_check_unused(o, extra, sizeof(extra)) < 0)
+            snprintf(err, errlen, "%s: %s (also: %s)", what, msg, extra);
+        else
+            snprintf(err, errlen, "%s: %s", what, msg);
         return NULL;
     }
     return p;

@@ -273,12 +273,14 @@ int net_stream_create(const char *id, const char *kind, bool server, const struc
     l->addr = *a;
     l->reconnect_ns = reconnect_s * 1000000000ull;
     net_timer_init(&l->timer, reconnect_fire, l);
+    snprintf(l->port.id, sizeof(l->port.id), "%s", id);   /* for log lines before registration */
     char as[140];
     net_addr_str(a, as, sizeof(as));
     if (server) {
         l->listener = hsock_open(a->family, HSOCK_STREAM, listen_cb, l);
         if (!l->listener || hsock_bind(l->listener, a) < 0 || hsock_listen(l->listener, 1) < 0) {
-            snprintf(err, errlen, "cannot listen on %s (in use, or not permitted)", as);
+            snprintf(err, errlen, "cannot listen on %s: %s", as,
+                     l->listener ? hsock_strerror(hsock_error(l->listener)) : "no socket");
             goto fail;
         }
         hsock_want(l->listener, HSOCK_EV_READ);

@@ -3,9 +3,10 @@
 UNIT_TESTS += $(wildcard tests/unit/test_*.c)
 FUZZERS    += $(wildcard tests/fuzz/fuzz_*.c)
 
-check: hosted hosted-asan efi
+check: hosted hosted-asan efi guest
 	bash tests/run.sh
-check-long: hosted hosted-asan efi fuzz-build
+check-long: hosted hosted-asan efi guest fuzz-build
 	BAREMU_LONG=1 bash tests/run.sh
 bench: hosted efi
 	bash tools/bench.sh
+HOSTED_TOOLS += tests/usernet/tcp_churn.c

@@ -5,14 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "baremu/platform.h"
 #include "boot/posix/loop.h"
 #include "boot/posix/monitor_io.h"
 #include "config/monitor.h"
 #include "config/options.h"
-#include "config/qopts.h"
 #include "drivers/hosted/hostnic.h"
+#include "emu/machine.h"
 #include "net/netdev.h"
+#include "net/user/usernet.h"
 #include "net/timer.h"
 
 static void print_line(const char *line, void *ctx)
@@ -44,55 +47,43 @@ static struct loop_client net_client = {
     .name = "net", .next_deadline = net_deadline, .run = net_run,
 };
 
-/* -machine TYPE[,...]: returns the type ("pc" by default) in buf. */
-static int machine_type(struct options *opts, char *buf, size_t len, char *err, size_t errlen)
+/* The PC machine as a loop client: it runs guest code in slices of at most
+ * 10 ms so sockets and timers stay serviced, and sleeps while the guest
+ * idles in HLT until its next device timer (or I/O wakes the loop). */
+struct machine_client {
+    struct machine *m;
+    bool idle;
+};
+
+static uint64_t machine_deadline(void *opaque)
 {
-    const char *m = options_last(opts, "machine");
-    const char *M = options_last(opts, "M");
-    const char *arg = m ? m : M;
-    snprintf(buf, len, "pc");
-    if (!arg)
-        return 0;
-    struct qopts q;
-    char msg[300];
-    if (qopts_parse(&q, "machine", arg, "type", msg, sizeof(msg)) < 0) {
-        snprintf(err, errlen, "-machine: %s", msg);
-        return -1;
-    }
-    const char *t = qopts_get(&q, "type");
-    if (t)
-        snprintf(buf, len, "%s", t);
-    int rc = 0;
-    if (!strcmp(buf, "none") && qopts_check_unused(&q, msg, sizeof(msg)) < 0) {
-        snprintf(err, errlen, "-machine %s: %s", arg, msg);
-        rc = -1;
-    }
-    qopts_free(&q);
-    return rc;
+    struct machine_client *mc = opaque;
+    return mc->idle ? machine_next_deadline_ns(mc->m) : 0;
+}
+
+static void machine_slice(void *opaque, uint64_t now)
+{
+    struct machine_client *mc = opaque;
+    enum machine_status st = machine_run(mc->m, now + 10000000u);
+    mc->idle = st == MACHINE_IDLE;
+    if (st == MACHINE_EXIT)
+        loop_quit(machine_exit_status(mc->m));
 }
 
 static int run(struct options *opts)
 {
     char err[600];
-    char mtype[64];
-    if (machine_type(opts, mtype, sizeof(mtype), err, sizeof(err)) < 0)
-        goto fail;
-    bool have_machine = strcmp(mtype, "none") != 0;
-    if (have_machine) {
-        /* The PC machine plugs in here: build it from the options (it
-         * registers its NIC models with net_nic_register_model and sets
-         * net_nic_set_default_model("e1000"), its monitor commands with
-         * monitor_register, and adds itself as a loop_client that runs guest
-         * code until its next deadline). Until then, say so plainly. */
-        snprintf(err, sizeof(err), "-machine %s: the PC machine is not built yet; use "
-                 "-machine none to run baremu as a virtual switch between network links", mtype);
-        goto fail;
-    }
-
+    err[0] = 0;
     net_register_builtin_backends();
+    unet_register();   /* -netdev user and its monitor commands (net/user/) */
     hostnic_register_backends();
-    /* The user-mode network registers "user" here (net/user/, branch usernet). */
     monitor_register_builtin();
+    /* The machine first: it registers its NIC models, which -nic and -net nic
+     * name, before the network layer builds the links. NULL without a
+     * message means -machine none: baremu is then a switch between links. */
+    struct machine *m = machine_create(opts, err, sizeof(err));
+    if (!m && err[0])
+        goto fail;
     if (net_configure(opts, err, sizeof(err)) < 0)
         goto fail;
     const char *mon = options_last(opts, "monitor");
@@ -100,21 +91,31 @@ static int run(struct options *opts)
         goto fail;
     if (mon && monitor_io_open(mon, err, sizeof(err)) < 0)
         goto fail;
-    if (!net_port_first() && !mon) {
+    if (!m && !net_port_first() && !mon) {
         snprintf(err, sizeof(err), "nothing to run: -machine none needs network links "
                  "(-netdev/-net) or a monitor");
         goto fail;
     }
+    struct machine_client mc = {.m = m};
+    struct loop_client machine_lc = {
+        .name = "machine", .next_deadline = machine_deadline, .run = machine_slice, .opaque = &mc,
+    };
     loop_add_client(&net_client);
+    if (m)
+        loop_add_client(&machine_lc);
     int code = loop_run();
+    if (m)
+        loop_remove_client(&machine_lc);
     loop_remove_client(&net_client);
     monitor_io_close();
     net_shutdown();
+    machine_destroy(m);
     return code;
 fail:
     fprintf(stderr, "baremu: %s\n", err);
     monitor_io_close();
     net_shutdown();
+    machine_destroy(m);
     return 1;
 }
 

@@ -26,6 +26,7 @@ struct hsock {
     int want;
     bool dead;
     bool is_fd;          /* a plain descriptor (stdin) wrapped by hsock_wrap_fd */
+    int last_err;        /* errno of the last failed call, for hsock_error */
     enum hsock_family family;
     hsock_cb cb;
     void *ctx;
@@ -187,12 +188,20 @@ int hsock_bind(struct hsock *s, const struct hsock_addr *a)
         int one = 1;
         setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     }
-    return bind(s->fd, (struct sockaddr *)&ss, len) < 0 ? -1 : 0;
+    if (bind(s->fd, (struct sockaddr *)&ss, len) < 0) {
+        s->last_err = errno;
+        return -1;
+    }
+    return 0;
 }
 
 int hsock_listen(struct hsock *s, int backlog)
 {
-    return listen(s->fd, backlog) < 0 ? -1 : 0;
+    if (listen(s->fd, backlog) < 0) {
+        s->last_err = errno;
+        return -1;
+    }
+    return 0;
 }
 
 struct hsock *hsock_accept(struct hsock *listener, struct hsock_addr *peer, hsock_cb cb, void *ctx)
@@ -221,7 +230,10 @@ int hsock_connect(struct hsock *s, const struct hsock_addr *a)
     }
     if (connect(s->fd, (struct sockaddr *)&ss, len) == 0)
         return 0;
-    return errno == EINPROGRESS || errno == EAGAIN ? 1 : -1;
+    if (errno == EINPROGRESS || errno == EAGAIN)
+        return 1;
+    s->last_err = errno;
+    return -1;
 }
 
 int hsock_error(struct hsock *s)
@@ -230,6 +242,8 @@ int hsock_error(struct hsock *s)
     socklen_t len = sizeof(e);
     if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
         return neg_errno();
+    if (!e)
+        e = s->last_err;   /* a synchronous failure leaves SO_ERROR clear */
     return -e;
 }
 
@@ -238,14 +252,16 @@ const char *hsock_strerror(int code)
     return strerror(code < 0 ? -code : code);
 }
 
-static ssize_t io_result(ssize_t n)
+static ssize_t io_result_s(struct hsock *s, ssize_t n)
 {
     if (n >= 0)
         return n;
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
         return HSOCK_AGAIN;
+    s->last_err = errno;
     return HSOCK_ERR;
 }
+#define io_result(n) io_result_s(s, (n))
 
 ssize_t hsock_recv(struct hsock *s, void *buf, size_t len)
 {
@@ -277,7 +293,7 @@ ssize_t hsock_sendto(struct hsock *s, const void *buf, size_t len, const struct 
     struct sockaddr_storage ss;
     socklen_t sl = to_sockaddr(to, &ss);
     if (!sl) {
-        errno = EINVAL;
+        s->last_err = EINVAL;
         return HSOCK_ERR;
     }
     return io_result(sendto(s->fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *)&ss, sl));
@@ -369,7 +385,10 @@ int hsock_resolve(const char *host, uint32_t *ip)
 
 int net_host_dns_servers(uint32_t *ips, int max)
 {
-    FILE *f = fopen("/etc/resolv.conf", "r");
+    /* BAREMU_RESOLV_CONF points the user-mode network's DNS proxy at another
+     * resolver list (tests run their own dnsmasq on loopback). */
+    const char *path = getenv("BAREMU_RESOLV_CONF");
+    FILE *f = fopen(path && *path ? path : "/etc/resolv.conf", "r");
     if (!f)
         return 0;
     char line[256];

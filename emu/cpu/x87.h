@@ -36,6 +36,11 @@ struct x87_cpu_access {
     void (*write)(void *cpu, int seg, uint32_t offset, uint64_t value, unsigned size);
     /* FSTSW AX writes the CPU's AX. */
     void (*set_ax)(void *cpu, uint16_t value);
+    /* FCMOVcc reads EFLAGS (CF, PF, ZF). */
+    uint32_t (*get_eflags)(void *cpu);
+    /* FCOMI/FCOMIP/FUCOMI/FUCOMIP: the CPU replaces OF SF ZF AF PF CF (mask
+     * 0x8D5) of EFLAGS with `flags` (only ZF, PF and CF can be set). */
+    void (*set_arith_flags)(void *cpu, uint32_t flags);
 };
 
 struct x87_insn {

@@ -45,11 +45,24 @@
 #define TCP_SNDLOWAT            (0xFFFF - 4 * TCP_MSS - 1)
 #define LWIP_TCP_TIMESTAMPS     0
 #define TCP_LISTEN_BACKLOG      1
+/* TIME_WAIT (2 * MSL) of 10 s: the guest-facing side of a NAT gains nothing
+ * from two minutes, and 10,000 short connections must not pile up pcbs. */
+#define TCP_MSL                 5000UL
 #define MEMP_NUM_TCP_PCB        4096
 #define MEMP_NUM_UDP_PCB        1024
 #define PBUF_POOL_SIZE          512
 
 #define LWIP_CHECKSUM_ON_COPY   1
+/* Services of several user-mode networks share well-known ports, each pcb
+ * bound to its own netif (udp_bind_netif/tcp_bind_netif). */
+#define SO_REUSE                1
+
+/* The user-mode network answers for any destination address (see
+ * net/user/netif.c): output made while it feeds lwIP a guest packet is
+ * routed back to the guest's netif; NULL elsewhere = normal routing. */
+struct netif;
+struct netif *unet_route_hook(const void *src, const void *dest);
+#define LWIP_HOOK_IP4_ROUTE_SRC(src, dest) unet_route_hook(src, dest)
 #define LWIP_STATS              0
 #define LWIP_DEBUG              0
 

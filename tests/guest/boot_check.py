@@ -1,7 +1,8 @@
 """Boots a test guest under a given command line, checks the shell answers
 (`uname -r` is a 6.1 kernel; output and exit status come back through
 tests/lib/vm.py intact), powers it off and checks the process exits 0.
-Usage: boot_check.py NAME LOG BANNER_REGEX -- COMMAND...   (prints boot times)"""
+Usage: boot_check.py [--console MODE] NAME LOG BANNER_REGEX -- COMMAND...
+(MODE as for vm.VM: stdio (default), unix:PATH, pty...; prints boot times)"""
 import sys
 import time
 
@@ -9,11 +10,15 @@ from vm import VM
 
 
 def main():
-    name, log, banner = sys.argv[1:4]
-    assert sys.argv[4] == "--", "usage: boot_check.py NAME LOG BANNER_REGEX -- COMMAND..."
-    argv = sys.argv[5:]
+    args = sys.argv[1:]
+    console = "stdio"
+    if args[0] == "--console":
+        console, args = args[1], args[2:]
+    name, log, banner = args[0:3]
+    assert args[3] == "--", __doc__
+    argv = args[4:]
     t0 = time.monotonic()
-    with VM(argv, log=log, name=name) as vm:
+    with VM(argv, log=log, name=name, console=console) as vm:
         if banner:
             vm.expect(banner, 60, what="the boot loader banner")
         vm.wait_shell(timeout=180)

@@ -3,8 +3,11 @@
 A VM is any process (qemu-system-i386 now, baremu later) whose guest serial
 console is reachable as the process's stdin/stdout ("stdio", e.g. QEMU
 `-nographic` or `-serial stdio`), a Unix socket ("unix:PATH", e.g. QEMU
-`-serial unix:PATH,server=on,wait=off`) or a TCP port on loopback
-("tcp:127.0.0.1:PORT"). The whole console is logged raw to a file.
+`-serial unix:PATH,server=on,wait=off`), a TCP port on loopback
+("tcp:127.0.0.1:PORT") or a pseudo-terminal ("pty:/dev/pts/N", or "pty" to
+take the path the process prints, as QEMU `-serial pty` does: "char device
+redirected to /dev/pts/N"; needs log=). The whole console is logged raw to a
+file, together with the process's own stdout/stderr messages.
 
     from vm import VM
     with VM(["qemu-system-i386", "-nographic", ...], log="boot.log") as vm:
@@ -25,6 +28,7 @@ import signal
 import socket
 import subprocess
 import time
+import tty
 
 # CSI sequences (ESC [ ... final byte), other two-byte ESC sequences, and
 # carriage returns: the shell's line editor and the kernel emit them.
@@ -83,7 +87,10 @@ class VM:
         kind, _, where = console.partition(":")
         deadline = time.monotonic() + timeout
         while True:
+            s = None
             try:
+                if kind == "pty":
+                    return self._open_pty(where)
                 if kind == "unix":
                     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                     s.connect(where)
@@ -91,10 +98,12 @@ class VM:
                     host, _, port = where.rpartition(":")
                     s = socket.create_connection((host, int(port)), timeout=1)
                 else:
-                    raise ValueError("console must be stdio, unix:PATH or tcp:HOST:PORT, not %r" % console)
+                    raise ValueError("console must be stdio, unix:PATH, tcp:HOST:PORT or pty[:PATH], not %r"
+                                     % console)
                 return s
             except (FileNotFoundError, ConnectionRefusedError, socket.timeout):
-                s.close()
+                if s:
+                    s.close()
                 if self.proc.poll() is not None:
                     raise VMExited("%s: exited with status %s before its console %s opened"
                                    % (self.name, self.proc.returncode, console))
@@ -102,6 +111,22 @@ class VM:
                     self.kill()
                     raise VMTimeout("%s: console %s did not open within %.0fs" % (self.name, console, timeout))
                 time.sleep(0.1)
+
+    def _open_pty(self, path):
+        """Opens a pseudo-terminal's slave side raw (no echo, no newline
+        translation on our side); with no path, takes the one the process
+        logged. Raises FileNotFoundError while it is not known yet."""
+        if not path:
+            if not self._log:
+                raise ValueError("console 'pty' without a path needs log= (the path is read from it)")
+            with open(self._log.name, "rb") as f:
+                m = re.search(rb"redirected to (/dev/pts/\d+)", f.read())
+            if not m:
+                raise FileNotFoundError("no pty path logged yet")
+            path = m.group(1).decode()
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(fd)
+        return _FdConsole(fd)
 
     # --- input ----------------------------------------------------------------
     def _feed(self, data):
@@ -181,8 +206,19 @@ class VM:
 
     # --- shell ----------------------------------------------------------------
     def wait_shell(self, timeout=120.0, prompt=DEFAULT_PROMPT):
-        """Waits for the guest shell's prompt, then checks the shell answers."""
-        self.expect(prompt, timeout, what="the guest shell prompt")
+        """Waits for the guest shell's prompt, then checks the shell answers.
+        Every 20 s without a prompt it presses Enter, in case the prompt came
+        before the console was connected (a pty drops output until then)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                self.expect(prompt, min(left, 20.0), what="the guest shell prompt")
+                break
+            except VMTimeout:
+                if left <= 20.0:
+                    raise
+                self.sendline("")
         self.run("true", timeout=30)
 
     def run(self, cmd, timeout=60.0, check=False):
@@ -267,6 +303,21 @@ class VM:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+class _FdConsole:
+    """A console on a plain file descriptor, with the socket methods VM uses."""
+
+    def __init__(self, fd):
+        self._fd = fd
+
+    def fileno(self):
+        return self._fd
+
+    def close(self):
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
 def qemu_i386(*extra, memory=256):

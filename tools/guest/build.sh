@@ -12,8 +12,13 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 src="$top/tools/guest"
 out="$top/build/guest"
 debs="$out/debs"
-work="$out/work"
-mkdir -p "$out" "$debs" "$work"
+mkdir -p "$out" "$debs"
+# Packages are unpacked and images staged outside build/: unpacked Debian trees
+# hold directories named *.d (etc/ld.so.conf.d) that the top Makefile's
+# dependency-file scan would try to include.
+work=$(mktemp -d "${TMPDIR:-/tmp}/baremu-guest.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+rm -rf "$out/work"   # left by an earlier version of this script
 
 say() { echo "guest: $*"; }
 die() { echo "guest: error: $*" >&2; exit 1; }
@@ -50,24 +55,22 @@ fetch() { # fetch PKG: download PKG:i386 into debs/ once, print the .deb path
     fi
     echo "$f"
 }
-for p in "${GUEST_PACKAGES[@]}"; do
-    d="$work/pkg/$p"
-    if [ ! -f "$d/.ok" ]; then
-        say "unpacking $p"
-        rm -rf "$d"; mkdir -p "$d"
-        dpkg-deb -x "$(fetch "$p")" "$d"
-        touch "$d/.ok"
-    fi
-done
-
+# Download every package now (cached), unpack only when something needs them.
+for p in "${GUEST_PACKAGES[@]}"; do fetch "$p" >/dev/null; done
 kroot="$work/pkg/$kpkg"
-kver=$(basename "$(ls -d "$kroot"/lib/modules/*/ | head -n1)")
-[ -n "$kver" ] || die "no modules directory in $kpkg"
-if [ ! -s "$out/vmlinuz" ]; then
+if [ ! -s "$out/vmlinuz" ] || [ ! -s "$out/initrd.gz" ] || [ ! -s "$out/kernel-version" ]; then
+    for p in "${GUEST_PACKAGES[@]}"; do
+        mkdir -p "$work/pkg/$p"
+        dpkg-deb -x "$(fetch "$p")" "$work/pkg/$p"
+    done
+    kver=$(basename "$(ls -d "$kroot"/lib/modules/*/ | head -n1)")
+    [ -n "$kver" ] || die "no modules directory in $kpkg"
     cp "$kroot/boot/vmlinuz-$kver" "$out/vmlinuz"
-    say "vmlinuz: $kver"
+    echo "$kver" >"$out/kernel-version"
+    rm -f "$out/initrd.gz"   # its modules must match this kernel
+    say "vmlinuz: $kver (from $kpkg)"
 fi
-echo "$kver" >"$out/kernel-version"
+kver=$(cat "$out/kernel-version")
 
 # --- 2. initramfs ------------------------------------------------------------
 # The NIC drivers the emulated PCs offer (e1000, RTL8139 (8139too, 8139cp),
@@ -110,6 +113,7 @@ build_initrd() {
     install -m 755 "$src/initramfs/reboot" "$r/sbin/reboot"
     install -m 644 "$src/initramfs/inittab" "$r/etc/inittab"
     install -m 644 "$src/initramfs/profile" "$r/etc/profile"
+    install -m 644 "$src/initramfs/guest-env.sh" "$r/etc/guest-env.sh"
     install -m 755 "$src/initramfs/udhcpc.script" "$r/etc/udhcpc/default.script"
     ln -sf ../../../etc/udhcpc/default.script "$r/usr/share/udhcpc/default.script"
     printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"

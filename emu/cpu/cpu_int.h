@@ -1,0 +1,281 @@
+/* The CPU's internal state and the helpers shared by its files (Intel SDM
+ * vol. 3A: 2.1 system registers, 3.4 segment descriptor caches, 4.3 paging;
+ * vol. 1 3.4.3 EFLAGS). Not for use outside emu/cpu/. */
+#ifndef BAREMU_EMU_CPU_INT_H
+#define BAREMU_EMU_CPU_INT_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "emu/cpu/cpu.h"
+#include "emu/io.h"
+#include "emu/memory.h"
+#include "emu/cpu/x87.h"
+
+/* EFLAGS bits (SDM vol. 1, 3.4.3). */
+#define F_CF 0x0001u
+#define F_PF 0x0004u
+#define F_AF 0x0010u
+#define F_ZF 0x0040u
+#define F_SF 0x0080u
+#define F_TF 0x0100u
+#define F_IF 0x0200u
+#define F_DF 0x0400u
+#define F_OF 0x0800u
+#define F_IOPL 0x3000u
+#define F_NT 0x4000u
+#define F_RF 0x10000u
+#define F_VM 0x20000u
+#define F_AC 0x40000u
+#define F_ID 0x200000u
+#define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+
+#define CR0_PE 0x1u
+#define CR0_MP 0x2u
+#define CR0_EM 0x4u
+#define CR0_TS 0x8u
+#define CR0_ET 0x10u
+#define CR0_NE 0x20u
+#define CR0_WP 0x10000u
+#define CR0_AM 0x40000u
+#define CR0_NW 0x20000000u
+#define CR0_CD 0x40000000u
+#define CR0_PG 0x80000000u
+#define CR4_VME 0x1u
+#define CR4_PVI 0x2u
+#define CR4_TSD 0x4u
+#define CR4_DE 0x8u
+#define CR4_PSE 0x10u
+#define CR4_PGE 0x80u
+
+/* Exception vectors (SDM vol. 3A, table 6-1). */
+enum { EX_DE = 0, EX_DB = 1, EX_NMI = 2, EX_BP = 3, EX_OF = 4, EX_BR = 5, EX_UD = 6, EX_NM = 7,
+       EX_DF = 8, EX_TS = 10, EX_NP = 11, EX_SS = 12, EX_GP = 13, EX_PF = 14, EX_MF = 16,
+       EX_AC = 17 };
+
+/* Lazy flags: the last flag-setting arithmetic op and its operands; the six
+ * arithmetic flags are computed only when read. Ops with irregular flags
+ * (shifts, multiplies, BCD) write EFLAGS directly and set LF_NONE. */
+enum lf_op { LF_NONE = 0, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
+
+/* A descriptor cache (SDM vol. 3A 3.4.3). */
+struct seg {
+    uint16_t sel;
+    uint32_t base, limit;
+    uint16_t attr;          /* access byte | (flags nibble << 8) */
+};
+#define A_P 0x80u
+#define A_S 0x10u
+#define A_CODE 0x08u
+#define A_CONF 0x04u    /* code: conforming */
+#define A_EXPD 0x04u    /* data: expand-down */
+#define A_RW 0x02u      /* code: readable, data: writable */
+#define A_ACC 0x01u
+#define A_DB 0x400u
+#define A_G 0x800u
+#define A_DPL(a) (((a) >> 5) & 3)
+
+#define TLB_SIZE 256
+/* TLB permission bits: what this cached translation allows without a walk. */
+#define TP_RS 1u   /* supervisor read */
+#define TP_WS 2u   /* supervisor write (D already set) */
+#define TP_RU 4u   /* user read */
+#define TP_WU 8u   /* user write (D already set) */
+
+struct tlb_entry {
+    uint32_t lpage;         /* linear page number, or ~0 when empty */
+    uint32_t ppage;         /* physical page number (A20 applied) */
+    uint8_t *host_r, *host_w; /* host page for RAM reads/writes, else NULL */
+    uint8_t perm;
+    uint8_t global;
+};
+
+/* One decoded instruction head (prefixes, opcode byte, ModRM/SIB/displacement)
+ * keyed by the physical address of its first byte. Valid while the page's
+ * code version (bumped by the memory map's code-write hook) and the memory
+ * map generation are unchanged. Immediates are still read from the page. */
+#define DC_SIZE 8192
+#define CODE_PAGES (1u << 20)   /* 4 GiB of 32-bit physical space */
+struct dc_entry {
+    uint32_t pa;            /* ~0: empty */
+    uint32_t ver, gen;
+    uint8_t code32;         /* the default sizes it was decoded with */
+    uint8_t pre_len;        /* prefix bytes + opcode byte */
+    uint8_t op;
+    int8_t seg_ovr;
+    uint8_t op32, ad32, lock;
+    uint8_t rep;
+    /* ModRM form, once decode_modrm has run for it */
+    uint8_t has_modrm, modrm_len, mod, reg, rm, scale;
+    int8_t base, index, seg_default;
+    uint32_t disp;
+};
+
+struct cpu {
+    uint32_t r[8];
+    uint32_t eip;
+    uint32_t flags;         /* EFLAGS, arithmetic bits valid only when lf_op == LF_NONE */
+    uint32_t lf_res, lf_a, lf_b, lf_cin;
+    uint8_t lf_op, lf_sz;
+    struct seg s[6], ldtr, tr;
+    uint32_t gdt_base, idt_base;
+    uint16_t gdt_limit, idt_limit;
+    uint32_t cr0, cr2, cr3, cr4;
+    uint32_t dr[8];
+    uint8_t cpl;
+    bool code32, stack32, pe_mode, v86;
+
+    /* MSRs (SDM vol. 4) */
+    uint64_t tsc_offset, apic_base;
+    uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
+
+    /* instruction being executed */
+    uint32_t eip_start, esp_start;
+    int seg_ovr;            /* -1 or segment index */
+    bool op32, ad32, lock;
+    int rep;                /* 0, 0xF2, 0xF3 */
+
+    /* exceptions */
+    jmp_buf jb;
+    int exc_depth;          /* 0: none, 1: delivering one, 2: delivering #DF */
+    int first_exc;
+    int pend_vec;
+    uint32_t pend_err;
+    bool int_shadow;        /* MOV SS / POP SS / STI: no interrupt before the next insn */
+
+    /* lines and machine glue */
+    struct guest_memory *mem;
+    struct io_bus *io;
+    uint32_t mem_gen;
+    uint32_t a20_mask;
+    int intr, nmi_pending, nmi_line, nmi_blocked;
+    bool halted, stop_req;
+    int (*intr_ack)(void *);
+    void *intr_opaque;
+    void (*ferr)(void *, int);
+    int ferr_level;
+    struct x87 fpu;
+    void *ferr_opaque;
+    uint64_t retired;
+
+    struct tlb_entry tlb[TLB_SIZE];
+    /* The code page being executed: instruction fetch skips the TLB while
+     * EIP stays in it. Dropped on any TLB flush and on every CS/CPL change. */
+    uint32_t fetch_lpage, fetch_ppage;
+    const uint8_t *fetch_host;
+
+    struct dc_entry *dc;        /* DC_SIZE entries */
+    uint32_t *code_ver;         /* per physical page, bumped on code writes */
+    struct dc_entry *cur;       /* the entry of the executing instruction, or NULL */
+    uint64_t dc_hits, dc_misses;
+};
+
+/* The current CF without materialising the other lazy flags. */
+static inline bool cpu_cf(const struct cpu *c)
+{
+    uint32_t m = c->lf_sz == 4 ? 0xffffffffu : c->lf_sz == 2 ? 0xffffu : 0xffu;
+    uint32_t r = c->lf_res & m, a = c->lf_a & m, b = c->lf_b & m;
+    switch (c->lf_op) {
+    case LF_NONE: return c->flags & F_CF;
+    case LF_ADD: return r < a;
+    case LF_ADC: return r < a || (c->lf_cin && r == a);
+    case LF_SUB: return a < b;
+    case LF_SBB: return a < b || (c->lf_cin && a == b);
+    case LF_INC: case LF_DEC: return c->lf_cin;
+    default: return false;
+    }
+}
+
+/* cpu.c */
+_Noreturn void cpu_raise(struct cpu *c, int vec, uint32_t err);
+_Noreturn void cpu_raise_noerr(struct cpu *c, int vec);
+void cpu_interrupt(struct cpu *c, int vec, bool software, bool has_err, uint32_t err);
+void cpu_update_mode(struct cpu *c);
+uint32_t cpu_get_flags(struct cpu *c);
+void cpu_set_flags(struct cpu *c, uint32_t v, uint32_t mask);
+bool cpu_cond(struct cpu *c, int cc);
+void cpu_exec_one(struct cpu *c);   /* exec.c */
+
+/* mmu.c: linear-address accesses through the TLB (faults raise #PF) */
+void tlb_flush(struct cpu *c, bool keep_global);
+void tlb_flush_page(struct cpu *c, uint32_t lin);
+void tlb_mark_code_page(struct cpu *c, uint32_t ppage);
+uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user);
+void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user);
+uint8_t lin_fetch8(struct cpu *c, uint32_t lin);
+/* Flushes the TLB if the guest memory map changed (after device accesses). */
+static inline void cpu_sync_mem(struct cpu *c)
+{
+    if (c->mem_gen != gmem_generation(c->mem)) {
+        c->mem_gen = gmem_generation(c->mem);
+        tlb_flush(c, false);
+    }
+}
+uint32_t phys_read32(struct cpu *c, uint32_t pa);
+
+/* seg.c */
+void seg_load(struct cpu *c, int sreg, uint16_t sel);       /* MOV/POP sreg semantics */
+void seg_load_real(struct cpu *c, int sreg, uint16_t sel);
+void seg_set_cache(struct seg *s, uint16_t sel, uint32_t lo, uint32_t hi);
+bool desc_read(struct cpu *c, uint16_t sel, uint32_t *lo, uint32_t *hi); /* false: beyond table limit */
+void desc_set_accessed(struct cpu *c, uint16_t sel, uint32_t hi);
+void far_jump(struct cpu *c, uint16_t sel, uint32_t off, bool call, bool op32);
+void far_return(struct cpu *c, bool op32, uint16_t imm);
+void iret(struct cpu *c, bool op32);
+void task_switch(struct cpu *c, uint16_t sel, uint32_t lo, uint32_t hi, int source, bool has_err, uint32_t err);
+enum { TS_JMP, TS_CALL, TS_IRET, TS_INT };
+uint32_t tss_stack(struct cpu *c, int dpl, uint16_t *ss);
+
+static inline uint32_t sz_mask(unsigned sz)
+{
+    return sz == 4 ? 0xffffffffu : sz == 2 ? 0xffffu : 0xffu;
+}
+
+/* Data-segment type and limit checks (SDM 5.3, 5.5) with #GP/#SS; returns the linear address. */
+static inline uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, bool write)
+{
+    const struct seg *sg = &c->s[s];
+    uint16_t a = sg->attr;
+    int vec = s == CPU_SS ? EX_SS : EX_GP;
+    if (c->pe_mode && !c->v86) {
+        if (!(a & A_P))
+            cpu_raise(c, vec, 0);
+        if (write ? ((a & A_CODE) || !(a & A_RW)) : ((a & A_CODE) && !(a & A_RW)))
+            cpu_raise(c, EX_GP, 0);
+    }
+    uint64_t last = (uint64_t)off + size - 1;
+    if (!(a & A_CODE) && (a & A_EXPD)) {
+        uint32_t top = (a & A_DB) ? 0xffffffffu : 0xffffu;
+        if (off <= sg->limit || last > top)
+            cpu_raise(c, vec, 0);
+    } else if (last > sg->limit) {
+        cpu_raise(c, vec, 0);
+    }
+    return sg->base + off;
+}
+
+static inline bool is_user(const struct cpu *c) { return c->cpl == 3; }
+
+static inline uint32_t mem_read(struct cpu *c, int s, uint32_t off, unsigned size)
+{
+    return lin_read(c, seg_lin(c, s, off, size, false), size, is_user(c));
+}
+
+static inline void mem_write(struct cpu *c, int s, uint32_t off, uint32_t v, unsigned size)
+{
+    lin_write(c, seg_lin(c, s, off, size, true), v, size, is_user(c));
+}
+
+/* Stack helpers: SS.B selects ESP or SP. */
+static inline uint32_t sp_mask(const struct cpu *c) { return c->stack32 ? 0xffffffffu : 0xffffu; }
+static inline void set_sp(struct cpu *c, uint32_t v)
+{
+    uint32_t m = sp_mask(c);
+    c->r[CPU_ESP] = (c->r[CPU_ESP] & ~m) | (v & m);
+}
+void cpu_push(struct cpu *c, uint32_t v, unsigned size);
+uint32_t cpu_pop(struct cpu *c, unsigned size);
+
+#endif

@@ -1,0 +1,224 @@
+/* Linear-to-physical translation and the software TLB (Intel SDM vol. 3A
+ * 4.3 32-bit paging, 4.7 page-fault error codes, 4.8 A/D bits, 4.10.2 TLBs
+ * and global pages): a direct-mapped TLB caches each page's physical frame,
+ * the host pointer of RAM behind it and the accesses allowed, so a hit costs
+ * one compare; misses walk the guest's page tables. */
+#include "emu/cpu/cpu_int.h"
+
+#define PTE_P 0x1u
+#define PTE_W 0x2u
+#define PTE_U 0x4u
+#define PTE_A 0x20u
+#define PTE_D 0x40u
+#define PTE_PS 0x80u
+#define PTE_G 0x100u
+
+void tlb_flush(struct cpu *c, bool keep_global)
+{
+    c->fetch_lpage = ~0u;
+    for (int i = 0; i < TLB_SIZE; i++)
+        if (!(keep_global && c->tlb[i].global))
+            c->tlb[i].lpage = ~0u;
+}
+
+void tlb_flush_page(struct cpu *c, uint32_t lin)
+{
+    c->fetch_lpage = ~0u;
+    struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->lpage == lin >> 12)
+        e->lpage = ~0u;
+}
+
+uint32_t phys_read32(struct cpu *c, uint32_t pa)
+{
+    pa &= c->a20_mask;
+    uint8_t *p = gmem_page_ptr(c->mem, pa & ~0xfffu, false);
+    if (p && (pa & 0xfff) <= 0xffc) {
+        uint32_t v;
+        memcpy(&v, p + (pa & 0xfff), 4);
+        return v;
+    }
+    return (uint32_t)gmem_read(c->mem, pa, 4);
+}
+
+static void phys_write32(struct cpu *c, uint32_t pa, uint32_t v)
+{
+    pa &= c->a20_mask;
+    gmem_write(c->mem, pa, v, 4);
+}
+
+_Noreturn static void page_fault(struct cpu *c, uint32_t lin, uint32_t err)
+{
+    c->cr2 = lin;
+    cpu_raise(c, EX_PF, err);
+}
+
+/* Walks the page tables for one access and fills the TLB entry. */
+static struct tlb_entry *tlb_fill(struct cpu *c, uint32_t lin, bool write, bool user)
+{
+    if (c->mem_gen != gmem_generation(c->mem)) {
+        c->mem_gen = gmem_generation(c->mem);
+        tlb_flush(c, false);
+    }
+    struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    uint32_t phys;
+    uint8_t perm;
+    bool global = false;
+    if (!(c->cr0 & CR0_PG)) {
+        phys = lin & ~0xfffu;
+        perm = TP_RS | TP_WS | TP_RU | TP_WU;
+    } else {
+        uint32_t err = (write ? 2u : 0) | (user ? 4u : 0);
+        uint32_t pde_addr = (c->cr3 & ~0xfffu) | ((lin >> 20) & 0xffc);
+        uint32_t pde = phys_read32(c, pde_addr);
+        if (!(pde & PTE_P))
+            page_fault(c, lin, err);
+        uint32_t pte, pte_addr = 0;
+        bool big = (pde & PTE_PS) && (c->cr4 & CR4_PSE);
+        if (big) {
+            pte = pde;
+            phys = (pde & 0xffc00000u) | (lin & 0x003ff000u);
+        } else {
+            pte_addr = (pde & ~0xfffu) | ((lin >> 10) & 0xffc);
+            pte = phys_read32(c, pte_addr);
+            if (!(pte & PTE_P))
+                page_fault(c, lin, err);
+            phys = pte & ~0xfffu;
+        }
+        bool u = (pde & PTE_U) && (pte & PTE_U);
+        bool w = (pde & PTE_W) && (pte & PTE_W);
+        bool wsup = w || !(c->cr0 & CR0_WP);
+        if ((user && !u) || (write && (user ? !w : !wsup)))
+            page_fault(c, lin, err | 1);
+        /* SDM 4.8: A is set on any access, D on a write; set them in memory. */
+        if (!(pde & PTE_A) || (big && write && !(pde & PTE_D))) {
+            pde |= PTE_A | (big && write ? PTE_D : 0);
+            phys_write32(c, pde_addr, pde);
+        }
+        if (!big && (!(pte & PTE_A) || (write && !(pte & PTE_D)))) {
+            pte |= PTE_A | (write ? PTE_D : 0);
+            phys_write32(c, pte_addr, pte);
+        }
+        bool dirty = big ? (pde & PTE_D) : (pte & PTE_D);
+        perm = TP_RS | (u ? TP_RU : 0);
+        if (dirty) {
+            if (wsup)
+                perm |= TP_WS;
+            if (u && w)
+                perm |= TP_WU;
+        }
+        global = (pte & PTE_G) && (c->cr4 & CR4_PGE);
+    }
+    phys &= c->a20_mask;
+    e->lpage = lin >> 12;
+    e->ppage = phys >> 12;
+    e->host_r = gmem_page_ptr(c->mem, phys, false);
+    /* Writes to pages holding decoded code take the slow path, whose
+     * code-write hook invalidates the decoded instructions. */
+    e->host_w = gmem_is_code(c->mem, phys) ? NULL : gmem_page_ptr(c->mem, phys, true);
+    e->perm = perm;
+    e->global = global;
+    return e;
+}
+
+static inline struct tlb_entry *tlb_get(struct cpu *c, uint32_t lin, bool write, bool user)
+{
+    struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    uint8_t need = write ? (user ? TP_WU : TP_WS) : (user ? TP_RU : TP_RS);
+    if (e->lpage == lin >> 12 && (e->perm & need))
+        return e;
+    return tlb_fill(c, lin, write, user);
+}
+
+static uint8_t read8(struct cpu *c, uint32_t lin, bool user)
+{
+    struct tlb_entry *e = tlb_get(c, lin, false, user);
+    if (e->host_r)
+        return e->host_r[lin & 0xfff];
+    return (uint8_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), 1);
+}
+
+uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
+{
+    struct tlb_entry *e = tlb_get(c, lin, false, is_user(c));
+    if (e->host_r) {
+        c->fetch_lpage = lin >> 12;
+        c->fetch_ppage = e->ppage;
+        c->fetch_host = e->host_r;
+        return e->host_r[lin & 0xfff];
+    }
+    return (uint8_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), 1);
+}
+
+uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user)
+{
+    if ((lin & 0xfff) + size <= 0x1000) {
+        struct tlb_entry *e = tlb_get(c, lin, false, user);
+        if (e->host_r) {
+            const uint8_t *p = e->host_r + (lin & 0xfff);
+            if (size == 4) {
+                uint32_t v;
+                memcpy(&v, p, 4);
+                return v;
+            }
+            if (size == 2) {
+                uint16_t v;
+                memcpy(&v, p, 2);
+                return v;
+            }
+            return *p;
+        }
+        uint32_t v = (uint32_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), size);
+        cpu_sync_mem(c);
+        return v;
+    }
+    /* A page-crossing access: check both pages before reading either. */
+    /* CR2 of a fault on the second page is that page's first byte. */
+    tlb_get(c, (lin + size - 1) & ~0xfffu, false, user);
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; i++)
+        v |= (uint32_t)read8(c, lin + i, user) << (8 * i);
+    return v;
+}
+
+static void write8(struct cpu *c, uint32_t lin, uint8_t v, bool user)
+{
+    struct tlb_entry *e = tlb_get(c, lin, true, user);
+    if (e->host_w)
+        e->host_w[lin & 0xfff] = v;
+    else
+        gmem_write(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), v, 1);
+}
+
+void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user)
+{
+    if ((lin & 0xfff) + size <= 0x1000) {
+        struct tlb_entry *e = tlb_get(c, lin, true, user);
+        if (e->host_w) {
+            uint8_t *p = e->host_w + (lin & 0xfff);
+            if (size == 4)
+                memcpy(p, &v, 4);
+            else if (size == 2) {
+                uint16_t w = (uint16_t)v;
+                memcpy(p, &w, 2);
+            } else
+                *p = (uint8_t)v;
+        } else {
+            gmem_write(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), v, size);
+            cpu_sync_mem(c);
+        }
+        return;
+    }
+    tlb_get(c, lin, true, user);
+    tlb_get(c, (lin + size - 1) & ~0xfffu, true, user);
+    for (unsigned i = 0; i < size; i++)
+        write8(c, lin + i, (uint8_t)(v >> (8 * i)), user);
+}
+
+void tlb_mark_code_page(struct cpu *c, uint32_t ppage)
+{
+    gmem_mark_code(c->mem, (uint64_t)ppage << 12, true);
+    for (int i = 0; i < TLB_SIZE; i++)
+        if (c->tlb[i].ppage == ppage)
+            c->tlb[i].host_w = NULL;
+}

@@ -1,0 +1,47 @@
+/* The "pc" machine: an i440FX/PIIX3 PC built from QEMU-syntax options, and
+ * the loop that runs its CPU in slices bounded by the devices' timers. */
+#ifndef BAREMU_EMU_MACHINE_H
+#define BAREMU_EMU_MACHINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/options.h"
+
+struct machine;
+struct pci_bus;
+struct guest_memory;
+struct io_bus;
+
+/* Builds the machine from the options it owns (-machine, -m, -bios, -serial,
+ * -debugcon, -rtc, -icount, -boot, -no-reboot, -nographic, -display,
+ * -device isa-debug-exit, -global isa-debugcon.iobase, -snapshot ...), marking
+ * them used. NULL with err[0] == 0 means "-machine none" (no guest);
+ * NULL with a message in err is an error naming the option. */
+struct machine *machine_create(struct options *opts, char *err, size_t errlen);
+void machine_destroy(struct machine *m);
+
+enum machine_status {
+    MACHINE_TIME_UP,   /* until_ns reached */
+    MACHINE_IDLE,      /* the CPU halted waiting for an interrupt: sleep until
+                          machine_next_deadline_ns() or outside input */
+    MACHINE_EXIT,      /* power-off, isa-debug-exit, reset with -no-reboot */
+};
+
+/* Runs the guest until host time until_ns (plat_now_ns), or earlier when it
+ * idles or exits. */
+enum machine_status machine_run(struct machine *m, uint64_t until_ns);
+/* The host time (plat_now_ns) of the next timer event, UINT64_MAX if none. */
+uint64_t machine_next_deadline_ns(struct machine *m);
+/* The process exit status the machine asks for once MACHINE_EXIT: 0 after a
+ * power-off or a reset with -no-reboot, (V << 1) | 1 after isa-debug-exit. */
+int machine_exit_status(const struct machine *m);
+
+/* For devices added by other subsystems (the NICs). */
+struct pci_bus *machine_pci_bus(struct machine *m);
+struct guest_memory *machine_memory(struct machine *m);
+struct io_bus *machine_io(struct machine *m);
+/* A line to ISA IRQ n of the PICs. */
+void machine_set_isa_irq(struct machine *m, int irq, int level);
+
+#endif

@@ -1,0 +1,180 @@
+/* UDP NAT: each guest source (address, port) gets one uplink socket that
+ * sends to any destination; answers come back to the guest from the address
+ * they came from (the host's loopback appears as the host address), like
+ * libslirp's udp sockets. Flows expire after 240 s idle (10 s for DNS). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "baremu/platform.h"
+#include "lwip/sys.h"
+#include "lwip/def.h"
+#include "lwip/timeouts.h"
+#include "lwip/udp.h"
+#include "net/net_host.h"
+#include "net/user/user.h"
+
+#define UDP_MAX_FLOWS 1024
+#define UDP_SWEEP_MS  1000u
+
+struct nat_udp_flow {
+    struct unet *u;
+    struct hsock *s;
+    ip4_addr_t guest;
+    uint16_t guest_port;
+    uint32_t last_ms, expire_ms;
+    struct nat_udp_flow *next;
+};
+
+static uint8_t dgram[65536];
+
+void unet_udp_to_guest(struct unet *u, const ip4_addr_t *src, uint16_t sport,
+                       const ip4_addr_t *dst, uint16_t dport, const void *data, size_t len)
+{
+    if (len > 65507)
+        return;
+    struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+    if (!p) {
+        u->stat_dropped++;
+        return;
+    }
+    pbuf_take(p, data, (u16_t)len);
+    /* The send-only pcb is never in lwIP's bound list, so giving it any
+     * source port for this one datagram disturbs nothing. */
+    u->udp_out_pcb->local_port = sport;
+    ip_addr_t s, d;
+    ip_addr_copy_from_ip4(s, *src);
+    ip_addr_copy_from_ip4(d, *dst);
+    udp_sendto_if_src(u->udp_out_pcb, p, &d, dport, &u->netif, &s);
+    pbuf_free(p);
+}
+
+static void flow_free(struct nat_udp_flow *f)
+{
+    struct unet *u = f->u;
+    for (struct nat_udp_flow **pp = &u->udp_flows; *pp; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
+    hsock_close(f->s);
+    free(f);
+}
+
+static void flow_cb(struct hsock *s, int ev, void *ctx)
+{
+    struct nat_udp_flow *f = ctx;
+    struct unet *u = f->u;
+    for (int i = 0; i < 64; i++) {
+        struct hsock_addr from;
+        ssize_t n = hsock_recvfrom(s, dgram, sizeof(dgram), &from);
+        if (n < 0)
+            break;
+        if (from.family != HSOCK_INET)
+            continue;
+        ip4_addr_t src;
+        ip4_addr_set_u32(&src, lwip_htonl(from.ip));
+        if ((from.ip >> 24) == 127)
+            src = u->cfg.host;   /* the host's loopback is the host address to the guest */
+        unet_udp_to_guest(u, &src, from.port, &f->guest, f->guest_port, dgram, (size_t)n);
+        f->last_ms = sys_now();
+    }
+}
+
+bool unet_map_outbound(struct unet *u, const ip4_addr_t *dst, uint32_t *uplink_ip)
+{
+    if (u->cfg.restrict_on)
+        return false;
+    uint32_t d = ip4_addr_get_u32(dst);
+    if (d == ip4_addr_get_u32(&u->cfg.host)) {
+        *uplink_ip = 0x7f000001u;
+        return true;
+    }
+    if (d == ip4_addr_get_u32(&u->cfg.dns)) {
+        uint32_t ips[4];
+        if (net_host_dns_servers(ips, 4) < 1)
+            return false;
+        *uplink_ip = ips[0];
+        return true;
+    }
+    uint32_t h = lwip_ntohl(d);
+    /* Other addresses of the virtual network, loopback, "this network",
+     * multicast and broadcast have no uplink meaning. */
+    if ((d & ip4_addr_get_u32(&u->cfg.mask)) == ip4_addr_get_u32(&u->cfg.net) || (h >> 24) == 127 ||
+        (h >> 24) == 0 || h >= 0xe0000000u)
+        return false;
+#ifdef BAREMU_FUZZ
+    /* The fuzzer sends arbitrary guest frames: nothing may leave loopback. */
+    return false;
+#endif
+    *uplink_ip = h;
+    return true;
+}
+
+static void sweep(void *arg)
+{
+    struct unet *u = arg;
+    uint32_t now = sys_now();
+    struct nat_udp_flow *f = u->udp_flows, *next;
+    for (; f; f = next) {
+        next = f->next;
+        if (now - f->last_ms > f->expire_ms)
+            flow_free(f);
+    }
+    if (u->udp_flows)
+        sys_timeout(UDP_SWEEP_MS, sweep, u);
+}
+
+void unet_nat_udp_input(struct unet *u, const ip4_addr_t *src, uint16_t sport,
+                        const ip4_addr_t *dst, uint16_t dport, const uint8_t *data, size_t len)
+{
+    uint32_t up;
+    if (!unet_map_outbound(u, dst, &up)) {
+        u->stat_dropped++;
+        return;
+    }
+    struct nat_udp_flow *f;
+    int count = 0;
+    for (f = u->udp_flows; f; f = f->next, count++)
+        if (ip4_addr_cmp(&f->guest, src) && f->guest_port == sport)
+            break;
+    if (!f) {
+        if (count >= UDP_MAX_FLOWS) {
+            u->stat_dropped++;
+            return;
+        }
+        f = calloc(1, sizeof(*f));
+        if (!f)
+            return;
+        f->s = hsock_open(HSOCK_INET, HSOCK_DGRAM, flow_cb, f);
+        if (!f->s) {
+            free(f);
+            u->stat_dropped++;
+            return;
+        }
+        f->u = u;
+        f->guest = *src;
+        f->guest_port = sport;
+        f->expire_ms = UNET_UDP_EXPIRE_MS;
+        hsock_want(f->s, HSOCK_EV_READ);
+        if (!u->udp_flows)
+            sys_timeout(UDP_SWEEP_MS, sweep, u);
+        f->next = u->udp_flows;
+        u->udp_flows = f;
+        u->stat_udp_flows++;
+    }
+    if (dport == 53 && f->expire_ms == UNET_UDP_EXPIRE_MS)
+        f->expire_ms = UNET_DNS_EXPIRE_MS;
+    else if (dport != 53)
+        f->expire_ms = UNET_UDP_EXPIRE_MS;
+    f->last_ms = sys_now();
+    struct hsock_addr to = {.family = HSOCK_INET, .ip = up, .port = dport};
+    if (hsock_sendto(f->s, data, len, &to) < 0)
+        u->stat_dropped++;   /* the uplink's buffer is full: UDP may drop */
+}
+
+void unet_nat_udp_fini(struct unet *u)
+{
+    sys_untimeout(sweep, u);
+    while (u->udp_flows)
+        flow_free(u->udp_flows);
+}

@@ -1,0 +1,290 @@
+/* The guest side of a user-mode network: an lwIP netif whose output goes to
+ * the port's peer and whose input is the port's receive(). It answers ARP for
+ * the virtual addresses itself (RFC 826; libslirp's 52:55:a.b.c.d MACs), keeps
+ * a small IP->MAC table of guests, and steers each IPv4 packet: to lwIP's
+ * services, to the TCP catch-all (any destination), or to the UDP NAT.
+ *
+ * Any-destination TCP: lwIP accepts only packets addressed to its netif. For
+ * the duration of one input call the netif takes the packet's destination as
+ * its address with a /0 mask (written directly, so no pcb is disturbed by
+ * netif_set_ipaddr), a catch-all listener on IP_ANY:port takes the SYN and the
+ * accepted pcb keeps the original destination as its local address. Output
+ * made during that call is routed back to this netif by the
+ * LWIP_HOOK_IP4_ROUTE_SRC hook; later output by pcbs bound to the netif. */
+#include <string.h>
+
+#include "baremu/platform.h"
+#include "lwip/def.h"
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/ip.h"
+#include "lwip/prot/ethernet.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/prot/tcp.h"
+#include "lwip/prot/udp.h"
+#include "lwip/tcp.h"
+#include "lwip/udp.h"
+#include "netif/ethernet.h"
+#include "net/user/user.h"
+
+#define UNET_MTU 1500
+
+static struct netif *input_netif;   /* the netif whose input is being processed */
+
+struct netif *unet_route_hook(const void *src, const void *dest)
+{
+    (void)src;
+    (void)dest;
+    return input_netif;
+}
+
+static void learn(struct unet *u, uint32_t ip, const uint8_t *mac)
+{
+    if (mac[0] & 1)
+        return;
+    memcpy(u->guest_mac, mac, 6);
+    if (!ip || (ip & ip4_addr_get_u32(&u->cfg.mask)) != ip4_addr_get_u32(&u->cfg.net))
+        return;
+    for (unsigned i = 0; i < UNET_GUESTS; i++)
+        if (u->guests[i].ip == ip) {
+            memcpy(u->guests[i].mac, mac, 6);
+            return;
+        }
+    u->guests[u->guest_next].ip = ip;
+    memcpy(u->guests[u->guest_next].mac, mac, 6);
+    u->guest_next = (u->guest_next + 1) % UNET_GUESTS;
+}
+
+static const uint8_t *lookup(struct unet *u, uint32_t ip)
+{
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    uint32_t netbc = ip4_addr_get_u32(&u->cfg.net) | ~ip4_addr_get_u32(&u->cfg.mask);
+    if (ip == 0xffffffffu || ip == netbc)
+        return bcast;
+    for (unsigned i = 0; i < UNET_GUESTS; i++)
+        if (u->guests[i].ip == ip)
+            return u->guests[i].mac;
+    /* Unknown: the last guest seen (libslirp does the same before ARP). */
+    for (int i = 0; i < 6; i++)
+        if (u->guest_mac[i])
+            return u->guest_mac;
+    return bcast;
+}
+
+/* netif->output: no ARP towards guests, the table above instead. */
+static err_t unet_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr)
+{
+    struct unet *u = netif->state;
+    struct eth_addr dst;
+    memcpy(dst.addr, lookup(u, ip4_addr_get_u32(ipaddr)), 6);
+    return ethernet_output(netif, p, (const struct eth_addr *)netif->hwaddr, &dst, ETHTYPE_IP);
+}
+
+static err_t unet_linkoutput(struct netif *netif, struct pbuf *p)
+{
+    struct unet *u = netif->state;
+    static uint8_t buf[UNET_MTU + 64];
+    if (p->tot_len > sizeof(buf))
+        return ERR_BUF;
+    uint16_t n = pbuf_copy_partial(p, buf, p->tot_len, 0);
+    net_port_send(&u->port, buf, n);
+    return ERR_OK;
+}
+
+static err_t unet_netif_setup(struct netif *netif)
+{
+    struct unet *u = netif->state;
+    netif->name[0] = 'u';
+    netif->name[1] = 'n';
+    netif->mtu = UNET_MTU;
+    netif->hwaddr_len = 6;
+    memcpy(netif->hwaddr, u->cfg.mac, 6);
+    /* ETHARP: lwIP only takes IP frames on ARP netifs; ARP itself never reaches it. */
+    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+    netif->output = unet_output;
+    netif->linkoutput = unet_linkoutput;
+    return ERR_OK;
+}
+
+int unet_netif_init(struct unet *u)
+{
+    static bool lwip_ready;
+    if (!lwip_ready) {
+        lwip_init();
+        lwip_ready = true;
+    }
+    ip4_addr_t gw;
+    ip4_addr_set_zero(&gw);
+    if (!netif_add(&u->netif, &u->cfg.host, &u->cfg.mask, &gw, u, unet_netif_setup,
+                   ethernet_input))
+        return -1;
+    netif_set_up(&u->netif);
+    return 0;
+}
+
+void unet_netif_fini(struct unet *u)
+{
+    netif_remove(&u->netif);
+}
+
+static bool is_ours(const struct unet *u, uint32_t ip)
+{
+    return ip == ip4_addr_get_u32(&u->cfg.host) || ip == ip4_addr_get_u32(&u->cfg.dns);
+}
+
+/* RFC 826: answer a request for the host or DNS address (our MAC is
+ * 52:55 followed by the asked address, so each looks like its own machine). */
+void unet_arp_reply(struct unet *u, const uint8_t *f, size_t len)
+{
+    if (len < 42)
+        return;
+    const uint8_t *a = f + 14;
+    if (a[0] != 0 || a[1] != 1 || a[2] != 8 || a[3] != 0 || a[4] != 6 || a[5] != 4)
+        return;
+    uint16_t op = (uint16_t)(a[6] << 8 | a[7]);
+    uint32_t sip, tip;
+    memcpy(&sip, a + 14, 4);
+    memcpy(&tip, a + 24, 4);
+    learn(u, sip, a + 8);
+    if (op != 1 || !is_ours(u, tip))
+        return;
+    uint8_t r[42];
+    memcpy(r, f + 6, 6);              /* to the asker */
+    r[6] = 0x52;
+    r[7] = 0x55;
+    memcpy(r + 8, &tip, 4);
+    r[12] = 0x08;
+    r[13] = 0x06;
+    uint8_t *ra = r + 14;
+    memcpy(ra, a, 6);                 /* htype, ptype, hlen, plen */
+    ra[6] = 0;
+    ra[7] = 2;
+    memcpy(ra + 8, r + 6, 6);         /* sender: us */
+    memcpy(ra + 14, &tip, 4);
+    memcpy(ra + 18, a + 8, 6);        /* target: the asker */
+    memcpy(ra + 24, &sip, 4);
+    net_port_send(&u->port, r, sizeof(r));
+}
+
+/* Whether an lwIP UDP service of this netif listens on dport. */
+static bool udp_service(struct unet *u, uint16_t dport)
+{
+    for (struct udp_pcb *pcb = udp_pcbs; pcb; pcb = pcb->next)
+        if (pcb->local_port == dport && pcb->netif_idx == netif_get_index(&u->netif))
+            return true;
+    return false;
+}
+
+/* Feeds a frame to lwIP, with the destination as the netif's address when
+ * it is not the host address (see the file comment). */
+static void lwip_input(struct unet *u, const uint8_t *frame, size_t len, uint32_t dst)
+{
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+    if (!p) {
+        u->stat_dropped++;
+        return;
+    }
+    pbuf_take(p, frame, (u16_t)len);
+    ip4_addr_t saved_ip = *netif_ip4_addr(&u->netif), saved_mask = *netif_ip4_netmask(&u->netif);
+    bool swap = dst != ip4_addr_get_u32(&saved_ip);
+    if (swap) {
+        ip4_addr_set_u32(ip_2_ip4(&u->netif.ip_addr), dst);
+        ip4_addr_set_u32(ip_2_ip4(&u->netif.netmask), 0);
+    }
+    input_netif = &u->netif;
+    u->netif.input(p, &u->netif);
+    input_netif = NULL;
+    if (swap) {
+        ip4_addr_copy(*ip_2_ip4(&u->netif.ip_addr), saved_ip);
+        ip4_addr_copy(*ip_2_ip4(&u->netif.netmask), saved_mask);
+    }
+}
+
+static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
+{
+    if (len < 14 || len > UNET_MTU + 18) {
+        u->stat_dropped++;
+        return true;
+    }
+    uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+    if (type == 0x0806) {
+        unet_arp_reply(u, f, len);
+        return true;
+    }
+    if (type != 0x0800 || len < 14 + 20) {
+        u->stat_dropped++;   /* IPv6 and the rest: not served (yet) */
+        return true;
+    }
+    const uint8_t *ip = f + 14;
+    size_t ihl = (size_t)(ip[0] & 15) * 4;
+    size_t tot = (size_t)(ip[2] << 8 | ip[3]);
+    if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl || 14 + tot > len) {
+        u->stat_dropped++;
+        return true;
+    }
+    uint32_t src, dst;
+    memcpy(&src, ip + 12, 4);
+    memcpy(&dst, ip + 16, 4);
+    learn(u, src, f + 6);
+    bool frag = (ip[6] & 0x3f) || ip[7];   /* MF or an offset: lwIP reassembles */
+    uint8_t proto = ip[9];
+    const uint8_t *l4 = ip + ihl;
+    size_t l4len = tot - ihl;
+    uint32_t netbc = ip4_addr_get_u32(&u->cfg.net) | ~ip4_addr_get_u32(&u->cfg.mask);
+    bool bcast = dst == 0xffffffffu || dst == netbc;
+    if ((lwip_ntohl(dst) >> 28) == 14) {   /* multicast: nothing listens */
+        u->stat_dropped++;
+        return true;
+    }
+
+    if (proto == IP_PROTO_UDP && !frag) {
+        if (l4len < 8)
+            return true;
+        uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]), dport = (uint16_t)(l4[2] << 8 | l4[3]);
+        uint16_t ulen = (uint16_t)(l4[4] << 8 | l4[5]);
+        if (ulen < 8 || ulen > l4len)
+            return true;
+        if ((bcast || is_ours(u, dst)) && udp_service(u, dport)) {
+            lwip_input(u, f, 14 + tot, bcast ? ip4_addr_get_u32(&u->cfg.host) : dst);
+        } else if (!bcast && src) {
+            ip4_addr_t s, d;
+            ip4_addr_set_u32(&s, src);
+            ip4_addr_set_u32(&d, dst);
+            unet_nat_udp_input(u, &s, sport, &d, dport, l4 + 8, ulen - 8u);
+        }
+        return true;
+    }
+    if (proto == IP_PROTO_TCP && !frag) {
+        if (l4len < 20 || bcast)
+            return true;
+        uint16_t dport = (uint16_t)(l4[2] << 8 | l4[3]);
+        uint8_t flags = l4[13];
+        /* A new connection: make sure a catch-all listener takes it, unless
+         * restrict=on, where lwIP answers with a reset. */
+        if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+            ip4_addr_t d;
+            ip4_addr_set_u32(&d, dst);
+            uint32_t up;
+            if (unet_map_outbound(u, &d, &up))
+                unet_nat_tcp_prepare(u, dport);
+        }
+        lwip_input(u, f, 14 + tot, dst);
+        return true;
+    }
+    if (proto == IP_PROTO_ICMP || frag) {
+        /* Echo is answered for the host and DNS addresses (lwIP's icmp);
+         * echo to the outside needs ICMP sockets the uplink interface lacks. */
+        if (is_ours(u, dst) || (frag && !bcast))
+            lwip_input(u, f, 14 + tot, dst);
+        return true;
+    }
+    u->stat_dropped++;
+    return true;
+}
+
+bool unet_receive(struct net_port *port, const uint8_t *frame, size_t len)
+{
+    receive_frame(port->opaque, frame, len);
+    unet_timer_kick();   /* the frame may have started lwIP timers */
+    return true;
+}

@@ -1,0 +1,631 @@
+/* Unit tests for the user-mode network (net/user/) with crafted guest frames:
+ * option defaults and refusals, ARP, DHCP, ICMP echo, TFTP with options, TCP
+ * and UDP NAT to loopback listeners, restrict=on and hostfwd. Uplink traffic
+ * goes to 127.0.0.1 only. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "baremu/platform.h"
+#include "net/net_host.h"
+#include "net/timer.h"
+#include "net/user/usernet.h"
+#include "tests/usernet/frames.h"
+
+static struct sink sink;
+static char err[256];
+
+static struct unet *mk(const char *opts)
+{
+    memset(&sink, 0, sizeof(sink));
+    struct unet *u = unet_create_str(opts, err, sizeof(err));
+    if (!u)
+        return NULL;
+    static int n;
+    char id[32];
+    snprintf(id, sizeof(id), "sink%d", n++);
+    net_port_register(&sink.port, &sink_ops, "test", id, &sink);
+    net_port_connect(&sink.port, unet_port(u));
+    return u;
+}
+
+static void done(struct unet *u)
+{
+    unet_destroy(u);
+    net_port_unregister(&sink.port);
+}
+
+static void send_frame(const uint8_t *f, size_t len)
+{
+    net_port_send(&sink.port, f, len);
+}
+
+/* Runs the loop's work (sockets, net timers) for up to ms, or until cond. */
+#define PUMP_UNTIL(cond, ms)                                                   \
+    do {                                                                       \
+        uint64_t end_ = plat_now_ns() + (uint64_t)(ms) * 1000000u;             \
+        while (!(cond) && plat_now_ns() < end_) {                              \
+            net_host_poll(2000000u);                                           \
+            net_timers_run(plat_now_ns());                                     \
+        }                                                                      \
+    } while (0)
+
+/* The last captured frame of IP protocol proto (or -1). */
+static int find_ip(uint8_t proto, int from)
+{
+    for (int i = from; i < sink.count; i++)
+        if (sink.frame[i][12] == 8 && sink.frame[i][13] == 0 && sink.frame[i][14 + 9] == proto)
+            return i;
+    return -1;
+}
+
+TEST(options_defaults_and_refusals)
+{
+    struct unet *u = unet_create_str("user,id=o1", err, sizeof(err));
+    CHECK(u != NULL);
+    unet_destroy(u);
+    CHECK(!unet_create_str("user,id=o2,dns=10.0.2.2", err, sizeof(err)));
+    CHECK_STR(err, "DNS must be different from host");
+    CHECK(!unet_create_str("user,id=o3,host=10.0.3.2", err, sizeof(err)));
+    CHECK_STR(err, "Host doesn't belong to network");
+    CHECK(!unet_create_str("user,id=o4,ipv4=off,ipv6=off", err, sizeof(err)));
+    CHECK_STR(err, "IPv4 and IPv6 disabled simultaneously");
+    CHECK(!unet_create_str("user,id=o5,net=10.0.2.0/33", err, sizeof(err)));
+    CHECK(!unet_create_str("user,id=o6,dhcpstart=192.168.1.9", err, sizeof(err)));
+    CHECK_STR(err, "DHCP doesn't belong to network");
+    CHECK(!unet_create_str("user,id=o7,hostfwd=tcp::x-:22", err, sizeof(err)));
+    CHECK(!unet_create_str("user,id=o8,bogus=1", err, sizeof(err)));
+    u = unet_create_str("user,id=o9,net=192.168.76.0/24,host=192.168.76.1,dns=192.168.76.9,"
+                        "dhcpstart=192.168.76.100,restrict=on", err, sizeof(err));
+    CHECK(u != NULL);
+    unet_destroy(u);
+}
+
+TEST(arp_for_host_and_dns)
+{
+    struct unet *u = mk("user,id=a1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    const char *targets[2] = {"10.0.2.2", "10.0.2.3"};
+    for (int t = 0; t < 2; t++) {
+        uint8_t f[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+        memcpy(f + 6, guest_mac, 6);
+        f[12] = 8;
+        f[13] = 6;
+        uint8_t a[28] = {0, 1, 8, 0, 6, 4, 0, 1};
+        memcpy(a + 8, guest_mac, 6);
+        uint32_t sip = ip4("10.0.2.15"), tip = ip4(targets[t]);
+        memcpy(a + 14, &sip, 4);
+        memcpy(a + 24, &tip, 4);
+        memcpy(f + 14, a, 28);
+        int before = sink.count;
+        send_frame(f, sizeof(f));
+        CHECK_EQ_INT(sink.count, before + 1);
+        if (sink.count != before + 1)
+            break;
+        const uint8_t *r = sink.frame[before];
+        CHECK(!memcmp(r, guest_mac, 6));
+        CHECK_EQ_INT(be16(r + 20), 2);
+        CHECK(!memcmp(r + 28, &tip, 4));
+        CHECK_EQ_INT(r + 22 - r, 22);
+        CHECK_EQ_INT(r[22 + 5], t == 0 ? 2 : 3);   /* 52:55:0a:00:02:0X */
+    }
+    done(u);
+}
+
+static size_t dhcp_msg(uint8_t *m, int type, uint32_t req_ip)
+{
+    memset(m, 0, 300);
+    m[0] = 1;
+    m[1] = 1;
+    m[2] = 6;
+    m[4] = 0x12;
+    m[5] = 0x34;
+    memcpy(m + 28, guest_mac, 6);
+    m[236] = 99;
+    m[237] = 130;
+    m[238] = 83;
+    m[239] = 99;
+    size_t o = 240;
+    m[o++] = 53;
+    m[o++] = 1;
+    m[o++] = (uint8_t)type;
+    if (req_ip) {
+        m[o++] = 50;
+        m[o++] = 4;
+        memcpy(m + o, &req_ip, 4);
+        o += 4;
+    }
+    m[o++] = 255;
+    return 300;
+}
+
+static const uint8_t *dhcp_opt(const uint8_t *m, size_t len, uint8_t code, int *olen)
+{
+    for (size_t i = 240; i + 1 < len && m[i] != 255;) {
+        if (m[i] == 0) {
+            i++;
+            continue;
+        }
+        if (m[i] == code) {
+            *olen = m[i + 1];
+            return m + i + 2;
+        }
+        i += 2u + m[i + 1];
+    }
+    return NULL;
+}
+
+TEST(dhcp_discover_offer_request_ack)
+{
+    struct unet *u = mk("user,id=d1,hostname=guesty,domainname=example.test,dnssearch=a.test,"
+                        "bootfile=pxelinux.0,tftp-server-name=tftp.test");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint8_t m[300], f[1600];
+    for (int step = 0; step < 2; step++) {
+        size_t n = dhcp_msg(m, step == 0 ? 1 : 3, step ? ip4("10.0.2.15") : 0);
+        size_t fl = build_udp(f, 0, 68, 0xffffffffu, 67, m, n);
+        int before = sink.count;
+        send_frame(f, fl);
+        int i = find_ip(17, before);
+        CHECK(i >= 0);
+        if (i < 0)
+            break;
+        const uint8_t *r = sink.frame[i];
+        const uint8_t *d = fr_l4(r) + 8;
+        size_t dl = be16(fr_l4(r) + 4) - 8u;
+        CHECK_EQ_INT(be16(fr_l4(r) + 2), 68);
+        CHECK_EQ_INT(d[0], 2);
+        CHECK(!memcmp(d + 16, (uint32_t[]){ip4("10.0.2.15")}, 4));
+        CHECK(!memcmp(d + 20, (uint32_t[]){ip4("10.0.2.2")}, 4));
+        CHECK_STR((const char *)d + 108, "pxelinux.0");
+        int ol = 0;
+        const uint8_t *o = dhcp_opt(d, dl, 53, &ol);
+        CHECK(o && ol == 1 && o[0] == (step == 0 ? 2 : 5));
+        o = dhcp_opt(d, dl, 1, &ol);
+        CHECK(o && ol == 4 && !memcmp(o, (uint32_t[]){ip4("255.255.255.0")}, 4));
+        o = dhcp_opt(d, dl, 3, &ol);
+        CHECK(o && ol == 4 && !memcmp(o, (uint32_t[]){ip4("10.0.2.2")}, 4));
+        o = dhcp_opt(d, dl, 6, &ol);
+        CHECK(o && ol == 4 && !memcmp(o, (uint32_t[]){ip4("10.0.2.3")}, 4));
+        o = dhcp_opt(d, dl, 54, &ol);
+        CHECK(o && ol == 4);
+        CHECK(dhcp_opt(d, dl, 51, &ol) && ol == 4);
+        o = dhcp_opt(d, dl, 12, &ol);
+        CHECK(o && ol == 6 && !memcmp(o, "guesty", 6));
+        o = dhcp_opt(d, dl, 15, &ol);
+        CHECK(o && ol == 12);
+        o = dhcp_opt(d, dl, 66, &ol);
+        CHECK(o && ol == 9);
+        o = dhcp_opt(d, dl, 67, &ol);
+        CHECK(o && ol == 10);
+        o = dhcp_opt(d, dl, 119, &ol);
+        CHECK(o && ol == 8 && o[0] == 1 && o[1] == 'a' && o[2] == 4 && o[7] == 0);
+    }
+    /* A second client gets the next address. */
+    uint8_t mac2[6] = {0x52, 0x54, 0, 0, 0, 2};
+    size_t n = dhcp_msg(m, 1, 0);
+    memcpy(m + 28, mac2, 6);
+    size_t fl = build_udp(f, 0, 68, 0xffffffffu, 67, m, n);
+    int before = sink.count;
+    send_frame(f, fl);
+    int i = find_ip(17, before);
+    CHECK(i >= 0 && !memcmp(fr_l4(sink.frame[i]) + 8 + 16, (uint32_t[]){ip4("10.0.2.16")}, 4));
+    /* Another client asking for 10.0.2.15 is refused (NAK). */
+    n = dhcp_msg(m, 3, ip4("10.0.2.15"));
+    memcpy(m + 28, mac2, 6);
+    fl = build_udp(f, 0, 68, 0xffffffffu, 67, m, n);
+    before = sink.count;
+    send_frame(f, fl);
+    i = find_ip(17, before);
+    int ol = 0;
+    const uint8_t *d = i >= 0 ? fr_l4(sink.frame[i]) + 8 : NULL;
+    CHECK(d && dhcp_opt(d, 300, 53, &ol) && dhcp_opt(d, 300, 53, &ol)[0] == 6);
+    done(u);
+}
+
+TEST(icmp_echo_host_and_dns)
+{
+    struct unet *u = mk("user,id=i1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    const char *dst[2] = {"10.0.2.2", "10.0.2.3"};
+    for (int t = 0; t < 2; t++) {
+        uint8_t e[64] = {8, 0, 0, 0, 0x12, 0x34, 0, 1};
+        for (int k = 8; k < 64; k++)
+            e[k] = (uint8_t)k;
+        uint8_t f[200];
+        size_t fl = build_ip(f, 1, ip4("10.0.2.15"), ip4(dst[t]), e, sizeof(e));
+        int before = sink.count;
+        send_frame(f, fl);
+        int i = find_ip(1, before);
+        CHECK(i >= 0);
+        if (i < 0)
+            break;
+        const uint8_t *r = sink.frame[i];
+        CHECK_EQ_INT(fr_l4(r)[0], 0);   /* echo reply */
+        CHECK(!memcmp(fr_ip(r) + 12, (uint32_t[]){ip4(dst[t])}, 4));
+        CHECK(!memcmp(fr_l4(r) + 8, e + 8, 56));
+        CHECK(!memcmp(r, guest_mac, 6));
+    }
+    done(u);
+}
+
+TEST(tftp_rrq_blksize_tsize)
+{
+    char dir[] = "/tmp/unet-tftp-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[300];
+    snprintf(path, sizeof(path), "%s/file.bin", dir);
+    FILE *fp = fopen(path, "wb");
+    static uint8_t content[5000];
+    for (size_t k = 0; k < sizeof(content); k++)
+        content[k] = (uint8_t)(k * 7 + 3);
+    fwrite(content, 1, sizeof(content), fp);
+    fclose(fp);
+    char opts[400];
+    snprintf(opts, sizeof(opts), "user,id=t1,tftp=%s", dir);
+    struct unet *u = mk(opts);
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    static const char rrq[] = "\0\1file.bin\0octet\0blksize\0001024\0tsize\0000";
+    uint8_t f[1600];
+    size_t fl = build_udp(f, ip4("10.0.2.15"), 2000, ip4("10.0.2.2"), 69, rrq, sizeof(rrq));
+    int before = sink.count;
+    send_frame(f, fl);
+    int i = find_ip(17, before);
+    CHECK(i >= 0);
+    if (i < 0) {
+        done(u);
+        return;
+    }
+    const uint8_t *l4 = fr_l4(sink.frame[i]);
+    uint16_t xport = be16(l4);
+    CHECK(xport != 69);
+    CHECK_EQ_INT(be16(l4 + 8), 6);   /* OACK */
+    const char *oack = (const char *)l4 + 10;
+    CHECK_STR(oack, "blksize");
+    CHECK_STR(oack + 8, "1024");
+    CHECK_STR(oack + 13, "tsize");
+    CHECK_STR(oack + 19, "5000");
+    static uint8_t got[8000];
+    size_t gotn = 0;
+    for (uint16_t blk = 0; blk < 10; blk++) {
+        uint8_t ack[4] = {0, 4, (uint8_t)(blk >> 8), (uint8_t)blk};
+        fl = build_udp(f, ip4("10.0.2.15"), 2000, ip4("10.0.2.2"), xport, ack, 4);
+        before = sink.count;
+        send_frame(f, fl);
+        i = find_ip(17, before);
+        if (i < 0)
+            break;
+        l4 = fr_l4(sink.frame[i]);
+        size_t dl = be16(l4 + 4) - 8u;
+        CHECK_EQ_INT(be16(l4 + 8), 3);
+        CHECK_EQ_INT(be16(l4 + 10), blk + 1);
+        memcpy(got + gotn, l4 + 12, dl - 4);
+        gotn += dl - 4;
+        if (dl - 4 < 1024) {
+            uint8_t last[4] = {0, 4, (uint8_t)((blk + 1) >> 8), (uint8_t)(blk + 1)};
+            fl = build_udp(f, ip4("10.0.2.15"), 2000, ip4("10.0.2.2"), xport, last, 4);
+            send_frame(f, fl);
+            break;
+        }
+    }
+    CHECK_EQ_INT(gotn, sizeof(content));
+    CHECK(!memcmp(got, content, sizeof(content)));
+    /* ".." and absolute paths are refused with "Access violation" (code 2). */
+    static const char bad1[] = "\0\1../etc/passwd\0octet\0";
+    static const char bad2[] = "\0\1/etc/passwd\0octet\0";
+    const char *bads[2] = {bad1, bad2};
+    size_t badl[2] = {sizeof(bad1) - 1, sizeof(bad2) - 1};
+    for (int b = 0; b < 2; b++) {
+        fl = build_udp(f, ip4("10.0.2.15"), 2001, ip4("10.0.2.2"), 69, bads[b], badl[b]);
+        before = sink.count;
+        send_frame(f, fl);
+        i = find_ip(17, before);
+        CHECK(i >= 0 && be16(fr_l4(sink.frame[i]) + 8) == 5 && be16(fr_l4(sink.frame[i]) + 10) == 2);
+    }
+    /* A missing file: code 1. */
+    static const char miss[] = "\0\1nope\0octet\0";
+    fl = build_udp(f, ip4("10.0.2.15"), 2002, ip4("10.0.2.2"), 69, miss, sizeof(miss) - 1);
+    before = sink.count;
+    send_frame(f, fl);
+    i = find_ip(17, before);
+    CHECK(i >= 0 && be16(fr_l4(sink.frame[i]) + 10) == 1);
+    done(u);
+    unlink(path);
+    rmdir(dir);
+}
+
+static int loopback_listener(int type, uint16_t *port)
+{
+    int s = socket(AF_INET, type, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bind(s, (struct sockaddr *)&a, sizeof(a));
+    if (type == SOCK_STREAM)
+        listen(s, 4);
+    socklen_t al = sizeof(a);
+    getsockname(s, (struct sockaddr *)&a, &al);
+    *port = ntohs(a.sin_port);
+    return s;
+}
+
+/* The segment the network sent last to the guest on TCP port gport, or -1. */
+static int find_tcp(uint16_t gport, int from)
+{
+    for (int i = sink.count - 1; i >= from; i--)
+        if (sink.frame[i][12] == 8 && sink.frame[i][23] == 6 && be16(fr_l4(sink.frame[i]) + 2) == gport)
+            return i;
+    return -1;
+}
+
+TEST(tcp_nat_to_host_loopback)
+{
+    struct unet *u = mk("user,id=n1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port;
+    int ls = loopback_listener(SOCK_STREAM, &port);
+    uint8_t f[1600];
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2");
+    size_t fl = build_tcp(f, g, 40000, h, port, 1000, 0, 0x02, NULL, 0);
+    int before = sink.count;
+    send_frame(f, fl);
+    int i = find_tcp(40000, before);
+    CHECK(i >= 0);
+    if (i < 0) {
+        close(ls);
+        done(u);
+        return;
+    }
+    const uint8_t *t = fr_l4(sink.frame[i]);
+    CHECK_EQ_INT(t[13] & 0x12, 0x12);   /* SYN-ACK */
+    CHECK_EQ_INT(be32(t + 8), 1001);
+    uint32_t srv = be32(t + 4) + 1;
+    fl = build_tcp(f, g, 40000, h, port, 1001, srv, 0x10, NULL, 0);
+    send_frame(f, fl);
+    fl = build_tcp(f, g, 40000, h, port, 1001, srv, 0x18, "hello", 5);
+    send_frame(f, fl);
+    int c = -1;
+    uint64_t end = plat_now_ns() + 3000000000ull;
+    while (c < 0 && plat_now_ns() < end) {
+        net_host_poll(2000000u);
+        net_timers_run(plat_now_ns());
+        struct timeval tv = {0, 1000};
+        setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        c = accept(ls, NULL, NULL);
+    }
+    CHECK(c >= 0);
+    char buf[16] = {0};
+    ssize_t n = 0;
+    if (c >= 0) {
+        struct timeval tv = {0, 1000};
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        end = plat_now_ns() + 3000000000ull;
+        while (n <= 0 && plat_now_ns() < end) {
+            net_host_poll(2000000u);
+            net_timers_run(plat_now_ns());
+            n = recv(c, buf, sizeof(buf), 0);
+        }
+        CHECK_EQ_INT(n, 5);
+        CHECK_STR(buf, "hello");
+        /* Host -> guest, then the host closes: data then FIN reach the guest. */
+        CHECK_EQ_INT(send(c, "world!", 6, 0), 6);
+        shutdown(c, SHUT_WR);
+        before = sink.count;
+        bool got_data = false, got_fin = false;
+        end = plat_now_ns() + 3000000000ull;
+        while (!(got_data && got_fin) && plat_now_ns() < end) {
+            net_host_poll(2000000u);
+            net_timers_run(plat_now_ns());
+            for (; before < sink.count; before++) {
+                const uint8_t *r = sink.frame[before];
+                if (r[23] != 6 || be16(fr_l4(r) + 2) != 40000)
+                    continue;
+                const uint8_t *tt = fr_l4(r);
+                size_t hl = (size_t)(tt[12] >> 4) * 4;
+                size_t dl = be16(fr_ip(r) + 2) - 20u - hl;
+                if (dl == 6 && !memcmp(tt + hl, "world!", 6))
+                    got_data = true;
+                if (tt[13] & 0x01)
+                    got_fin = true;
+            }
+        }
+        CHECK(got_data);
+        CHECK(got_fin);
+        close(c);
+    }
+    close(ls);
+    done(u);
+}
+
+TEST(udp_nat_to_host_loopback)
+{
+    struct unet *u = mk("user,id=n2");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port;
+    int us = loopback_listener(SOCK_DGRAM, &port);
+    struct timeval tv = {0, 1000};
+    setsockopt(us, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    uint8_t f[1600];
+    size_t fl = build_udp(f, ip4("10.0.2.15"), 5555, ip4("10.0.2.2"), port, "ping!", 5);
+    send_frame(f, fl);
+    char buf[16] = {0};
+    struct sockaddr_in from;
+    socklen_t fromlen = sizeof(from);
+    ssize_t n = -1;
+    uint64_t end = plat_now_ns() + 3000000000ull;
+    while (n < 0 && plat_now_ns() < end) {
+        net_host_poll(1000000u);
+        n = recvfrom(us, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen);
+    }
+    CHECK_EQ_INT(n, 5);
+    CHECK_STR(buf, "ping!");
+    if (n == 5) {
+        sendto(us, "pong", 4, 0, (struct sockaddr *)&from, fromlen);
+        int before = sink.count;
+        PUMP_UNTIL(find_ip(17, before) >= 0, 3000);
+        int i = find_ip(17, before);
+        CHECK(i >= 0);
+        if (i >= 0) {
+            const uint8_t *r = sink.frame[i];
+            CHECK(!memcmp(fr_ip(r) + 12, (uint32_t[]){ip4("10.0.2.2")}, 4));
+            CHECK_EQ_INT(be16(fr_l4(r)), port);
+            CHECK_EQ_INT(be16(fr_l4(r) + 2), 5555);
+            CHECK(!memcmp(fr_l4(r) + 8, "pong", 4));
+        }
+    }
+    close(us);
+    done(u);
+}
+
+TEST(restrict_on_resets_outbound_tcp)
+{
+    struct unet *u = mk("user,id=r1,restrict=on");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port;
+    int ls = loopback_listener(SOCK_STREAM, &port);
+    uint8_t f[200];
+    size_t fl = build_tcp(f, ip4("10.0.2.15"), 40001, ip4("10.0.2.2"), port, 5, 0, 0x02, NULL, 0);
+    int before = sink.count;
+    send_frame(f, fl);
+    int i = find_tcp(40001, before);
+    CHECK(i >= 0 && (fr_l4(sink.frame[i])[13] & 0x04));   /* RST */
+    close(ls);
+    done(u);
+}
+
+TEST(hostfwd_reaches_guest)
+{
+    uint16_t hport;
+    int probe = loopback_listener(SOCK_STREAM, &hport);   /* find a free port */
+    close(probe);
+    char opts[128];
+    snprintf(opts, sizeof(opts), "user,id=h1,hostfwd=tcp:127.0.0.1:%u-:22", hport);
+    struct unet *u = mk(opts);
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(hport),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    CHECK_EQ_INT(connect(c, (struct sockaddr *)&a, sizeof(a)), 0);
+    int before = sink.count;
+    PUMP_UNTIL(find_ip(6, before) >= 0, 3000);
+    int i = find_ip(6, before);
+    CHECK(i >= 0);
+    if (i >= 0) {
+        const uint8_t *r = sink.frame[i];
+        CHECK(!memcmp(fr_ip(r) + 16, (uint32_t[]){ip4("10.0.2.15")}, 4));
+        CHECK(!memcmp(fr_ip(r) + 12, (uint32_t[]){ip4("10.0.2.2")}, 4));
+        CHECK_EQ_INT(be16(fr_l4(r) + 2), 22);
+        CHECK_EQ_INT(fr_l4(r)[13] & 0x12, 0x02);   /* SYN */
+    }
+    close(c);
+    char e2[128];
+    snprintf(opts, sizeof(opts), "tcp:127.0.0.1:%u", hport);
+    CHECK_EQ_INT(unet_hostfwd_remove(u, opts, e2, sizeof(e2)), 0);
+    CHECK(unet_hostfwd_remove(u, opts, e2, sizeof(e2)) < 0);
+    done(u);
+}
+
+/* Guest -> host bulk data with a host that stops reading: lwIP's window must
+ * close (the relay holds at most a window of data), and every byte must
+ * arrive in order once the host reads again. */
+TEST(tcp_guest_to_host_backpressure)
+{
+    struct unet *u = mk("user,id=bp1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port;
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 8192;
+    setsockopt(ls, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof(a);
+    bind(ls, (struct sockaddr *)&a, sizeof(a));
+    listen(ls, 4);
+    getsockname(ls, (struct sockaddr *)&a, &al);
+    port = ntohs(a.sin_port);
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2");
+    static uint8_t f[1600], seg[1400];
+    send_frame(f, build_tcp(f, g, 41000, h, port, 0, 0, 0x02, NULL, 0));
+    int i = find_tcp(41000, 0);
+    CHECK(i >= 0);
+    if (i < 0) {
+        close(ls);
+        done(u);
+        return;
+    }
+    uint32_t srv = be32(fr_l4(sink.frame[i]) + 4) + 1;
+    send_frame(f, build_tcp(f, g, 41000, h, port, 1, srv, 0x10, NULL, 0));
+    const uint32_t total = 12u << 20;   /* more than the kernel buffers on loopback (4 MiB wmem max) */
+    uint32_t sent = 0, acked = 0, wnd = 65535, got = 0;
+    int c = -1;
+    bool reading = false, stalled = false, order_ok = true;
+    uint64_t last_progress = plat_now_ns(), end = plat_now_ns() + 60000000000ull;
+    while (got < total && plat_now_ns() < end) {
+        while (sent < total && sent - acked + sizeof(seg) <= wnd) {
+            for (size_t k = 0; k < sizeof(seg); k++)
+                seg[k] = (uint8_t)((sent + k) % 251);
+            uint32_t n = total - sent < sizeof(seg) ? total - sent : (uint32_t)sizeof(seg);
+            send_frame(f, build_tcp(f, g, 41000, h, port, 1 + sent, srv, 0x10, seg, n));
+            sent += n;
+        }
+        net_host_poll(reading ? 1000000u : 0);
+        net_timers_run(plat_now_ns());
+        for (int k = 0; k < sink.count; k++) {
+            const uint8_t *t = fr_l4(sink.frame[k]);
+            if (sink.frame[k][23] != 6 || be16(t + 2) != 41000 || !(t[13] & 0x10))
+                continue;
+            uint32_t ack = be32(t + 8) - 1;
+            if ((int32_t)(ack - acked) > 0) {
+                acked = ack;
+                last_progress = plat_now_ns();
+            }
+            wnd = be16(t + 14);
+        }
+        sink.count = 0;
+        if (c < 0) {
+            struct timeval tv = {0, 1000};
+            setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+            c = accept(ls, NULL, NULL);
+            if (c >= 0)
+                setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        }
+        if (!reading && plat_now_ns() - last_progress > 500000000ull) {
+            stalled = acked < total;   /* the window closed: backpressure reached the guest */
+            reading = true;
+        }
+        if (reading && c >= 0) {
+            static uint8_t buf[65536];
+            ssize_t n = recv(c, buf, sizeof(buf), 0);
+            for (ssize_t k = 0; k < n; k++)
+                if (buf[k] != (uint8_t)((got + (uint32_t)k) % 251))
+                    order_ok = false;
+            if (n > 0)
+                got += (uint32_t)n;
+        }
+    }
+    CHECK(stalled);
+    CHECK_EQ_INT(got, total);
+    CHECK(order_ok);
+    if (c >= 0)
+        close(c);
+    close(ls);
+    done(u);
+}

@@ -1,0 +1,23 @@
+# timeout: 240
+# Runs the libFuzzer harness of the user-mode network (tests/fuzz/
+# fuzz_usernet.c: arbitrary guest frames, raw or wrapped in valid IPv4) for
+# 20 seconds from a few seeds; any crash, sanitizer report or abort fails.
+# Leak detection is off inside the run because the network (its flows and
+# pcbs) deliberately lives across inputs; test_usernet and tcp_churn check
+# that connections give their memory back.
+set -u
+. "$BAREMU_TOP/tests/lib/common.sh"
+need_cmd clang
+fz="$BAREMU_TOP/build/fuzz/fuzz_usernet"
+make -s -C "$BAREMU_TOP" -j2 "$fz" >"$T/build.log" 2>&1 || { tail -n 20 "$T/build.log"; fail "cannot build the fuzzer"; }
+mkdir -p "$T/corpus"
+# Seeds (mode, length, bytes): a UDP header to the TFTP port with an RRQ; a
+# TCP SYN header to the host; a DHCP-sized broadcast UDP datagram.
+printf '\x02\x00\x14\x07\xd0\x00\x45\x00\x14\x00\x00\x00\x01f\x00octet\x00' >"$T/corpus/tftp"
+printf '\x01\x00\x14\x9c\x40\x00\x50\x00\x00\x00\x01\x00\x00\x00\x00\x50\x02\xff\xff\x00\x00\x00\x00' >"$T/corpus/syn"
+head -c 300 /dev/zero | { printf '\x0a\x01\x34\x00\x44\x00\x43\x01\x34\x00\x00\x01\x01\x06'; cat; } >"$T/corpus/dhcp"
+"$fz" -max_total_time=20 -timeout=10 -rss_limit_mb=1536 -detect_leaks=0 -print_final_stats=1 \
+    -artifact_prefix="$T/" "$T/corpus" >"$T/fuzz.log" 2>&1; rc=$?
+grep -E 'stat::number_of_executed_units|Done' "$T/fuzz.log" | tail -n 2
+[ $rc = 0 ] || { tail -n 30 "$T/fuzz.log"; fail "the fuzzer found a problem (exit $rc)"; }
+echo "fuzz_usernet ok"

@@ -1,0 +1,170 @@
+"""The user-mode network end to end with the Debian i386 test guest in
+qemu-system-i386, linked by -netdev stream to a hosted
+`baremu -machine none -netdev user,...` (both on one hub in baremu).
+Unrestricted run: udhcpc gets 10.0.2.15 with router 10.0.2.2 and DNS
+10.0.2.3; ping 10.0.2.2 answers; nslookup resolves a name that only the
+test's dnsmasq on 127.0.0.77 knows (baremu's resolver list is
+BAREMU_RESOLV_CONF); busybox tftp fetches a file with blksize 1024 (sha256
+matched); wget downloads 1 MiB from an HTTP server on the host's loopback
+(sha256 matched); a hostfwd port reaches an httpd in the guest. Restricted
+run (restrict=on): DNS and the download fail, DHCP, TFTP and hostfwd work.
+Usage: guest_check.py TMPDIR BAREMU (restrict|open)"""
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from vm import VM
+
+top = os.environ["BAREMU_TOP"]
+guest = top + "/build/guest"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def check(vm, cmd, timeout=30, want=None, status=0):
+    st, out = vm.run(cmd, timeout)
+    if status is not None:
+        assert st == status, "%r: status %d, expected %d:\n%s" % (cmd, st, status, out)
+    if want:
+        assert want in out, "%r: %r not in its output:\n%s" % (cmd, want, out)
+    return st, out
+
+
+def wait_listen(port, secs):
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def http_get(port, path, secs=20):
+    """GET through the hostfwd; returns the body (retrying until the guest's httpd is up)."""
+    end = time.monotonic() + secs
+    last = None
+    while time.monotonic() < end:
+        try:
+            c = socket.create_connection(("127.0.0.1", port), 3)
+            c.settimeout(5)
+            c.sendall(b"GET %s HTTP/1.0\r\n\r\n" % path.encode())
+            data = b""
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                data += d
+            c.close()
+            if b"\r\n\r\n" in data:
+                return data.split(b"\r\n\r\n", 1)[1]
+            last = data
+        except OSError as e:
+            last = e
+        time.sleep(0.5)
+    raise AssertionError("hostfwd GET %s failed: %r" % (path, last))
+
+
+def main():
+    tmp, baremu, mode = sys.argv[1:4]
+    restrict = mode == "restrict"
+    procs = []
+    try:
+        # The host side: files for HTTP and TFTP, dnsmasq with one name.
+        os.makedirs(tmp + "/www", exist_ok=True)
+        os.makedirs(tmp + "/tftp", exist_ok=True)
+        blob = os.urandom(1 << 20)
+        open(tmp + "/www/blob", "wb").write(blob)
+        tblob = os.urandom(300000)
+        open(tmp + "/tftp/file.bin", "wb").write(tblob)
+        hport = free_port()
+        procs.append(subprocess.Popen(
+            ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", tmp + "/www",
+             str(hport)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        assert wait_listen(hport, 10), "http.server did not start"
+        procs.append(subprocess.Popen(
+            ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--port=53",
+             "--listen-address=127.0.0.77", "--bind-interfaces", "--user=root",
+             "--pid-file=" + tmp + "/dnsmasq.pid", "--address=/probe.baremu.test/10.9.8.7",
+             "--log-facility=" + tmp + "/dnsmasq.log", "--log-queries"]))
+        open(tmp + "/resolv.conf", "w").write("nameserver 127.0.0.77\n")
+
+        sport, fport = free_port(), free_port()
+        env = dict(os.environ, BAREMU_RESOLV_CONF=tmp + "/resolv.conf")
+        user = "user,id=u0,tftp=%s/tftp,hostfwd=tcp:127.0.0.1:%d-:8080%s" % (
+            tmp, fport, ",restrict=on" if restrict else "")
+        blog = open(tmp + "/baremu.log", "wb")
+        procs.append(subprocess.Popen(
+            [baremu, "-machine", "none", "-netdev", user,
+             "-netdev", "stream,id=s0,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=%d" % sport,
+             "-netdev", "hubport,id=h0,hubid=0,netdev=u0", "-netdev", "hubport,id=h1,hubid=0,netdev=s0",
+             "-monitor", "none"], stdout=blog, stderr=blog, env=env, stdin=subprocess.DEVNULL))
+        assert wait_listen(sport, 10), "baremu did not listen on its stream port"
+        t0 = time.monotonic()
+        argv = ["qemu-system-i386", "-accel", "tcg", "-m", "256", "-nographic", "-no-reboot",
+                "-kernel", guest + "/vmlinuz", "-initrd", guest + "/initrd.gz",
+                "-append", "console=ttyS0,115200",
+                "-netdev", "stream,id=n0,server=off,addr.type=inet,addr.host=127.0.0.1,addr.port=%d" % sport,
+                "-device", "e1000,netdev=n0"]
+        with VM(argv, log=tmp + "/console.log", name="guest") as vm:
+            vm.wait_shell(timeout=180)
+            check(vm, "udhcpc -i eth0 -n -q -t 5 -T 3", 60, want="eth0 10.0.2.15/24 router 10.0.2.2")
+            check(vm, "ip route", want="default via 10.0.2.2 dev eth0")
+            check(vm, "cat /etc/resolv.conf", want="nameserver 10.0.2.3")
+            check(vm, "ping -c 2 -W 5 10.0.2.2", 30, want="2 packets received")
+            print("dhcp + ping ok")
+            if restrict:
+                st, out = vm.run("nslookup -type=a probe.baremu.test", 30)
+                assert st != 0 and "10.9.8.7" not in out, "restrict=on: DNS answered:\n" + out
+                print("restricted dns refused ok")
+            else:
+                check(vm, "nslookup -type=a probe.baremu.test", 30, want="10.9.8.7")
+                print("dns ok")
+            _, out = check(vm, "cd /tmp && tftp -g -b 1024 -r file.bin -l /tmp/file.bin 10.0.2.2 && "
+                           "sha256sum /tmp/file.bin", 60)
+            assert out.split()[0] == hashlib.sha256(tblob).hexdigest(), "tftp sha256 mismatch:\n" + out
+            print("tftp ok")
+            url = "http://10.0.2.2:%d/blob" % hport
+            if restrict:
+                check(vm, "timeout 10 wget -q -O /tmp/blob %s" % url, 30, status=None)
+                st, _ = vm.run("test -s /tmp/blob", 10)
+                assert st != 0, "restrict=on: the download succeeded"
+                print("restricted download refused ok")
+            else:
+                t1 = time.monotonic()
+                _, out = check(vm, "wget -q -O /tmp/blob %s && sha256sum /tmp/blob" % url, 120)
+                assert out.split()[0] == hashlib.sha256(blob).hexdigest(), "wget sha256 mismatch:\n" + out
+                print("wget 1 MiB ok (%.1fs)" % (time.monotonic() - t1))
+            check(vm, "mkdir -p /tmp/www && echo fwd-$((6*7)) > /tmp/www/probe && httpd -p 8080 -h /tmp/www")
+            body = http_get(fport, "/probe")
+            assert body.strip() == b"fwd-42", "hostfwd: unexpected body %r" % body
+            print("hostfwd ok")
+            rc = vm.poweroff(60)
+            assert rc == 0, "the VM exited with status %s" % rc
+        print("%s: all checks passed in %.1fs" % (mode, time.monotonic() - t0))
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print("FAIL:", e)
+        sys.exit(1)
