@@ -170,8 +170,10 @@ def linux(tmp, model):
             "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:7" % port, "-device", "%s,netdev=n0" % model]
     with VM(argv, log="%s/linux-%s.log" % (tmp, model), name="linux-" + model) as vm:
         vm.wait_shell(timeout=240)
-        # virtio_pci loads by PCI ID at boot; virtio_net binds on the virtio bus.
-        vm.run("[ -e /sys/class/net/eth0 ] || modprobe virtio_net; "
+        # virtio_pci loads by PCI ID at boot; virtio_net binds on the virtio
+        # bus. The initramfs' modules.dep lists direct dependencies only, so
+        # net_failover's own (failover) goes first by hand.
+        vm.run("[ -e /sys/class/net/eth0 ] || { modprobe failover; modprobe virtio_net; }; "
                "for i in 1 2 3 4 5; do [ -e /sys/class/net/eth0 ] && break; sleep 1; done", 30)
         st, out = vm.run("udhcpc -i eth0 -n -q -t 5 -T 3", 60)
         if st != 0:
