@@ -4,7 +4,8 @@
 # same outer QEMU (pc, TCG), same TCP echo workload through hostfwd, in one
 # run (tests/drivers/bench_drivers.py). Loopback only.
 # Usage: tools/bench-drivers.sh [MODEL...]   (default: e1000 virtio-net-pci)
-# Env: BENCH_BULK (bytes, default 4 MiB), BENCH_ROUNDS (default 200).
+# Env: BENCH_BULK (bytes, default 4 MiB), BENCH_ROUNDS (round trips, default
+# 200), BENCH_REPEAT (alternating rounds, default 3).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 export BAREMU_TOP="$top" PYTHONPATH="$top/tests/lib"
