@@ -1,4 +1,5 @@
 # timeout: 150
+# lock: port53
 # Nested: a static uplink address (-uplink eth0,ip=,gw=,dns=) on the outer
 # QEMU's user network and lwIP's DNS resolver: the appliance looks up two
 # names (-uplink-resolve) at 10.0.2.2:53, which the outer slirp maps to a
