@@ -52,6 +52,7 @@ const struct option_def option_table[] = {
      "bare metal: the real NIC that carries the appliance's own address (default eth0, DHCP)"},
     {"uplink-echo", false, NULL, "bare metal: TCP echo service (RFC 862) on port 7 of the uplink"},
     {"uplink-ping", true, "A.B.C.D", "bare metal: ping this address 3 times once the uplink has its address"},
+    {"uplink-resolve", true, "NAME", "bare metal: look NAME up with the uplink's DNS resolver once it has its address (up to 4)"},
     {"nic-stats", true, "SECONDS", "bare metal: log every real NIC's counters this often"},
     {"nic-poll", false, NULL, "bare metal: poll the real NICs instead of taking their interrupts"},
     {"d", true, "ITEMS", "debug log items (accepted; see --help)"},

@@ -182,6 +182,14 @@ int net_boot(struct options *o)
         LOGE("config", "%s: -uplink-ping %s: expected an IPv4 address", last->origin, last->arg);
         return -1;
     }
+    cursor = 0;
+    while ((it = options_next(o, "uplink-resolve", &cursor))) {
+        if (cfg.nresolve == (int)(sizeof(cfg.resolve) / sizeof(cfg.resolve[0]))) {
+            LOGE("config", "%s: -uplink-resolve %s: at most %d names", it->origin, it->arg, cfg.nresolve);
+            return -1;
+        }
+        cfg.resolve[cfg.nresolve++] = strdup(it->arg);   /* lives as long as the uplink */
+    }
     int force_poll = options_flag(o, "nic-poll");
     const char *st = options_last(o, "nic-stats");
     if (st) {

@@ -256,6 +256,37 @@ static void start_services(struct uplink *u)
     }
 }
 
+/* ---- resolver check: lwIP's DNS client (RFC 1035) on the configured or
+ * DHCP-provided server, one line per name ---- */
+static void resolve_log(const char *name, const ip_addr_t *addr)
+{
+    char a[16];
+    if (addr && IP_IS_V4(addr)) {
+        ip_str(lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(addr))), a, sizeof(a));
+        LOGI("uplink", "resolve %s: %s", name, a);
+    } else {
+        LOGI("uplink", "resolve %s: not found", name);
+    }
+}
+
+static void resolve_found(const char *name, const ip_addr_t *addr, void *arg)
+{
+    (void)arg;
+    resolve_log(name, addr);
+}
+
+static void start_resolves(struct uplink *u)
+{
+    for (int i = 0; i < u->cfg.nresolve; i++) {
+        ip_addr_t a;
+        err_t e = dns_gethostbyname(u->cfg.resolve[i], &a, resolve_found, u);
+        if (e == ERR_OK)
+            resolve_log(u->cfg.resolve[i], &a);
+        else if (e != ERR_INPROGRESS)
+            LOGE("uplink", "resolve %s: cannot start the query (lwIP error %d)", u->cfg.resolve[i], (int)e);
+    }
+}
+
 static void uplink_status(struct netif *nif)
 {
     struct uplink *u = nif->state;
@@ -271,8 +302,11 @@ static void uplink_status(struct netif *nif)
         ip_str(lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(dns))), d, sizeof(d));
     LOGI("uplink", "%s: address %s netmask %s gateway %s dns %s (%s)", u->name, a, m, g, d,
          u->cfg.ip ? "static" : "DHCP lease");
+    int first = !u->up;
     u->up = 1;
     start_services(u);
+    if (first)
+        start_resolves(u);
 }
 
 struct uplink *uplink_create(const char *name, const uint8_t mac[6], const struct uplink_config *cfg,

@@ -15,6 +15,8 @@ struct uplink_config {
     int echo_port;                   /* TCP echo service port, 0 = off */
     uint32_t ping_ip;                /* ping this address once the address is up, 0 = no */
     int ping_count;
+    const char *resolve[4];          /* look these names up once the address is up */
+    int nresolve;
 };
 
 struct uplink;

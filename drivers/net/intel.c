@@ -228,7 +228,7 @@ static void intel_reclaim(struct nic *n)
 static int intel_poll(struct nic *n)
 {
     struct intel *e = n->priv;
-    int got = 0;
+    int got = 0, done = -1;
     intel_reclaim(n);
     /* Receive (3.2.3): DD set means the buffer holds a frame. Frames longer
      * than a buffer (never, with LPE off) or with errors are dropped. */
@@ -246,10 +246,15 @@ static int intel_poll(struct nic *n)
             n->st.rx_errors++;
         }
         d->status = 0;
-        unsigned done = e->rx_next;
+        done = e->rx_next;
         e->rx_next = (e->rx_next + 1) % RX_RING;
+    }
+    /* Give the buffers back with one tail write per batch (3.2.6: the tail
+     * may be advanced over several descriptors at once); every register
+     * access is a device exit when the NIC is emulated. */
+    if (done >= 0) {
         nic_barrier();
-        W(n, RDT, done);            /* give the buffer back */
+        W(n, RDT, (uint32_t)done);
     }
     n->st.rx_dropped += R(n, MPC);
     return got;

@@ -38,6 +38,10 @@ struct nic_ops {
     int (*irq)(struct nic *n);
     /* 1 when the link is up. */
     int (*link)(struct nic *n);
+    /* MSI-X table entry 0 is armed and enabled: point the device's own
+     * interrupt sources at it (virtio's config/queue vectors). 0, or -1 to
+     * fall back. Optional: without it MSI-X is not used. */
+    int (*use_msix)(struct nic *n);
     /* Receive filter: promiscuous on/off (passthrough ports need it). Optional. */
     void (*set_promisc)(struct nic *n, int on);
 };
@@ -73,7 +77,7 @@ struct nic_stats {
     uint64_t irqs, link_changes;
 };
 
-enum nic_irq_mode { NIC_IRQ_POLL, NIC_IRQ_IOAPIC, NIC_IRQ_MSI };
+enum nic_irq_mode { NIC_IRQ_POLL, NIC_IRQ_IOAPIC, NIC_IRQ_MSI, NIC_IRQ_MSIX };
 
 struct nic {
     char name[8];                /* "eth0" */

@@ -49,6 +49,7 @@ struct vnet {
     volatile uint8_t *common, *isr, *device, *notify_base;  /* modern */
     uint32_t notify_mult;
     unsigned hdr_len;                                /* 10 legacy, 12 with VERSION_1 */
+    unsigned cfg_off;                                /* legacy: 0x14, 0x18 with MSI-X */
     int has_status;
     struct vq rx, tx;
 };
@@ -207,7 +208,7 @@ static uint8_t get_status(struct nic *n)
 static uint8_t cfg8(struct nic *n, unsigned off)
 {
     struct vnet *v = n->priv;
-    return v->modern ? v->device[off] : inb(v->io + L_CONFIG + off);
+    return v->modern ? v->device[off] : inb(v->io + v->cfg_off + off);
 }
 
 static int vnet_open(struct nic *n)
@@ -225,7 +226,9 @@ static int vnet_open(struct nic *n)
             return -1;
         }
         v->io = (uint16_t)n->pci->bar[0].base;
-        /* MSI-X stays off, so the device config starts at 0x14 (4.1.4.8). */
+        v->cfg_off = L_CONFIG;
+        /* MSI-X is still off here, so the device config starts at 0x14
+         * (4.1.4.8); vnet_use_msix moves it to 0x18. */
     }
     /* Initialization sequence (3.1.1): reset, ACK, DRIVER, features,
      * FEATURES_OK (modern), queues, DRIVER_OK. */
@@ -375,7 +378,40 @@ static int vnet_link(struct nic *n)
     return (cfg8(n, 6) & NET_S_LINK_UP) != 0;
 }
 
+/* MSI-X entry 0 for configuration changes and both queues: modern
+ * msix_config/queue_msix_vector (4.1.4.3), legacy registers at 0x14/0x16
+ * with the device config moved to 0x18 (4.1.4.8). A device that cannot map
+ * a vector reads back NO_VECTOR (0xffff). */
+static int vnet_use_msix(struct nic *n)
+{
+    struct vnet *v = n->priv;
+    if (v->modern) {
+        C16(C_MSIX) = 0;
+        if (C16(C_MSIX) != 0)
+            return -1;
+        for (uint16_t q = 0; q < 2; q++) {
+            C16(C_QSELECT) = q;
+            C16(C_QMSIX) = 0;
+            if (C16(C_QMSIX) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    outw(v->io + 0x14, 0);
+    if (inw(v->io + 0x14) != 0)
+        return -1;
+    for (uint16_t q = 0; q < 2; q++) {
+        outw(v->io + L_QUEUE_SEL, q);
+        outw(v->io + 0x16, 0);
+        if (inw(v->io + 0x16) != 0)
+            return -1;
+    }
+    v->cfg_off = 0x18;
+    return 0;
+}
+
 static const struct nic_ops vnet_ops = {
+    .use_msix = vnet_use_msix,
     .open = vnet_open,
     .close = vnet_close,
     .transmit = vnet_transmit,

@@ -8,7 +8,9 @@ Checks, each frame carrying random bytes:
   1. a unicast frame for an unknown MAC sent on segment A comes out on B byte-exact;
   2. one sent on B comes out on A byte-exact;
   3. an ARP request for 10.9.0.2 on A is answered by the uplink from eth0's
-     MAC (the uplink shares the NIC), and the broadcast is also bridged to B.
+     MAC (the uplink shares the NIC), and the broadcast is also bridged to B;
+  4. an ICMP echo request (ping) from A to 10.9.0.2 gets its echo reply
+     from eth0's MAC with the same identifier, sequence and random payload.
 Usage: passthrough-peer.py LISTEN_A SEND_A LISTEN_B SEND_B NIC0_MAC"""
 import os, select, socket, struct, sys, time
 
@@ -75,3 +77,35 @@ if flooded is None or flooded[:42] != arp[:42]:
     print("FAIL: the ARP broadcast was not bridged to eth1 byte-exact")
     sys.exit(1)
 print("ok: the ARP broadcast also reached segment B")
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return (~t) & 0xffff
+
+payload = os.urandom(56)
+ident, seq = 0x4242, 7
+icmp = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + payload
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0, bytes([10, 9, 0, 1]), bytes([10, 9, 0, 2]))
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+ping = nic0 + me + b"\x08\x00" + ip + icmp
+drain()
+A.sendto(ping, ("127.0.0.1", sa))
+def is_reply(g):
+    return g[12:14] == b"\x08\x00" and g[23] == 1 and g[34] == 0 and g[38:42] == struct.pack("!HH", ident, seq)
+echo = expect(A, is_reply, 5)
+if echo is None:
+    print("FAIL: no ICMP echo reply from the uplink (10.9.0.2) on eth0")
+    sys.exit(1)
+ihl = (echo[14] & 15) * 4
+if echo[6:12] != nic0 or echo[:6] != me or echo[26:30] != bytes([10, 9, 0, 2]) or echo[30:34] != bytes([10, 9, 0, 1]):
+    print("FAIL: echo reply with wrong addresses: %s" % echo[:34].hex())
+    sys.exit(1)
+if echo[14 + ihl + 8:14 + ihl + 8 + len(payload)] != payload:
+    print("FAIL: echo reply payload differs from the request's")
+    sys.exit(1)
+print("ok: the uplink (10.9.0.2) answered a ping from segment A byte-exact (%d-byte payload)" % len(payload))

@@ -3,7 +3,7 @@
 # -netdev socket,udp= segments); -netdev tap,ifname=eth0 and -netdev
 # tap,ifname=<eth1's MAC> join them through hub 0, while the uplink keeps
 # 10.9.0.2 on eth0. A python peer on both segments checks frames cross
-# byte-exact both ways and that the uplink still answers ARP
+# byte-exact both ways and that the uplink still answers ARP and ping
 # (tests/drivers/passthrough-peer.py).
 . "$(dirname "$0")/../baremetal/lib.sh"
 bm_require
@@ -33,7 +33,7 @@ qpid=$!
 trap "kill -- -$qpid 2>/dev/null; wait $qpid 2>/dev/null" EXIT
 for i in $(seq 90); do
   [ -f "$raw" ] && tr -d '\r' < "$raw" > "$BM_LOG"
-  grep -q 'net: p1: passthrough to eth1' "$BM_LOG" && break
+  grep -qs 'net: p1: passthrough to eth1' "$BM_LOG" && break
   kill -0 "$qpid" 2>/dev/null || break
   sleep 1
 done

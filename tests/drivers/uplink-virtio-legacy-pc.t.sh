@@ -4,4 +4,4 @@
 # (tests/drivers/uplink-lib.sh).
 . "$(dirname "$0")/../baremetal/lib.sh"
 . "$(dirname "$0")/uplink-lib.sh"
-uplink_test virtio-legacy-pc pc 'IOAPIC IRQ [0-9]+' -device virtio-net-pci,netdev=n0
+uplink_test virtio-legacy-pc pc 'MSI-X' -device virtio-net-pci,netdev=n0

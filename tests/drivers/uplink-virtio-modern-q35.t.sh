@@ -4,4 +4,4 @@
 # (tests/drivers/uplink-lib.sh).
 . "$(dirname "$0")/../baremetal/lib.sh"
 . "$(dirname "$0")/uplink-lib.sh"
-uplink_test virtio-modern-q35 q35 'polling' -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1 -device virtio-net-pci,disable-legacy=on,bus=rp1,netdev=n0
+uplink_test virtio-modern-q35 q35 'MSI-X' -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1 -device virtio-net-pci,disable-legacy=on,bus=rp1,netdev=n0

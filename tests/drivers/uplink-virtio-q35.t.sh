@@ -4,4 +4,4 @@
 # (tests/drivers/uplink-lib.sh).
 . "$(dirname "$0")/../baremetal/lib.sh"
 . "$(dirname "$0")/uplink-lib.sh"
-uplink_test virtio-q35 q35 'polling' -device virtio-net-pci,netdev=n0
+uplink_test virtio-q35 q35 'MSI-X' -device virtio-net-pci,netdev=n0

@@ -74,9 +74,11 @@ kver=$(cat "$out/kernel-version")
 
 # --- 2. initramfs ------------------------------------------------------------
 # The NIC drivers the emulated PCs offer (e1000, RTL8139 (8139too, 8139cp),
-# NE2000 PCI and ISA, PCnet) and the modules they need, from each module's
-# .modinfo "depends=" field (the .deb has no modules.dep: depmod makes it).
-NIC_MODULES=(e1000 8139too 8139cp ne2k-pci ne pcnet32)
+# NE2000 PCI and ISA, PCnet; e1000e and virtio-net for the real-NIC benchmark
+# tools/bench-drivers.sh: virtio_pci loads by PCI ID, virtio_net then needs a
+# modprobe) and the modules they need, from each module's .modinfo "depends="
+# field (the .deb has no modules.dep: depmod makes it).
+NIC_MODULES=(e1000 8139too 8139cp ne2k-pci ne pcnet32 e1000e virtio_pci virtio_net)
 modinfo_field() { # modinfo_field KO FIELD: values of FIELD in KO's .modinfo
     objcopy -O binary --only-section=.modinfo "$1" /dev/stdout | tr '\0' '\n' | sed -n "s/^$2=//p"
 }
