@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "baremu/platform.h"
+#include "emu/hw/eeprom93.h"
 #include "emu/hw/nic.h"
 #include "emu/hw/pci.h"
 #include "emu/io.h"
@@ -131,7 +132,7 @@ enum {
 #define MII_SR_LINK 0x0004
 #define MII_SR_AN_COMPLETE 0x0020
 
-#define EEPROM_WORDS 64
+#define EEPROM_WORDS EEPROM93_WORDS
 #define TX_BUF_MAX (NET_FRAME_MAX + 256)
 #define RX_BUF_MAX (NET_FRAME_MAX + ETH_MIN_FRAME + ETH_FCS_LEN)
 
@@ -150,17 +151,10 @@ struct e1000 {
     struct nic_env env;
     uint8_t mac[6];
     uint32_t regs[NREGS];
-    uint16_t eeprom[EEPROM_WORDS];
     uint16_t phy[32];
     uint32_t io_addr;            /* IOADDR of the I/O BAR window */
-    /* Microwire shift state (SDM 5.3.1; a 93C46 of 64 16-bit words). */
-    struct {
-        uint32_t val_in;
-        int bits_in;
-        bool reading;
-        uint32_t out_pos;        /* the bit being presented on DO (word*16 + bit) */
-        uint32_t last;           /* last written SK/CS/DI */
-    } ee;
+    struct eeprom93 ee;          /* the Microwire EEPROM behind EECD (5.3.1) */
+    uint32_t eecd_pins;          /* last SK/CS/DI written */
     uint64_t stats[64];          /* 64-bit accumulators of the statistics block */
     /* transmit */
     struct tx_context ctx;       /* last offload context (3.3.6) */
@@ -222,8 +216,8 @@ static uint32_t ring_size(struct e1000 *s, uint32_t len_reg)
 
 static void eeprom_init(struct e1000 *s)
 {
-    uint16_t *e = s->eeprom;
-    memset(e, 0xff, sizeof(s->eeprom));
+    uint16_t *e = s->ee.data;
+    memset(e, 0xff, sizeof(s->ee.data));
     for (int i = 0; i < 3; i++)
         e[i] = (uint16_t)(s->mac[2 * i] | s->mac[2 * i + 1] << 8);
     e[3] = 0x0000;        /* compatibility: no special options */
@@ -274,56 +268,22 @@ static void update_link_bits(struct e1000 *s)
     set_reg(s, STATUS, st);
 }
 
-static uint16_t eecd_read(struct e1000 *s)
+static uint32_t eecd_read(struct e1000 *s)
 {
-    uint32_t v = s->ee.last & (EECD_SK | EECD_CS | EECD_DI);
+    uint32_t v = s->eecd_pins & (EECD_SK | EECD_CS | EECD_DI);
     v |= EECD_PRES;
     if (reg(s, EECD) & EECD_REQ)
         v |= EECD_REQ | EECD_GNT;
-    if (s->ee.reading) {
-        uint32_t w = (s->ee.out_pos >> 4) & (EEPROM_WORDS - 1);
-        if (s->eeprom[w] >> (15 - (s->ee.out_pos & 15)) & 1)
-            v |= EECD_DO;
-    } else {
-        v |= EECD_DO;    /* the idle line is pulled high */
-    }
-    return (uint16_t)v;
+    if (eeprom93_do(&s->ee))
+        v |= EECD_DO;
+    return v;
 }
 
 static void eecd_write(struct e1000 *s, uint32_t v)
 {
-    uint32_t old = s->ee.last;
-    s->ee.last = v;
+    s->eecd_pins = v;
     set_reg(s, EECD, v & EECD_REQ);
-    if (!(v & EECD_CS)) {
-        /* Deselect ends any command. */
-        s->ee.bits_in = 0;
-        s->ee.val_in = 0;
-        s->ee.reading = false;
-        return;
-    }
-    if (!((v ^ old) & EECD_SK))
-        return;
-    if (!(v & EECD_SK)) {
-        /* Falling edge: the next data bit is presented. */
-        if (s->ee.reading)
-            s->ee.out_pos++;
-        return;
-    }
-    if (s->ee.reading)
-        return;
-    s->ee.val_in = s->ee.val_in << 1 | ((v & EECD_DI) ? 1 : 0);
-    /* Start bit + 2-bit opcode + 6-bit address (93C46 in x16 mode). */
-    if (++s->ee.bits_in == 9) {
-        uint32_t op = (s->ee.val_in >> 6) & 7;
-        if (op == 6) {           /* 1 10: READ */
-            s->ee.reading = true;
-            /* The dummy zero bit precedes D15; the first falling edge
-             * after the address moves to D15. */
-            s->ee.out_pos = ((s->ee.val_in & 0x3f) << 4) - 1;
-        }
-        /* Writes and erases are ignored: the EEPROM is read-only here. */
-    }
+    eeprom93_write(&s->ee, v & EECD_CS, v & EECD_SK, v & EECD_DI);
 }
 
 static void mdic_write(struct e1000 *s, uint32_t v)
@@ -790,7 +750,8 @@ static void soft_reset(struct e1000 *s)
 {
     memset(s->regs, 0, sizeof(s->regs));
     memset(s->stats, 0, sizeof(s->stats));
-    memset(&s->ee, 0, sizeof(s->ee));
+    eeprom93_reset(&s->ee);
+    s->eecd_pins = 0;
     memset(&s->ctx, 0, sizeof(s->ctx));
     s->tx_len = 0;
     s->tx_overflow = false;
@@ -876,7 +837,7 @@ static void e1000_reg_write(struct e1000 *s, uint32_t off, uint32_t v)
     case EERD:
         if (v & EERD_START) {
             uint32_t a = (v >> 8) & 0xff;
-            uint32_t data = a < EEPROM_WORDS ? s->eeprom[a] : 0;
+            uint32_t data = a < EEPROM_WORDS ? s->ee.data[a] : 0;
             set_reg(s, EERD, (v & 0xff00u) | EERD_DONE | data << 16);
         }
         return;

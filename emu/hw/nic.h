@@ -52,6 +52,19 @@ uint32_t nic_crc32(const uint8_t *data, size_t len);
 uint32_t nic_csum_add(uint32_t sum, const uint8_t *data, size_t len);
 /* Folds and complements a sum into the 16-bit checksum. */
 uint16_t nic_csum_fold(uint32_t sum);
+/* The 6-bit multicast hash of the DP8390 and RTL8139 (the top 6 bits of the
+ * MSB-first CRC-32 of the address, as Linux's ether_crc). */
+unsigned nic_mcast_hash6(const uint8_t mac[6]);
+/* Offloads for frames whose driver asked the NIC to checksum an IPv4
+ * packet: computes the IPv4 header checksum (ip) and the TCP/UDP checksum
+ * with its pseudo header (l4) from scratch. Non-IPv4 frames are untouched. */
+void nic_ipv4_checksums(uint8_t *f, size_t len, bool ip, bool l4);
+/* TCP segmentation of an Ethernet/IPv4/TCP frame into mss-byte segments
+ * (sequence numbers, IP length and ID, FIN/PSH on the last, checksums),
+ * each built in seg (room for NET_FRAME_MAX) and passed to send. Returns
+ * the number of segments, 0 when the frame is not IPv4 TCP. */
+int nic_tso_ipv4(const uint8_t *f, size_t len, unsigned mss, uint8_t *seg,
+                 void (*send)(void *ctx, uint8_t *frame, size_t len), void *ctx);
 
 /* The models' constructors, called from the registry below or from tests.
  * Each registers its port under id and returns the NIC (NULL with err). */
@@ -59,6 +72,9 @@ struct nic *e1000_create(const struct nic_env *env, const char *id, const uint8_
                          const uint8_t *rom, size_t rom_len, char *err, size_t errlen);
 struct nic *rtl8139_create(const struct nic_env *env, const char *id, const uint8_t mac[6],
                            const uint8_t *rom, size_t rom_len, char *err, size_t errlen);
+/* cplus=false presents a plain RTL8139C (revision 0x10) for Linux's 8139too. */
+struct nic *rtl8139_create_rev(const struct nic_env *env, const char *id, const uint8_t mac[6],
+                               const uint8_t *rom, size_t rom_len, bool cplus, char *err, size_t errlen);
 struct nic *ne2k_pci_create(const struct nic_env *env, const char *id, const uint8_t mac[6],
                             const uint8_t *rom, size_t rom_len, char *err, size_t errlen);
 struct nic *ne2k_isa_create(const struct nic_env *env, const char *id, const uint8_t mac[6],

@@ -61,6 +61,106 @@ uint16_t nic_csum_fold(uint32_t sum)
     return (uint16_t)~sum;
 }
 
+unsigned nic_mcast_hash6(const uint8_t mac[6])
+{
+    uint32_t crc = 0xffffffffu;
+    for (int i = 0; i < 6; i++) {
+        uint8_t o = mac[i];
+        for (int b = 0; b < 8; b++, o >>= 1)
+            crc = (crc << 1) ^ (((crc >> 31) ^ (o & 1)) ? 0x04c11db7u : 0);
+    }
+    return crc >> 26;
+}
+
+/* The IPv4 header at f+14 when the frame holds a whole one: its length. */
+static size_t ipv4_hdr(const uint8_t *f, size_t len)
+{
+    if (len < 34 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4)
+        return 0;
+    size_t ihl = (size_t)(f[14] & 0xf) * 4;
+    if (ihl < 20 || 14 + ihl > len)
+        return 0;
+    return ihl;
+}
+
+static uint32_t pseudo_sum(const uint8_t *ip, uint8_t proto, size_t l4len)
+{
+    return nic_csum_add(0, ip + 12, 8) + proto + (uint32_t)l4len;
+}
+
+void nic_ipv4_checksums(uint8_t *f, size_t len, bool ip, bool l4)
+{
+    size_t ihl = ipv4_hdr(f, len);
+    if (!ihl)
+        return;
+    uint8_t *iph = f + 14;
+    if (ip) {
+        iph[10] = iph[11] = 0;
+        uint16_t c = nic_csum_fold(nic_csum_add(0, iph, ihl));
+        iph[10] = (uint8_t)(c >> 8);
+        iph[11] = (uint8_t)c;
+    }
+    size_t tot = (size_t)(iph[2] << 8 | iph[3]);
+    if (!l4 || tot < ihl || 14 + tot > len || (iph[6] & 0x3f) || iph[7])
+        return;   /* truncated, or a fragment: no L4 checksum */
+    uint8_t proto = iph[9];
+    uint8_t *l4h = iph + ihl;
+    size_t l4len = tot - ihl;
+    size_t off = proto == 6 ? 16 : proto == 17 ? 6 : 0;
+    if (!off || l4len < off + 2)
+        return;
+    l4h[off] = l4h[off + 1] = 0;
+    uint16_t c = nic_csum_fold(nic_csum_add(pseudo_sum(iph, proto, l4len), l4h, l4len));
+    if (proto == 17 && c == 0)
+        c = 0xffff;   /* UDP: zero means "no checksum" (RFC 768) */
+    l4h[off] = (uint8_t)(c >> 8);
+    l4h[off + 1] = (uint8_t)c;
+}
+
+int nic_tso_ipv4(const uint8_t *f, size_t len, unsigned mss, uint8_t *seg,
+                 void (*send)(void *ctx, uint8_t *frame, size_t len), void *ctx)
+{
+    size_t ihl = ipv4_hdr(f, len);
+    if (!ihl || f[14 + 9] != 6 || !mss)
+        return 0;
+    size_t l4 = 14 + ihl;
+    if (l4 + 20 > len)
+        return 0;
+    size_t thl = (size_t)(f[l4 + 12] >> 4) * 4;
+    size_t hl = l4 + thl;
+    if (thl < 20 || hl > len || hl + mss > NET_FRAME_MAX)
+        return 0;
+    size_t pay = len - hl;
+    uint32_t seq0 = (uint32_t)f[l4 + 4] << 24 | (uint32_t)f[l4 + 5] << 16 | (uint32_t)f[l4 + 6] << 8 | f[l4 + 7];
+    uint16_t id0 = (uint16_t)(f[18] << 8 | f[19]);
+    int n = 0;
+    size_t off = 0;
+    do {
+        size_t plen = pay - off < mss ? pay - off : mss;
+        bool last = off + plen >= pay;
+        memcpy(seg, f, hl);
+        memcpy(seg + hl, f + hl + off, plen);
+        size_t tot = ihl + thl + plen;
+        seg[16] = (uint8_t)(tot >> 8);
+        seg[17] = (uint8_t)tot;
+        uint16_t id = (uint16_t)(id0 + n);
+        seg[18] = (uint8_t)(id >> 8);
+        seg[19] = (uint8_t)id;
+        uint32_t seq = seq0 + (uint32_t)off;
+        seg[l4 + 4] = (uint8_t)(seq >> 24);
+        seg[l4 + 5] = (uint8_t)(seq >> 16);
+        seg[l4 + 6] = (uint8_t)(seq >> 8);
+        seg[l4 + 7] = (uint8_t)seq;
+        if (!last)
+            seg[l4 + 13] &= (uint8_t)~0x09;   /* FIN, PSH */
+        nic_ipv4_checksums(seg, hl + plen, true, true);
+        send(ctx, seg, hl + plen);
+        n++;
+        off += plen;
+    } while (off < pay);
+    return n;
+}
+
 int nic_pci_register(struct pci_bus *bus, struct pci_device *d)
 {
     for (int slot = 3; slot < 32; slot++)
@@ -145,6 +245,23 @@ static int ctor_e1000(const struct net_nic_conf *c, char *err, size_t errlen)
     return make_pci(c, err, errlen, e1000_create, "e1000");
 }
 
+static int ctor_rtl8139(const struct net_nic_conf *c, char *err, size_t errlen)
+{
+    /* cplus=off (baremu's own property) presents a plain RTL8139C. */
+    bool cplus = true;
+    if (c->props && qopts_get_bool(c->props, "cplus", true, &cplus, err, errlen) < 0)
+        return -1;
+    const uint8_t *rom;
+    size_t rom_len;
+    if (load_rom("rtl8139", c, &rom, &rom_len, err, errlen) < 0)
+        return -1;
+    struct nic *n = rtl8139_create_rev(&cur_env, c->id, c->mac, rom, rom_len, cplus, err, errlen);
+    if (!n)
+        return -1;
+    add_nic(n);
+    return net_nic_attach(&n->port, c);
+}
+
 void nic_machine_attach(struct machine *m, struct options *opts)
 {
     cur_machine = m;
@@ -168,6 +285,7 @@ void nic_machine_attach(struct machine *m, struct options *opts)
                 boot_net = true;
     }
     net_nic_register_model("e1000", ctor_e1000);
+    net_nic_register_model("rtl8139", ctor_rtl8139);
     net_nic_set_default_model("e1000");
 }
 
