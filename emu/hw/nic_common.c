@@ -245,6 +245,30 @@ static int ctor_e1000(const struct net_nic_conf *c, char *err, size_t errlen)
     return make_pci(c, err, errlen, e1000_create, "e1000");
 }
 
+static int ctor_ne2k_pci(const struct net_nic_conf *c, char *err, size_t errlen)
+{
+    return make_pci(c, err, errlen, ne2k_pci_create, "ne2k_pci");
+}
+
+static int ctor_ne2k_isa(const struct net_nic_conf *c, char *err, size_t errlen)
+{
+    /* QEMU's isa-ne2000 defaults: iobase=0x300, irq=9. */
+    uint64_t base = 0x300, irq = 9;
+    if (c->props && (qopts_get_u64(c->props, "iobase", 0x300, false, &base, err, errlen) < 0 ||
+                     qopts_get_u64(c->props, "irq", 9, false, &irq, err, errlen) < 0))
+        return -1;
+    if (base > 0xffe0 || (base & 0x1f) || irq > 15 || irq == 2 || irq == 0) {
+        snprintf(err, errlen, "ne2k_isa: invalid iobase=%#llx or irq=%llu", (unsigned long long)base,
+                 (unsigned long long)irq);
+        return -1;
+    }
+    struct nic *n = ne2k_isa_create(&cur_env, c->id, c->mac, (uint16_t)base, (int)irq, err, errlen);
+    if (!n)
+        return -1;
+    add_nic(n);
+    return net_nic_attach(&n->port, c);
+}
+
 static int ctor_rtl8139(const struct net_nic_conf *c, char *err, size_t errlen)
 {
     /* cplus=off (baremu's own property) presents a plain RTL8139C. */
@@ -286,6 +310,8 @@ void nic_machine_attach(struct machine *m, struct options *opts)
     }
     net_nic_register_model("e1000", ctor_e1000);
     net_nic_register_model("rtl8139", ctor_rtl8139);
+    net_nic_register_model("ne2k_pci", ctor_ne2k_pci);
+    net_nic_register_model("ne2k_isa", ctor_ne2k_isa);
     net_nic_set_default_model("e1000");
 }
 
