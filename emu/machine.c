@@ -18,8 +18,10 @@
 #include "emu/hw/debugcon.h"
 #include "emu/hw/fw_cfg.h"
 #include "emu/hw/i440fx.h"
+#include "emu/hw/i8042.h"
 #include "emu/hw/nic.h"
 #include "emu/hw/ide.h"
+#include "emu/hw/linuxboot.h"
 #include "emu/hw/pci.h"
 #include "emu/hw/pic.h"
 #include "emu/hw/piix3.h"
@@ -60,6 +62,8 @@ struct machine {
     struct debug_exit *debug_exit[MAX_DEBUG_EXITS];
     int ndebug_exit;
     struct port92 *port92;
+    struct i8042 *i8042;
+    bool a20_port92, a20_kbc;   /* the A20 gate is the OR of both */
     struct pci_bus *pci;
     struct i440fx *i440fx;
     struct piix3 *piix3;
@@ -128,10 +132,18 @@ static void debug_exit(void *ctx, int status)
     cpu_request_stop(m->cpu);
 }
 
-static void set_a20(void *ctx, bool on)
+static void set_a20_port92(void *ctx, bool on)
 {
     struct machine *m = ctx;
-    cpu_set_a20(m->cpu, on);
+    m->a20_port92 = on;
+    cpu_set_a20(m->cpu, m->a20_port92 || m->a20_kbc);
+}
+
+static void set_a20_kbc(void *ctx, bool on)
+{
+    struct machine *m = ctx;
+    m->a20_kbc = on;
+    cpu_set_a20(m->cpu, m->a20_port92 || m->a20_kbc);
 }
 
 static void shadow(void *ctx, uint64_t gpa, uint64_t len, bool r, bool w)
@@ -530,6 +542,38 @@ static void setup_fw_cfg(struct machine *m)
     fw_cfg_add_file(f, "etc/e820", e820, n);
 }
 
+/* -kernel/-initrd/-append: the files go into fw_cfg for our boot ROM. */
+static int setup_kernel(struct machine *m, struct options *o, char *err, size_t errlen)
+{
+    const char *kernel = options_last(o, "kernel");
+    const char *initrd = options_last(o, "initrd");
+    const char *append = options_last(o, "append");
+    if (!kernel) {
+        if (initrd || append) {
+            snprintf(err, errlen, "-%s needs -kernel", initrd ? "initrd" : "append");
+            return -1;
+        }
+        return 0;
+    }
+    char e[256];
+    size_t klen = 0, ilen = 0;
+    uint8_t *k = emu_host_read_file(kernel, 256u << 20, &klen, e, sizeof(e));
+    if (!k) {
+        snprintf(err, errlen, "-kernel: %s", e);
+        return -1;
+    }
+    uint8_t *i = NULL;
+    if (initrd && !(i = emu_host_read_file(initrd, 1u << 30, &ilen, e, sizeof(e)))) {
+        snprintf(err, errlen, "-initrd: %s", e);
+        free(k);
+        return -1;
+    }
+    int rc = linuxboot_setup(m->fw_cfg, k, klen, i, ilen, append, m->below_4g, err, errlen);
+    free(k);
+    free(i);
+    return rc;
+}
+
 /* ---- reset ---- */
 
 static void machine_reset(struct machine *m)
@@ -540,6 +584,7 @@ static void machine_reset(struct machine *m)
         if (m->serial[i])
             serial_reset(m->serial[i]);
     port92_reset(m->port92);
+    i8042_reset(m->i8042);
     pci_bus_reset(m->pci);
     i440fx_reset(m->i440fx);
     piix3_reset(m->piix3);
@@ -547,6 +592,9 @@ static void machine_reset(struct machine *m)
     ide_reset(m->ide);
     nic_machine_reset();
     cpu_reset(m->cpu);
+    /* A20 is on after reset: the 8042's output port comes up with bit 1 set. */
+    m->a20_port92 = false;
+    m->a20_kbc = true;
     cpu_set_a20(m->cpu, true);
     m->reset_requested = false;
 }
@@ -627,15 +675,17 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
     m->pic = pic_create(m->io, (struct irq_line){intr_set, m, 0});
     m->pit = pit_create(m->io, &m->clock, pic_irq_line(m->pic, 0));
     m->rtc = rtc_create(m->io, &m->clock, pic_irq_line(m->pic, 8), rtc_base);
-    m->port92 = port92_create(m->io, set_a20, request_reset, m);
+    m->port92 = port92_create(m->io, set_a20_port92, request_reset, m);
+    m->i8042 = i8042_create(m->io, pic_irq_line(m->pic, 1), pic_irq_line(m->pic, 12), set_a20_kbc,
+                            request_reset, m);
     m->pci = pci_bus_create(m->io, &pci_mem, m);
     pci_bus_set_mmio_window(m->pci, m->below_4g, 0xfec00000u);
     m->i440fx = i440fx_create(m->pci, shadow, m);
     m->piix3 = piix3_create(m->pci, m->io, m->pic, request_reset, m);
     m->acpi = acpi_pm_create(m->pci, m->io, &m->clock, pic_irq_line(m->pic, 9), request_poweroff, m);
-    m->fw_cfg = fw_cfg_create(m->io);
+    m->fw_cfg = fw_cfg_create(m->io, m->mem);
     m->ide = ide_create(m->pci, m->io, pic_irq_line(m->pic, 14), pic_irq_line(m->pic, 15));
-    if (!m->ide || !m->pic || !m->pit || !m->rtc || !m->port92 || !m->pci || !m->i440fx || !m->piix3 || !m->acpi ||
+    if (!m->ide || !m->pic || !m->pit || !m->rtc || !m->port92 || !m->i8042 || !m->pci || !m->i440fx || !m->piix3 || !m->acpi ||
         !m->fw_cfg) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -693,6 +743,8 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
     nic_machine_attach(m, o);
     setup_cmos(m);
     setup_fw_cfg(m);
+    if (setup_kernel(m, o, err, errlen) < 0)
+        goto fail;
     m->t0 = plat_now_ns();
     machine_reset(m);
     return m;
@@ -733,6 +785,8 @@ void machine_destroy(struct machine *m)
         pci_bus_destroy(m->pci);
     if (m->port92)
         port92_destroy(m->port92);
+    if (m->i8042)
+        i8042_destroy(m->i8042);
     if (m->rtc)
         rtc_destroy(m->rtc);
     if (m->pit)
