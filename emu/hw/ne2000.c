@@ -52,6 +52,18 @@ static bool link_up(struct ne2000 *s)
     return !p->link_down && !(p->peer && p->peer->link_down);
 }
 
+void ne2000_power_on(struct ne2000 *s)
+{
+    s->dcr = s->tcr = s->rcr = s->rsr = 0;
+    s->pstart = s->pstop = s->bnry = s->curr = s->tpsr = 0;
+    s->tbcr = 0;
+    memset(s->par, 0, sizeof(s->par));
+    memset(s->mar, 0, sizeof(s->mar));
+    memset(s->cntr, 0, sizeof(s->cntr));
+    memset(s->mem + NE2000_MEM_START, 0, NE2000_MEM_SIZE);
+    ne2000_reset(s);
+}
+
 void ne2000_reset(struct ne2000 *s)
 {
     /* The reset port and power-on: stopped, RST set, interrupts masked. */
@@ -292,7 +304,8 @@ static void write_cr(struct ne2000 *s, uint8_t v)
         /* "Send packet": remote read of the packet at BNRY (unused by
          * Linux); reads start at BNRY with the header's count. */
         s->rsar = (uint16_t)(s->bnry << 8);
-        s->rbcr = (uint16_t)(s->mem[(unsigned)s->bnry << 8 | 2] | s->mem[(unsigned)s->bnry << 8 | 3] << 8);
+        unsigned a = (unsigned)s->bnry << 8;
+        s->rbcr = (uint16_t)(mem_read(s, a | 2) | mem_read(s, a | 3) << 8);
         s->cr = (uint8_t)((s->cr & ~CR_RD_MASK) | CR_RD_READ);
     }
     if ((v & CR_TXP) && !(s->cr & CR_STP))

@@ -35,7 +35,10 @@ struct ne2000 {
  * maps ne2000_io_read/write over its 32 ports (offsets 0..0x1F). */
 int ne2000_init(struct ne2000 *s, const struct nic_env *env, const char *id, const uint8_t mac[6],
                 const char *model, char *err, size_t errlen);
+/* The reset port: stopped, RST set (registers otherwise kept). */
 void ne2000_reset(struct ne2000 *s);
+/* Machine reset (RSTDRV / PCI RST#): every register cleared, then reset. */
+void ne2000_power_on(struct ne2000 *s);
 uint32_t ne2000_io_read(struct ne2000 *s, unsigned off, unsigned size);
 void ne2000_io_write(struct ne2000 *s, unsigned off, uint32_t v, unsigned size);
 

@@ -41,7 +41,7 @@ static void set_irq(struct ne2000 *s, int level)
 
 static void reset(struct nic *n)
 {
-    ne2000_reset((struct ne2000 *)n);
+    ne2000_power_on((struct ne2000 *)n);
 }
 
 static void destroy(struct nic *n)

@@ -14,7 +14,9 @@
 #include "emu/memory.h"
 #include "net/port.h"
 
+#ifndef NH_RAM
 #define NH_RAM (16u << 20)
+#endif
 #define NH_BAR_MEM 0xf0000000u
 #define NH_BAR_IO 0xc000u
 #define NH_MAX_FRAMES 64
