@@ -19,6 +19,7 @@
 #include "emu/hw/fw_cfg.h"
 #include "emu/hw/i440fx.h"
 #include "emu/hw/i8042.h"
+#include "emu/hw/nic.h"
 #include "emu/hw/ide.h"
 #include "emu/hw/linuxboot.h"
 #include "emu/hw/pci.h"
@@ -89,6 +90,7 @@ struct machine {
     int exit_status;
     uint64_t ram_size, below_4g;
     uint8_t boot_order[3];  /* CMOS boot device codes */
+    bool intr_level;        /* the PIC's INTR output: wakes a halted CPU */
 };
 
 /* ---- time ---- */
@@ -106,6 +108,7 @@ static uint64_t clock_now(void *ctx)
 static void intr_set(void *ctx, int pin, int level)
 {
     struct machine *m = ctx;
+    m->intr_level = level != 0;
     cpu_set_intr(m->cpu, level);
 }
 
@@ -599,6 +602,7 @@ static void machine_reset(struct machine *m)
     piix3_reset(m->piix3);
     acpi_pm_reset(m->acpi);
     ide_reset(m->ide);
+    nic_machine_reset();
     cpu_reset(m->cpu);
     /* A20 is on after reset: the 8042's output port comes up with bit 1 set. */
     m->a20_port92 = false;
@@ -763,6 +767,8 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
     if (parse_devices(m, o, err, errlen) < 0 || parse_drives(m, o, err, errlen) < 0)
         goto fail;
 
+    /* The NIC models, for -device/-nic/-net nic (net_configure runs next). */
+    nic_machine_attach(m, o);
     setup_cmos(m);
     setup_fw_cfg(m);
     if (setup_kernel(m, o, err, errlen) < 0)
@@ -779,6 +785,7 @@ void machine_destroy(struct machine *m)
 {
     if (!m)
         return;
+    nic_machine_detach();
     for (int i = 0; i < m->ndebug_exit; i++)
         debug_exit_destroy(m->debug_exit[i]);
     for (int i = 0; i < 2; i++)
@@ -848,6 +855,10 @@ static uint64_t poll_devices(struct machine *m)
 uint64_t machine_next_deadline_ns(struct machine *m)
 {
     uint64_t next = poll_devices(m);
+    /* A device outside the CPU's slice (a NIC receiving a frame from the
+     * network) raised an interrupt: the halted CPU must run now. */
+    if (m->intr_level)
+        return plat_now_ns();
     if (m->icount_shift >= 0 && next != VCLOCK_NEVER)
         return plat_now_ns();  /* icount never sleeps: it warps */
     uint64_t t = next == VCLOCK_NEVER ? UINT64_MAX : m->t0 + next;
