@@ -18,6 +18,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/display.h"
 #include "kernel/irq.h"
 #include "kernel/kernel.h"
 #include "kernel/loop.h"
@@ -36,12 +37,16 @@ const char appliance_default_config[] =
 #define MIN_SLICE_NS 1000000ull
 
 #define ESCAPE_KEY 0x01   /* Ctrl-A */
+/* How often a sleeping guest's screen and keyboard are looked at. */
+#define DISPLAY_POLL_NS 40000000ull
 #define MON_PROMPT "(baremu) "
 
 static struct machine *guest;
 static int exit_with_guest;
 static int guest_started, guest_stopped;
 static int no_firmware;   /* the guest was skipped for want of firmware */
+static int has_display;   /* the guest's VGA owns the screen and the keyboard */
+static int monitor_on_screen;   /* the monitor was opened with Ctrl+Alt+2 */
 
 /* Console input waiting for the guest's UART (filled by the console hook). */
 static uint8_t inq[512];
@@ -105,9 +110,18 @@ int appliance_create(struct options *o, int builtin, char *err, size_t errlen)
     /* The built-in configuration boots the volume's default guest disk. */
     if (builtin && boot_file_find("disk.img") && imply(o, "-hda disk.img", err, errlen) < 0)
         return -1;
+    const char *vga = options_last(o, "vga");
+    int want_display = !options_flag(o, "nographic") && !(vga && !strcmp(vga, "none"));
     guest = machine_create(o, err, errlen);
     if (!guest)
         return err[0] ? -1 : 0;
+    const struct display_ops *dops = want_display ? display_init() : NULL;
+    if (dops) {
+        machine_set_display(guest, dops, NULL);
+        has_display = 1;
+        LOGI("guest", "the guest's VGA is drawn on the screen and the keyboard goes to its 8042 "
+             "(Ctrl+Alt+2: appliance monitor); the log stays on serial");
+    }
     LOGI("guest", "PC machine created %lu.%03lu ms after efi_main (guest COM1 on the %s)",
          (unsigned long)(timer_now_ns() / 1000000u), (unsigned long)(timer_now_ns() / 1000u % 1000u),
          "appliance console");
@@ -188,10 +202,34 @@ static void monitor_toggle(void)
 {
     monitor_open = !monitor_open;
     mon_len = 0;
-    if (monitor_open)
+    if (monitor_open) {
         console_puts("\nbaremu monitor (help lists the commands; Ctrl-A c returns to the guest)\n" MON_PROMPT);
-    else
+    } else {
         console_puts("\n[monitor closed]\n");
+        if (monitor_on_screen) {
+            monitor_on_screen = 0;
+            fbcon_set_colors(0xc0c0c0, 0);
+            display_take_screen();
+        }
+    }
+}
+
+void appliance_monitor_screen(int open)
+{
+    if (!open || monitor_open) {
+        if (monitor_open)
+            monitor_toggle();
+        return;
+    }
+    /* The screen becomes the monitor's: white on blue so it is not taken
+     * for the guest's own console. */
+    display_release_screen();
+    monitor_on_screen = 1;
+    fbcon_set_colors(0xffffff, 0x000080);
+    fbcon_clear();
+    console_puts("baremu appliance monitor - Esc or Ctrl-A c returns to the guest\n"
+                 "commands: info guest, info network, system_reset, poweroff, help\n");
+    monitor_toggle();
 }
 
 static void monitor_key(int c)
@@ -235,7 +273,10 @@ static int console_key(int c)
         return 1;
     }
     if (monitor_open) {
-        monitor_key(c);
+        if (c == 27)
+            monitor_toggle();
+        else
+            monitor_key(c);
         return 1;
     }
     if (!guest || guest_stopped) {
@@ -280,6 +321,8 @@ static int machine_hook(void *ctx, uint64_t now, uint64_t until, uint64_t *next)
         return LOOP_IDLE;
     if (!guest_started) {
         guest_started = 1;
+        if (has_display)
+            display_take_screen();
         LOGI("guest", "guest CPU starts %lu.%03lu ms after efi_main", (unsigned long)(now / 1000000u),
              (unsigned long)(now / 1000u % 1000u));
     }
@@ -291,6 +334,10 @@ static int machine_hook(void *ctx, uint64_t now, uint64_t until, uint64_t *next)
         return LOOP_BUSY;
     case MACHINE_IDLE: {
         uint64_t d = machine_next_deadline_ns(guest);
+        /* The display and the keyboard are serviced from machine_run: come
+         * back for them even when the guest sleeps. */
+        if (has_display && d > now + DISPLAY_POLL_NS)
+            d = now + DISPLAY_POLL_NS;
         if (d < *next)
             *next = d;
         return LOOP_IDLE;
@@ -300,6 +347,8 @@ static int machine_hook(void *ctx, uint64_t now, uint64_t until, uint64_t *next)
         break;
     }
     guest_stopped = 1;
+    if (has_display)
+        display_release_screen();
     int st = machine_exit_status(guest);
     LOGI("guest", "guest stopped (exit status %d); the appliance and its network stay up "
          "(Ctrl-A c for the monitor, Ctrl-A x powers off)", st);

@@ -36,6 +36,10 @@ void appliance_start(void);
  * typed while the monitor is open. */
 int appliance_console_getc(void);
 
+/* Opens (1) or closes (0) the appliance monitor on the screen (the host
+ * key combination of kernel/display.c). */
+void appliance_monitor_screen(int open);
+
 /* Shows the configuration error on the screen (a full-screen message) and
  * on serial, then waits forever without rebooting. title says what failed. */
 _Noreturn void appliance_error_screen(const char *title, const char *msg);

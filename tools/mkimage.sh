@@ -31,7 +31,7 @@ mmd -i "$part" ::/EFI ::/EFI/BOOT ::/baremu
 mcopy -i "$part" "$efi" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -i "$part" "$cfg" ::/baremu/baremu.cfg
 mcopy -i "$part" "$bios" ::/baremu/bios.bin
-mcopy -i "$part" "$vgabios" ::/baremu/vgabios.bin
+mcopy -i "$part" "$vgabios" ::/baremu/vgabios-stdvga.bin
 mcopy -i "$part" "$guest" ::/baremu/disk.img
 
 # The disk: 1 MiB in front (protective MBR, GPT header and entries, then
@@ -44,4 +44,4 @@ sgdisk -v "$img" | grep -q 'No problems found' || die "sgdisk -v reports problem
 sgdisk -i 1 "$img" | grep -qi 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B' || die "no EFI System partition in $img"
 mkdir -p "$(dirname "$out")"
 mv "$img" "$out"
-echo "mkimage: $out ($(( part_mb + 2 )) MiB: GPT, ESP ${part_mb} MiB with EFI/BOOT/BOOTX64.EFI and \\baremu\\ {baremu.cfg, bios.bin, vgabios.bin, disk.img})"
+echo "mkimage: $out ($(( part_mb + 2 )) MiB: GPT, ESP ${part_mb} MiB with EFI/BOOT/BOOTX64.EFI and \\baremu\\ {baremu.cfg, bios.bin, vgabios-stdvga.bin, disk.img})"

@@ -7,7 +7,7 @@
 # the default config forwards on to the guest's telnet port).
 # Quit: Ctrl-A x (the appliance powers off) or Ctrl-C (kills QEMU).
 # Usage: tools/run-image.sh [--image F] [--serial SPEC] [--timeout S]
-#        [--mem SIZE] [--port N] [--machine pc|q35] [-- extra qemu args]
+#        [--mem SIZE] [--port N (0: none)] [--machine pc|q35] [-- extra qemu args]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 image=$top/build/baremu.img serial=stdio limit="" mem=1G port=2323 machine=pc
@@ -28,7 +28,7 @@ ovmf=/usr/share/ovmf/OVMF.fd
 [ -f "$ovmf" ] || { echo "run-image: $ovmf missing (package ovmf)" >&2; exit 2; }
 args=(-machine "$machine" -m "$mem" -bios "$ovmf"
       -drive "format=raw,file=$image,snapshot=on"
-      -nic "user,model=e1000,hostfwd=tcp:127.0.0.1:$port-:$port"
+      -nic "user,model=e1000$([ "$port" != 0 ] && echo ",hostfwd=tcp:127.0.0.1:$port-:$port")"
       -serial "$serial" -display none -monitor none)
 [ "$serial" = stdio ] && echo "run-image: booting $image (OVMF takes a few seconds; Ctrl-A x or Ctrl-C quits)" >&2
 set +e

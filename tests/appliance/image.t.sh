@@ -29,7 +29,7 @@ for ((i = 0; i < 700; i++)); do
 done
 bm_expect '^baremu [^ ]+ - bare-metal PC emulator appliance' "appliance banner"
 bm_expect 'config: \\baremu\\baremu.cfg: [0-9]+ option' "the shipped config"
-bm_expect 'boot: file \\baremu\\vgabios.bin' "the VGA BIOS on the ESP"
+bm_expect 'boot: file \\baremu\\vgabios-stdvga.bin' "the VGA BIOS on the ESP"
 bm_expect 'guest: guest CPU starts' "guest start"
 bm_expect 'SYSLINUX [0-9.]+ ' "SYSLINUX from the default guest"
 echo "ok: build/baremu.img boots under OVMF to the default guest's SYSLINUX"
