@@ -48,6 +48,7 @@ const struct option_def option_table[] = {
     /* appliance and test helpers */
     {"fault", true, "none|ud|gp|pf|de", "bare-metal self test: raise this exception after boot"},
     {"exit-after-boot", false, NULL, "bare-metal self test: exit through isa-debug-exit when up"},
+    {"exit-with-guest", false, NULL, "bare metal: when the guest stops, exit through isa-debug-exit with its status"},
     {"uplink", true, "ethN|MAC|none[,ip=A.B.C.D/LEN][,gw=A.B.C.D][,dns=A.B.C.D]",
      "bare metal: the real NIC that carries the appliance's own address (default eth0, DHCP)"},
     {"uplink-echo", false, NULL, "bare metal: TCP echo service (RFC 862) on port 7 of the uplink"},

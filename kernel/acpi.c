@@ -5,6 +5,7 @@
 
 #include "baremu/platform.h"
 #include "kernel/acpi.h"
+#include "kernel/cpu.h"
 
 struct acpi_info acpi;
 
@@ -144,4 +145,54 @@ uint32_t acpi_isa_gsi(uint8_t irq, uint16_t *flags)
         }
     *flags = 0;   /* ISA defaults: active high, edge */
     return irq;
+}
+
+/* The value of a DSDT integer element at p (ACPI 6.4 20.2.3 data objects:
+ * ZeroOp, OneOp, OnesOp, BytePrefix); -1 for anything else. */
+static int aml_small_int(const uint8_t *p, const uint8_t *end)
+{
+    if (p >= end)
+        return -1;
+    switch (p[0]) {
+    case 0x00: return 0;
+    case 0x01: return 1;
+    case 0x0a: return p + 1 < end ? p[1] : -1;
+    default: return -1;
+    }
+}
+
+/* Soft-off (ACPI 6.4 7.4.2 \_S5 and 4.8.3.2.1 PM1 control): SLP_TYPa from the
+ * DSDT's \_S5 package (found by its name, without an AML interpreter: every
+ * firmware seen so far declares it as Name(_S5, Package(){a, b, ...})), then
+ * SLP_TYPa | SLP_EN written to PM1a_CNT (and PM1b_CNT when present). */
+int acpi_poweroff(void)
+{
+    const uint8_t *fadt = acpi_find("FACP"), *dsdt = acpi_find("DSDT");
+    if (!fadt || !dsdt || rd32(fadt + 4) < 72)
+        return -1;
+    uint16_t pm1a = (uint16_t)rd32(fadt + 64), pm1b = (uint16_t)rd32(fadt + 68);
+    uint32_t dlen = rd32(dsdt + 4);
+    const uint8_t *end = dsdt + dlen;
+    for (const uint8_t *p = dsdt + 36; p + 8 < end; p++) {
+        if (memcmp(p, "_S5_", 4) || p[4] != 0x12)   /* PackageOp */
+            continue;
+        const uint8_t *q = p + 5;
+        q += 1 + (q[0] >> 6);          /* PkgLength: 1..4 bytes */
+        q += 1;                        /* NumElements */
+        int typa = aml_small_int(q, end);
+        if (typa < 0)
+            return -1;
+        q += q[0] == 0x0a ? 2 : 1;
+        int typb = aml_small_int(q, end);
+        if (!pm1a)
+            return -1;
+        __asm__ volatile("cli");
+        outw(pm1a, (uint16_t)((typa & 7) << 10 | 1u << 13));
+        if (pm1b && typb >= 0)
+            outw(pm1b, (uint16_t)((typb & 7) << 10 | 1u << 13));
+        for (volatile int i = 0; i < 10000000; i++)
+            ;
+        return -1;   /* still running: the write did not power off */
+    }
+    return -1;
 }

@@ -43,4 +43,8 @@ const void *acpi_find(const char *sig);
 /* The GSI and polarity/trigger flags (MADT MPS INTI flags) for an ISA IRQ. */
 uint32_t acpi_isa_gsi(uint8_t irq, uint16_t *flags);
 
+/* Powers the machine off through ACPI S5 (\_S5 from the DSDT, PM1 control);
+ * returns -1 when that is not possible or did not happen. */
+int acpi_poweroff(void);
+
 #endif

@@ -20,6 +20,10 @@ void fbcon_size(int *cols, int *rows);
 /* Stops (0) or resumes (1) drawing text, for when a guest display owns the
  * screen; the log still goes to serial. */
 void fbcon_set_enabled(int on);
+/* Colours as 0xRRGGBB for the text drawn next (and for fbcon_clear). */
+void fbcon_set_colors(uint32_t fg_rgb, uint32_t bg_rgb);
+/* Fills the screen with the background colour; text restarts at the top. */
+void fbcon_clear(void);
 
 void ps2kbd_init(void);
 void ps2kbd_irq(void);                /* IRQ 1 handler body */

@@ -3,13 +3,16 @@
  * from the files efi_main loaded from the boot volume's \baremu\ folder. The
  * boot volume is not reachable after ExitBootServices, so a writable disk
  * keeps its writes in a copy-on-write overlay in memory (lost at power-off,
- * as with QEMU's -snapshot); the log says so once per disk. */
+ * as with QEMU's -snapshot); the log says so once per disk. Console input
+ * comes through the appliance (kernel/appliance.c), which keeps its escape
+ * keys (Ctrl-A ...) for itself. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "baremu/platform.h"
 #include "emu/emu_host.h"
+#include "kernel/appliance.h"
 #include "kernel/bootinfo.h"
 #include "kernel/console.h"
 
@@ -18,6 +21,14 @@
 static size_t console_chr_write(void *ctx, const uint8_t *buf, size_t len)
 {
     (void)ctx;
+    static int said;
+    if (!said && len) {
+        /* For make bench: when the guest is first heard of. */
+        said = 1;
+        uint64_t t = plat_now_ns();
+        LOGI("guest", "first guest output on the console %lu.%03lu ms after efi_main",
+             (unsigned long)(t / 1000000u), (unsigned long)(t / 1000u % 1000u));
+    }
     console_write((const char *)buf, len);
     return len;
 }
@@ -27,7 +38,7 @@ static size_t console_chr_read(void *ctx, uint8_t *buf, size_t len)
     (void)ctx;
     size_t n = 0;
     while (n < len) {
-        int c = console_getc();
+        int c = appliance_console_getc();
         if (c < 0)
             break;
         buf[n++] = (uint8_t)c;

@@ -10,7 +10,8 @@ extern const int font_width, font_height;
 extern const uint8_t font_glyphs[];
 
 static uint32_t *fb;
-static uint32_t stride, cols, rows, col, row, fg, bg;
+static uint32_t stride, width, height, cols, rows, col, row, fg, bg;
+static uint32_t rmask, gmask, bmask;
 static int enabled = 1;
 
 void fbcon_set_enabled(int on)
@@ -24,6 +25,11 @@ int fbcon_init(const struct boot_fb *b)
         return -1;
     fb = (uint32_t *)(uintptr_t)b->base;
     stride = b->stride;
+    width = b->width;
+    height = b->height;
+    rmask = b->red_mask;
+    gmask = b->green_mask;
+    bmask = b->blue_mask;
     cols = b->width / (uint32_t)font_width;
     rows = b->height / (uint32_t)font_height;
     /* Light grey on black, whatever the channel order. */
@@ -52,16 +58,49 @@ static void draw(uint32_t cx, uint32_t cy, uint8_t ch)
             p[x] = (g[y] & (0x80 >> x)) ? fg : bg;
 }
 
+/* Spreads 8 bits of colour over a channel mask (any position and width). */
+static uint32_t channel(uint32_t mask, uint8_t v)
+{
+    if (!mask)
+        return 0;
+    int shift = __builtin_ctz(mask);
+    uint32_t bits = mask >> shift;
+    return ((uint32_t)v * bits / 255u) << shift;
+}
+
+void fbcon_set_colors(uint32_t fg_rgb, uint32_t bg_rgb)
+{
+    fg = channel(rmask, (uint8_t)(fg_rgb >> 16)) | channel(gmask, (uint8_t)(fg_rgb >> 8)) |
+         channel(bmask, (uint8_t)fg_rgb);
+    bg = channel(rmask, (uint8_t)(bg_rgb >> 16)) | channel(gmask, (uint8_t)(bg_rgb >> 8)) |
+         channel(bmask, (uint8_t)bg_rgb);
+}
+
+void fbcon_clear(void)
+{
+    if (!fb)
+        return;
+    for (uint32_t y = 0; y < height; y++)
+        for (uint32_t x = 0; x < width; x++)
+            fb[y * stride + x] = bg;
+    col = row = 0;
+}
+
+/* At the bottom the text moves up by half a screen at once: each scroll
+ * rereads the framebuffer (slow, write-combined memory on real boards; a
+ * big copy under emulation), so doing it once per rows/2 lines instead of
+ * per line keeps a chatty guest console cheap. */
 static void newline(void)
 {
     col = 0;
     if (++row < rows)
         return;
-    row = rows - 1;
+    uint32_t keep = rows / 2, drop = rows - keep;
     size_t line = (size_t)stride * (uint32_t)font_height;
-    memmove(fb, fb + line, (size_t)(rows - 1) * line * sizeof(uint32_t));
-    for (size_t i = 0; i < line; i++)
-        fb[(rows - 1) * line + i] = bg;
+    memmove(fb, fb + drop * line, (size_t)keep * line * sizeof(uint32_t));
+    for (size_t i = keep * line; i < (size_t)rows * line; i++)
+        fb[i] = bg;
+    row = keep;
 }
 
 void fbcon_putc(char c)

@@ -9,6 +9,9 @@ struct kernel_image {
 };
 extern struct kernel_image kernel_image;
 
+/* 1 when COM1's receive interrupt is routed (else the UART is polled). */
+extern int serial_irq_routed;
+
 _Noreturn void kpanic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -9,6 +9,7 @@
 #include "baremu/platform.h"
 #include "config/options.h"
 #include "kernel/acpi.h"
+#include "kernel/appliance.h"
 #include "kernel/apic.h"
 #include "kernel/bootinfo.h"
 #include "kernel/console.h"
@@ -34,32 +35,14 @@ struct kernel_image kernel_image;
 const struct boot_info *kernel_boot_info;
 static struct options opts;
 static const char *fault_kind;
+static int config_builtin;   /* no config file: appliance_default_config */
 static int exit_after_boot;
-static int serial_irq;   /* COM1 input raises IRQ 4: no need to poll it */
+int serial_irq_routed;   /* COM1 input raises IRQ 4: no need to poll it */
 
 static void kbd_irq(struct irq_frame *f, void *ctx)
 {
     (void)f; (void)ctx;
     ps2kbd_irq();
-}
-
-/* Echoes what is typed on the serial line or the keyboard (the appliance's
- * console will take this over). */
-static int console_hook(void *ctx, uint64_t now, uint64_t until, uint64_t *next)
-{
-    (void)ctx; (void)now; (void)until; (void)next;
-    if (!ioapic_ok)
-        ps2kbd_poll();
-    int busy = LOOP_IDLE, c;
-    while ((c = console_getc()) >= 0) {
-        char ch = (char)c;
-        console_write(&ch, 1);
-        busy = LOOP_BUSY;
-    }
-    /* Without its interrupt, the UART is looked at every 20 ms. */
-    if (!serial_irq)
-        *next = now + 20 * 1000000ull;
-    return busy;
 }
 
 static int lwip_hook(void *ctx, uint64_t now, uint64_t until, uint64_t *next)
@@ -181,6 +164,8 @@ static void stdio_self_test(const struct boot_info *bi)
     static char buf[4096];
     for (int i = 0; i < bi->file_count; i++) {
         const struct boot_file *bf = &bi->files[i];
+        if (bf->size > (1u << 20))
+            continue;   /* disk images: reading them back costs seconds under emulation */
         char path[80];
         snprintf(path, sizeof(path), "/baremu/%s", bf->name);
         FILE *f = fopen(path, "r");
@@ -246,20 +231,19 @@ static void report_acpi(void)
          acpi.pm_timer_port ? "yes" : "no", acpi.nmcfg);
 }
 
-/* Reads the config file; returns -1 after printing an error naming file and line. */
-static int read_config(void)
+/* Reads the config file (or the built-in one); returns -1 with a message
+ * naming file and line in err. */
+static int read_config(char *err, size_t errlen)
 {
     options_init(&opts);
     const struct boot_file *f = boot_file_find(CONFIG_NAME);
     if (!f) {
-        LOGI("config", "no " CONFIG_ORIGIN ": defaults");
-        return 0;
+        LOGI("config", "no " CONFIG_ORIGIN ": defaults (the built-in configuration)");
+        config_builtin = 1;
+        return options_parse_text(&opts, appliance_default_config, "built-in configuration", err, errlen);
     }
-    char err[256];
-    if (options_parse_text(&opts, (const char *)f->data, CONFIG_ORIGIN, err, sizeof(err)) != 0) {
-        LOGE("config", "%s", err);
+    if (options_parse_text(&opts, (const char *)f->data, CONFIG_ORIGIN, err, errlen) != 0)
         return -1;
-    }
     exit_after_boot = options_flag(&opts, "exit-after-boot");
     int cursor = 0;
     const struct option_item *it = NULL, *last = NULL;
@@ -272,7 +256,7 @@ static int read_config(void)
             if (!strcmp(last->arg, kinds[i]))
                 ok = 1;
         if (!ok) {
-            LOGE("config", "%s: -fault %s: expected none, ud, gp, pf or de", last->origin, last->arg);
+            snprintf(err, errlen, "%s: -fault %s: expected none, ud, gp, pf or de", last->origin, last->arg);
             return -1;
         }
         if (strcmp(last->arg, "none"))
@@ -352,7 +336,7 @@ void kernel_main(struct boot_info *bi)
      * console hook reads the data. */
     if (ioapic_route_isa(4, VEC_COM1) == 0) {
         serial_enable_rx_irq();
-        serial_irq = 1;
+        serial_irq_routed = 1;
         LOGI("irq", "COM1 input on IOAPIC (ISA IRQ 4)");
     } else {
         LOGI("irq", "no IOAPIC route: COM1 polled every 20 ms");
@@ -371,30 +355,29 @@ void kernel_main(struct boot_info *bi)
         else
             LOGI("boot", "file \\baremu\\%s (%lu bytes)", f->name, (unsigned long)f->size);
     }
-    if (read_config() != 0) {
-        /* Issue 8 adds an error screen; until then the error stays on the
-         * consoles, and tests see it as EXIT_CONFIG. */
-        irq_exit_on_fault = 1;
-        debug_exit(EXIT_CONFIG);
-        for (;;)
-            loop_wait_event();
-    }
+    char err[512];
+    if (read_config(err, sizeof(err)) != 0)
+        appliance_error_screen("configuration error", err);
     irq_exit_on_fault = exit_after_boot || fault_kind;
     memory_self_test();
     stdio_self_test(bi);
-    if (net_boot(&opts) != 0) {
-        irq_exit_on_fault = 1;
-        debug_exit(EXIT_CONFIG);
-        for (;;)
-            loop_wait_event();
+    /* The machine first: its NIC models must exist when the network layer
+     * connects -nic/-netdev. */
+    if (appliance_create(&opts, config_builtin, err, sizeof(err)) != 0)
+        appliance_error_screen("the guest machine cannot be built", err);
+    if (net_boot(&opts, err, sizeof(err)) != 0)
+        appliance_error_screen("network configuration error", err);
+    if (options_check_used(&opts, err, sizeof(err)) != 0) {
+        size_t n = strlen(err);
+        snprintf(err + n, sizeof(err) - n, "%s", appliance_no_guest_reason());
+        appliance_error_screen("configuration error", err);
     }
     LOGI("mem", "%lu MiB of physical pages unclaimed after boot", (unsigned long)(pmm_free_pages() >> 8));
 
     static const struct loop_hook boot_hook = {"boot", boot_done_hook, NULL};
-    static const struct loop_hook con_hook = {"console", console_hook, NULL};
     static const struct loop_hook lw_hook = {"lwip-timeouts", lwip_hook, NULL};
     loop_add(&boot_hook);
-    loop_add(&con_hook);
+    appliance_start();
     loop_add(&lw_hook);
     loop_run();
 }

@@ -18,6 +18,7 @@
 #include "net/passthrough.h"
 #include "net/timer.h"
 #include "net/uplink.h"
+#include "net/user/usernet.h"
 
 static struct uplink *the_uplink;
 static uint64_t stats_period_ns;
@@ -38,20 +39,21 @@ static int stats_hook(void *ctx, uint64_t now, uint64_t until, uint64_t *next)
 }
 
 /* -uplink ethN|MAC|none[,ip=A/N][,gw=G][,dns=D]: fills cfg and *which. */
-static int parse_uplink(const char *arg, const char *origin, char *which, size_t wlen, struct uplink_config *cfg)
+static int parse_uplink(const char *arg, const char *origin, char *which, size_t wlen, struct uplink_config *cfg,
+                        char *err, size_t errlen)
 {
     char buf[256];
     snprintf(buf, sizeof(buf), "%s", arg);
     char *save = NULL, *tok = strtok_r(buf, ",", &save);
     if (!tok) {
-        LOGE("config", "%s: -uplink: expected ethN, a MAC or none", origin);
+        snprintf(err, errlen, "%s: -uplink: expected ethN, a MAC or none", origin);
         return -1;
     }
     snprintf(which, wlen, "%s", tok);
     while ((tok = strtok_r(NULL, ",", &save))) {
         char *eq = strchr(tok, '=');
         if (!eq) {
-            LOGE("config", "%s: -uplink: '%s' is not KEY=VALUE", origin, tok);
+            snprintf(err, errlen, "%s: -uplink: '%s' is not KEY=VALUE", origin, tok);
             return -1;
         }
         *eq = 0;
@@ -59,7 +61,7 @@ static int parse_uplink(const char *arg, const char *origin, char *which, size_t
         int prefix = 24;
         uint32_t ip;
         if (uplink_parse_ip(v, &ip, !strcmp(tok, "ip") ? &prefix : NULL) != 0) {
-            LOGE("config", "%s: -uplink: %s=%s is not an IPv4 address", origin, tok, v);
+            snprintf(err, errlen, "%s: -uplink: %s=%s is not an IPv4 address", origin, tok, v);
             return -1;
         }
         if (!strcmp(tok, "ip")) {
@@ -70,7 +72,7 @@ static int parse_uplink(const char *arg, const char *origin, char *which, size_t
         } else if (!strcmp(tok, "dns")) {
             cfg->dns = ip;
         } else {
-            LOGE("config", "%s: -uplink: unknown key %s (ip, gw, dns)", origin, tok);
+            snprintf(err, errlen, "%s: -uplink: unknown key %s (ip, gw, dns)", origin, tok);
             return -1;
         }
     }
@@ -144,24 +146,22 @@ static void wait_for_uplink(void)
         LOGW("uplink", "no address after 15 s: configuring the network links anyway");
 }
 
-static int net_layer(struct options *o)
+static int net_layer(struct options *o, char *err, size_t errlen)
 {
     if (!has_net_options(o))
         return 0;
     wait_for_uplink();
     net_register_builtin_backends();
+    unet_register();   /* -netdev user (net/user/) and its monitor commands */
     passthrough_register_backends(&pt_plat);
-    char err[256];
-    if (net_configure(o, err, sizeof(err)) < 0) {
-        LOGE("config", "%s", err);
+    if (net_configure(o, err, errlen) < 0)
         return -1;
-    }
     static const struct loop_hook h = {"net", netlayer_hook, NULL};
     loop_add(&h);
     return 0;
 }
 
-int net_boot(struct options *o)
+int net_boot(struct options *o, char *err, size_t errlen)
 {
     struct uplink_config cfg;
     memset(&cfg, 0, sizeof(cfg));
@@ -170,7 +170,7 @@ int net_boot(struct options *o)
     const struct option_item *it, *last = NULL;
     while ((it = options_next(o, "uplink", &cursor)))
         last = it;
-    if (last && parse_uplink(last->arg, last->origin, which, sizeof(which), &cfg) != 0)
+    if (last && parse_uplink(last->arg, last->origin, which, sizeof(which), &cfg, err, errlen) != 0)
         return -1;
     if (options_flag(o, "uplink-echo"))
         cfg.echo_port = 7;
@@ -179,7 +179,7 @@ int net_boot(struct options *o)
     while ((it = options_next(o, "uplink-ping", &cursor)))
         last = it;
     if (last && uplink_parse_ip(last->arg, &cfg.ping_ip, NULL) != 0) {
-        LOGE("config", "%s: -uplink-ping %s: expected an IPv4 address", last->origin, last->arg);
+        snprintf(err, errlen, "%s: -uplink-ping %s: expected an IPv4 address", last->origin, last->arg);
         return -1;
     }
     cursor = 0;
@@ -196,7 +196,7 @@ int net_boot(struct options *o)
         char *end;
         long secs = strtol(st, &end, 10);
         if (*end || secs < 1 || secs > 86400) {
-            LOGE("config", "-nic-stats %s: expected seconds (1..86400)", st);
+            snprintf(err, errlen, "-nic-stats %s: expected seconds (1..86400)", st);
             return -1;
         }
         stats_period_ns = (uint64_t)secs * 1000000000ull;
@@ -207,23 +207,23 @@ int net_boot(struct options *o)
     lwip_init();
     nic_probe_all(force_poll);
     if (!strcmp(which, "none"))
-        return net_layer(o);
+        return net_layer(o, err, errlen);
     struct nic *n = nic_find(which);
     if (!n) {
         if (nic_count || strcmp(which, "eth0"))
             LOGW("uplink", "no NIC named %s: no uplink", which);
-        return net_layer(o);
+        return net_layer(o, err, errlen);
     }
     struct net_port *port;
     the_uplink = uplink_create(n->name, n->mac, &cfg, &port);
     if (!the_uplink || net_port_connect(&n->port, port) != 0) {
         LOGE("uplink", "%s: cannot create the uplink", n->name);
-        return net_layer(o);
+        return net_layer(o, err, errlen);
     }
     if (cfg.ip) {
         LOGI("uplink", "%s: static address configured", n->name);
     } else {
         LOGI("uplink", "%s: DHCP client started", n->name);
     }
-    return net_layer(o);
+    return net_layer(o, err, errlen);
 }

@@ -4,7 +4,10 @@
 
 #include "config/options.h"
 
-/* After PCI enumeration and reading the config; -1 on a config error. */
-int net_boot(struct options *o);
+#include <stddef.h>
+
+/* After PCI enumeration, reading the config and creating the guest machine
+ * (its NIC models); -1 with a message in err on a config error. */
+int net_boot(struct options *o, char *err, size_t errlen);
 
 #endif

@@ -157,13 +157,21 @@ int fstat(int fd, struct stat *st)
     return 0;
 }
 
-/* Boot files by name: "NAME", "/baremu/NAME", "\baremu\NAME" all work. */
+/* Boot files by name: "NAME", "/baremu/NAME", "\baremu\NAME" all work. An
+ * other absolute path (a hosted config's /usr/share/seabios/bios.bin) is
+ * looked up by its last component, since \baremu\ is all there is. */
 const struct boot_file *boot_file_by_path(const char *path)
 {
+    int absolute = *path == '/' || *path == '\\';
     while (*path == '/' || *path == '\\')
         path++;
     if (!strncasecmp(path, "baremu", 6) && (path[6] == '/' || path[6] == '\\'))
-        path += 7;
+        return boot_file_find(path + 7);
+    if (absolute) {
+        const char *base = strrchr(path, '/');
+        if (base)
+            path = base + 1;
+    }
     return boot_file_find(path);
 }
 

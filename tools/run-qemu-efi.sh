@@ -16,10 +16,12 @@
 #   --efi FILE           the EFI image (default build/efi/BOOTX64.EFI)
 #   --nic MODEL          NIC model on user net (default e1000; "none" for no NIC)
 #   --mem SIZE           RAM (default 256M)
+#   --no-debug-exit      no isa-debug-exit device (the kernel's exit codes go nowhere)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 machine=pc cfg_text="" cfg_file="" serial=stdio display=none limit="" nic=e1000 mem=256M
 efi="$top/build/efi/BOOTX64.EFI"
+debug_exit=(-device isa-debug-exit,iobase=0xf4,iosize=4)
 files=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
     --efi) efi=$2; shift 2;;
     --nic) nic=$2; shift 2;;
     --mem) mem=$2; shift 2;;
+    --no-debug-exit) debug_exit=(); shift;;
     --) shift; break;;
     *) echo "run-qemu-efi: unknown option $1" >&2; exit 2;;
   esac
@@ -54,7 +57,7 @@ for spec in "${files[@]}"; do cp "${spec#*=}" "$esp/baremu/${spec%%=*}"; done
 
 args=(-machine "$machine" -m "$mem" -bios "$ovmf"
       -drive "format=raw,file=fat:rw:$esp"
-      -device isa-debug-exit,iobase=0xf4,iosize=4
+      "${debug_exit[@]}"
       -serial "$serial" -display "$display" -no-reboot -net none)
 [ "$nic" != none ] && args+=(-nic "user,model=$nic")
 # The default monitor would share stdio with the serial console.

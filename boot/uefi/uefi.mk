@@ -3,13 +3,26 @@
 EFI_SRC += $(wildcard boot/uefi/*.c) $(shell find kernel drivers/net -name '*.c' 2>/dev/null | sort)
 EFI_ASM += $(shell find boot/uefi kernel -name '*.S' 2>/dev/null | sort)
 
-# make run: boots BOOTX64.EFI under QEMU + OVMF with the serial console on the
-# terminal (-serial stdio; Ctrl-C quits QEMU).
-# RUN_MACHINE=q35, RUN_CFG=FILE (copied as \baremu\baremu.cfg), RUN_ARGS=extra
-# run-qemu-efi options, e.g. RUN_ARGS="--display gtk".
+# make image: build/baremu.img, the GPT disk with the ESP (tools/mkimage.sh);
+# the default guest comes from tools/guest/build.sh (cached in build/guest/).
+image: efi
+	tools/guest/build.sh
+	tools/mkimage.sh build/baremu.img
+
+# make run: boots build/baremu.img under QEMU + OVMF, headless, the
+# appliance's serial console (with the guest's console) on the terminal and
+# host port 2323 forwarded to the appliance (tools/run-image.sh). Quit with
+# Ctrl-A x (the appliance powers off) or Ctrl-C. RUN_MACHINE=q35, RUN_ARGS=
+# extra run-image.sh options.
 RUN_MACHINE ?= pc
-RUN_CFG ?=
 RUN_ARGS ?=
-run: efi
-	tools/run-qemu-efi.sh --machine $(RUN_MACHINE) $(if $(RUN_CFG),--cfg $(RUN_CFG)) $(RUN_ARGS) \
+run: image
+	tools/run-image.sh --machine $(RUN_MACHINE) $(RUN_ARGS)
+
+# make run-efi: BOOTX64.EFI alone from a temporary ESP (tools/run-qemu-efi.sh),
+# RUN_CFG=FILE copied as \baremu\baremu.cfg.
+RUN_CFG ?=
+run-efi: efi
+	tools/run-qemu-efi.sh --machine $(RUN_MACHINE) $(if $(RUN_CFG),--cfg $(RUN_CFG)) \
 	  || { rc=$$?; [ $$rc = 3 ] && echo "(isa-debug-exit: success)" || exit $$rc; }
+.PHONY: run-efi

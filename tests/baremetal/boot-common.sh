@@ -4,7 +4,10 @@
 # Expects lib.sh sourced and $machine set.
 bm_require
 [ -f /usr/share/seabios/bios.bin ] || { echo "skip: /usr/share/seabios/bios.bin missing (package seabios)"; exit 77; }
+# -machine none: bios.bin is only cargo here; without it the appliance would
+# start a guest with it (tests/appliance/ do that).
 bm_boot "boot-$machine" "$machine" "# written by tests/baremetal/boot-$machine.t.sh
+-machine none
 -exit-after-boot" --file bios.bin=/usr/share/seabios/bios.bin
 bm_expect_rc "$BM_RC_OK"
 bm_expect '^baremu [^ ]+ - bare-metal PC emulator appliance' "banner with version"
@@ -29,7 +32,7 @@ crc=$(python3 -c 'import sys, zlib; print("%08x" % zlib.crc32(open(sys.argv[1], 
 bm_expect "boot: file \\\\baremu\\\\bios.bin \\($size bytes, crc32 $crc\\)" "bios.bin with its size and CRC-32 ($size, $crc)"
 bm_expect "boot: self-test: fopen/fseek/fread of /baremu/bios.bin: $size bytes, same content" "bios.bin read back through stdio"
 bm_expect 'boot: self-test: fopen/fseek/fread of /baremu/baremu.cfg: [0-9]+ bytes, same content' "the config read back through stdio"
-bm_expect 'config: \\baremu\\baremu.cfg: 1 option\(s\), exit-after-boot' "the parsed config"
+bm_expect 'config: \\baremu\\baremu.cfg: 2 option\(s\), exit-after-boot' "the parsed config"
 bm_expect 'boot: main loop reached [0-9]+\.[0-9]{3} ms after efi_main' "time from efi_main to the main loop"
 # The idle path: the loop sleeps in HLT until a deadline 10 ms ahead and the
 # local APIC timer's interrupt wakes it (a loop that never woke would time out).

@@ -13,7 +13,8 @@ mkdir -p "$BM_LOGDIR"
 BM_LOG=$BM_LOGDIR/baremetal-keyboard.serial.log
 rm -f "$BM_LOG"   # a stale log must not satisfy the waits below
 mon=$work/mon
-"$top/tools/run-qemu-efi.sh" --efi "$BM_EFI" --machine pc --cfg-text "# no exit: the monitor quits" \
+"$top/tools/run-qemu-efi.sh" --efi "$BM_EFI" --machine pc --cfg-text "# no exit: the monitor quits; no uplink, whose log lines could split the echo
+-uplink none" \
     --serial "file:$work/serial" --timeout "$BM_QEMU_TIMEOUT" -- -monitor "unix:$mon,server,nowait" &
 qpid=$!
 monitor() { printf '%s\n' "$@" | socat - "UNIX-CONNECT:$mon" >/dev/null; }

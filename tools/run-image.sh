@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# make run: boots build/baremu.img (or --image FILE) the way a PC boots the
+# USB stick: qemu-system-x86_64 + OVMF, the image as a raw disk (snapshot=on:
+# the file is never written), headless, the appliance's COM1 (which carries
+# the guest's console) on the terminal, and an e1000 on QEMU's user network
+# with host port 2323 forwarded to the appliance's uplink port 2323 (which
+# the default config forwards on to the guest's telnet port).
+# Quit: Ctrl-A x (the appliance powers off) or Ctrl-C (kills QEMU).
+# Usage: tools/run-image.sh [--image F] [--serial SPEC] [--timeout S]
+#        [--mem SIZE] [--port N (0: none)] [--machine pc|q35] [-- extra qemu args]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+image=$top/build/baremu.img serial=stdio limit="" mem=1G port=2323 machine=pc
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --image) image=$2; shift 2;;
+    --serial) serial=$2; shift 2;;
+    --timeout) limit=$2; shift 2;;
+    --mem) mem=$2; shift 2;;
+    --port) port=$2; shift 2;;
+    --machine) machine=$2; shift 2;;
+    --) shift; break;;
+    *) echo "run-image: unknown option $1" >&2; exit 2;;
+  esac
+done
+ovmf=/usr/share/ovmf/OVMF.fd
+[ -f "$image" ] || { echo "run-image: $image missing (make image)" >&2; exit 2; }
+[ -f "$ovmf" ] || { echo "run-image: $ovmf missing (package ovmf)" >&2; exit 2; }
+args=(-machine "$machine" -m "$mem" -bios "$ovmf"
+      -drive "format=raw,file=$image,snapshot=on"
+      -nic "user,model=e1000$([ "$port" != 0 ] && echo ",hostfwd=tcp:127.0.0.1:$port-:$port")"
+      -serial "$serial" -display none -monitor none)
+[ "$serial" = stdio ] && echo "run-image: booting $image (OVMF takes a few seconds; Ctrl-A x or Ctrl-C quits)" >&2
+set +e
+if [ -n "$limit" ]; then
+  timeout --kill-after=5 "$limit" qemu-system-x86_64 "${args[@]}" "$@"
+else
+  qemu-system-x86_64 "${args[@]}" "$@"
+fi
