@@ -316,10 +316,33 @@ static void deliver_external(struct cpu *c, int vec, bool nmi)
     (void)nmi;
 }
 
+/* The slow path at an instruction boundary: a stop request, the interrupt
+ * shadow, NMI, INTR, HLT. Returns -1 to go on executing, else why to stop. */
+int cpu_events(struct cpu *c)
+{
+    if (c->stop_req) {
+        c->stop_req = false;
+        return CPU_STOP_REQUEST;
+    }
+    if (c->int_shadow) {
+        c->int_shadow = 0;
+    } else if (c->nmi_pending && !c->nmi_blocked) {
+        c->nmi_pending = 0;
+        c->nmi_blocked = 1;
+        deliver_external(c, EX_NMI, true);
+    } else if (c->intr && (c->flags & F_IF) && c->intr_ack) {
+        int vec = c->intr_ack(c->intr_opaque);
+        if (vec >= 0)
+            deliver_external(c, vec & 0xff, false);
+    }
+    return c->halted ? CPU_STOP_HLT : -1;
+}
+
 enum cpu_stop cpu_run(struct cpu *c, uint64_t max_instructions)
 {
     uint64_t end = c->retired + max_instructions;
     cpu_sync_mem(c);
+    /* Faults longjmp here from anywhere in the instruction (cpu_raise). */
     if (setjmp(c->jb)) {
         if (!deliver_exception(c)) {
             c->exc_depth = 0;
@@ -328,33 +351,7 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t max_instructions)
         }
         c->retired++;
     }
-    while (c->retired < end) {
-        /* One test on the common path: nothing pending at this boundary. */
-        if (__builtin_expect(c->stop_req | c->int_shadow | c->nmi_pending | c->intr | c->halted, 0)) {
-            if (c->stop_req) {
-                c->stop_req = false;
-                return CPU_STOP_REQUEST;
-            }
-            if (c->int_shadow) {
-                c->int_shadow = 0;
-            } else if (c->nmi_pending && !c->nmi_blocked) {
-                c->nmi_pending = 0;
-                c->nmi_blocked = 1;
-                deliver_external(c, EX_NMI, true);
-            } else if (c->intr && (c->flags & F_IF) && c->intr_ack) {
-                int vec = c->intr_ack(c->intr_opaque);
-                if (vec >= 0)
-                    deliver_external(c, vec & 0xff, false);
-            }
-            if (c->halted)
-                return CPU_STOP_HLT;
-        }
-        cpu_exec_one(c);
-        c->retired++;
-        if (c->halted)
-            return CPU_STOP_HLT;
-    }
-    return CPU_STOP_BUDGET;
+    return cpu_exec_loop(c, end);
 }
 
 void cpu_set_intr(struct cpu *c, int level) { c->intr = level; }

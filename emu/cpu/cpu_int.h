@@ -200,7 +200,8 @@ void cpu_update_mode(struct cpu *c);
 uint32_t cpu_get_flags(struct cpu *c);
 void cpu_set_flags(struct cpu *c, uint32_t v, uint32_t mask);
 bool cpu_cond(struct cpu *c, int cc);
-void cpu_exec_one(struct cpu *c);   /* exec.c */
+int cpu_events(struct cpu *c);
+enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end);   /* exec.c */
 
 /* mmu.c: linear-address accesses through the TLB (faults raise #PF) */
 void tlb_flush(struct cpu *c, bool keep_global);

@@ -703,7 +703,7 @@ static uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
 
 #include "emu/cpu/exec_sys.h"
 
-void cpu_exec_one(struct cpu *c)
+static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
 {
     c->eip_start = c->eip;
     c->esp_start = c->r[CPU_ESP];
@@ -1274,4 +1274,23 @@ done:
         c->dr[6] |= 0x4000;
         cpu_interrupt(c, EX_DB, false, false, 0);
     }
+}
+
+/* The interpreter loop: one test for pending events per instruction, the
+ * instruction itself inlined here (faults leave through cpu_run's setjmp). */
+enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
+{
+    while (c->retired < end) {
+        if (__builtin_expect(c->stop_req | c->int_shadow | c->nmi_pending | (c->intr && (c->flags & F_IF)) |
+                             c->halted, 0)) {
+            int st = cpu_events(c);
+            if (st >= 0)
+                return (enum cpu_stop)st;
+        }
+        exec_one(c);
+        c->retired++;
+        if (c->halted)
+            return CPU_STOP_HLT;
+    }
+    return CPU_STOP_BUDGET;
 }
