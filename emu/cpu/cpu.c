@@ -83,8 +83,7 @@ void cpu_reset(struct cpu *c)
     if (c->ferr_level && c->ferr)
         c->ferr(c->ferr_opaque, 0);
     c->ferr_level = 0;
-    c->mem_gen = gmem_generation(c->mem);
-    tlb_flush(c, false);
+    cpu_mem_changed(c);
     cpu_update_mode(c);
 }
 

@@ -102,7 +102,7 @@ struct tlb_entry {
 #define CODE_PAGES (1u << 20)   /* 4 GiB of 32-bit physical space */
 struct dc_entry {
     uint32_t pa;            /* ~0: empty */
-    uint32_t ver, gen;
+    uint32_t ver;
     uint8_t code32;         /* the default sizes it was decoded with */
     uint8_t pre_len;        /* prefix bytes + opcode byte */
     uint8_t op;
@@ -252,13 +252,14 @@ static inline void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned s
     lin_write_slow(c, lin, v, size, user);
 }
 uint8_t lin_fetch8(struct cpu *c, uint32_t lin);
+/* The memory map changed (a new generation): drops the TLB and every
+ * decoded instruction. */
+void cpu_mem_changed(struct cpu *c);
 /* Flushes the TLB if the guest memory map changed (after device accesses). */
 static inline void cpu_sync_mem(struct cpu *c)
 {
-    if (c->mem_gen != gmem_generation(c->mem)) {
-        c->mem_gen = gmem_generation(c->mem);
-        tlb_flush(c, false);
-    }
+    if (c->mem_gen != gmem_generation(c->mem))
+        cpu_mem_changed(c);
 }
 uint32_t phys_read32(struct cpu *c, uint32_t pa);
 

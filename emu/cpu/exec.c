@@ -707,11 +707,6 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
 {
     c->eip_start = c->eip;
     c->esp_start = c->r[CPU_ESP];
-    c->seg_ovr = -1;
-    c->op32 = c->code32;
-    c->ad32 = c->code32;
-    c->rep = 0;
-    c->lock = false;
     bool tf = c->flags & F_TF;
     uint32_t op;
     c->cur = NULL;
@@ -721,8 +716,7 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
     if ((lin >> 12) == c->fetch_lpage) {
         uint32_t pa = (c->fetch_ppage << 12) | (lin & 0xfff);
         struct dc_entry *e = &c->dc[(pa ^ (pa >> 13)) & (DC_SIZE - 1)];
-        if (e->pa == pa && e->ver == c->code_ver[pa >> 12] && e->gen == c->mem_gen &&
-            e->code32 == c->code32 &&
+        if (e->pa == pa && e->ver == c->code_ver[pa >> 12] && e->code32 == c->code32 &&
             c->eip + e->pre_len + (e->has_modrm ? e->modrm_len : 0) - 1 <= c->s[CPU_CS].limit) {
             c->dc_hits++;
             c->seg_ovr = e->seg_ovr;
@@ -740,6 +734,11 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
         e->has_modrm = 0;
         c->cur = e;
     }
+    c->seg_ovr = -1;
+    c->op32 = c->code32;
+    c->ad32 = c->code32;
+    c->rep = 0;
+    c->lock = false;
     for (unsigned n = 0;; n++) {
         if (n >= 14)
             cpu_raise(c, EX_GP, 0);   /* the 15-byte instruction limit */
@@ -770,7 +769,6 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
                 tlb_mark_code_page(c, c->fetch_ppage);
             e->pa = pa;
             e->ver = c->code_ver[pa >> 12];
-            e->gen = c->mem_gen;
             e->code32 = c->code32;
             e->pre_len = (uint8_t)used;
             e->op = (uint8_t)op;
