@@ -2,7 +2,7 @@
 # The test runner behind make check: runs every unit-test binary (one result
 # per TEST case), then every script test tests/*/NAME.t.sh (one result each;
 # exit 0 = pass, 77 = skipped with a reason, anything else = fail) under a
-# timeout, keeps the logs of failures in build/test-logs/, and ends with the
+# timeout (BAREMU_JOBS at a time, default 2), keeps the logs of failures in build/test-logs/, and ends with the
 # line "N passed, N failed, N skipped". BAREMU_LONG=1 adds *.long.sh tests.
 # Usage: tests/run.sh [PATTERN]   (only tests whose name contains PATTERN)
 set -u
@@ -41,20 +41,53 @@ done
 shopt -s nullglob
 scripts=(tests/*/*.t.sh)
 [ -n "${BAREMU_LONG:-}" ] && scripts+=(tests/*/*.long.sh)
+
+# Script tests run BAREMU_JOBS at a time (default 2: most of them wait on a
+# guest or a peer). A test whose header says "# lock: NAME" never runs beside
+# another test holding the same lock (a shared multicast group, say).
+jobs_max=${BAREMU_JOBS:-2}
+results="$logs/.results"
+rm -rf "$results"; mkdir -p "$results"
+
+run_one() {
+  local t=$1 name=$2 limit=$3 lock=$4 log=$5 start secs rc line
+  start=$(date +%s)
+  if [ -n "$lock" ]; then
+    flock "$logs/.lock.$lock" timeout --kill-after=10 "${limit:-600}" bash "$t" >"$log" 2>&1 </dev/null; rc=$?
+  else
+    timeout --kill-after=10 "${limit:-600}" bash "$t" >"$log" 2>&1 </dev/null; rc=$?
+  fi
+  secs=$(( $(date +%s) - start ))
+  case "$rc" in
+    0) line="PASS $name (${secs}s)"; echo pass >"$results/${name//\//_}";;
+    77) line="SKIP $name: $(tail -n1 "$log")"; echo skip >"$results/${name//\//_}";;
+    124|137) line="FAIL $name: timed out after ${limit:-600}s (log: ${log#$top/})"
+             echo "fail $name" >"$results/${name//\//_}";;
+    *) line="FAIL $name: exit $rc (log: ${log#$top/})"$'\n'"$(tail -n 15 "$log" | sed 's/^/    /')"
+       echo "fail $name" >"$results/${name//\//_}";;
+  esac
+  printf '%s\n' "$line"
+}
+
+running=0
 for t in "${scripts[@]}"; do
   name=${t#tests/}; name=${name%.sh}
   [[ -z "$pattern" || "$name" == *"$pattern"* ]] || continue
   limit=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$t" | head -n1)
-  log="$logs/${name//\//_}.log"
-  start=$(date +%s)
-  timeout --kill-after=10 "${limit:-600}" bash "$t" >"$log" 2>&1 </dev/null; rc=$?
-  secs=$(( $(date +%s) - start ))
-  case "$rc" in
-    0) passed=$((passed + 1)); echo "PASS $name (${secs}s)";;
-    77) skipped=$((skipped + 1)); echo "SKIP $name: $(tail -n1 "$log")";;
-    124|137) failed=$((failed + 1)); failures+=("$name"); echo "FAIL $name: timed out after ${limit:-600}s (log: ${log#$top/})";;
-    *) failed=$((failed + 1)); failures+=("$name")
-       echo "FAIL $name: exit $rc (log: ${log#$top/})"; tail -n 15 "$log" | sed 's/^/    /';;
+  lock=$(sed -n 's/^# lock: *\([A-Za-z0-9_-]*\).*/\1/p' "$t" | head -n1)
+  if [ "$running" -ge "$jobs_max" ]; then
+    wait -n; running=$((running - 1))
+  fi
+  run_one "$t" "$name" "$limit" "$lock" "$logs/${name//\//_}.log" &
+  running=$((running + 1))
+done
+wait
+for r in "$results"/*; do
+  [ -f "$r" ] || continue
+  case "$(cat "$r")" in
+    pass) passed=$((passed + 1));;
+    skip) skipped=$((skipped + 1));;
+    fail*) failed=$((failed + 1)); f=$(cat "$r"); failures+=("${f#fail }");;
   esac
 done
 

@@ -3,7 +3,7 @@
 UNIT_TESTS += $(wildcard tests/unit/test_*.c)
 FUZZERS    += $(wildcard tests/fuzz/fuzz_*.c)
 
-check: hosted hosted-asan efi guest
+check: hosted hosted-asan efi guest fuzz-build
 	bash tests/run.sh
 check-long: hosted hosted-asan efi guest fuzz-build
 	BAREMU_LONG=1 bash tests/run.sh
