@@ -79,7 +79,7 @@ struct seg {
 #define A_G 0x800u
 #define A_DPL(a) (((a) >> 5) & 3)
 
-#define TLB_SIZE 256
+#define TLB_SIZE 1024
 /* TLB permission bits: what this cached translation allows without a walk. */
 #define TP_RS 1u   /* supervisor read */
 #define TP_WS 2u   /* supervisor write (D already set) */
