@@ -60,6 +60,10 @@ enum { EX_DE = 0, EX_DB = 1, EX_NMI = 2, EX_BP = 3, EX_OF = 4, EX_BR = 5, EX_UD 
  * (shifts, multiplies, BCD) write EFLAGS directly and set LF_NONE. */
 enum { SHADOW_STI = 1, SHADOW_SS = 2 };
 
+/* The small helpers of the per-instruction path: always inlined, as GCC
+ * gives up inlining into the large interpreter switch on its own. */
+#define CPU_INLINE static inline __attribute__((always_inline))
+
 enum lf_op { LF_NONE = 0, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
 
 /* A descriptor cache (SDM vol. 3A 3.4.3). */
@@ -105,6 +109,7 @@ struct dc_entry {
     uint32_t ver;
     uint8_t code32;         /* the default sizes it was decoded with */
     uint8_t pre_len;        /* prefix bytes + opcode byte */
+    uint8_t span;           /* bytes decoded so far (prefixes, opcode, ModRM form) */
     uint8_t op;
     int8_t seg_ovr;
     uint8_t op32, ad32, lock;
@@ -212,7 +217,7 @@ void lin_write_slow(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool
 
 /* The TLB-hit path of a linear read/write to RAM within one page, inline in
  * every access; misses, MMIO, code pages and page crossings go to mmu.c. */
-static inline uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user)
+CPU_INLINE uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user)
 {
     const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     if (__builtin_expect(e->lpage == lin >> 12 && (e->perm & (user ? TP_RU : TP_RS)) && e->host_r &&
@@ -233,7 +238,7 @@ static inline uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool
     return lin_read_slow(c, lin, size, user);
 }
 
-static inline void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user)
+CPU_INLINE void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user)
 {
     const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     if (__builtin_expect(e->lpage == lin >> 12 && (e->perm & (user ? TP_WU : TP_WS)) && e->host_w &&
@@ -276,13 +281,13 @@ void task_switch(struct cpu *c, uint16_t sel, uint32_t lo, uint32_t hi, int sour
 enum { TS_JMP, TS_CALL, TS_IRET, TS_INT };
 uint32_t tss_stack(struct cpu *c, int dpl, uint16_t *ss);
 
-static inline uint32_t sz_mask(unsigned sz)
+CPU_INLINE uint32_t sz_mask(unsigned sz)
 {
     return sz == 4 ? 0xffffffffu : sz == 2 ? 0xffffu : 0xffu;
 }
 
 /* Data-segment type and limit checks (SDM 5.3, 5.5) with #GP/#SS; returns the linear address. */
-static inline uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, bool write)
+CPU_INLINE uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, bool write)
 {
     const struct seg *sg = &c->s[s];
     uint16_t a = sg->attr;
@@ -304,21 +309,21 @@ static inline uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size
     return sg->base + off;
 }
 
-static inline bool is_user(const struct cpu *c) { return c->cpl == 3; }
+CPU_INLINE bool is_user(const struct cpu *c) { return c->cpl == 3; }
 
-static inline uint32_t mem_read(struct cpu *c, int s, uint32_t off, unsigned size)
+CPU_INLINE uint32_t mem_read(struct cpu *c, int s, uint32_t off, unsigned size)
 {
     return lin_read(c, seg_lin(c, s, off, size, false), size, is_user(c));
 }
 
-static inline void mem_write(struct cpu *c, int s, uint32_t off, uint32_t v, unsigned size)
+CPU_INLINE void mem_write(struct cpu *c, int s, uint32_t off, uint32_t v, unsigned size)
 {
     lin_write(c, seg_lin(c, s, off, size, true), v, size, is_user(c));
 }
 
 /* Stack helpers: SS.B selects ESP or SP. */
-static inline uint32_t sp_mask(const struct cpu *c) { return c->stack32 ? 0xffffffffu : 0xffffu; }
-static inline void set_sp(struct cpu *c, uint32_t v)
+CPU_INLINE uint32_t sp_mask(const struct cpu *c) { return c->stack32 ? 0xffffffffu : 0xffffu; }
+CPU_INLINE void set_sp(struct cpu *c, uint32_t v)
 {
     uint32_t m = sp_mask(c);
     c->r[CPU_ESP] = (c->r[CPU_ESP] & ~m) | (v & m);
