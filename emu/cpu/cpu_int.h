@@ -104,6 +104,13 @@ struct tlb_entry {
  * map generation are unchanged. Immediates are still read from the page. */
 #define DC_SIZE 8192
 #define CODE_PAGES (1u << 20)   /* 4 GiB of 32-bit physical space */
+/* The prefixes of an instruction and the operand/address sizes they select. */
+struct cpu_prefixes {
+    int8_t seg_ovr;
+    bool op32, ad32, lock;
+    uint8_t rep;
+};
+
 struct dc_entry {
     uint32_t pa;            /* ~0: empty */
     uint32_t ver;
@@ -111,9 +118,7 @@ struct dc_entry {
     uint8_t pre_len;        /* prefix bytes + opcode byte */
     uint8_t span;           /* bytes decoded so far (prefixes, opcode, ModRM form) */
     uint8_t op;
-    int8_t seg_ovr;
-    uint8_t op32, ad32, lock;
-    uint8_t rep;
+    struct cpu_prefixes pfx;
     /* ModRM form, once decode_modrm has run for it */
     uint8_t has_modrm, modrm_len, mod, reg, rm, scale;
     int8_t base, index, seg_default;
@@ -140,9 +145,14 @@ struct cpu {
 
     /* instruction being executed */
     uint32_t eip_start, esp_start;
-    int seg_ovr;            /* -1 or segment index */
-    bool op32, ad32, lock;
-    int rep;                /* 0, 0xF2, 0xF3 */
+    union {                 /* the prefix state, copied as one unit from the decode cache */
+        struct cpu_prefixes pfx;
+        struct {
+            int8_t seg_ovr; /* -1 or segment index */
+            bool op32, ad32, lock;
+            uint8_t rep;    /* 0, 0xF2, 0xF3 */
+        };
+    };
 
     /* exceptions */
     jmp_buf jb;

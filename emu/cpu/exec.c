@@ -720,11 +720,7 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
         if (e->pa == pa && e->ver == c->code_ver[pa >> 12] && e->code32 == c->code32 &&
             c->eip + e->span - 1 <= c->s[CPU_CS].limit) {
             c->dc_hits++;
-            c->seg_ovr = e->seg_ovr;
-            c->op32 = e->op32;
-            c->ad32 = e->ad32;
-            c->rep = e->rep;
-            c->lock = e->lock;
+            c->pfx = e->pfx;
             c->eip += e->pre_len;
             op = e->op;
             c->cur = e;
@@ -754,7 +750,7 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
         case 0x66: c->op32 = !c->code32; continue;
         case 0x67: c->ad32 = !c->code32; continue;
         case 0xf0: c->lock = true; continue;
-        case 0xf2: case 0xf3: c->rep = (int)op; continue;
+        case 0xf2: case 0xf3: c->rep = (uint8_t)op; continue;
         default: break;
         }
         break;
@@ -774,11 +770,7 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
             e->pre_len = (uint8_t)used;
             e->span = (uint8_t)used;
             e->op = (uint8_t)op;
-            e->seg_ovr = (int8_t)c->seg_ovr;
-            e->op32 = c->op32;
-            e->ad32 = c->ad32;
-            e->rep = (uint8_t)c->rep;
-            e->lock = c->lock;
+            e->pfx = c->pfx;
         }
     }
 decoded:;
