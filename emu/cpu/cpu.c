@@ -15,8 +15,11 @@ static void code_written(void *opaque, uint64_t gpa, size_t len)
     struct cpu *c = opaque;
     if (!len)
         return;
-    for (uint64_t p = gpa >> 12; p <= (gpa + len - 1) >> 12 && p < CODE_PAGES; p++)
+    for (uint64_t p = gpa >> 12; p <= (gpa + len - 1) >> 12 && p < CODE_PAGES; p++) {
         c->code_ver[p]++;
+        if (p == c->fetch_ppage)
+            c->fetch_ver = c->code_ver[p];
+    }
 }
 
 struct cpu *cpu_create(struct guest_memory *mem, struct io_bus *io)

@@ -184,6 +184,7 @@ struct cpu {
      * EIP stays in it. Dropped on any TLB flush and on every CS/CPL change. */
     uint32_t fetch_lpage, fetch_ppage;
     const uint8_t *fetch_host;
+    uint32_t fetch_ver;         /* code_ver[fetch_ppage], kept current by the code-write hook */
 
     struct dc_entry *dc;        /* DC_SIZE entries */
     uint32_t *code_ver;         /* per physical page, bumped on code writes */

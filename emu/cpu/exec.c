@@ -717,7 +717,7 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
     if ((lin >> 12) == c->fetch_lpage) {
         uint32_t pa = (c->fetch_ppage << 12) | (lin & 0xfff);
         struct dc_entry *e = &c->dc[(pa ^ (pa >> 13)) & (DC_SIZE - 1)];
-        if (e->pa == pa && e->ver == c->code_ver[pa >> 12] && e->code32 == c->code32 &&
+        if (e->pa == pa && e->ver == c->fetch_ver && e->code32 == c->code32 &&
             c->eip + e->span - 1 <= c->s[CPU_CS].limit) {
             c->dc_hits++;
             c->pfx = e->pfx;

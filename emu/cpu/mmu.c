@@ -149,6 +149,7 @@ uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
     if (e->host_r) {
         c->fetch_lpage = lin >> 12;
         c->fetch_ppage = e->ppage;
+        c->fetch_ver = c->code_ver[e->ppage];
         c->fetch_host = e->host_r;
         return e->host_r[lin & 0xfff];
     }
