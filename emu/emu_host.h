@@ -1,7 +1,8 @@
 /* The emulator's extra platform interface, beside include/baremu/platform.h:
  * what the PC's devices need from the host. Character devices (serial ports,
- * the debug console), block devices (IDE disks and CD-ROMs) and reading whole
- * files (firmware, kernels). The hosted build implements it in
+ * the debug console), block devices (IDE disks and CD-ROMs), the display and
+ * input (the VGA's picture, keyboard and mouse) and reading whole files
+ * (firmware, kernels). The hosted build implements it in
  * boot/posix/emu_host.c, the bare-metal kernel in its own file. */
 #ifndef BAREMU_EMU_HOST_H
 #define BAREMU_EMU_HOST_H
@@ -62,6 +63,51 @@ struct blockdev {
 struct blockdev *emu_host_block_open(const char *path, bool read_only, bool snapshot,
                                      char *err, size_t errlen);
 void emu_host_block_close(struct blockdev *b);
+
+/* The display and the keyboard/mouse: the video card describes the screen
+ * (struct display_state), the machine hands it to the host's display and
+ * the host hands back input events (struct display_ops). */
+enum display_kind {
+    DISPLAY_BLANK,        /* nothing to show (off, or a mode not rendered) */
+    DISPLAY_TEXT,         /* cols x rows cells of {CP437 character, attribute} */
+    DISPLAY_GRAPHICS,     /* width x height pixels of bpp bits, stride bytes a line */
+};
+
+struct display_state {
+    enum display_kind kind;
+    /* DISPLAY_TEXT: the attribute byte as stored (bits 0-3 foreground, 4-6
+     * background, 7 blink); palette[0..15] are those 16 colours as RGB
+     * through the attribute controller and the DAC. */
+    const uint8_t *cells;                /* cols * rows * 2 bytes */
+    unsigned cols, rows;
+    unsigned cursor_col, cursor_row;
+    bool cursor_visible;
+    /* DISPLAY_GRAPHICS: bpp 8 (indices into palette), 15, 16 (RGB 5:5:5 /
+     * 5:6:5), 24 or 32 (B, G, R[, X] bytes). */
+    const uint8_t *pixels;
+    unsigned width, height, bpp, stride;
+    const uint32_t *palette;             /* 256 entries 0x00RRGGBB */
+};
+
+/* Input from the host: a key as its scan code set 1 make code (0xE0-prefixed
+ * keys as 0xE000 | code), or relative mouse motion and buttons. */
+struct input_event {
+    enum { INPUT_KEY, INPUT_MOUSE } type;
+    uint16_t code;
+    bool down;
+    int dx, dy;           /* right, up */
+    unsigned buttons;     /* bit 0 left, 1 right, 2 middle */
+};
+
+/* A host's display and input devices, given to the machine with
+ * machine_set_display() (emu/machine.h). A host without one (the hosted
+ * build's -display none and -nographic) attaches nothing: the VGA still runs,
+ * nobody looks at it. update() is called about 30 times a second with the
+ * current screen; input_poll() takes up to max pending events. */
+struct display_ops {
+    void (*update)(void *ctx, const struct display_state *s);
+    size_t (*input_poll)(void *ctx, struct input_event *ev, size_t max);
+};
 
 /* Reads a whole file (firmware, kernel, initrd) into a malloc'd buffer; NULL
  * with a message in err when it cannot be read or is larger than max_len. */

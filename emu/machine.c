@@ -18,7 +18,9 @@
 #include "emu/hw/debugcon.h"
 #include "emu/hw/fw_cfg.h"
 #include "emu/hw/i440fx.h"
+#include "emu/hw/i8042.h"
 #include "emu/hw/ide.h"
+#include "emu/hw/linuxboot.h"
 #include "emu/hw/pci.h"
 #include "emu/hw/pic.h"
 #include "emu/hw/piix3.h"
@@ -26,11 +28,17 @@
 #include "emu/hw/port92.h"
 #include "emu/hw/rtc.h"
 #include "emu/hw/serial.h"
+#include "emu/hw/vga.h"
 #include "emu/io.h"
 #include "emu/memory.h"
 #include "emu/vclock.h"
 
 #define DEFAULT_BIOS "/usr/share/seabios/bios-256k.bin"
+#define DEFAULT_VGA_BIOS "/usr/share/seabios/vgabios-stdvga.bin"
+/* Host time between two pictures handed to the display. */
+#define DISPLAY_PERIOD_NS 33000000u
+/* How often host input is looked at while the guest idles. */
+#define INPUT_POLL_NS 10000000u
 #define MAX_SERIALS 2
 #define MAX_DEBUG_EXITS 4
 /* QEMU's pc: low RAM ends at 3.5 GiB when there is more (the PCI hole). */
@@ -59,6 +67,12 @@ struct machine {
     struct debug_exit *debug_exit[MAX_DEBUG_EXITS];
     int ndebug_exit;
     struct port92 *port92;
+    struct i8042 *i8042;
+    struct vga *vga;
+    const struct display_ops *display;
+    void *display_ctx;
+    uint64_t display_next;
+    bool a20_port92, a20_kbc;   /* the A20 gate is the OR of both */
     struct pci_bus *pci;
     struct i440fx *i440fx;
     struct piix3 *piix3;
@@ -125,10 +139,18 @@ static void debug_exit(void *ctx, int status)
     cpu_request_stop(m->cpu);
 }
 
-static void set_a20(void *ctx, bool on)
+static void set_a20_port92(void *ctx, bool on)
 {
     struct machine *m = ctx;
-    cpu_set_a20(m->cpu, on);
+    m->a20_port92 = on;
+    cpu_set_a20(m->cpu, m->a20_port92 || m->a20_kbc);
+}
+
+static void set_a20_kbc(void *ctx, bool on)
+{
+    struct machine *m = ctx;
+    m->a20_kbc = on;
+    cpu_set_a20(m->cpu, m->a20_port92 || m->a20_kbc);
 }
 
 static void shadow(void *ctx, uint64_t gpa, uint64_t len, bool r, bool w)
@@ -527,6 +549,38 @@ static void setup_fw_cfg(struct machine *m)
     fw_cfg_add_file(f, "etc/e820", e820, n);
 }
 
+/* -kernel/-initrd/-append: the files go into fw_cfg for our boot ROM. */
+static int setup_kernel(struct machine *m, struct options *o, char *err, size_t errlen)
+{
+    const char *kernel = options_last(o, "kernel");
+    const char *initrd = options_last(o, "initrd");
+    const char *append = options_last(o, "append");
+    if (!kernel) {
+        if (initrd || append) {
+            snprintf(err, errlen, "-%s needs -kernel", initrd ? "initrd" : "append");
+            return -1;
+        }
+        return 0;
+    }
+    char e[256];
+    size_t klen = 0, ilen = 0;
+    uint8_t *k = emu_host_read_file(kernel, 256u << 20, &klen, e, sizeof(e));
+    if (!k) {
+        snprintf(err, errlen, "-kernel: %s", e);
+        return -1;
+    }
+    uint8_t *i = NULL;
+    if (initrd && !(i = emu_host_read_file(initrd, 1u << 30, &ilen, e, sizeof(e)))) {
+        snprintf(err, errlen, "-initrd: %s", e);
+        free(k);
+        return -1;
+    }
+    int rc = linuxboot_setup(m->fw_cfg, k, klen, i, ilen, append, m->below_4g, err, errlen);
+    free(k);
+    free(i);
+    return rc;
+}
+
 /* ---- reset ---- */
 
 static void machine_reset(struct machine *m)
@@ -537,12 +591,18 @@ static void machine_reset(struct machine *m)
         if (m->serial[i])
             serial_reset(m->serial[i]);
     port92_reset(m->port92);
+    i8042_reset(m->i8042);
+    if (m->vga)
+        vga_reset(m->vga);
     pci_bus_reset(m->pci);
     i440fx_reset(m->i440fx);
     piix3_reset(m->piix3);
     acpi_pm_reset(m->acpi);
     ide_reset(m->ide);
     cpu_reset(m->cpu);
+    /* A20 is on after reset: the 8042's output port comes up with bit 1 set. */
+    m->a20_port92 = false;
+    m->a20_kbc = true;
     cpu_set_a20(m->cpu, true);
     m->reset_requested = false;
 }
@@ -594,12 +654,13 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
         snprintf(err, errlen, "-display: only 'none' is available in this build");
         goto fail;
     }
-    /* -vga std|none: no VGA model yet; std is accepted and means none. */
+    /* -vga std (the default, as in QEMU) or none. */
     const char *vga = options_last(o, "vga");
     if (vga && strcmp(vga, "std") && strcmp(vga, "none")) {
-        snprintf(err, errlen, "-vga: unsupported card '%s'", vga);
+        snprintf(err, errlen, "-vga: unsupported card '%s' (std or none)", vga);
         goto fail;
     }
+    bool want_vga = !vga || !strcmp(vga, "std");
 
     m->mem = gmem_create(ram, m->below_4g);
     m->io = io_bus_create();
@@ -613,7 +674,7 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
         goto fail;
     }
     cpu_set_intr_ack(m->cpu, intr_ack, m);
-    /* The legacy VGA window is not RAM (no VGA model yet: unassigned). */
+    /* The legacy VGA window is not RAM: the VGA's, or unassigned. */
     gmem_unmap(m->mem, 0xa0000, 0x20000);
 
     const char *bios = options_last(o, "bios");
@@ -623,15 +684,32 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
     m->pic = pic_create(m->io, (struct irq_line){intr_set, m, 0});
     m->pit = pit_create(m->io, &m->clock, pic_irq_line(m->pic, 0));
     m->rtc = rtc_create(m->io, &m->clock, pic_irq_line(m->pic, 8), rtc_base);
-    m->port92 = port92_create(m->io, set_a20, request_reset, m);
+    m->port92 = port92_create(m->io, set_a20_port92, request_reset, m);
+    m->i8042 = i8042_create(m->io, pic_irq_line(m->pic, 1), pic_irq_line(m->pic, 12), set_a20_kbc,
+                            request_reset, m);
     m->pci = pci_bus_create(m->io, &pci_mem, m);
     pci_bus_set_mmio_window(m->pci, m->below_4g, 0xfec00000u);
     m->i440fx = i440fx_create(m->pci, shadow, m);
     m->piix3 = piix3_create(m->pci, m->io, m->pic, request_reset, m);
     m->acpi = acpi_pm_create(m->pci, m->io, &m->clock, pic_irq_line(m->pic, 9), request_poweroff, m);
-    m->fw_cfg = fw_cfg_create(m->io);
+    m->fw_cfg = fw_cfg_create(m->io, m->mem);
+    if (want_vga) {
+        /* The VGA BIOS is the VGA's option ROM; without it the card still
+         * works for a guest that programs it itself. */
+        size_t rom_len = 0;
+        char e[256];
+        uint8_t *rom = emu_host_read_file(DEFAULT_VGA_BIOS, 1u << 20, &rom_len, e, sizeof(e));
+        if (!rom)
+            LOGW("vga", "no VGA BIOS (%s): the screen stays blank until the guest sets a mode", e);
+        m->vga = vga_create(m->pci, m->io, m->mem, rom, rom_len);
+        free(rom);
+        if (!m->vga) {
+            snprintf(err, errlen, "out of memory for the VGA");
+            goto fail;
+        }
+    }
     m->ide = ide_create(m->pci, m->io, pic_irq_line(m->pic, 14), pic_irq_line(m->pic, 15));
-    if (!m->ide || !m->pic || !m->pit || !m->rtc || !m->port92 || !m->pci || !m->i440fx || !m->piix3 || !m->acpi ||
+    if (!m->ide || !m->pic || !m->pit || !m->rtc || !m->port92 || !m->i8042 || !m->pci || !m->i440fx || !m->piix3 || !m->acpi ||
         !m->fw_cfg) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -687,6 +765,8 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
 
     setup_cmos(m);
     setup_fw_cfg(m);
+    if (setup_kernel(m, o, err, errlen) < 0)
+        goto fail;
     m->t0 = plat_now_ns();
     machine_reset(m);
     return m;
@@ -714,6 +794,8 @@ void machine_destroy(struct machine *m)
         fw_cfg_destroy(m->fw_cfg);
     if (m->ide)
         ide_destroy(m->ide);
+    if (m->vga)
+        vga_destroy(m->vga);
     for (int i = 0; i < 4; i++)
         emu_host_block_close(m->drives[i]);
     if (m->acpi)
@@ -726,6 +808,8 @@ void machine_destroy(struct machine *m)
         pci_bus_destroy(m->pci);
     if (m->port92)
         port92_destroy(m->port92);
+    if (m->i8042)
+        i8042_destroy(m->i8042);
     if (m->rtc)
         rtc_destroy(m->rtc);
     if (m->pit)
@@ -764,15 +848,52 @@ static uint64_t poll_devices(struct machine *m)
 uint64_t machine_next_deadline_ns(struct machine *m)
 {
     uint64_t next = poll_devices(m);
-    if (next == VCLOCK_NEVER)
-        return UINT64_MAX;
-    if (m->icount_shift >= 0)
+    if (m->icount_shift >= 0 && next != VCLOCK_NEVER)
         return plat_now_ns();  /* icount never sleeps: it warps */
-    return m->t0 + next;
+    uint64_t t = next == VCLOCK_NEVER ? UINT64_MAX : m->t0 + next;
+    /* Host input (serial streams, the display's keyboard) has no descriptor
+     * the loop could wait on: while the guest idles, look every 10 ms. A
+     * tickless guest may otherwise sleep forever waiting for a key. */
+    if (m->serial_chr[0] || m->serial_chr[1] || m->display) {
+        uint64_t cap = plat_now_ns() + INPUT_POLL_NS;
+        if (cap < t)
+            t = cap;
+    }
+    return t;
+}
+
+void machine_set_display(struct machine *m, const struct display_ops *ops, void *ctx)
+{
+    m->display = ops;
+    m->display_ctx = ctx;
+    m->display_next = 0;
+}
+
+/* Hands the screen to the display and its input to the 8042. */
+static void service_display(struct machine *m, uint64_t now)
+{
+    if (!m->display || now < m->display_next)
+        return;
+    m->display_next = now + DISPLAY_PERIOD_NS;
+    struct input_event ev[16];
+    size_t n = m->display->input_poll ? m->display->input_poll(m->display_ctx, ev, 16) : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].type == INPUT_KEY)
+            i8042_key(m->i8042, ev[i].code, ev[i].down);
+        else
+            i8042_mouse(m->i8042, ev[i].dx, ev[i].dy, ev[i].buttons);
+    }
+    if (m->display->update) {
+        struct display_state st = {.kind = DISPLAY_BLANK};
+        if (m->vga)
+            vga_display_state(m->vga, &st);
+        m->display->update(m->display_ctx, &st);
+    }
 }
 
 enum machine_status machine_run(struct machine *m, uint64_t until_ns)
 {
+    service_display(m, plat_now_ns());
     for (;;) {
         if (m->exit_requested)
             return MACHINE_EXIT;

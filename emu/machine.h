@@ -37,6 +37,12 @@ uint64_t machine_next_deadline_ns(struct machine *m);
  * power-off or a reset with -no-reboot, (V << 1) | 1 after isa-debug-exit. */
 int machine_exit_status(const struct machine *m);
 
+/* Attaches the host's display and input (emu/emu_host.h): the VGA's screen
+ * goes to ops->update about 30 times a second of host time, and events from
+ * ops->input_poll to the PS/2 keyboard and mouse. ops NULL detaches. */
+struct display_ops;
+void machine_set_display(struct machine *m, const struct display_ops *ops, void *ctx);
+
 /* For devices added by other subsystems (the NICs). */
 struct pci_bus *machine_pci_bus(struct machine *m);
 struct guest_memory *machine_memory(struct machine *m);

@@ -2,7 +2,11 @@
  * datasheet, 3.4.2 (PMBA at config 0x40, PMREGMISC 0x80 bit 0 enabling the
  * PM I/O space) and 7.1 (PMSTS 0x00, PMEN 0x02, PMCNTRL 0x04 with SUS_TYP
  * bits 12:10 and SUS_EN bit 13, PMTMR 0x08), and ACPI 1.0b 4.7.3 (the PM
- * timer: 24 bits at 3.579545 MHz, TMR_STS when bit 23 toggles). */
+ * timer: 24 bits at 3.579545 MHz, TMR_STS when bit 23 toggles). The APM
+ * control port 0xB2 (datasheet 3.4.3, APMC) would raise an SMI; with no SMM
+ * here it does directly what the firmware's SMI handler does for the FADT's
+ * ACPI_ENABLE (0xF1) and ACPI_DISABLE (0xF0) commands (ACPI 1.0b 4.7.2.5):
+ * set or clear SCI_EN. 0xB3 (APMS) is a scratch byte. */
 #include "emu/hw/acpi_pm.h"
 
 #include <stdlib.h>
@@ -28,6 +32,7 @@ struct acpi_pm {
     uint16_t io_base;     /* mapped PM I/O base, 0 = not mapped */
     uint16_t sts, en, cnt;
     uint64_t overflows_seen;
+    uint8_t apms;
     void (*poweroff)(void *ctx);
     void *ctx;
 };
@@ -130,6 +135,31 @@ static void pm_write(void *opaque, uint16_t port, uint32_t value, unsigned size)
 
 static const struct io_ops pm_ops = {pm_read, pm_write};
 
+#define APM_ACPI_DISABLE 0xf0
+#define APM_ACPI_ENABLE  0xf1
+
+static uint32_t apm_read(void *opaque, uint16_t port, unsigned size)
+{
+    struct acpi_pm *p = opaque;
+    return port == 0xb3 ? p->apms : 0;
+}
+
+static void apm_write(void *opaque, uint16_t port, uint32_t value, unsigned size)
+{
+    struct acpi_pm *p = opaque;
+    if (port == 0xb3) {
+        p->apms = (uint8_t)value;
+        return;
+    }
+    if ((uint8_t)value == APM_ACPI_ENABLE)
+        p->cnt |= CNT_SCI_EN;
+    else if ((uint8_t)value == APM_ACPI_DISABLE)
+        p->cnt &= (uint16_t)~CNT_SCI_EN;
+    update_sci(p);
+}
+
+static const struct io_ops apm_ops = {apm_read, apm_write};
+
 static void remap(struct acpi_pm *p)
 {
     uint16_t base = (uint16_t)((p->dev.config[PMBA] | p->dev.config[PMBA + 1] << 8) & 0xffc0);
@@ -160,6 +190,7 @@ void acpi_pm_reset(struct acpi_pm *p)
     p->dev.config[PMBA + 1] = 0;
     p->dev.config[PMREGMISC] = 0;
     p->sts = p->en = p->cnt = 0;
+    p->apms = 0;
     remap(p);
     update_sci(p);
 }
@@ -190,6 +221,7 @@ struct acpi_pm *acpi_pm_create(struct pci_bus *bus, struct io_bus *io, const str
         free(p);
         return NULL;
     }
+    io_register(io, 0xb2, 2, &apm_ops, p, "apm");
     acpi_pm_reset(p);
     return p;
 }

@@ -1,6 +1,6 @@
 /* QEMU's firmware configuration interface (fw_cfg) as SeaBIOS reads it on
- * x86: selector at port 0x510 (16-bit), data at 0x511 (8-bit), numbered items
- * and a directory of named files. */
+ * x86: selector at port 0x510 (16-bit), data at 0x511 (8-bit), the DMA
+ * address at 0x514/0x518, numbered items and a directory of named files. */
 #ifndef BAREMU_EMU_HW_FW_CFG_H
 #define BAREMU_EMU_HW_FW_CFG_H
 
@@ -29,8 +29,10 @@ enum {
 #define FW_CFG_FILE_NAME_MAX 56
 
 struct fw_cfg;
+struct guest_memory;
 
-struct fw_cfg *fw_cfg_create(struct io_bus *io);
+/* With mem, the DMA interface (ports 0x514-0x51b) is offered too. */
+struct fw_cfg *fw_cfg_create(struct io_bus *io, struct guest_memory *mem);
 void fw_cfg_destroy(struct fw_cfg *f);
 /* Adds (or replaces) an item with a copy of data. Returns 0 or -1. */
 int fw_cfg_add_bytes(struct fw_cfg *f, uint16_t key, const void *data, size_t len);

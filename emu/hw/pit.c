@@ -175,12 +175,13 @@ uint64_t pit_poll(struct pit *p)
         irq_set(&p->irq0, 0);
         return c->start_ns + vclock_ticks_to_ns(n, PIT_HZ);
     }
-    /* Modes 4/5: a one-tick low pulse at terminal count; the rising edge
-     * after it is the interrupt. */
+    /* Modes 4/5: OUT is high, goes low for one tick at terminal count and
+     * high again; that rising edge is the interrupt. */
     if (t > n) {
         if (!p->irq_period_seen) {
             p->irq_period_seen = 1;
-            irq_pulse(&p->irq0);
+            irq_set(&p->irq0, 0);
+            irq_set(&p->irq0, 1);
         }
         return VCLOCK_NEVER;
     }

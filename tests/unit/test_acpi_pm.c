@@ -47,6 +47,14 @@ TEST(acpi_pm_timer_sci_poweroff)
     io_write(io, 0xb005, 0x20, 1);
     CHECK_EQ_INT(poweroffs, 1);
     CHECK_EQ_INT(io_read(io, 0xb004, 2) & 0x2000, 0);
+    /* The FADT's SMI_CMD port: ACPI_DISABLE/ACPI_ENABLE flip SCI_EN, as the
+     * SMI handler of a real board would; APMS is a scratch byte. */
+    io_write(io, 0xb2, 0xf0, 1);
+    CHECK_EQ_INT(io_read(io, 0xb004, 2) & 1, 0);
+    io_write(io, 0xb2, 0xf1, 1);
+    CHECK_EQ_INT(io_read(io, 0xb004, 2) & 1, 1);
+    io_write(io, 0xb3, 0x5a, 1);
+    CHECK_EQ_INT(io_read(io, 0xb3, 1), 0x5a);
     acpi_pm_destroy(p);
     pci_bus_destroy(bus);
     io_bus_destroy(io);

@@ -123,3 +123,25 @@ TEST(pit_readback_status)
     CHECK(st & 0x40);                          /* null count: nothing loaded yet */
     teardown();
 }
+
+/* Linux's one-shot clock event: mode 4 (control 0x38) and a new count for
+ * each event; every terminal count must be a rising edge on IRQ0 (OUT is
+ * high while counting, pulses low for one tick). */
+TEST(pit_mode4_oneshot_edges)
+{
+    setup();
+    io_write(io, 0x43, 0x38, 1);
+    irq_edges = 0;  /* OUT rising with the mode 4 control word is not a tick */
+    for (int i = 1; i <= 3; i++) {
+        io_write(io, 0x40, 100, 1);
+        io_write(io, 0x40, 0, 1);
+        uint64_t next = pit_poll(pit);
+        CHECK_EQ_INT(irq_edges, i - 1);
+        now_ns = next;
+        pit_poll(pit);
+        CHECK_EQ_INT(irq_edges, i);
+        CHECK_EQ_INT(pit_poll(pit), VCLOCK_NEVER);
+        CHECK_EQ_INT(irq_edges, i);
+    }
+    teardown();
+}
