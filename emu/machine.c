@@ -91,6 +91,7 @@ struct machine {
     uint64_t ram_size, below_4g;
     uint8_t boot_order[3];  /* CMOS boot device codes */
     bool intr_level;        /* the PIC's INTR output: wakes a halted CPU */
+    uint64_t idle_at;       /* host time the CPU last halted (real time) */
 };
 
 /* ---- time ---- */
@@ -855,18 +856,24 @@ static uint64_t poll_devices(struct machine *m)
 uint64_t machine_next_deadline_ns(struct machine *m)
 {
     uint64_t next = poll_devices(m);
-    /* A device outside the CPU's slice (a NIC receiving a frame from the
-     * network) raised an interrupt: the halted CPU must run now. */
-    if (m->intr_level)
-        return plat_now_ns();
+    /* An interrupt became pending while the CPU was halted (a timer that
+     * fired just now in poll_devices, a device fed from outside the CPU's
+     * slice): the CPU must run now to take it. */
+    if (m->intr_level) {
+        struct cpu_regs r;
+        cpu_get_regs(m->cpu, &r);
+        if (r.eflags & 0x200)
+            return 0;  /* now (a fixed past time: the loop compares it twice) */
+    }
     if (m->icount_shift >= 0 && next != VCLOCK_NEVER)
-        return plat_now_ns();  /* icount never sleeps: it warps */
+        return 0;  /* icount never sleeps: it warps */
     uint64_t t = next == VCLOCK_NEVER ? UINT64_MAX : m->t0 + next;
     /* Host input (serial streams, the display's keyboard) has no descriptor
-     * the loop could wait on: while the guest idles, look every 10 ms. A
-     * tickless guest may otherwise sleep forever waiting for a key. */
+     * the loop could wait on: while the guest idles, look every 10 ms from
+     * when it went idle. A tickless guest may otherwise sleep forever
+     * waiting for a key. */
     if (m->serial_chr[0] || m->serial_chr[1] || m->display) {
-        uint64_t cap = plat_now_ns() + INPUT_POLL_NS;
+        uint64_t cap = m->idle_at + INPUT_POLL_NS;
         if (cap < t)
             t = cap;
     }
@@ -935,12 +942,15 @@ enum machine_status machine_run(struct machine *m, uint64_t until_ns)
                 /* Deterministic time: skip straight to the next event. */
                 uint64_t now = clock_now(m);
                 next = poll_devices(m);
-                if (next == VCLOCK_NEVER)
+                if (next == VCLOCK_NEVER) {
+                    m->idle_at = plat_now_ns();
                     return MACHINE_IDLE;  /* halted with no timer: only input can wake it */
+                }
                 if (next > now)
                     m->warp_ns += next - now;
                 break;
             }
+            m->idle_at = plat_now_ns();
             return MACHINE_IDLE;
         case CPU_STOP_RESET:
             LOGI("machine", "CPU shutdown (triple fault): resetting");

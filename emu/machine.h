@@ -31,7 +31,9 @@ enum machine_status {
 /* Runs the guest until host time until_ns (plat_now_ns), or earlier when it
  * idles or exits. */
 enum machine_status machine_run(struct machine *m, uint64_t until_ns);
-/* The host time (plat_now_ns) of the next timer event, UINT64_MAX if none. */
+/* The host time (plat_now_ns) at which machine_run is due: the next timer
+ * event, 0 when the CPU must run now (busy, or an interrupt is pending for
+ * the halted CPU), UINT64_MAX when only input can wake the guest. */
 uint64_t machine_next_deadline_ns(struct machine *m);
 /* The process exit status the machine asks for once MACHINE_EXIT: 0 after a
  * power-off or a reset with -no-reboot, (V << 1) | 1 after isa-debug-exit. */

@@ -46,6 +46,8 @@ static size_t fd_read(void *ctx, uint8_t *buf, size_t len)
     if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
         return 0;
     ssize_t n = read(c->in_fd, buf, len);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;   /* nothing after all: try again at the next poll */
     if (n <= 0) {
         c->in_fd = -1;  /* end of input: stop polling it */
         return 0;

@@ -15,8 +15,11 @@ static void code_written(void *opaque, uint64_t gpa, size_t len)
     struct cpu *c = opaque;
     if (!len)
         return;
-    for (uint64_t p = gpa >> 12; p <= (gpa + len - 1) >> 12 && p < CODE_PAGES; p++)
+    for (uint64_t p = gpa >> 12; p <= (gpa + len - 1) >> 12 && p < CODE_PAGES; p++) {
         c->code_ver[p]++;
+        if (p == c->fetch_ppage)
+            c->fetch_ver = c->code_ver[p];
+    }
 }
 
 struct cpu *cpu_create(struct guest_memory *mem, struct io_bus *io)
@@ -83,8 +86,7 @@ void cpu_reset(struct cpu *c)
     if (c->ferr_level && c->ferr)
         c->ferr(c->ferr_opaque, 0);
     c->ferr_level = 0;
-    c->mem_gen = gmem_generation(c->mem);
-    tlb_flush(c, false);
+    cpu_mem_changed(c);
     cpu_update_mode(c);
 }
 
@@ -316,10 +318,33 @@ static void deliver_external(struct cpu *c, int vec, bool nmi)
     (void)nmi;
 }
 
+/* The slow path at an instruction boundary: a stop request, the interrupt
+ * shadow, NMI, INTR, HLT. Returns -1 to go on executing, else why to stop. */
+int cpu_events(struct cpu *c)
+{
+    if (c->stop_req) {
+        c->stop_req = false;
+        return CPU_STOP_REQUEST;
+    }
+    if (c->int_shadow) {
+        c->int_shadow = 0;
+    } else if (c->nmi_pending && !c->nmi_blocked) {
+        c->nmi_pending = 0;
+        c->nmi_blocked = 1;
+        deliver_external(c, EX_NMI, true);
+    } else if (c->intr && (c->flags & F_IF) && c->intr_ack) {
+        int vec = c->intr_ack(c->intr_opaque);
+        if (vec >= 0)
+            deliver_external(c, vec & 0xff, false);
+    }
+    return c->halted ? CPU_STOP_HLT : -1;
+}
+
 enum cpu_stop cpu_run(struct cpu *c, uint64_t max_instructions)
 {
     uint64_t end = c->retired + max_instructions;
     cpu_sync_mem(c);
+    /* Faults longjmp here from anywhere in the instruction (cpu_raise). */
     if (setjmp(c->jb)) {
         if (!deliver_exception(c)) {
             c->exc_depth = 0;
@@ -328,33 +353,7 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t max_instructions)
         }
         c->retired++;
     }
-    while (c->retired < end) {
-        /* One test on the common path: nothing pending at this boundary. */
-        if (__builtin_expect(c->stop_req | c->int_shadow | c->nmi_pending | c->intr | c->halted, 0)) {
-            if (c->stop_req) {
-                c->stop_req = false;
-                return CPU_STOP_REQUEST;
-            }
-            if (c->int_shadow) {
-                c->int_shadow = 0;
-            } else if (c->nmi_pending && !c->nmi_blocked) {
-                c->nmi_pending = 0;
-                c->nmi_blocked = 1;
-                deliver_external(c, EX_NMI, true);
-            } else if (c->intr && (c->flags & F_IF) && c->intr_ack) {
-                int vec = c->intr_ack(c->intr_opaque);
-                if (vec >= 0)
-                    deliver_external(c, vec & 0xff, false);
-            }
-            if (c->halted)
-                return CPU_STOP_HLT;
-        }
-        cpu_exec_one(c);
-        c->retired++;
-        if (c->halted)
-            return CPU_STOP_HLT;
-    }
-    return CPU_STOP_BUDGET;
+    return cpu_exec_loop(c, end);
 }
 
 void cpu_set_intr(struct cpu *c, int level) { c->intr = level; }

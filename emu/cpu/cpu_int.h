@@ -60,6 +60,10 @@ enum { EX_DE = 0, EX_DB = 1, EX_NMI = 2, EX_BP = 3, EX_OF = 4, EX_BR = 5, EX_UD 
  * (shifts, multiplies, BCD) write EFLAGS directly and set LF_NONE. */
 enum { SHADOW_STI = 1, SHADOW_SS = 2 };
 
+/* The small helpers of the per-instruction path: always inlined, as GCC
+ * gives up inlining into the large interpreter switch on its own. */
+#define CPU_INLINE static inline __attribute__((always_inline))
+
 enum lf_op { LF_NONE = 0, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
 
 /* A descriptor cache (SDM vol. 3A 3.4.3). */
@@ -79,7 +83,7 @@ struct seg {
 #define A_G 0x800u
 #define A_DPL(a) (((a) >> 5) & 3)
 
-#define TLB_SIZE 256
+#define TLB_SIZE 1024
 /* TLB permission bits: what this cached translation allows without a walk. */
 #define TP_RS 1u   /* supervisor read */
 #define TP_WS 2u   /* supervisor write (D already set) */
@@ -100,15 +104,21 @@ struct tlb_entry {
  * map generation are unchanged. Immediates are still read from the page. */
 #define DC_SIZE 8192
 #define CODE_PAGES (1u << 20)   /* 4 GiB of 32-bit physical space */
+/* The prefixes of an instruction and the operand/address sizes they select. */
+struct cpu_prefixes {
+    int8_t seg_ovr;
+    bool op32, ad32, lock;
+    uint8_t rep;
+};
+
 struct dc_entry {
     uint32_t pa;            /* ~0: empty */
-    uint32_t ver, gen;
+    uint32_t ver;
     uint8_t code32;         /* the default sizes it was decoded with */
     uint8_t pre_len;        /* prefix bytes + opcode byte */
+    uint8_t span;           /* bytes decoded so far (prefixes, opcode, ModRM form) */
     uint8_t op;
-    int8_t seg_ovr;
-    uint8_t op32, ad32, lock;
-    uint8_t rep;
+    struct cpu_prefixes pfx;
     /* ModRM form, once decode_modrm has run for it */
     uint8_t has_modrm, modrm_len, mod, reg, rm, scale;
     int8_t base, index, seg_default;
@@ -135,9 +145,14 @@ struct cpu {
 
     /* instruction being executed */
     uint32_t eip_start, esp_start;
-    int seg_ovr;            /* -1 or segment index */
-    bool op32, ad32, lock;
-    int rep;                /* 0, 0xF2, 0xF3 */
+    union {                 /* the prefix state, copied as one unit from the decode cache */
+        struct cpu_prefixes pfx;
+        struct {
+            int8_t seg_ovr; /* -1 or segment index */
+            bool op32, ad32, lock;
+            uint8_t rep;    /* 0, 0xF2, 0xF3 */
+        };
+    };
 
     /* exceptions */
     jmp_buf jb;
@@ -169,6 +184,7 @@ struct cpu {
      * EIP stays in it. Dropped on any TLB flush and on every CS/CPL change. */
     uint32_t fetch_lpage, fetch_ppage;
     const uint8_t *fetch_host;
+    uint32_t fetch_ver;         /* code_ver[fetch_ppage], kept current by the code-write hook */
 
     struct dc_entry *dc;        /* DC_SIZE entries */
     uint32_t *code_ver;         /* per physical page, bumped on code writes */
@@ -200,7 +216,8 @@ void cpu_update_mode(struct cpu *c);
 uint32_t cpu_get_flags(struct cpu *c);
 void cpu_set_flags(struct cpu *c, uint32_t v, uint32_t mask);
 bool cpu_cond(struct cpu *c, int cc);
-void cpu_exec_one(struct cpu *c);   /* exec.c */
+int cpu_events(struct cpu *c);
+enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end);   /* exec.c */
 
 /* mmu.c: linear-address accesses through the TLB (faults raise #PF) */
 void tlb_flush(struct cpu *c, bool keep_global);
@@ -211,7 +228,7 @@ void lin_write_slow(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool
 
 /* The TLB-hit path of a linear read/write to RAM within one page, inline in
  * every access; misses, MMIO, code pages and page crossings go to mmu.c. */
-static inline uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user)
+CPU_INLINE uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user)
 {
     const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     if (__builtin_expect(e->lpage == lin >> 12 && (e->perm & (user ? TP_RU : TP_RS)) && e->host_r &&
@@ -232,7 +249,7 @@ static inline uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool
     return lin_read_slow(c, lin, size, user);
 }
 
-static inline void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user)
+CPU_INLINE void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user)
 {
     const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     if (__builtin_expect(e->lpage == lin >> 12 && (e->perm & (user ? TP_WU : TP_WS)) && e->host_w &&
@@ -251,13 +268,14 @@ static inline void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned s
     lin_write_slow(c, lin, v, size, user);
 }
 uint8_t lin_fetch8(struct cpu *c, uint32_t lin);
+/* The memory map changed (a new generation): drops the TLB and every
+ * decoded instruction. */
+void cpu_mem_changed(struct cpu *c);
 /* Flushes the TLB if the guest memory map changed (after device accesses). */
 static inline void cpu_sync_mem(struct cpu *c)
 {
-    if (c->mem_gen != gmem_generation(c->mem)) {
-        c->mem_gen = gmem_generation(c->mem);
-        tlb_flush(c, false);
-    }
+    if (c->mem_gen != gmem_generation(c->mem))
+        cpu_mem_changed(c);
 }
 uint32_t phys_read32(struct cpu *c, uint32_t pa);
 
@@ -274,13 +292,13 @@ void task_switch(struct cpu *c, uint16_t sel, uint32_t lo, uint32_t hi, int sour
 enum { TS_JMP, TS_CALL, TS_IRET, TS_INT };
 uint32_t tss_stack(struct cpu *c, int dpl, uint16_t *ss);
 
-static inline uint32_t sz_mask(unsigned sz)
+CPU_INLINE uint32_t sz_mask(unsigned sz)
 {
     return sz == 4 ? 0xffffffffu : sz == 2 ? 0xffffu : 0xffu;
 }
 
 /* Data-segment type and limit checks (SDM 5.3, 5.5) with #GP/#SS; returns the linear address. */
-static inline uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, bool write)
+CPU_INLINE uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, bool write)
 {
     const struct seg *sg = &c->s[s];
     uint16_t a = sg->attr;
@@ -302,21 +320,21 @@ static inline uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size
     return sg->base + off;
 }
 
-static inline bool is_user(const struct cpu *c) { return c->cpl == 3; }
+CPU_INLINE bool is_user(const struct cpu *c) { return c->cpl == 3; }
 
-static inline uint32_t mem_read(struct cpu *c, int s, uint32_t off, unsigned size)
+CPU_INLINE uint32_t mem_read(struct cpu *c, int s, uint32_t off, unsigned size)
 {
     return lin_read(c, seg_lin(c, s, off, size, false), size, is_user(c));
 }
 
-static inline void mem_write(struct cpu *c, int s, uint32_t off, uint32_t v, unsigned size)
+CPU_INLINE void mem_write(struct cpu *c, int s, uint32_t off, uint32_t v, unsigned size)
 {
     lin_write(c, seg_lin(c, s, off, size, true), v, size, is_user(c));
 }
 
 /* Stack helpers: SS.B selects ESP or SP. */
-static inline uint32_t sp_mask(const struct cpu *c) { return c->stack32 ? 0xffffffffu : 0xffffu; }
-static inline void set_sp(struct cpu *c, uint32_t v)
+CPU_INLINE uint32_t sp_mask(const struct cpu *c) { return c->stack32 ? 0xffffffffu : 0xffffu; }
+CPU_INLINE void set_sp(struct cpu *c, uint32_t v)
 {
     uint32_t m = sp_mask(c);
     c->r[CPU_ESP] = (c->r[CPU_ESP] & ~m) | (v & m);

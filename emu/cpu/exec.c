@@ -14,7 +14,7 @@ struct modrm {
     uint32_t off;
 };
 
-static inline uint8_t fetch8(struct cpu *c)
+CPU_INLINE uint8_t fetch8(struct cpu *c)
 {
     uint32_t ip = c->eip;
     if (ip > c->s[CPU_CS].limit)
@@ -25,19 +25,19 @@ static inline uint8_t fetch8(struct cpu *c)
     return b;
 }
 
-static inline uint16_t fetch16(struct cpu *c)
+CPU_INLINE uint16_t fetch16(struct cpu *c)
 {
     uint16_t lo = fetch8(c);
     return (uint16_t)(lo | (fetch8(c) << 8));
 }
 
-static inline uint32_t fetch32(struct cpu *c)
+CPU_INLINE uint32_t fetch32(struct cpu *c)
 {
     uint32_t lo = fetch16(c);
     return lo | ((uint32_t)fetch16(c) << 16);
 }
 
-static inline uint32_t fetch_sz(struct cpu *c, unsigned sz)
+CPU_INLINE uint32_t fetch_sz(struct cpu *c, unsigned sz)
 {
     return sz == 1 ? fetch8(c) : sz == 2 ? fetch16(c) : fetch32(c);
 }
@@ -45,14 +45,14 @@ static inline uint32_t fetch_sz(struct cpu *c, unsigned sz)
 static inline uint32_t sext8(uint32_t v) { return (uint32_t)(int32_t)(int8_t)v; }
 static inline uint32_t sext16(uint32_t v) { return (uint32_t)(int32_t)(int16_t)v; }
 
-static inline uint32_t get_reg(const struct cpu *c, int r, unsigned sz)
+CPU_INLINE uint32_t get_reg(const struct cpu *c, int r, unsigned sz)
 {
     if (sz == 1)
         return r < 4 ? c->r[r] & 0xff : (c->r[r - 4] >> 8) & 0xff;
     return sz == 2 ? c->r[r] & 0xffff : c->r[r];
 }
 
-static inline void set_reg(struct cpu *c, int r, unsigned sz, uint32_t v)
+CPU_INLINE void set_reg(struct cpu *c, int r, unsigned sz, uint32_t v)
 {
     if (sz == 1) {
         if (r < 4)
@@ -79,6 +79,7 @@ static void dc_record_modrm(struct cpu *c, const struct modrm *m, uint32_t start
         return;
     }
     e->modrm_len = (uint8_t)(c->eip - start);
+    e->span = (uint8_t)(e->pre_len + e->modrm_len);
     e->mod = (uint8_t)m->mod;
     e->reg = (uint8_t)m->reg;
     e->rm = (uint8_t)m->rm;
@@ -93,7 +94,7 @@ static void dc_record_modrm(struct cpu *c, const struct modrm *m, uint32_t start
 static void decode_modrm_slow(struct cpu *c, struct modrm *m);
 
 /* ModRM decoding: a decode-cache hit only redoes the address arithmetic. */
-static inline void decode_modrm(struct cpu *c, struct modrm *m)
+CPU_INLINE void decode_modrm(struct cpu *c, struct modrm *m)
 {
     const struct dc_entry *e = c->cur;
     if (__builtin_expect(e && e->has_modrm, 1)) {
@@ -197,12 +198,12 @@ static __attribute__((noinline)) void decode_modrm_slow(struct cpu *c, struct mo
     m->off = off;
 }
 
-static inline uint32_t rm_read(struct cpu *c, const struct modrm *m, unsigned sz)
+CPU_INLINE uint32_t rm_read(struct cpu *c, const struct modrm *m, unsigned sz)
 {
     return m->mem ? mem_read(c, m->seg, m->off, sz) : get_reg(c, m->rm, sz);
 }
 
-static inline void rm_write(struct cpu *c, const struct modrm *m, unsigned sz, uint32_t v)
+CPU_INLINE void rm_write(struct cpu *c, const struct modrm *m, unsigned sz, uint32_t v)
 {
     if (m->mem)
         mem_write(c, m->seg, m->off, v, sz);
@@ -212,7 +213,7 @@ static inline void rm_write(struct cpu *c, const struct modrm *m, unsigned sz, u
 
 static inline bool get_cf(struct cpu *c) { return cpu_cf(c); }
 
-static inline void set_lazy(struct cpu *c, int op, uint32_t a, uint32_t b, uint32_t r, unsigned sz)
+CPU_INLINE void set_lazy(struct cpu *c, int op, uint32_t a, uint32_t b, uint32_t r, unsigned sz)
 {
     c->lf_op = (uint8_t)op;
     c->lf_a = a;
@@ -703,15 +704,10 @@ static uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
 
 #include "emu/cpu/exec_sys.h"
 
-void cpu_exec_one(struct cpu *c)
+static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
 {
     c->eip_start = c->eip;
     c->esp_start = c->r[CPU_ESP];
-    c->seg_ovr = -1;
-    c->op32 = c->code32;
-    c->ad32 = c->code32;
-    c->rep = 0;
-    c->lock = false;
     bool tf = c->flags & F_TF;
     uint32_t op;
     c->cur = NULL;
@@ -721,15 +717,10 @@ void cpu_exec_one(struct cpu *c)
     if ((lin >> 12) == c->fetch_lpage) {
         uint32_t pa = (c->fetch_ppage << 12) | (lin & 0xfff);
         struct dc_entry *e = &c->dc[(pa ^ (pa >> 13)) & (DC_SIZE - 1)];
-        if (e->pa == pa && e->ver == c->code_ver[pa >> 12] && e->gen == c->mem_gen &&
-            e->code32 == c->code32 &&
-            c->eip + e->pre_len + (e->has_modrm ? e->modrm_len : 0) - 1 <= c->s[CPU_CS].limit) {
+        if (e->pa == pa && e->ver == c->fetch_ver && e->code32 == c->code32 &&
+            c->eip + e->span - 1 <= c->s[CPU_CS].limit) {
             c->dc_hits++;
-            c->seg_ovr = e->seg_ovr;
-            c->op32 = e->op32;
-            c->ad32 = e->ad32;
-            c->rep = e->rep;
-            c->lock = e->lock;
+            c->pfx = e->pfx;
             c->eip += e->pre_len;
             op = e->op;
             c->cur = e;
@@ -740,6 +731,11 @@ void cpu_exec_one(struct cpu *c)
         e->has_modrm = 0;
         c->cur = e;
     }
+    c->seg_ovr = -1;
+    c->op32 = c->code32;
+    c->ad32 = c->code32;
+    c->rep = 0;
+    c->lock = false;
     for (unsigned n = 0;; n++) {
         if (n >= 14)
             cpu_raise(c, EX_GP, 0);   /* the 15-byte instruction limit */
@@ -754,7 +750,7 @@ void cpu_exec_one(struct cpu *c)
         case 0x66: c->op32 = !c->code32; continue;
         case 0x67: c->ad32 = !c->code32; continue;
         case 0xf0: c->lock = true; continue;
-        case 0xf2: case 0xf3: c->rep = (int)op; continue;
+        case 0xf2: case 0xf3: c->rep = (uint8_t)op; continue;
         default: break;
         }
         break;
@@ -770,15 +766,11 @@ void cpu_exec_one(struct cpu *c)
                 tlb_mark_code_page(c, c->fetch_ppage);
             e->pa = pa;
             e->ver = c->code_ver[pa >> 12];
-            e->gen = c->mem_gen;
             e->code32 = c->code32;
             e->pre_len = (uint8_t)used;
+            e->span = (uint8_t)used;
             e->op = (uint8_t)op;
-            e->seg_ovr = (int8_t)c->seg_ovr;
-            e->op32 = c->op32;
-            e->ad32 = c->ad32;
-            e->rep = (uint8_t)c->rep;
-            e->lock = c->lock;
+            e->pfx = c->pfx;
         }
     }
 decoded:;
@@ -1274,4 +1266,23 @@ done:
         c->dr[6] |= 0x4000;
         cpu_interrupt(c, EX_DB, false, false, 0);
     }
+}
+
+/* The interpreter loop: one test for pending events per instruction, the
+ * instruction itself inlined here (faults leave through cpu_run's setjmp). */
+enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
+{
+    while (c->retired < end) {
+        if (__builtin_expect(c->stop_req | c->int_shadow | c->halted | c->nmi_pending |
+                             ((c->intr != 0) & (c->flags >> 9)), 0)) {
+            int st = cpu_events(c);
+            if (st >= 0)
+                return (enum cpu_stop)st;
+        }
+        exec_one(c);
+        c->retired++;
+        if (c->halted)
+            return CPU_STOP_HLT;
+    }
+    return CPU_STOP_BUDGET;
 }

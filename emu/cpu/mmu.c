@@ -21,6 +21,14 @@ void tlb_flush(struct cpu *c, bool keep_global)
             c->tlb[i].lpage = ~0u;
 }
 
+void cpu_mem_changed(struct cpu *c)
+{
+    c->mem_gen = gmem_generation(c->mem);
+    tlb_flush(c, false);
+    for (int i = 0; i < DC_SIZE; i++)
+        c->dc[i].pa = ~0u;
+}
+
 void tlb_flush_page(struct cpu *c, uint32_t lin)
 {
     c->fetch_lpage = ~0u;
@@ -56,10 +64,7 @@ _Noreturn static void page_fault(struct cpu *c, uint32_t lin, uint32_t err)
 /* Walks the page tables for one access and fills the TLB entry. */
 static struct tlb_entry *tlb_fill(struct cpu *c, uint32_t lin, bool write, bool user)
 {
-    if (c->mem_gen != gmem_generation(c->mem)) {
-        c->mem_gen = gmem_generation(c->mem);
-        tlb_flush(c, false);
-    }
+    cpu_sync_mem(c);
     struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     uint32_t phys;
     uint8_t perm;
@@ -144,6 +149,7 @@ uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
     if (e->host_r) {
         c->fetch_lpage = lin >> 12;
         c->fetch_ppage = e->ppage;
+        c->fetch_ver = c->code_ver[e->ppage];
         c->fetch_host = e->host_r;
         return e->host_r[lin & 0xfff];
     }

@@ -69,7 +69,98 @@ main:
         jmp 0x28:0
 .j1:    cmp dword [last_vec], 13
         CHECK "jmp-busy-tss-gp"
+
+        ; JMP to TSS 3 (selector 0x30): no NT, no link, the old task's busy
+        ; bit cleared; task 3 JMPs back to us (SDM 7.3, table 7-2)
+        mov eax, tss3
+        mov [gdt + 0x30 + 2], ax
+        shr eax, 16
+        mov [gdt + 0x30 + 4], al
+        mov [gdt + 0x30 + 7], ah
+        mov word [gdt + 0x30], 0x67
+        mov byte [gdt + 0x30 + 5], 0x89
+        mov dword [tss3 + 0x20], task3
+        mov dword [tss3 + 0x24], 0x2
+        mov dword [tss3 + 0x38], 0x89000
+        mov dword [tss3 + 0x48], 0x10
+        mov dword [tss3 + 0x4C], 0x08
+        mov dword [tss3 + 0x50], 0x10
+        mov dword [tss3 + 0x54], 0x10
+        mov dword [tss3 + 0x58], 0x10
+        mov dword [tss3 + 0x5C], 0x10
+        mov word [tss3], 0x7777             ; the link must stay untouched
+        jmp 0x30:0
+        ; task 3 jumped back here (our saved EIP)
+        cmp dword [t3_count], 1
+        CHECK "jmp-tss-runs-task"
+        test dword [t3_fl], 0x4000
+        CHECK "jmp-tss-no-nt"
+        cmp word [tss3], 0x7777
+        CHECK "jmp-tss-no-link"
+        cmp byte [t3_old_busy], 0x89
+        CHECK "jmp-clears-old-busy"
+        cmp byte [gdt + 0x30 + 5], 0x89
+        CHECK "jmp-back-clears-task3-busy"
+        str ax
+        cmp ax, 0x28
+        CHECK "jmp-back-tr"
+
+        ; #GP through a task gate (TSS 4, selector 0x40): the error code is
+        ; pushed on the handler task's stack; its IRET (NT) returns to the
+        ; faulting instruction, which it fixed via our saved EAX (SDM 6.12.2)
+        mov eax, tss4
+        mov [gdt + 0x40 + 2], ax
+        shr eax, 16
+        mov [gdt + 0x40 + 4], al
+        mov [gdt + 0x40 + 7], ah
+        mov word [gdt + 0x40], 0x67
+        mov byte [gdt + 0x40 + 5], 0x89
+        mov byte [gdt + 0x40 + 6], 0
+        mov dword [tss4 + 0x20], task4
+        mov dword [tss4 + 0x24], 0x2
+        mov dword [tss4 + 0x38], 0x88000
+        mov dword [tss4 + 0x48], 0x10
+        mov dword [tss4 + 0x4C], 0x08
+        mov dword [tss4 + 0x50], 0x10
+        mov dword [tss4 + 0x54], 0x10
+        mov dword [tss4 + 0x58], 0x10
+        mov dword [tss4 + 0x5C], 0x10
+        mov word [idt + 13 * 8], 0
+        mov word [idt + 13 * 8 + 2], 0x40
+        mov byte [idt + 13 * 8 + 5], 0x85
+        mov word [idt + 13 * 8 + 6], 0
+        mov eax, 0x1234         ; beyond the GDT: #GP(0x1234)
+        mov ds, eax             ; task 4 sets our EAX to 0x10: retried, passes
+        cmp dword [t4_count], 1
+        CHECK "gp-task-gate-runs-task"
+        cmp dword [t4_err], 0x1234
+        CHECK "gp-task-gate-errcode-on-new-stack"
+        cmp dword [t4_esp], 0x88000 - 4
+        CHECK "gp-task-gate-new-stack"
+        mov ax, ds
+        cmp ax, 0x10
+        CHECK "gp-task-gate-returns-to-faulting-insn"
+        cmp word [tss4], 0x28
+        CHECK "exception-task-link"
         jmp finish
+
+task3:
+        inc dword [t3_count]
+        pushfd
+        pop eax
+        mov [t3_fl], eax
+        mov al, [gdt + 0x28 + 5]
+        mov [t3_old_busy], al
+        jmp 0x28:0
+
+task4:
+        mov [t4_esp], esp
+        pop eax
+        mov [t4_err], eax
+        inc dword [t4_count]
+        mov dword [tss + 0x28], 0x10        ; the faulting task's saved EAX
+        iretd
+        jmp task4
 
 task2:
         str ax
@@ -85,5 +176,15 @@ task2:
 t2_tr:    dd 0
 t2_fl:    dd 0
 t2_count: dd 0
+t3_count: dd 0
+t3_fl:    dd 0
+t3_old_busy: dd 0
+t4_count: dd 0
+t4_err:   dd 0
+t4_esp:   dd 0
         align 16
 tss2:   times 0x68 db 0
+        align 16
+tss3:   times 0x68 db 0
+        align 16
+tss4:   times 0x68 db 0
