@@ -101,7 +101,8 @@ static void teardown(struct unet *u)
 }
 
 /* QEMU's -netdev user keys (qapi NetdevUserOptions); an unknown one is
- * refused first, with QEMU's message. */
+ * refused first, with QEMU's message. Keys a front end already took (-nic's
+ * model= and mac=) are not ours to judge. */
 static int check_keys(struct qopts *o, char *err, size_t errlen)
 {
     static const char *const known[] = {
@@ -111,7 +112,7 @@ static int check_keys(struct qopts *o, char *err, size_t errlen)
         "smbserver", "ip",
     };
     for (int i = 0; i < o->count; i++) {
-        bool ok = false;
+        bool ok = o->items[i].used;
         for (size_t k = 0; k < sizeof(known) / sizeof(known[0]) && !ok; k++)
             ok = !strcmp(o->items[i].key, known[k]);
         if (!ok) {
