@@ -160,17 +160,24 @@ struct cpu {
     int first_exc;
     int pend_vec;
     uint32_t pend_err;
-    /* MOV SS / POP SS / STI: no interrupt before the next instruction; the
-     * SS forms also hold off the single-step trap (SDM 6.8.3). */
-    uint8_t int_shadow;
+    /* The event flags, overlaid by one word so that the loop tests them all
+     * with one load per instruction. int_shadow: MOV SS / POP SS / STI, no
+     * interrupt before the next instruction; the SS forms also hold off the
+     * single-step trap (SDM 6.8.3). nmi_pending: NMI is edge-triggered. */
+    union {
+        uint32_t ev;
+        struct {
+            bool halted, stop_req;
+            uint8_t int_shadow, nmi_pending;
+        };
+    };
 
     /* lines and machine glue */
     struct guest_memory *mem;
     struct io_bus *io;
     uint32_t mem_gen;
     uint32_t a20_mask;
-    int intr, nmi_pending, nmi_line, nmi_blocked;
-    bool halted, stop_req;
+    int intr, nmi_line, nmi_blocked;
     int (*intr_ack)(void *);
     void *intr_opaque;
     void (*ferr)(void *, int);
@@ -189,7 +196,7 @@ struct cpu {
     struct dc_entry *dc;        /* DC_SIZE entries */
     uint32_t *code_ver;         /* per physical page, bumped on code writes */
     struct dc_entry *cur;       /* the entry of the executing instruction, or NULL */
-    uint64_t dc_hits, dc_misses;
+    uint64_t dc_misses;
 };
 
 /* The current CF without materialising the other lazy flags. */

@@ -213,6 +213,15 @@ CPU_INLINE void rm_write(struct cpu *c, const struct modrm *m, unsigned sz, uint
 
 static inline bool get_cf(struct cpu *c) { return cpu_cf(c); }
 
+/* Jcc's common case inline: ZF/NZ straight from a lazy result (the loop
+ * counter's DEC/SUB/CMP); everything else through cpu_cond. */
+CPU_INLINE bool cond(struct cpu *c, int cc)
+{
+    if (c->lf_op != LF_NONE && (cc >> 1) == 2)
+        return ((c->lf_res & sz_mask(c->lf_sz)) == 0) ^ (cc & 1);
+    return cpu_cond(c, cc);
+}
+
 CPU_INLINE void set_lazy(struct cpu *c, int op, uint32_t a, uint32_t b, uint32_t r, unsigned sz)
 {
     c->lf_op = (uint8_t)op;
@@ -223,7 +232,7 @@ CPU_INLINE void set_lazy(struct cpu *c, int op, uint32_t a, uint32_t b, uint32_t
 }
 
 /* ADD OR ADC SBB AND SUB XOR CMP, in the opcode-extension order. */
-static uint32_t alu(struct cpu *c, int op, uint32_t a, uint32_t b, unsigned sz)
+CPU_INLINE uint32_t alu(struct cpu *c, int op, uint32_t a, uint32_t b, unsigned sz)
 {
     uint32_t m = sz_mask(sz), r, cin;
     a &= m;
@@ -240,7 +249,7 @@ static uint32_t alu(struct cpu *c, int op, uint32_t a, uint32_t b, unsigned sz)
     return r & m;
 }
 
-static uint32_t inc_dec(struct cpu *c, uint32_t a, unsigned sz, bool dec)
+CPU_INLINE uint32_t inc_dec(struct cpu *c, uint32_t a, unsigned sz, bool dec)
 {
     uint32_t cf = cpu_cf(c), m = sz_mask(sz);
     a &= m;
@@ -275,7 +284,10 @@ static uint32_t shift(struct cpu *c, int op, uint32_t a, unsigned cnt, unsigned 
     a &= m;
     if (cnt == 0)
         return a;
-    uint32_t f = cpu_get_flags(c), r, cf, of;
+    /* SHL/SHR/SAR write all six arithmetic flags: only the rotates, which
+     * keep SF/ZF/AF/PF, need the lazy flags materialised. */
+    uint32_t f = op >= 4 ? c->flags : cpu_get_flags(c), r, cf, of;
+    c->lf_op = LF_NONE;
     switch (op) {
     case 0: { /* ROL */
         unsigned n = cnt % w;
@@ -719,7 +731,6 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
         struct dc_entry *e = &c->dc[(pa ^ (pa >> 13)) & (DC_SIZE - 1)];
         if (e->pa == pa && e->ver == c->fetch_ver && e->code32 == c->code32 &&
             c->eip + e->span - 1 <= c->s[CPU_CS].limit) {
-            c->dc_hits++;
             c->pfx = e->pfx;
             c->eip += e->pre_len;
             op = e->op;
@@ -894,7 +905,7 @@ decoded:;
     case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
     case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
         a = sext8(fetch8(c));
-        if (cpu_cond(c, op & 15))
+        if (cond(c, op & 15))
             jump_near(c, c->eip + a, c->op32);
         break;
     case 0x80: case 0x81: case 0x82: case 0x83: {
@@ -1273,8 +1284,7 @@ done:
 enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
 {
     while (c->retired < end) {
-        if (__builtin_expect(c->stop_req | c->int_shadow | c->halted | c->nmi_pending |
-                             ((c->intr != 0) & (c->flags >> 9)), 0)) {
+        if (__builtin_expect(c->ev | ((c->intr != 0) & (c->flags >> 9)), 0)) {
             int st = cpu_events(c);
             if (st >= 0)
                 return (enum cpu_stop)st;
