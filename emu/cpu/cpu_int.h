@@ -310,6 +310,13 @@ CPU_INLINE uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, b
     const struct seg *sg = &c->s[s];
     uint16_t a = sg->attr;
     int vec = s == CPU_SS ? EX_SS : EX_GP;
+    /* The common case, a present writable expand-up data segment, passes
+     * the type checks in every mode: only the limit remains. */
+    if (__builtin_expect((a & (A_P | A_CODE | A_EXPD | A_RW)) == (A_P | A_RW), 1)) {
+        if ((uint64_t)off + size - 1 > sg->limit)
+            cpu_raise(c, vec, 0);
+        return sg->base + off;
+    }
     if (c->pe_mode && !c->v86) {
         if (!(a & A_P))
             cpu_raise(c, vec, 0);

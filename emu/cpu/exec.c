@@ -25,16 +25,40 @@ CPU_INLINE uint8_t fetch8(struct cpu *c)
     return b;
 }
 
+/* Whether the n bytes at EIP can be fetched in one piece: within the CS
+ * limit, not wrapping a 16-bit IP, and inside the cached code page. */
+CPU_INLINE bool fetch_fast(const struct cpu *c, uint32_t ip, uint32_t lin, unsigned n)
+{
+    return (uint64_t)ip + (n - 1) <= c->s[CPU_CS].limit && (c->code32 || ip <= 0x10000u - n) &&
+           (lin >> 12) == c->fetch_lpage && (lin & 0xfff) <= 0x1000u - n;
+}
+
 CPU_INLINE uint16_t fetch16(struct cpu *c)
 {
+    uint32_t ip = c->eip, lin = c->s[CPU_CS].base + ip;
+    if (__builtin_expect(fetch_fast(c, ip, lin, 2), 1)) {
+        uint16_t v;
+        memcpy(&v, c->fetch_host + (lin & 0xfff), 2);
+        c->eip = ip + 2;
+        return v;
+    }
     uint16_t lo = fetch8(c);
     return (uint16_t)(lo | (fetch8(c) << 8));
 }
 
 CPU_INLINE uint32_t fetch32(struct cpu *c)
 {
-    uint32_t lo = fetch16(c);
-    return lo | ((uint32_t)fetch16(c) << 16);
+    uint32_t ip = c->eip, lin = c->s[CPU_CS].base + ip;
+    if (__builtin_expect(fetch_fast(c, ip, lin, 4), 1)) {
+        uint32_t v;
+        memcpy(&v, c->fetch_host + (lin & 0xfff), 4);
+        c->eip = ip + 4;
+        return v;
+    }
+    uint32_t lo = fetch8(c);
+    lo |= (uint32_t)fetch8(c) << 8;
+    lo |= (uint32_t)fetch8(c) << 16;
+    return lo | ((uint32_t)fetch8(c) << 24);
 }
 
 CPU_INLINE uint32_t fetch_sz(struct cpu *c, unsigned sz)
@@ -262,8 +286,10 @@ CPU_INLINE uint32_t inc_dec(struct cpu *c, uint32_t a, unsigned sz, bool dec)
 /* Writes the six arithmetic flags directly (non-lazy ops). */
 static void set_arith(struct cpu *c, uint32_t f)
 {
-    uint32_t cur = cpu_get_flags(c);
-    c->flags = (cur & ~F_ARITH) | (f & F_ARITH);
+    /* All six are replaced, and the other EFLAGS bits are always current,
+     * so the lazy flags need no materialising first. */
+    c->flags = (c->flags & ~F_ARITH) | (f & F_ARITH);
+    c->lf_op = LF_NONE;
 }
 
 static uint32_t szp(uint32_t r, unsigned sz)
@@ -722,11 +748,13 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
     c->esp_start = c->r[CPU_ESP];
     bool tf = c->flags & F_TF;
     uint32_t op;
-    c->cur = NULL;
     uint32_t lin = c->s[CPU_CS].base + c->eip;
-    if ((lin >> 12) != c->fetch_lpage && c->eip <= c->s[CPU_CS].limit)
-        lin_fetch8(c, lin);   /* loads the code page (faults as the fetch would) */
-    if ((lin >> 12) == c->fetch_lpage) {
+    if (__builtin_expect((lin >> 12) != c->fetch_lpage, 0)) {
+        c->cur = NULL;
+        if (c->eip <= c->s[CPU_CS].limit)
+            lin_fetch8(c, lin);   /* loads the code page (faults as the fetch would) */
+    }
+    if (__builtin_expect((lin >> 12) == c->fetch_lpage, 1)) {
         uint32_t pa = (c->fetch_ppage << 12) | (lin & 0xfff);
         struct dc_entry *e = &c->dc[(pa ^ (pa >> 13)) & (DC_SIZE - 1)];
         if (e->pa == pa && e->ver == c->fetch_ver && e->code32 == c->code32 &&
@@ -785,7 +813,7 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
         }
     }
 decoded:;
-    unsigned osz = c->op32 ? 4 : 2;
+    unsigned osz = 2u + ((unsigned)c->op32 << 1);   /* 2 or 4, without a branch */
     struct modrm m;
     uint32_t a, b, r;
 
@@ -1284,7 +1312,7 @@ done:
 enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
 {
     while (c->retired < end) {
-        if (__builtin_expect(c->ev | ((c->intr != 0) & (c->flags >> 9)), 0)) {
+        if (__builtin_expect(c->ev | (c->intr & (c->flags >> 9)), 0)) {
             int st = cpu_events(c);
             if (st >= 0)
                 return (enum cpu_stop)st;
