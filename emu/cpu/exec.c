@@ -855,7 +855,24 @@ decoded:;
     case 0x1e: push_sreg(c, CPU_DS, osz); break;
     case 0x1f: pop_sreg(c, CPU_DS, osz); break;
     case 0x27: case 0x2f: case 0x37: case 0x3f: bcd(c, (uint8_t)op); break;
-    case 0x0f: exec_0f(c, osz); break;
+    case 0x0f: {
+        uint8_t op2 = fetch8(c);
+        if ((op2 & 0xf0) == 0x80) { /* Jcc rel16/32 */
+            a = fetch_sz(c, osz);
+            if (cond(c, op2 & 15))
+                jump_near(c, c->eip + a, c->op32);
+        } else if ((op2 & 0xf6) == 0xb6) { /* MOVZX/MOVSX Gv, Eb/Ew */
+            unsigned sz = (op2 & 1) ? 2 : 1;
+            decode_modrm(c, &m);
+            a = rm_read(c, &m, sz);
+            if (op2 >= 0xbe)
+                a = sz == 1 ? sext8(a) : sext16(a);
+            set_reg(c, m.reg, osz, a);
+        } else {
+            exec_0f(c, osz, op2);
+        }
+        break;
+    }
     case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
         set_reg(c, op & 7, osz, inc_dec(c, get_reg(c, op & 7, osz), osz, false));
         break;
