@@ -237,6 +237,22 @@ CPU_INLINE void rm_write(struct cpu *c, const struct modrm *m, unsigned sz, uint
 
 static inline bool get_cf(struct cpu *c) { return cpu_cf(c); }
 
+/* cpu_push/cpu_pop inlined for the frequent PUSH r/POP r/PUSH imm/CALL. */
+CPU_INLINE void push_i(struct cpu *c, uint32_t v, unsigned size)
+{
+    uint32_t sp = (c->r[CPU_ESP] - size) & sp_mask(c);
+    mem_write(c, CPU_SS, sp, v, size);
+    set_sp(c, sp);
+}
+
+CPU_INLINE uint32_t pop_i(struct cpu *c, unsigned size)
+{
+    uint32_t sp = c->r[CPU_ESP] & sp_mask(c);
+    uint32_t v = mem_read(c, CPU_SS, sp, size);
+    set_sp(c, sp + size);
+    return v;
+}
+
 /* Jcc's common case inline: ZF/NZ straight from a lazy result (the loop
  * counter's DEC/SUB/CMP); everything else through cpu_cond. */
 CPU_INLINE bool cond(struct cpu *c, int cc)
@@ -880,10 +896,10 @@ decoded:;
         set_reg(c, op & 7, osz, inc_dec(c, get_reg(c, op & 7, osz), osz, true));
         break;
     case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
-        cpu_push(c, get_reg(c, op & 7, osz), osz);
+        push_i(c, get_reg(c, op & 7, osz), osz);
         break;
     case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
-        a = cpu_pop(c, osz);
+        a = pop_i(c, osz);
         set_reg(c, op & 7, osz, a);
         break;
     case 0x60: { /* PUSHA */
@@ -935,8 +951,8 @@ decoded:;
             set_arith(c, cpu_get_flags(c) & F_ARITH & ~F_ZF);
         }
         break;
-    case 0x68: cpu_push(c, fetch_sz(c, osz), osz); break;
-    case 0x6a: cpu_push(c, sext8(fetch8(c)), osz); break;
+    case 0x68: push_i(c, fetch_sz(c, osz), osz); break;
+    case 0x6a: push_i(c, sext8(fetch8(c)), osz); break;
     case 0x69: case 0x6b:
         decode_modrm(c, &m);
         a = rm_read(c, &m, osz);
@@ -1224,7 +1240,7 @@ decoded:;
             target &= 0xffff;
         if (target > c->s[CPU_CS].limit)
             cpu_raise(c, EX_GP, 0);
-        cpu_push(c, c->eip, osz);
+        push_i(c, c->eip, osz);
         c->eip = target;
         break;
     }
