@@ -115,12 +115,12 @@ struct dc_entry {
     uint32_t pa;            /* ~0: empty */
     uint32_t ver;
     uint8_t code32;         /* the default sizes it was decoded with */
-    uint8_t pre_len;        /* prefix bytes + opcode byte */
+    uint8_t pre_len;        /* bytes a hit skips at once: prefixes + opcode (+ ModRM form, see dc_record_modrm) */
     uint8_t span;           /* bytes decoded so far (prefixes, opcode, ModRM form) */
     uint8_t op;
     struct cpu_prefixes pfx;
     /* ModRM form, once decode_modrm has run for it */
-    uint8_t has_modrm, modrm_len, mod, reg, rm, scale;
+    uint8_t has_modrm, modrm_len, mod, reg, rm, scale;   /* modrm_len: what decode_modrm still skips */
     int8_t base, index, seg_default;
     uint32_t disp;
 };
