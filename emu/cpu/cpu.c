@@ -356,7 +356,7 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t max_instructions)
     return cpu_exec_loop(c, end);
 }
 
-void cpu_set_intr(struct cpu *c, int level) { c->intr = level; }
+void cpu_set_intr(struct cpu *c, int level) { c->intr = level != 0; }   /* 0/1: the loop ANDs it with IF */
 void cpu_set_intr_ack(struct cpu *c, int (*ack)(void *opaque), void *opaque)
 {
     c->intr_ack = ack;

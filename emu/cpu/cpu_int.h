@@ -115,12 +115,12 @@ struct dc_entry {
     uint32_t pa;            /* ~0: empty */
     uint32_t ver;
     uint8_t code32;         /* the default sizes it was decoded with */
-    uint8_t pre_len;        /* prefix bytes + opcode byte */
+    uint8_t pre_len;        /* bytes a hit skips at once: prefixes + opcode (+ ModRM form, see dc_record_modrm) */
     uint8_t span;           /* bytes decoded so far (prefixes, opcode, ModRM form) */
     uint8_t op;
     struct cpu_prefixes pfx;
     /* ModRM form, once decode_modrm has run for it */
-    uint8_t has_modrm, modrm_len, mod, reg, rm, scale;
+    uint8_t has_modrm, modrm_len, mod, reg, rm, scale;   /* modrm_len: what decode_modrm still skips */
     int8_t base, index, seg_default;
     uint32_t disp;
 };
@@ -160,17 +160,24 @@ struct cpu {
     int first_exc;
     int pend_vec;
     uint32_t pend_err;
-    /* MOV SS / POP SS / STI: no interrupt before the next instruction; the
-     * SS forms also hold off the single-step trap (SDM 6.8.3). */
-    uint8_t int_shadow;
+    /* The event flags, overlaid by one word so that the loop tests them all
+     * with one load per instruction. int_shadow: MOV SS / POP SS / STI, no
+     * interrupt before the next instruction; the SS forms also hold off the
+     * single-step trap (SDM 6.8.3). nmi_pending: NMI is edge-triggered. */
+    union {
+        uint32_t ev;
+        struct {
+            bool halted, stop_req;
+            uint8_t int_shadow, nmi_pending;
+        };
+    };
 
     /* lines and machine glue */
     struct guest_memory *mem;
     struct io_bus *io;
     uint32_t mem_gen;
     uint32_t a20_mask;
-    int intr, nmi_pending, nmi_line, nmi_blocked;
-    bool halted, stop_req;
+    int intr, nmi_line, nmi_blocked;
     int (*intr_ack)(void *);
     void *intr_opaque;
     void (*ferr)(void *, int);
@@ -189,7 +196,7 @@ struct cpu {
     struct dc_entry *dc;        /* DC_SIZE entries */
     uint32_t *code_ver;         /* per physical page, bumped on code writes */
     struct dc_entry *cur;       /* the entry of the executing instruction, or NULL */
-    uint64_t dc_hits, dc_misses;
+    uint64_t dc_misses;
 };
 
 /* The current CF without materialising the other lazy flags. */
@@ -303,6 +310,13 @@ CPU_INLINE uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, b
     const struct seg *sg = &c->s[s];
     uint16_t a = sg->attr;
     int vec = s == CPU_SS ? EX_SS : EX_GP;
+    /* The common case, a present writable expand-up data segment, passes
+     * the type checks in every mode: only the limit remains. */
+    if (__builtin_expect((a & (A_P | A_CODE | A_EXPD | A_RW)) == (A_P | A_RW), 1)) {
+        if ((uint64_t)off + size - 1 > sg->limit)
+            cpu_raise(c, vec, 0);
+        return sg->base + off;
+    }
     if (c->pe_mode && !c->v86) {
         if (!(a & A_P))
             cpu_raise(c, vec, 0);

@@ -25,16 +25,40 @@ CPU_INLINE uint8_t fetch8(struct cpu *c)
     return b;
 }
 
+/* Whether the n bytes at EIP can be fetched in one piece: within the CS
+ * limit, not wrapping a 16-bit IP, and inside the cached code page. */
+CPU_INLINE bool fetch_fast(const struct cpu *c, uint32_t ip, uint32_t lin, unsigned n)
+{
+    return (uint64_t)ip + (n - 1) <= c->s[CPU_CS].limit && (c->code32 || ip <= 0x10000u - n) &&
+           (lin >> 12) == c->fetch_lpage && (lin & 0xfff) <= 0x1000u - n;
+}
+
 CPU_INLINE uint16_t fetch16(struct cpu *c)
 {
+    uint32_t ip = c->eip, lin = c->s[CPU_CS].base + ip;
+    if (__builtin_expect(fetch_fast(c, ip, lin, 2), 1)) {
+        uint16_t v;
+        memcpy(&v, c->fetch_host + (lin & 0xfff), 2);
+        c->eip = ip + 2;
+        return v;
+    }
     uint16_t lo = fetch8(c);
     return (uint16_t)(lo | (fetch8(c) << 8));
 }
 
 CPU_INLINE uint32_t fetch32(struct cpu *c)
 {
-    uint32_t lo = fetch16(c);
-    return lo | ((uint32_t)fetch16(c) << 16);
+    uint32_t ip = c->eip, lin = c->s[CPU_CS].base + ip;
+    if (__builtin_expect(fetch_fast(c, ip, lin, 4), 1)) {
+        uint32_t v;
+        memcpy(&v, c->fetch_host + (lin & 0xfff), 4);
+        c->eip = ip + 4;
+        return v;
+    }
+    uint32_t lo = fetch8(c);
+    lo |= (uint32_t)fetch8(c) << 8;
+    lo |= (uint32_t)fetch8(c) << 16;
+    return lo | ((uint32_t)fetch8(c) << 24);
 }
 
 CPU_INLINE uint32_t fetch_sz(struct cpu *c, unsigned sz)
@@ -80,6 +104,14 @@ static void dc_record_modrm(struct cpu *c, const struct modrm *m, uint32_t start
     }
     e->modrm_len = (uint8_t)(c->eip - start);
     e->span = (uint8_t)(e->pre_len + e->modrm_len);
+    /* When the ModRM bytes follow the opcode and the handler does not peek
+     * at them itself (POP Ev, the x87 escapes), a hit advances EIP past
+     * them in the head already: one EIP update fewer on the critical path
+     * from one instruction's EIP to the next one's decode-cache lookup. */
+    if (start == c->eip_start + e->pre_len && e->op != 0x8f && (e->op & 0xf8) != 0xd8) {
+        e->pre_len = e->span;
+        e->modrm_len = 0;
+    }
     e->mod = (uint8_t)m->mod;
     e->reg = (uint8_t)m->reg;
     e->rm = (uint8_t)m->rm;
@@ -104,7 +136,8 @@ CPU_INLINE void decode_modrm(struct cpu *c, struct modrm *m)
         m->reg = e->reg;
         m->rm = e->rm;
         m->mem = e->mod != 3;
-        c->eip += e->modrm_len;
+        if (e->modrm_len)
+            c->eip += e->modrm_len;
         if (m->mem) {
             uint32_t off = e->disp;
             if (e->base >= 0)
@@ -213,6 +246,31 @@ CPU_INLINE void rm_write(struct cpu *c, const struct modrm *m, unsigned sz, uint
 
 static inline bool get_cf(struct cpu *c) { return cpu_cf(c); }
 
+/* cpu_push/cpu_pop inlined for the frequent PUSH r/POP r/PUSH imm/CALL. */
+CPU_INLINE void push_i(struct cpu *c, uint32_t v, unsigned size)
+{
+    uint32_t sp = (c->r[CPU_ESP] - size) & sp_mask(c);
+    mem_write(c, CPU_SS, sp, v, size);
+    set_sp(c, sp);
+}
+
+CPU_INLINE uint32_t pop_i(struct cpu *c, unsigned size)
+{
+    uint32_t sp = c->r[CPU_ESP] & sp_mask(c);
+    uint32_t v = mem_read(c, CPU_SS, sp, size);
+    set_sp(c, sp + size);
+    return v;
+}
+
+/* Jcc's common case inline: ZF/NZ straight from a lazy result (the loop
+ * counter's DEC/SUB/CMP); everything else through cpu_cond. */
+CPU_INLINE bool cond(struct cpu *c, int cc)
+{
+    if (c->lf_op != LF_NONE && (cc >> 1) == 2)
+        return ((c->lf_res & sz_mask(c->lf_sz)) == 0) ^ (cc & 1);
+    return cpu_cond(c, cc);
+}
+
 CPU_INLINE void set_lazy(struct cpu *c, int op, uint32_t a, uint32_t b, uint32_t r, unsigned sz)
 {
     c->lf_op = (uint8_t)op;
@@ -223,7 +281,7 @@ CPU_INLINE void set_lazy(struct cpu *c, int op, uint32_t a, uint32_t b, uint32_t
 }
 
 /* ADD OR ADC SBB AND SUB XOR CMP, in the opcode-extension order. */
-static uint32_t alu(struct cpu *c, int op, uint32_t a, uint32_t b, unsigned sz)
+CPU_INLINE uint32_t alu(struct cpu *c, int op, uint32_t a, uint32_t b, unsigned sz)
 {
     uint32_t m = sz_mask(sz), r, cin;
     a &= m;
@@ -240,7 +298,7 @@ static uint32_t alu(struct cpu *c, int op, uint32_t a, uint32_t b, unsigned sz)
     return r & m;
 }
 
-static uint32_t inc_dec(struct cpu *c, uint32_t a, unsigned sz, bool dec)
+CPU_INLINE uint32_t inc_dec(struct cpu *c, uint32_t a, unsigned sz, bool dec)
 {
     uint32_t cf = cpu_cf(c), m = sz_mask(sz);
     a &= m;
@@ -253,8 +311,10 @@ static uint32_t inc_dec(struct cpu *c, uint32_t a, unsigned sz, bool dec)
 /* Writes the six arithmetic flags directly (non-lazy ops). */
 static void set_arith(struct cpu *c, uint32_t f)
 {
-    uint32_t cur = cpu_get_flags(c);
-    c->flags = (cur & ~F_ARITH) | (f & F_ARITH);
+    /* All six are replaced, and the other EFLAGS bits are always current,
+     * so the lazy flags need no materialising first. */
+    c->flags = (c->flags & ~F_ARITH) | (f & F_ARITH);
+    c->lf_op = LF_NONE;
 }
 
 static uint32_t szp(uint32_t r, unsigned sz)
@@ -275,7 +335,10 @@ static uint32_t shift(struct cpu *c, int op, uint32_t a, unsigned cnt, unsigned 
     a &= m;
     if (cnt == 0)
         return a;
-    uint32_t f = cpu_get_flags(c), r, cf, of;
+    /* SHL/SHR/SAR write all six arithmetic flags: only the rotates, which
+     * keep SF/ZF/AF/PF, need the lazy flags materialised. */
+    uint32_t f = op >= 4 ? c->flags : cpu_get_flags(c), r, cf, of;
+    c->lf_op = LF_NONE;
     switch (op) {
     case 0: { /* ROL */
         unsigned n = cnt % w;
@@ -710,16 +773,17 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
     c->esp_start = c->r[CPU_ESP];
     bool tf = c->flags & F_TF;
     uint32_t op;
-    c->cur = NULL;
     uint32_t lin = c->s[CPU_CS].base + c->eip;
-    if ((lin >> 12) != c->fetch_lpage && c->eip <= c->s[CPU_CS].limit)
-        lin_fetch8(c, lin);   /* loads the code page (faults as the fetch would) */
-    if ((lin >> 12) == c->fetch_lpage) {
+    if (__builtin_expect((lin >> 12) != c->fetch_lpage, 0)) {
+        c->cur = NULL;
+        if (c->eip <= c->s[CPU_CS].limit)
+            lin_fetch8(c, lin);   /* loads the code page (faults as the fetch would) */
+    }
+    if (__builtin_expect((lin >> 12) == c->fetch_lpage, 1)) {
         uint32_t pa = (c->fetch_ppage << 12) | (lin & 0xfff);
         struct dc_entry *e = &c->dc[(pa ^ (pa >> 13)) & (DC_SIZE - 1)];
         if (e->pa == pa && e->ver == c->fetch_ver && e->code32 == c->code32 &&
             c->eip + e->span - 1 <= c->s[CPU_CS].limit) {
-            c->dc_hits++;
             c->pfx = e->pfx;
             c->eip += e->pre_len;
             op = e->op;
@@ -774,7 +838,7 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
         }
     }
 decoded:;
-    unsigned osz = c->op32 ? 4 : 2;
+    unsigned osz = 2u + ((unsigned)c->op32 << 1);   /* 2 or 4, without a branch */
     struct modrm m;
     uint32_t a, b, r;
 
@@ -816,7 +880,24 @@ decoded:;
     case 0x1e: push_sreg(c, CPU_DS, osz); break;
     case 0x1f: pop_sreg(c, CPU_DS, osz); break;
     case 0x27: case 0x2f: case 0x37: case 0x3f: bcd(c, (uint8_t)op); break;
-    case 0x0f: exec_0f(c, osz); break;
+    case 0x0f: {
+        uint8_t op2 = fetch8(c);
+        if ((op2 & 0xf0) == 0x80) { /* Jcc rel16/32 */
+            a = fetch_sz(c, osz);
+            if (cond(c, op2 & 15))
+                jump_near(c, c->eip + a, c->op32);
+        } else if ((op2 & 0xf6) == 0xb6) { /* MOVZX/MOVSX Gv, Eb/Ew */
+            unsigned sz = (op2 & 1) ? 2 : 1;
+            decode_modrm(c, &m);
+            a = rm_read(c, &m, sz);
+            if (op2 >= 0xbe)
+                a = sz == 1 ? sext8(a) : sext16(a);
+            set_reg(c, m.reg, osz, a);
+        } else {
+            exec_0f(c, osz, op2);
+        }
+        break;
+    }
     case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
         set_reg(c, op & 7, osz, inc_dec(c, get_reg(c, op & 7, osz), osz, false));
         break;
@@ -824,10 +905,10 @@ decoded:;
         set_reg(c, op & 7, osz, inc_dec(c, get_reg(c, op & 7, osz), osz, true));
         break;
     case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
-        cpu_push(c, get_reg(c, op & 7, osz), osz);
+        push_i(c, get_reg(c, op & 7, osz), osz);
         break;
     case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
-        a = cpu_pop(c, osz);
+        a = pop_i(c, osz);
         set_reg(c, op & 7, osz, a);
         break;
     case 0x60: { /* PUSHA */
@@ -879,8 +960,8 @@ decoded:;
             set_arith(c, cpu_get_flags(c) & F_ARITH & ~F_ZF);
         }
         break;
-    case 0x68: cpu_push(c, fetch_sz(c, osz), osz); break;
-    case 0x6a: cpu_push(c, sext8(fetch8(c)), osz); break;
+    case 0x68: push_i(c, fetch_sz(c, osz), osz); break;
+    case 0x6a: push_i(c, sext8(fetch8(c)), osz); break;
     case 0x69: case 0x6b:
         decode_modrm(c, &m);
         a = rm_read(c, &m, osz);
@@ -894,7 +975,7 @@ decoded:;
     case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
     case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
         a = sext8(fetch8(c));
-        if (cpu_cond(c, op & 15))
+        if (cond(c, op & 15))
             jump_near(c, c->eip + a, c->op32);
         break;
     case 0x80: case 0x81: case 0x82: case 0x83: {
@@ -1168,7 +1249,7 @@ decoded:;
             target &= 0xffff;
         if (target > c->s[CPU_CS].limit)
             cpu_raise(c, EX_GP, 0);
-        cpu_push(c, c->eip, osz);
+        push_i(c, c->eip, osz);
         c->eip = target;
         break;
     }
@@ -1273,8 +1354,7 @@ done:
 enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
 {
     while (c->retired < end) {
-        if (__builtin_expect(c->stop_req | c->int_shadow | c->halted | c->nmi_pending |
-                             ((c->intr != 0) & (c->flags >> 9)), 0)) {
+        if (__builtin_expect(c->ev | (c->intr & (c->flags >> 9)), 0)) {
             int st = cpu_events(c);
             if (st >= 0)
                 return (enum cpu_stop)st;

@@ -234,9 +234,10 @@ static void load_ldtr_tr(struct cpu *c, const struct modrm *m, bool tr)
     }
 }
 
-static void exec_0f(struct cpu *c, unsigned osz)
+/* op: the byte after 0F, fetched by the caller (which runs Jcc rel16/32 and
+ * MOVZX/MOVSX itself, the common compiled-code forms, without this call). */
+static void exec_0f(struct cpu *c, unsigned osz, uint8_t op)
 {
-    uint8_t op = fetch8(c);
     struct modrm m;
     uint32_t a, b, r;
     bool pm = c->pe_mode && !c->v86;
@@ -367,12 +368,7 @@ static void exec_0f(struct cpu *c, unsigned osz)
         if (cpu_cond(c, op & 15))
             set_reg(c, m.reg, osz, a);
         break;
-    case 0x80: case 0x81: case 0x82: case 0x83: case 0x84: case 0x85: case 0x86: case 0x87:
-    case 0x88: case 0x89: case 0x8a: case 0x8b: case 0x8c: case 0x8d: case 0x8e: case 0x8f:
-        a = fetch_sz(c, osz);
-        if (cpu_cond(c, op & 15))
-            jump_near(c, c->eip + a, c->op32);
-        break;
+    /* 80-8F (Jcc rel16/32): in exec_one */
     case 0x90: case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97:
     case 0x98: case 0x99: case 0x9a: case 0x9b: case 0x9c: case 0x9d: case 0x9e: case 0x9f:
         decode_modrm(c, &m);
@@ -445,15 +441,7 @@ static void exec_0f(struct cpu *c, unsigned osz)
     case 0xb2: decode_modrm(c, &m); load_far_ptr(c, CPU_SS, &m, osz); break;
     case 0xb4: decode_modrm(c, &m); load_far_ptr(c, CPU_FS, &m, osz); break;
     case 0xb5: decode_modrm(c, &m); load_far_ptr(c, CPU_GS, &m, osz); break;
-    case 0xb6: case 0xb7: case 0xbe: case 0xbf: {
-        unsigned sz = (op & 1) ? 2 : 1;
-        decode_modrm(c, &m);
-        a = rm_read(c, &m, sz);
-        if (op >= 0xbe)
-            a = sz == 1 ? sext8(a) : sext16(a);
-        set_reg(c, m.reg, osz, a);
-        break;
-    }
+    /* B6/B7/BE/BF (MOVZX/MOVSX): in exec_one */
     case 0xbc: case 0xbd:
         decode_modrm(c, &m);
         a = rm_read(c, &m, osz);
