@@ -103,7 +103,9 @@ static void dc_record_modrm(struct cpu *c, const struct modrm *m, uint32_t start
         return;
     }
     e->modrm_len = (uint8_t)(c->eip - start);
-    e->span = (uint8_t)(e->pre_len + e->modrm_len);
+    /* Everything decoded so far, including a 0F second byte between the
+     * opcode and the ModRM byte: a hit checks this span against CS.limit. */
+    e->span = (uint8_t)used;
     /* When the ModRM bytes follow the opcode and the handler does not peek
      * at them itself (POP Ev, the x87 escapes), a hit advances EIP past
      * them in the head already: one EIP update fewer on the critical path
