@@ -26,9 +26,11 @@ done
 ovmf=/usr/share/ovmf/OVMF.fd
 [ -f "$image" ] || { echo "run-image: $image missing (make image)" >&2; exit 2; }
 [ -f "$ovmf" ] || { echo "run-image: $ovmf missing (package ovmf)" >&2; exit 2; }
+fwd=""
+[ "$port" != 0 ] && fwd=",hostfwd=tcp:127.0.0.1:$port-:$port"
 args=(-machine "$machine" -m "$mem" -bios "$ovmf"
       -drive "format=raw,file=$image,snapshot=on"
-      -nic "user,model=e1000$([ "$port" != 0 ] && echo ",hostfwd=tcp:127.0.0.1:$port-:$port")"
+      -nic "user,model=e1000$fwd"
       -serial "$serial" -display none -monitor none)
 [ "$serial" = stdio ] && echo "run-image: booting $image (OVMF takes a few seconds; Ctrl-A x or Ctrl-C quits)" >&2
 set +e
