@@ -16,13 +16,13 @@ command -v sgdisk >/dev/null && command -v mcopy >/dev/null || { echo "skip: gdi
 mkdir -p "$top/build/tmp" "$BM_LOGDIR"
 work=$(mktemp -d "$top/build/tmp/image.XXXXXX")
 qpid=
-trap '[ -n "$qpid" ] && kill "$qpid" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$qpid" ] && kill -- "-$qpid" 2>/dev/null; rm -rf "$work"' EXIT
 "$top/tools/mkimage.sh" "$work/baremu.img" || bm_fail "tools/mkimage.sh failed"
 sgdisk -p "$work/baremu.img" | grep -Eq '^ +1 +2048 .* EF00 +EFI System' || bm_fail "no EFI System partition at sector 2048"
 mdir -i "$work/baremu.img@@1M" ::/EFI/BOOT | grep -q BOOTX64 || bm_fail "no EFI/BOOT/BOOTX64.EFI on the ESP"
 BM_LOG=$BM_LOGDIR/appliance-image.serial.log
 rm -f "$BM_LOG"
-"$top/tools/run-image.sh" --image "$work/baremu.img" --serial "file:$work/serial" --timeout 360 --port 0 &
+setsid "$top/tools/run-image.sh" --image "$work/baremu.img" --serial "file:$work/serial" --timeout 360 --port 0 &
 qpid=$!
 for ((i = 0; i < 700; i++)); do
   [ -f "$work/serial" ] && tr -d '\r' < "$work/serial" > "$BM_LOG"
