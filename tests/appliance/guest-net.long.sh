@@ -1,4 +1,4 @@
-# timeout: 2700
+# timeout: 3600
 # Issue 8 acceptance (and issue 7's user-mode NAT on bare metal): the default
 # guest (Debian i686 kernel + busybox initramfs, -kernel/-initrd from the ESP)
 # runs inside the appliance nested under QEMU + OVMF, with an e1000 on the
@@ -15,7 +15,7 @@ bm_require
 ap_require_bios
 ap_require_guest
 command -v python3 >/dev/null && command -v cpio >/dev/null || { echo "skip: python3/cpio missing"; exit 77; }
-BM_QEMU_TIMEOUT=2600
+BM_QEMU_TIMEOUT=3500
 mkdir -p "$top/build/tmp"
 srv=$(mktemp -d "$top/build/tmp/guest-net-srv.XXXXXX")
 head -c 131072 /dev/urandom > "$srv/payload"
@@ -48,9 +48,9 @@ ap_start guest-net --mem 512M --nic none \
 trap cleanup EXIT
 ap_wait 'uplink: eth0: address 192\.168\.76\.' 300 "the appliance's uplink lease from the outer QEMU (192.168.76.0/24)"
 ap_wait 'guest: guest CPU starts' 300 "guest start"
-ap_wait 'Linux version' 1500 "the guest kernel's banner"
-ap_wait 'udhcpc: (lease of|started)' 2400 "udhcpc in the guest"
-ap_wait 'baremu-guest: running /baremu/run.sh|guest-net: addr' 2400 "the guest's test script"
+ap_wait 'Linux version' 1800 "the guest kernel's banner"
+ap_wait 'udhcpc: (lease of|started)' 3300 "udhcpc in the guest"
+ap_wait 'baremu-guest: running /baremu/run.sh|guest-net: addr' 3300 "the guest's test script"
 ap_wait 'baremu-guest: /baremu/run.sh exited' 900 "the end of the guest's test script"
 bm_expect 'lease of 10\.0\.2\.15 obtained' "the guest's DHCP lease 10.0.2.15 from the appliance's user-mode net"
 bm_expect 'guest-net: addr inet 10\.0\.2\.15/24' "10.0.2.15/24 on the guest's eth0"
