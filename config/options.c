@@ -177,10 +177,14 @@ int options_parse_text(struct options *o, const char *text, const char *origin,
             }
             char buf[1024];
             size_t len = 0;
-            bool quoted = false;
+            /* Quotes as in a shell: "..." and '...' group words and are
+             * removed; inside one kind the other is literal, so a kernel
+             * command line can carry its own quoted value, e.g.
+             * -append 'console=ttyS0 baremu.cmd="a b"'. */
+            char quoted = 0;
             while (*p && *p != '\n' && (quoted || (*p != ' ' && *p != '\t' && *p != '\r'))) {
-                if (*p == '"') {
-                    quoted = !quoted;
+                if ((*p == '"' || *p == '\'') && (!quoted || quoted == *p)) {
+                    quoted = quoted ? 0 : *p;
                     p++;
                     continue;
                 }

@@ -39,8 +39,9 @@ int options_parse_argv(struct options *o, int argc, char **argv, int first,
                        char *err, size_t errlen);
 
 /* Appends the options in a config file's text: QEMU-syntax options, one or
- * more per line, '#' starts a comment, double quotes group words. Errors name
- * origin (the file name) and the line. */
+ * more per line, '#' starts a comment, double or single quotes group words
+ * (the other kind is literal inside). Errors name origin (the file name)
+ * and the line. */
 int options_parse_text(struct options *o, const char *text, const char *origin,
                        char *err, size_t errlen);
 

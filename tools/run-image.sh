@@ -35,9 +35,11 @@ args=(-machine "$machine" -m "$mem" -bios "$ovmf"
       -nic "user,model=e1000$fwd"
       -serial "$serial" -display none -monitor none)
 [ "$serial" = stdio ] && echo "run-image: booting $image (OVMF takes a few seconds; Ctrl-A x or Ctrl-C quits)" >&2
+# --foreground: timeout stays in the caller's process group, so a test that
+# ends the group ends QEMU too.
 set +e
 if [ -n "$limit" ]; then
-  timeout --kill-after=5 "$limit" qemu-system-x86_64 "${args[@]}" "$@"
+  timeout --foreground --kill-after=5 "$limit" qemu-system-x86_64 "${args[@]}" "$@"
 else
   qemu-system-x86_64 "${args[@]}" "$@"
 fi

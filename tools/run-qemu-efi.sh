@@ -63,9 +63,11 @@ args=(-machine "$machine" -m "$mem" -bios "$ovmf"
 # The default monitor would share stdio with the serial console.
 args+=(-monitor none)
 
+# --foreground: timeout stays in the caller's process group, so a test that
+# ends the group ends QEMU too.
 set +e
 if [ -n "$limit" ]; then
-  timeout --kill-after=5 "$limit" qemu-system-x86_64 "${args[@]}" "$@"
+  timeout --foreground --kill-after=5 "$limit" qemu-system-x86_64 "${args[@]}" "$@"
 else
   qemu-system-x86_64 "${args[@]}" "$@"
 fi

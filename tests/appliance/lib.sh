@@ -29,14 +29,16 @@ ap_start() {
   BM_LOG=$BM_LOGDIR/appliance-$name.serial.log
   AP_RAW=$AP_WORK/serial
   rm -f "$BM_LOG"
-  "$top/tools/run-qemu-efi.sh" --efi "$BM_EFI" --serial "file:$AP_RAW" --timeout "$BM_QEMU_TIMEOUT" "$@" \
+  # Own session: the cleanup ends the whole group (the script, timeout and
+  # QEMU), not only the script, which would leave QEMU running.
+  setsid "$top/tools/run-qemu-efi.sh" --efi "$BM_EFI" --serial "file:$AP_RAW" --timeout "$BM_QEMU_TIMEOUT" "$@" \
       >"$AP_WORK/qemu.out" 2>&1 &
   AP_PID=$!
   trap ap_cleanup EXIT
 }
 
 ap_cleanup() {
-  [ -n "${AP_PID:-}" ] && kill "$AP_PID" 2>/dev/null && wait "$AP_PID" 2>/dev/null
+  [ -n "${AP_PID:-}" ] && kill -- "-$AP_PID" 2>/dev/null && wait "$AP_PID" 2>/dev/null
   [ -n "${AP_WORK:-}" ] && rm -rf "$AP_WORK"
   AP_PID=
 }

@@ -87,6 +87,22 @@ TEST(config_text_lines_comments_quotes)
     options_free(&o);
 }
 
+TEST(config_text_single_quotes_keep_double_quotes)
+{
+    struct options o;
+    char err[256];
+    options_init(&o);
+    const char *cfg = "-append 'console=ttyS0 baremu.cmd=\"a b\"'\n-name \"it's\"\n";
+    CHECK(options_parse_text(&o, cfg, "baremu.cfg", err, sizeof(err)) == 0);
+    CHECK_STR(options_last(&o, "append"), "console=ttyS0 baremu.cmd=\"a b\"");
+    CHECK_STR(options_last(&o, "name"), "it's");
+    options_free(&o);
+    options_init(&o);
+    CHECK(options_parse_text(&o, "-m 64\n-append 'x\n", "b.cfg", err, sizeof(err)) < 0);
+    CHECK(strstr(err, "b.cfg:2") && strstr(err, "unterminated quote"));
+    options_free(&o);
+}
+
 TEST(config_text_error_names_file_and_line)
 {
     struct options o;
