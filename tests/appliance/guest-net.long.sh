@@ -40,7 +40,7 @@ cat "$AP_GUEST/initrd.gz" "$srv/extra.gz" > "$srv/initrd.gz"
 ap_start guest-net --mem 512M --nic none \
   --cfg-text "# tests/appliance/guest-net.long.sh
 -m 128M -kernel vmlinuz -initrd initrd.gz
--append \"console=ttyS0,115200 baremu.dhcp=1\"
+-append \"console=ttyS0,115200 cryptomgr.notests baremu.dhcp=1\"
 -netdev user,id=net0
 -device e1000,netdev=net0" \
   --file bios.bin="$AP_BIOS" --file vmlinuz="$AP_GUEST/vmlinuz" --file initrd.gz="$srv/initrd.gz" \
