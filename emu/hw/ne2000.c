@@ -100,6 +100,15 @@ static unsigned ring_room(struct ne2000 *s)
     return ring_bytes(s) - (cur - bnd);
 }
 
+/* A packet the driver has not read: the page after BNRY is not CURR. */
+static bool rx_unread(struct ne2000 *s)
+{
+    if (!ring_valid(s) || s->bnry < s->pstart || s->bnry >= s->pstop)
+        return false;
+    unsigned next = s->bnry + 1u >= s->pstop ? s->pstart : s->bnry + 1u;
+    return next != s->curr;
+}
+
 static bool rx_running(struct ne2000 *s)
 {
     return !(s->cr & CR_STP) && link_up(s);
@@ -395,6 +404,13 @@ static void reg_write(struct ne2000 *s, unsigned r, uint8_t v)
     case 6: s->tbcr = (uint16_t)((s->tbcr & 0x00ff) | v << 8); break;
     case 7:
         s->isr &= (uint8_t)~(v & 0x7f);   /* RST is not cleared by writes */
+        /* PRX stays set while the ring holds unread packets. Linux's 8390
+         * core reads at most 10 packets per interrupt and then acknowledges
+         * PRX; frames waiting in the port queue land during its BNRY writes,
+         * before that acknowledgement, so with a full ring nothing would
+         * raise PRX again (the chip's later packets would). */
+        if (rx_unread(s))
+            s->isr |= ISR_PRX;
         update_irq(s);
         break;
     case 8: s->rsar = (uint16_t)((s->rsar & 0xff00) | v); break;
