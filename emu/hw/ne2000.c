@@ -103,9 +103,12 @@ static unsigned ring_room(struct ne2000 *s)
 /* A packet the driver has not read: the page after BNRY is not CURR. */
 static bool rx_unread(struct ne2000 *s)
 {
-    if (!ring_valid(s) || s->bnry < s->pstart || s->bnry >= s->pstop)
+    if (!ring_valid(s))
         return false;
-    unsigned next = s->bnry + 1u >= s->pstop ? s->pstart : s->bnry + 1u;
+    /* As 8390.c computes it; it writes BNRY = PSTART - 1 after a wrap. */
+    unsigned next = s->bnry + 1u;
+    if (next >= s->pstop || next < s->pstart)
+        next = s->pstart;
     return next != s->curr;
 }
 
@@ -263,25 +266,37 @@ static void mem_write(struct ne2000 *s, unsigned a, uint8_t v)
         s->mem[a] = v;
 }
 
+/* Bytes one data-port access moves: in word mode (DCR.WTS) the remote DMA
+ * always transfers 16 bits, so a byte access reads or writes a whole word
+ * (the low byte is the one on the bus), as QEMU's NE2000 does. ne2k-pci reads
+ * the station PROM with byte reads in word mode: each word is a MAC byte
+ * doubled, and moving one byte per read would give 52:52:54:54:00:00. */
+static unsigned access_bytes(struct ne2000 *s, unsigned size)
+{
+    return size == 1 && (s->dcr & DCR_WTS) ? 2 : size;
+}
+
 static uint32_t data_read(struct ne2000 *s, unsigned size)
 {
     uint32_t v = 0;
     if ((s->cr & CR_RD_MASK) != CR_RD_READ)
         return 0xffffffffu >> (32 - 8 * size);   /* no remote read in progress */
-    for (unsigned i = 0; i < size; i++) {
+    unsigned n = access_bytes(s, size);
+    for (unsigned i = 0; i < n; i++) {
         if (!s->rbcr && i)
             break;
         v |= (uint32_t)mem_read(s, s->rsar) << (8 * i);
         rdma_advance(s);
     }
-    return v;
+    return size == 1 ? v & 0xff : v;
 }
 
 static void data_write(struct ne2000 *s, uint32_t v, unsigned size)
 {
     if ((s->cr & CR_RD_MASK) != CR_RD_WRITE)
         return;
-    for (unsigned i = 0; i < size; i++) {
+    unsigned n = access_bytes(s, size);
+    for (unsigned i = 0; i < n; i++) {
         if (!s->rbcr && i)
             break;
         mem_write(s, s->rsar, (uint8_t)(v >> (8 * i)));

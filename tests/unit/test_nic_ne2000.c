@@ -202,6 +202,17 @@ TEST(pci_identity_rx_tx)
     outb(0, 0x22);
     CHECK_EQ_INT(inb(0x0a), 0x50);     /* RTL8029 'P' 'C' */
     CHECK_EQ_INT(inb(0x0b), 0x43);
+    /* ne2k-pci reads the PROM with byte reads in word mode (DCR 0x49): each
+     * read moves a word, so the six reads give the MAC, not doubled bytes. */
+    outb(0, 0x21);
+    outb(0x0e, 0x49);
+    outb(0x08, 0);
+    outb(0x09, 0);
+    outb(0x0a, 32);
+    outb(0x0b, 0);
+    outb(0, 0x0a);                     /* remote read, start */
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ_INT(inb(0x10), MAC[i]);
     rx_tx_exercise();
     /* An interrupt through INTA. */
     uint8_t f[100];
