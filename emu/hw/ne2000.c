@@ -4,7 +4,8 @@
  * packet (status, next page, byte count), BNRY/CURR ring pointers, remote
  * DMA through the data port (wrapping at PSTOP), transmit from TPSR/TBCR,
  * ISR/IMR, the tally counters, and the NE2000 address PROM (each MAC byte
- * doubled, 0x57 0x57 signature at 14-15) that Linux's ne and ne2k-pci read. */
+ * doubled, 0x57 0x57 signature at PROM bytes 14-15, i.e. 28-31 doubled) that
+ * Linux's ne and ne2k-pci read. */
 #include "emu/hw/ne2000.h"
 
 #include <stdio.h>
@@ -504,7 +505,11 @@ int ne2000_init(struct ne2000 *s, const struct nic_env *env, const char *id, con
     memset(s->mem, 0, sizeof(s->mem));
     for (int i = 0; i < 6; i++)
         s->mem[2 * i] = s->mem[2 * i + 1] = mac[i];
-    s->mem[14] = s->mem[15] = 0x57;   /* 'W': an NE2000 (word-wide) card */
+    /* PROM bytes 14 and 15 are 'W' 'W' (an NE2000, word-wide card); like
+     * every PROM byte they are doubled, so at 28-31. ne.c checks them after
+     * undoubling (SA_prom[i] = SA_prom[2i]): "invalid signature 00 00" if
+     * they sat at 14-15. */
+    s->mem[28] = s->mem[29] = s->mem[30] = s->mem[31] = 0x57;
     if (net_port_register(&s->nic.port, &ne_port_ops, model, id, s) < 0) {
         snprintf(err, errlen, "%s: duplicate id '%s'", model, id);
         return -1;
