@@ -6,12 +6,25 @@
  * control port 0xB2 (datasheet 3.4.3, APMC) would raise an SMI; with no SMM
  * here it does directly what the firmware's SMI handler does for the FADT's
  * ACPI_ENABLE (0xF1) and ACPI_DISABLE (0xF0) commands (ACPI 1.0b 4.7.2.5):
- * set or clear SCI_EN. 0xB3 (APMS) is a scratch byte. */
+ * set or clear SCI_EN. 0xB3 (APMS) is a scratch byte.
+ * Two fixed port blocks that SeaBIOS's own ACPI tables (used when no tables
+ * come through fw_cfg) point at, as QEMU's pc board decodes them: the FADT's
+ * GPE0 block at 0xAFE0 (ACPI 1.0b 4.7.1.6: two status bytes, write one to
+ * clear, then two enable bytes) and the DSDT's PCI hotplug registers PCIU,
+ * PCID, B0EJ at 0xAE00-0xAE0B. This machine has no GPE source and no hotplug,
+ * so they read 0. They must exist: an unassigned port reads all ones, and on
+ * any SCI Linux would then see every GPE pending, run _E01, find every slot
+ * in PCID and eject the devices of slots 2 and up (the NIC, the VGA). */
 #include "emu/hw/acpi_pm.h"
 
 #include <stdlib.h>
 
 #include "baremu/platform.h"
+
+#define GPE0_BASE 0xafe0
+#define GPE0_LEN 4
+#define PCIHP_BASE 0xae00
+#define PCIHP_LEN 12
 
 #define PMBA 0x40
 #define PMREGMISC 0x80
@@ -33,6 +46,7 @@ struct acpi_pm {
     uint16_t sts, en, cnt;
     uint64_t overflows_seen;
     uint8_t apms;
+    uint8_t gpe_en[GPE0_LEN / 2];
     void (*poweroff)(void *ctx);
     void *ctx;
 };
@@ -160,6 +174,43 @@ static void apm_write(void *opaque, uint16_t port, uint32_t value, unsigned size
 
 static const struct io_ops apm_ops = {apm_read, apm_write};
 
+/* GPE0: status bytes stay 0 (no source); enable bytes are kept for reads. */
+static uint32_t gpe_read(void *opaque, uint16_t port, unsigned size)
+{
+    struct acpi_pm *p = opaque;
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+        unsigned off = (unsigned)(port - GPE0_BASE) + i;
+        if (off >= GPE0_LEN / 2 && off < GPE0_LEN)
+            v |= (uint32_t)p->gpe_en[off - GPE0_LEN / 2] << (8 * i);
+    }
+    return v;
+}
+
+static void gpe_write(void *opaque, uint16_t port, uint32_t value, unsigned size)
+{
+    struct acpi_pm *p = opaque;
+    for (unsigned i = 0; i < size; i++) {
+        unsigned off = (unsigned)(port - GPE0_BASE) + i;
+        if (off >= GPE0_LEN / 2 && off < GPE0_LEN)
+            p->gpe_en[off - GPE0_LEN / 2] = (uint8_t)(value >> (8 * i));
+    }
+}
+
+static const struct io_ops gpe_ops = {gpe_read, gpe_write};
+
+/* PCIU/PCID read 0 (no slot went up or down); a B0EJ eject write is ignored. */
+static uint32_t pcihp_read(void *opaque, uint16_t port, unsigned size)
+{
+    return 0;
+}
+
+static void pcihp_write(void *opaque, uint16_t port, uint32_t value, unsigned size)
+{
+}
+
+static const struct io_ops pcihp_ops = {pcihp_read, pcihp_write};
+
 static void remap(struct acpi_pm *p)
 {
     uint16_t base = (uint16_t)((p->dev.config[PMBA] | p->dev.config[PMBA + 1] << 8) & 0xffc0);
@@ -191,6 +242,8 @@ void acpi_pm_reset(struct acpi_pm *p)
     p->dev.config[PMREGMISC] = 0;
     p->sts = p->en = p->cnt = 0;
     p->apms = 0;
+    for (unsigned i = 0; i < sizeof(p->gpe_en); i++)
+        p->gpe_en[i] = 0;
     remap(p);
     update_sci(p);
 }
@@ -222,6 +275,8 @@ struct acpi_pm *acpi_pm_create(struct pci_bus *bus, struct io_bus *io, const str
         return NULL;
     }
     io_register(io, 0xb2, 2, &apm_ops, p, "apm");
+    io_register(io, GPE0_BASE, GPE0_LEN, &gpe_ops, p, "acpi-gpe0");
+    io_register(io, PCIHP_BASE, PCIHP_LEN, &pcihp_ops, p, "piix-pcihp");
     acpi_pm_reset(p);
     return p;
 }

@@ -4,7 +4,8 @@
  * packet (status, next page, byte count), BNRY/CURR ring pointers, remote
  * DMA through the data port (wrapping at PSTOP), transmit from TPSR/TBCR,
  * ISR/IMR, the tally counters, and the NE2000 address PROM (each MAC byte
- * doubled, 0x57 0x57 signature at 14-15) that Linux's ne and ne2k-pci read. */
+ * doubled, 0x57 0x57 signature at PROM bytes 14-15, i.e. 28-31 doubled) that
+ * Linux's ne and ne2k-pci read. */
 #include "emu/hw/ne2000.h"
 
 #include <stdio.h>
@@ -98,6 +99,18 @@ static unsigned ring_room(struct ne2000 *s)
     if (cur < bnd)
         return bnd - cur;
     return ring_bytes(s) - (cur - bnd);
+}
+
+/* A packet the driver has not read: the page after BNRY is not CURR. */
+static bool rx_unread(struct ne2000 *s)
+{
+    if (!ring_valid(s))
+        return false;
+    /* As 8390.c computes it; it writes BNRY = PSTART - 1 after a wrap. */
+    unsigned next = s->bnry + 1u;
+    if (next >= s->pstop || next < s->pstart)
+        next = s->pstart;
+    return next != s->curr;
 }
 
 static bool rx_running(struct ne2000 *s)
@@ -254,25 +267,37 @@ static void mem_write(struct ne2000 *s, unsigned a, uint8_t v)
         s->mem[a] = v;
 }
 
+/* Bytes one data-port access moves: in word mode (DCR.WTS) the remote DMA
+ * always transfers 16 bits, so a byte access reads or writes a whole word
+ * (the low byte is the one on the bus), as QEMU's NE2000 does. ne2k-pci reads
+ * the station PROM with byte reads in word mode: each word is a MAC byte
+ * doubled, and moving one byte per read would give 52:52:54:54:00:00. */
+static unsigned access_bytes(struct ne2000 *s, unsigned size)
+{
+    return size == 1 && (s->dcr & DCR_WTS) ? 2 : size;
+}
+
 static uint32_t data_read(struct ne2000 *s, unsigned size)
 {
     uint32_t v = 0;
     if ((s->cr & CR_RD_MASK) != CR_RD_READ)
         return 0xffffffffu >> (32 - 8 * size);   /* no remote read in progress */
-    for (unsigned i = 0; i < size; i++) {
+    unsigned n = access_bytes(s, size);
+    for (unsigned i = 0; i < n; i++) {
         if (!s->rbcr && i)
             break;
         v |= (uint32_t)mem_read(s, s->rsar) << (8 * i);
         rdma_advance(s);
     }
-    return v;
+    return size == 1 ? v & 0xff : v;
 }
 
 static void data_write(struct ne2000 *s, uint32_t v, unsigned size)
 {
     if ((s->cr & CR_RD_MASK) != CR_RD_WRITE)
         return;
-    for (unsigned i = 0; i < size; i++) {
+    unsigned n = access_bytes(s, size);
+    for (unsigned i = 0; i < n; i++) {
         if (!s->rbcr && i)
             break;
         mem_write(s, s->rsar, (uint8_t)(v >> (8 * i)));
@@ -395,6 +420,13 @@ static void reg_write(struct ne2000 *s, unsigned r, uint8_t v)
     case 6: s->tbcr = (uint16_t)((s->tbcr & 0x00ff) | v << 8); break;
     case 7:
         s->isr &= (uint8_t)~(v & 0x7f);   /* RST is not cleared by writes */
+        /* PRX stays set while the ring holds unread packets. Linux's 8390
+         * core reads at most 10 packets per interrupt and then acknowledges
+         * PRX; frames waiting in the port queue land during its BNRY writes,
+         * before that acknowledgement, so with a full ring nothing would
+         * raise PRX again (the chip's later packets would). */
+        if (rx_unread(s))
+            s->isr |= ISR_PRX;
         update_irq(s);
         break;
     case 8: s->rsar = (uint16_t)((s->rsar & 0xff00) | v); break;
@@ -473,7 +505,11 @@ int ne2000_init(struct ne2000 *s, const struct nic_env *env, const char *id, con
     memset(s->mem, 0, sizeof(s->mem));
     for (int i = 0; i < 6; i++)
         s->mem[2 * i] = s->mem[2 * i + 1] = mac[i];
-    s->mem[14] = s->mem[15] = 0x57;   /* 'W': an NE2000 (word-wide) card */
+    /* PROM bytes 14 and 15 are 'W' 'W' (an NE2000, word-wide card); like
+     * every PROM byte they are doubled, so at 28-31. ne.c checks them after
+     * undoubling (SA_prom[i] = SA_prom[2i]): "invalid signature 00 00" if
+     * they sat at 14-15. */
+    s->mem[28] = s->mem[29] = s->mem[30] = s->mem[31] = 0x57;
     if (net_port_register(&s->nic.port, &ne_port_ops, model, id, s) < 0) {
         snprintf(err, errlen, "%s: duplicate id '%s'", model, id);
         return -1;

@@ -587,6 +587,16 @@ static void write8(struct rtl8139 *s, unsigned o, uint8_t v)
     case ISR: case ISR + 1: {
         /* Write 1 to clear. */
         s->r[o] &= (uint8_t)~v;
+        /* Classic ring: ROK stays set while the ring holds unread packets.
+         * 8139too's NAPI poll reads the ring only if ISR has an RX bit and
+         * acknowledges ROK after each packet, just after its CAPR write; the
+         * frames waiting in the port queue land during that CAPR write, so
+         * their ROK would be acknowledged at once and a poll that stopped at
+         * its budget would never run again (the chip, whose packets arrive
+         * later, would flag ROK anew). */
+        if (o == ISR && !(s->cplus && (r16(s, CPCR) & CPCR_RXEN)) &&
+            s->rx_rd % rx_ring_size(s) != s->rx_wr % rx_ring_size(s))
+            s->r[ISR] |= INT_ROK;
         update_irq(s);
         return;
     }

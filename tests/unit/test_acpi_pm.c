@@ -59,3 +59,29 @@ TEST(acpi_pm_timer_sci_poweroff)
     pci_bus_destroy(bus);
     io_bus_destroy(io);
 }
+
+/* SeaBIOS's tables name the GPE0 block at 0xAFE0 and PCI hotplug PCIU/PCID at
+ * 0xAE00/0xAE04: with nothing decoding them they read all ones and Linux ejects
+ * the devices of slots 2+ on its first SCI. They must read "nothing pending". */
+TEST(acpi_gpe0_and_pci_hotplug_read_idle)
+{
+    struct io_bus *io = io_bus_create();
+    struct pci_bus *bus = pci_bus_create(io, &fake_mem, NULL);
+    struct acpi_pm *p = acpi_pm_create(bus, io, &clk, (struct irq_line){set_sci, NULL, 9}, on_off, NULL);
+    CHECK_EQ_INT(io_read(io, 0xafe0, 2), 0);               /* GPE0_STS: no event */
+    CHECK_EQ_INT(io_read(io, 0xafe2, 2), 0);
+    io_write(io, 0xafe2, 0x0002, 2);                       /* Linux enables GPE 1 (_E01) */
+    CHECK_EQ_INT(io_read(io, 0xafe2, 2), 0x0002);
+    CHECK_EQ_INT(io_read(io, 0xafe0, 2), 0);
+    io_write(io, 0xafe0, 0xffff, 2);                       /* write-one-to-clear: stays 0 */
+    CHECK_EQ_INT(io_read(io, 0xafe0, 4), 0x00020000);
+    CHECK_EQ_INT(io_read(io, 0xae00, 4), 0);               /* PCIU: no slot came up */
+    CHECK_EQ_INT(io_read(io, 0xae04, 4), 0);               /* PCID: no eject request */
+    io_write(io, 0xae08, 1u << 3, 4);                      /* B0EJ ignored */
+    CHECK_EQ_INT(io_read(io, 0xae04, 4), 0);
+    acpi_pm_reset(p);
+    CHECK_EQ_INT(io_read(io, 0xafe2, 2), 0);
+    acpi_pm_destroy(p);
+    pci_bus_destroy(bus);
+    io_bus_destroy(io);
+}
