@@ -104,6 +104,15 @@ static uint64_t clock_now(void *ctx)
     return plat_now_ns() - m->t0;
 }
 
+/* The TSC runs at TSC_HZ on the virtual clock, so it advances across HLT
+ * (host time, or the icount warp) and agrees with the PIT, RTC and PM timer
+ * it is calibrated and watched against. */
+#define TSC_HZ 1000000000u
+static uint64_t tsc_ticks(void *ctx)
+{
+    return vclock_ns_to_ticks(clock_now(ctx), TSC_HZ);
+}
+
 /* ---- wiring callbacks ---- */
 
 static void intr_set(void *ctx, int pin, int level)
@@ -679,6 +688,7 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
         goto fail;
     }
     cpu_set_intr_ack(m->cpu, intr_ack, m);
+    cpu_set_tsc_source(m->cpu, tsc_ticks, m);
     /* The legacy VGA window is not RAM: the VGA's, or unassigned. */
     gmem_unmap(m->mem, 0xa0000, 0x20000);
 
