@@ -57,6 +57,7 @@ struct machine {
     int icount_shift;       /* -1: real time */
     uint64_t t0;            /* real time: plat_now_ns at start */
     uint64_t warp_ns;       /* icount: time skipped while halted */
+    uint64_t tsc_last;      /* the last TSC value read (it never repeats) */
     /* devices */
     struct pic *pic;
     struct pit *pit;
@@ -110,10 +111,20 @@ static uint64_t clock_now(void *ctx)
 #define TSC_HZ 1000000000u
 static uint64_t tsc_ticks(void *ctx)
 {
-    return vclock_ns_to_ticks(clock_now(ctx), TSC_HZ);
+    struct machine *m = ctx;
+    /* Two RDTSCs always differ, as on hardware, even within one tick of the
+     * host clock. */
+    uint64_t t = vclock_ns_to_ticks(clock_now(m), TSC_HZ);
+    m->tsc_last = t > m->tsc_last ? t : m->tsc_last + 1;
+    return m->tsc_last;
 }
 
 /* ---- wiring callbacks ---- */
+
+static bool irq0_pending(void *pic)
+{
+    return pic_irq_requested(pic, 0);
+}
 
 static void intr_set(void *ctx, int pin, int level)
 {
@@ -698,6 +709,8 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
 
     m->pic = pic_create(m->io, (struct irq_line){intr_set, m, 0});
     m->pit = pit_create(m->io, &m->clock, pic_irq_line(m->pic, 0));
+    if (m->pit)
+        pit_set_irq0_pending(m->pit, irq0_pending, m->pic);
     m->rtc = rtc_create(m->io, &m->clock, pic_irq_line(m->pic, 8), rtc_base);
     m->port92 = port92_create(m->io, set_a20_port92, request_reset, m);
     m->i8042 = i8042_create(m->io, pic_irq_line(m->pic, 1), pic_irq_line(m->pic, 12), set_a20_kbc,
