@@ -57,6 +57,7 @@ struct machine {
     int icount_shift;       /* -1: real time */
     uint64_t t0;            /* real time: plat_now_ns at start */
     uint64_t warp_ns;       /* icount: time skipped while halted */
+    uint64_t tsc_last;      /* the last TSC value read (it never repeats) */
     /* devices */
     struct pic *pic;
     struct pit *pit;
@@ -104,7 +105,26 @@ static uint64_t clock_now(void *ctx)
     return plat_now_ns() - m->t0;
 }
 
+/* The TSC runs at TSC_HZ on the virtual clock, so it advances across HLT
+ * (host time, or the icount warp) and agrees with the PIT, RTC and PM timer
+ * it is calibrated and watched against. */
+#define TSC_HZ 1000000000u
+static uint64_t tsc_ticks(void *ctx)
+{
+    struct machine *m = ctx;
+    /* Two RDTSCs always differ, as on hardware, even within one tick of the
+     * host clock. */
+    uint64_t t = vclock_ns_to_ticks(clock_now(m), TSC_HZ);
+    m->tsc_last = t > m->tsc_last ? t : m->tsc_last + 1;
+    return m->tsc_last;
+}
+
 /* ---- wiring callbacks ---- */
+
+static bool irq0_pending(void *pic)
+{
+    return pic_irq_requested(pic, 0);
+}
 
 static void intr_set(void *ctx, int pin, int level)
 {
@@ -679,6 +699,7 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
         goto fail;
     }
     cpu_set_intr_ack(m->cpu, intr_ack, m);
+    cpu_set_tsc_source(m->cpu, tsc_ticks, m);
     /* The legacy VGA window is not RAM: the VGA's, or unassigned. */
     gmem_unmap(m->mem, 0xa0000, 0x20000);
 
@@ -688,6 +709,8 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
 
     m->pic = pic_create(m->io, (struct irq_line){intr_set, m, 0});
     m->pit = pit_create(m->io, &m->clock, pic_irq_line(m->pic, 0));
+    if (m->pit)
+        pit_set_irq0_pending(m->pit, irq0_pending, m->pic);
     m->rtc = rtc_create(m->io, &m->clock, pic_irq_line(m->pic, 8), rtc_base);
     m->port92 = port92_create(m->io, set_a20_port92, request_reset, m);
     m->i8042 = i8042_create(m->io, pic_irq_line(m->pic, 1), pic_irq_line(m->pic, 12), set_a20_kbc,

@@ -379,6 +379,11 @@ void cpu_set_a20(struct cpu *c, bool enabled)
 bool cpu_a20(struct cpu *c) { return c->a20_mask & (1u << 20); }
 void cpu_request_stop(struct cpu *c) { c->stop_req = true; }
 uint64_t cpu_retired(const struct cpu *c) { return c->retired; }
+void cpu_set_tsc_source(struct cpu *c, uint64_t (*ticks)(void *opaque), void *opaque)
+{
+    c->tsc_ticks = ticks;
+    c->tsc_opaque = opaque;
+}
 void cpu_set_ferr(struct cpu *c, void (*ferr)(void *opaque, int level), void *opaque)
 {
     c->ferr = ferr;

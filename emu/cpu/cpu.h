@@ -50,6 +50,11 @@ bool cpu_a20(struct cpu *c);
 void cpu_request_stop(struct cpu *c);
 uint64_t cpu_retired(const struct cpu *c);
 void cpu_set_ferr(struct cpu *c, void (*ferr)(void *opaque, int level), void *opaque);
+/* The time-stamp counter's source (RDTSC, MSR 0x10, before the guest's own
+ * offset): by default the retired-instruction count; a machine gives its
+ * virtual clock so the TSC keeps a fixed rate across HLT and against the
+ * timer devices (Linux checks the TSC against the PIT/ACPI PM timer). */
+void cpu_set_tsc_source(struct cpu *c, uint64_t (*ticks)(void *opaque), void *opaque);
 
 /* Register access for tests and the debugger. cpu_set_regs reloads the
  * descriptor caches from the given state as-is (no checks) and derives the

@@ -141,6 +141,8 @@ struct cpu {
 
     /* MSRs (SDM vol. 4) */
     uint64_t tsc_offset, apic_base;
+    uint64_t (*tsc_ticks)(void *);   /* NULL: the TSC counts retired instructions */
+    void *tsc_opaque;
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
 
     /* instruction being executed */

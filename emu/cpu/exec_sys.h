@@ -44,7 +44,12 @@ static void need_cpl0(struct cpu *c)
         cpu_raise(c, EX_GP, 0);
 }
 
-static uint64_t tsc(const struct cpu *c) { return c->retired + c->tsc_offset; }
+static uint64_t tsc_raw(const struct cpu *c)
+{
+    return c->tsc_ticks ? c->tsc_ticks(c->tsc_opaque) : c->retired;
+}
+
+static uint64_t tsc(const struct cpu *c) { return tsc_raw(c) + c->tsc_offset; }
 
 static void rdmsr(struct cpu *c)
 {
@@ -68,7 +73,7 @@ static void wrmsr(struct cpu *c)
     need_cpl0(c);
     uint64_t v = c->r[CPU_EAX] | ((uint64_t)c->r[CPU_EDX] << 32);
     switch (c->r[CPU_ECX]) {
-    case 0x10: c->tsc_offset = v - c->retired; break;
+    case 0x10: c->tsc_offset = v - tsc_raw(c); break;
     case 0x1b: c->apic_base = v & 0xfffff900u; break;
     case 0x8b: break;
     case 0x174: c->sysenter_cs = (uint32_t)v & 0xffff; break;

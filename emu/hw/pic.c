@@ -141,6 +141,11 @@ uint8_t pic_ack(struct pic *p)
     return vec;
 }
 
+bool pic_irq_requested(const struct pic *p, int irq)
+{
+    return p->c[irq >> 3].irr & (1u << (irq & 7));
+}
+
 bool pic_intr(const struct pic *p)
 {
     return p->intr_level;

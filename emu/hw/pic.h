@@ -22,6 +22,9 @@ void pic_set_irq(void *pic, int irq, int level);
 /* The CPU's interrupt acknowledge cycle: the vector of the highest-priority
  * pending request (the spurious IRQ7/IRQ15 vector when none is left). */
 uint8_t pic_ack(struct pic *p);
+/* Whether ISA IRQ irq (0..15) is latched in its chip's IRR, i.e. requested
+ * and not yet acknowledged by the CPU. */
+bool pic_irq_requested(const struct pic *p, int irq);
 /* Whether INTR is asserted. */
 bool pic_intr(const struct pic *p);
 /* A line to ISA IRQ irq of this PIC pair. */

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Missed channel 0 periods delivered late at most (see pit_poll). */
+#define PIT_MAX_BACKLOG 250
+
 struct pit_channel {
     uint8_t mode;         /* 0..5 */
     uint8_t rw;           /* 1 LSB, 2 MSB, 3 LSB then MSB */
@@ -35,6 +38,8 @@ struct pit {
     struct irq_line irq0;
     uint64_t irq_period_seen;  /* channel 0: periods already signalled */
     bool speaker_data;
+    bool (*irq0_pending)(void *);
+    void *irq0_opaque;
 };
 
 static uint64_t ticks_since(struct pit *p, struct pit_channel *c, uint64_t now)
@@ -155,12 +160,26 @@ uint64_t pit_poll(struct pit *p)
     uint32_t n = c->reload;
     if (c->mode == 2 || c->mode == 3) {
         /* IRQ0 is edge-triggered on OUT rising: once per period. Periods
-         * missed while the host was busy are coalesced into one edge. */
+         * missed while the host did not run us (a loaded host deschedules
+         * the process for many periods) are delivered late, one edge per
+         * poll, so a guest counting ticks (Linux's jiffies, its PIT
+         * clocksource) keeps pace with the clock and does not judge the TSC
+         * unstable; the backlog is capped so a long stall is not replayed
+         * as a storm. */
         uint64_t periods = t / n;
-        if (periods > p->irq_period_seen) {
-            p->irq_period_seen = periods;
+        /* A late edge waits while the last one is still unacknowledged (it
+         * would merge with it); the polls of the next slices retry, and an
+         * idle CPU still wakes at the next period, so this never spins. */
+        bool late = periods > p->irq_period_seen + 1;
+        bool hold = late && p->irq0_pending && p->irq0_pending(p->irq0_opaque);
+        if (periods > p->irq_period_seen && !hold) {
+            if (periods - p->irq_period_seen > PIT_MAX_BACKLOG)
+                p->irq_period_seen = periods - PIT_MAX_BACKLOG;
+            p->irq_period_seen++;
             irq_set(&p->irq0, 0);
             irq_set(&p->irq0, 1);
+            if (p->irq_period_seen < periods)
+                return now;  /* more owed: the next poll, after the CPU ran */
         }
         return c->start_ns + vclock_ticks_to_ns((periods + 1) * n, PIT_HZ);
     }
@@ -339,6 +358,12 @@ void pit_reset(struct pit *p)
     }
     p->irq_period_seen = 0;
     p->speaker_data = false;
+}
+
+void pit_set_irq0_pending(struct pit *p, bool (*pending)(void *opaque), void *opaque)
+{
+    p->irq0_pending = pending;
+    p->irq0_opaque = opaque;
 }
 
 struct pit *pit_create(struct io_bus *io, const struct vclock *clock, struct irq_line irq0)

@@ -21,6 +21,10 @@ void pit_reset(struct pit *p);
 /* Raises IRQ0 for channel 0 periods that ended by now; returns the vclock ns
  * of the next edge, or VCLOCK_NEVER. */
 uint64_t pit_poll(struct pit *p);
+/* Lets channel 0 ask whether its last IRQ0 edge is still unacknowledged
+ * (latched in the PIC's IRR): a period owed after a host stall is delivered
+ * only once the previous one was taken, so edges are not merged. */
+void pit_set_irq0_pending(struct pit *p, bool (*pending)(void *opaque), void *opaque);
 /* The current count of a channel (for tests and the monitor). */
 uint16_t pit_count(struct pit *p, int channel);
 /* The OUT pin of a channel now. */

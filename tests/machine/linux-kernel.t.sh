@@ -1,0 +1,16 @@
+# timeout: 600
+# Acceptance 2 (direct kernel boot): baremu -kernel/-initrd/-append boots the
+# Debian i386 test guest (linux-image-686 6.1, busybox initramfs) to the
+# shell on ttyS0 (stdio, -nographic); tests/guest/boot_check.py reads back
+# `uname -r` (a 6.1 kernel), exit statuses and quoting, then `poweroff` must
+# end baremu with status 0 (ACPI S5 through our PM device).
+set -u
+. "$BAREMU_TOP/tests/lib/common.sh"
+b="$BAREMU_TOP/build/hosted/baremu"
+[ -x "$b" ] || fail "build/hosted/baremu is missing (make hosted)"
+need_guest
+python3 "$BAREMU_TOP/tests/guest/boot_check.py" baremu-kernel "$T/console.log" '' -- \
+    "$b" -m 256 -nographic -no-reboot \
+    -kernel "$GUEST/vmlinuz" -initrd "$GUEST/initrd.gz" -append "console=ttyS0,115200" ||
+    { tail -n 30 "$T/console.log"; fail "direct kernel boot failed (see above)"; }
+echo "linux-kernel ok"
