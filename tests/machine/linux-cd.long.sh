@@ -8,7 +8,7 @@ set -u
 b="$BAREMU_TOP/build/hosted/baremu"
 [ -x "$b" ] || fail "build/hosted/baremu is missing (make hosted)"
 need_guest
-python3 "$BAREMU_TOP/tests/guest/boot_check.py" baremu-cd "$T/console.log" 'ISOLINUX' -- \
+BOOT_SHELL_TIMEOUT=480 python3 "$BAREMU_TOP/tests/guest/boot_check.py" baremu-cd "$T/console.log" 'ISOLINUX' -- \
     "$b" -m 256 -nographic -no-reboot -cdrom "$GUEST/cd.iso" -boot d ||
     { tail -n 30 "$T/console.log"; fail "CD boot failed (see above)"; }
 echo "linux-cd ok"

@@ -10,7 +10,7 @@ b="$BAREMU_TOP/build/hosted/baremu"
 [ -x "$b" ] || fail "build/hosted/baremu is missing (make hosted)"
 need_guest
 sum=$(md5sum <"$GUEST/disk.img")
-python3 "$BAREMU_TOP/tests/guest/boot_check.py" baremu-disk "$T/console.log" 'SYSLINUX' -- \
+BOOT_SHELL_TIMEOUT=480 python3 "$BAREMU_TOP/tests/guest/boot_check.py" baremu-disk "$T/console.log" 'SYSLINUX' -- \
     "$b" -m 256 -nographic -no-reboot -hda "$GUEST/disk.img" -snapshot ||
     { tail -n 30 "$T/console.log"; fail "disk-image boot failed (see above)"; }
 [ "$(md5sum <"$GUEST/disk.img")" = "$sum" ] || fail "-snapshot let the guest change disk.img"

@@ -9,7 +9,7 @@ set -u
 b="$BAREMU_TOP/build/hosted/baremu"
 [ -x "$b" ] || fail "build/hosted/baremu is missing (make hosted)"
 need_guest
-python3 "$BAREMU_TOP/tests/guest/boot_check.py" baremu-kernel "$T/console.log" '' -- \
+BOOT_SHELL_TIMEOUT=480 python3 "$BAREMU_TOP/tests/guest/boot_check.py" baremu-kernel "$T/console.log" '' -- \
     "$b" -m 256 -nographic -no-reboot \
     -kernel "$GUEST/vmlinuz" -initrd "$GUEST/initrd.gz" -append "console=ttyS0,115200" ||
     { tail -n 30 "$T/console.log"; fail "direct kernel boot failed (see above)"; }
