@@ -75,6 +75,7 @@ struct machine {
     void *display_ctx;
     uint64_t display_next;
     bool a20_port92, a20_kbc;   /* the A20 gate is the OR of both */
+    bool nographic;             /* -nographic: fw_cfg tells SeaBIOS to mirror its screen to COM1 */
     struct pci_bus *pci;
     struct i440fx *i440fx;
     struct piix3 *piix3;
@@ -553,7 +554,10 @@ static void setup_fw_cfg(struct machine *m)
     fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, m->ram_size);
     fw_cfg_add_i16(f, FW_CFG_NB_CPUS, 1);
     fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, 1);
-    fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, 0);
+    /* As QEMU: 1 only for -nographic (not -display none). SeaBIOS then
+     * turns on its serial console on COM1 (sercon), so option ROMs such as
+     * iPXE and boot loaders that print through INT 10h show on the terminal. */
+    fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, m->nographic ? 1 : 0);
     fw_cfg_add_i16(f, FW_CFG_BOOT_MENU, 0);
     /* etc/e820: {le64 address, le64 length, le32 type} per RAM range. */
     uint8_t e820[2 * 20];
@@ -674,6 +678,7 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
         goto fail;
     m->no_reboot = options_flag(o, "no-reboot");
     bool nographic = options_flag(o, "nographic");
+    m->nographic = nographic;
     const char *display = options_last(o, "display");
     if (display && strcmp(display, "none")) {
         snprintf(err, errlen, "-display: only 'none' is available in this build");

@@ -46,8 +46,10 @@ scripts=(tests/*/*.t.sh)
 # guest or a peer). A test whose header says "# lock: NAME" never runs beside
 # another test holding the same lock (a shared multicast group, say).
 jobs_max=${BAREMU_JOBS:-2}
-results="$logs/.results"
-rm -rf "$results"; mkdir -p "$results"
+# Results of this run only: two runners at once (make check beside a long
+# test) must not count each other's tests.
+results=$(mktemp -d "$logs/.results.XXXXXX")
+trap 'rm -rf "$results"' EXIT
 
 run_one() {
   local t=$1 name=$2 limit=$3 lock=$4 log=$5 start secs rc line
