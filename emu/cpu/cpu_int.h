@@ -49,6 +49,7 @@
 #define CR4_DE 0x8u
 #define CR4_PSE 0x10u
 #define CR4_PGE 0x80u
+#define CR4_OSFXSR 0x200u
 
 /* Exception vectors (SDM vol. 3A, table 6-1). */
 enum { EX_DE = 0, EX_DB = 1, EX_NMI = 2, EX_BP = 3, EX_OF = 4, EX_BR = 5, EX_UD = 6, EX_NM = 7,

@@ -12,7 +12,9 @@
 #define CPUID_SEP (1u << 11)
 #define CPUID_PGE (1u << 13)
 #define CPUID_CMOV (1u << 15)
-#define CPUID_EDX (CPUID_FPU | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_SEP | CPUID_PGE | CPUID_CMOV)
+#define CPUID_FXSR (1u << 24)
+#define CPUID_EDX (CPUID_FPU | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_SEP | CPUID_PGE | CPUID_CMOV | \
+                   CPUID_FXSR)
 /* Family 6, model 3, stepping 3: a P6 with working SYSENTER (SDM vol. 3B 8.7.1 note). */
 #define CPU_SIGNATURE 0x0633u
 
@@ -136,7 +138,7 @@ static void write_cr(struct cpu *c, int n, uint32_t v)
     case 3: c->cr3 = v; tlb_flush(c, true); break;
     case 4:
         /* Only the implemented bits may be set (SDM 2.5: reserved bits #GP). */
-        if (v & ~(uint32_t)(CR4_TSD | CR4_PSE | CR4_PGE))
+        if (v & ~(uint32_t)(CR4_TSD | CR4_PSE | CR4_PGE | CR4_OSFXSR))
             cpu_raise(c, EX_GP, 0);
         if ((c->cr4 ^ v) & (CR4_PSE | CR4_PGE))
             tlb_flush(c, false);
@@ -238,6 +240,8 @@ static void load_ldtr_tr(struct cpu *c, const struct modrm *m, bool tr)
         seg_set_cache(&c->ldtr, sel, lo, hi);
     }
 }
+
+static void exec_fxsave_fxrstor(struct cpu *c);
 
 /* op: the byte after 0F, fetched by the caller (which runs Jcc rel16/32 and
  * MOVZX/MOVSX itself, the common compiled-code forms, without this call). */
@@ -384,6 +388,7 @@ static void exec_0f(struct cpu *c, unsigned osz, uint8_t op)
     case 0xa8: push_sreg(c, CPU_GS, osz); break;
     case 0xa9: pop_sreg(c, CPU_GS, osz); break;
     case 0xa2: cpuid(c); break;
+    case 0xae: exec_fxsave_fxrstor(c); break;
     case 0xa3: case 0xab: case 0xb3: case 0xbb: case 0xba: {
         /* BT/BTS/BTR/BTC: a register bit offset addresses memory beyond the operand. */
         decode_modrm(c, &m);
@@ -560,6 +565,29 @@ static void x87_update_ferr(struct cpu *c)
         c->ferr_level = 0;
         if (c->ferr)
             c->ferr(c->ferr_opaque, 0);
+    }
+}
+
+/* 0F AE /0 FXSAVE, /1 FXRSTOR (SDM vol. 2A): memory operand only, #NM on
+ * CR0.EM or CR0.TS, #GP(0) unless the address is 16-byte aligned. The other
+ * forms of 0F AE are SSE/SSE2/CLFLUSH, not implemented and not advertised. */
+static void exec_fxsave_fxrstor(struct cpu *c)
+{
+    struct modrm m;
+    decode_modrm(c, &m);
+    if (!m.mem || m.reg > 1)
+        cpu_raise(c, EX_UD, 0);
+    if (c->cr0 & (CR0_EM | CR0_TS))
+        cpu_raise(c, EX_NM, 0);
+    if (m.off & 15)
+        cpu_raise(c, EX_GP, 0);
+    struct x87_cpu_access acc = x87_access_ops;
+    acc.cpu = c;
+    if (m.reg == 0)
+        x87_fxsave(&c->fpu, &acc, m.seg, m.off);
+    else {
+        x87_fxrstor(&c->fpu, &acc, m.seg, m.off);
+        x87_update_ferr(c);
     }
 }
 

@@ -293,6 +293,61 @@ static void load_state(struct x87 *f, const struct mem *m, bool op32, bool pm, b
     load_env_image(f, img, op32, pm);
 }
 
+/* ---- FXSAVE / FXRSTOR (SDM vol. 1, 10.5.1, table 10-2: the 32-bit layout) ----
+ * A P6 with FXSR and no SSE (as the Pentium II): the x87 part of the 512-byte
+ * image is written, MXCSR and its mask read as 0 and the XMM area is left
+ * alone. The tag byte is abridged: bit p set when physical register p is not
+ * empty; FXRSTOR recomputes the full tags from the registers' contents. */
+void x87_fxsave(const struct x87 *f, const struct x87_cpu_access *cpu, int seg, uint32_t off)
+{
+    const struct mem m = {cpu, seg, off};
+    uint8_t ftw = 0;
+    for (unsigned p = 0; p < 8; p++)
+        if (tag_phys(f, p) != TAG_EMPTY)
+            ftw |= (uint8_t)(1u << p);
+    wr(&m, 0, f->cw, 2);
+    wr(&m, 2, f->sw, 2);
+    wr(&m, 4, ftw, 2);                      /* byte 5 is reserved: 0 */
+    wr(&m, 6, f->fop & 0x7FF, 2);
+    wr(&m, 8, f->fip, 4);
+    wr(&m, 12, f->fcs, 4);                  /* bytes 14-15 reserved: 0 */
+    wr(&m, 16, f->fdp, 4);
+    wr(&m, 20, f->fds, 4);
+    wr(&m, 24, 0, 8);                       /* MXCSR, MXCSR_MASK: no SSE */
+    for (unsigned i = 0; i < 8; i++) {
+        wr80(&m, 32 + 16 * i, st(f, i));
+        wr(&m, 32 + 16 * i + 10, 0, 2);
+        wr(&m, 32 + 16 * i + 12, 0, 4);
+    }
+}
+
+void x87_fxrstor(struct x87 *f, const struct x87_cpu_access *cpu, int seg, uint32_t off)
+{
+    const struct mem m = {cpu, seg, off};
+    /* All reads first: a fault leaves the FPU unchanged. */
+    uint16_t cw = (uint16_t)rd(&m, 0, 2), sw = (uint16_t)rd(&m, 2, 2);
+    uint8_t ftw = (uint8_t)rd(&m, 4, 1);
+    uint16_t fop = (uint16_t)rd(&m, 6, 2);
+    uint32_t fip = (uint32_t)rd(&m, 8, 4), fdp = (uint32_t)rd(&m, 16, 4);
+    uint16_t fcs = (uint16_t)rd(&m, 12, 2), fds = (uint16_t)rd(&m, 20, 2);
+    struct x87_reg regs[8];
+    for (unsigned i = 0; i < 8; i++)
+        regs[i] = rd80(&m, 32 + 16 * i);
+    f->cw = cw;
+    f->sw = sw;
+    unsigned t = top(f);
+    for (unsigned i = 0; i < 8; i++)
+        f->st[(t + i) & 7] = regs[i];
+    for (unsigned p = 0; p < 8; p++)
+        set_tag(f, p, (ftw >> p) & 1 ? tag_of(f->st[p]) : TAG_EMPTY);
+    f->fop = fop & 0x7FF;
+    f->fip = fip;
+    f->fcs = fcs;
+    f->fdp = fdp;
+    f->fds = fds;
+    update_es(f);
+}
+
 /* ---- instruction helpers ---- */
 
 enum arith { A_ADD, A_MUL, A_COM, A_COMP, A_SUB, A_SUBR, A_DIV, A_DIVR };

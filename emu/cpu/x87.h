@@ -65,6 +65,10 @@ void x87_reset(struct x87 *f);        /* FNINIT state (CW=037F, SW=0, TW=FFFF) *
 void x87_power_on(struct x87 *f);     /* RESET state (CW=0040 per SDM 9.1.1) */
 enum x87_result x87_execute(struct x87 *f, const struct x87_cpu_access *cpu,
                             const struct x87_insn *insn);
+/* FXSAVE / FXRSTOR of the 512-byte image at seg:off (the CPU checks #NM and
+ * the 16-byte alignment first); they never check pending exceptions. */
+void x87_fxsave(const struct x87 *f, const struct x87_cpu_access *cpu, int seg, uint32_t off);
+void x87_fxrstor(struct x87 *f, const struct x87_cpu_access *cpu, int seg, uint32_t off);
 /* True for the no-wait forms (FNINIT, FNCLEX, FNSTSW, FNSTCW, FNSTENV, FNSAVE,
  * FNDISI/FNENI/FNSETPM), which do not check for pending exceptions. */
 bool x87_is_nowait(uint8_t opcode, uint8_t modrm);

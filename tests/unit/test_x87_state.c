@@ -193,6 +193,37 @@ TEST(x87_save_restore_layouts)
     }
 }
 
+/* FXSAVE image (SDM vol. 1, table 10-2): FCW, FSW, abridged tag byte,
+ * FOP, FIP/FCS, FDP/FDS, ST(i) at 32 + 16 i; FXRSTOR brings it all back. */
+TEST(x87_fxsave_fxrstor_image)
+{
+    struct x87_cpu_access acc = {&cpu, fake_read, fake_write, fake_set_ax, fake_get_eflags,
+                                 fake_set_flags};
+    struct x87 f, g;
+    known_state(&f);
+    reg(&f, 0xD9, 0xEA);                                      /* fldl2e */
+    memset(cpu.mem + 1024, 0xEE, 512);
+    x87_fxsave(&f, &acc, 3, 1024);
+    CHECK_EQ_INT(rd16(1024), 0x037F);
+    CHECK_EQ_INT(rd16(1024 + 2), 0x3000);                     /* TOP = 6 */
+    CHECK_EQ_INT(cpu.mem[1024 + 4], 0xC0);                    /* R6, R7 in use */
+    CHECK_EQ_INT(rd16(1024 + 6), 0x1EA);                      /* FOP of FLDL2E */
+    CHECK_EQ_INT(rd32(1024 + 8), 0x00056789);
+    CHECK_EQ_INT(rd16(1024 + 12), 0x1234);
+    CHECK_EQ_INT(get64(cpu.mem + 1024 + 32), 0xB8AA3B295C17F0BCull);   /* ST0 */
+    CHECK_EQ_INT(rd16(1024 + 40), 0x3FFF);
+    CHECK_EQ_INT(get64(cpu.mem + 1024 + 48), 0xC90FDAA22168C235ull);   /* ST1 */
+    CHECK_EQ_INT(rd16(1024 + 56), 0xC001);
+    CHECK_EQ_INT(cpu.mem[1024 + 160], 0xEE);                  /* XMM area untouched */
+    x87_reset(&g);
+    x87_fxrstor(&g, &acc, 3, 1024);
+    CHECK_EQ_INT(g.sw, 0x3000);
+    CHECK_EQ_INT(g.st[6].mant, 0xB8AA3B295C17F0BCull);
+    CHECK_EQ_INT(g.st[7].sign_exp, 0xC001);
+    CHECK_EQ_INT(g.tw, f.tw);
+    CHECK_EQ_INT(g.fop, 0x1EA);
+}
+
 TEST(x87_fnstsw_ax_and_fcomi)
 {
     struct x87 f;

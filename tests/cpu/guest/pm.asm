@@ -112,7 +112,7 @@ main:
         CHECK "cpuid-family-6"
         mov eax, 1
         cpuid
-        cmp edx, 0x0000A939     ; FPU PSE TSC MSR CX8 SEP PGE CMOV
+        cmp edx, 0x0100A939     ; FPU PSE TSC MSR CX8 SEP PGE CMOV FXSR
         CHECK "cpuid-features-exact"
         rdtsc
         mov ebx, eax
