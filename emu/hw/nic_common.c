@@ -189,10 +189,30 @@ static void add_nic(struct nic *n)
     nics = n;
 }
 
+/* A ROM whose PCI data structure (PCI Firmware 3.0, 5.1.2) names another
+ * vendor/device (Debian's pxe-ne2k_pci.rom says 0000:0000) is not run by
+ * SeaBIOS, which matches the IDs. As QEMU does when it loads a ROM, write
+ * the device's IDs there and keep the image's 8-bit sum by adjusting byte 6,
+ * which iPXE leaves for that. */
+static void patch_rom_ids(uint8_t *rom, size_t len, uint16_t vendor, uint16_t device)
+{
+    size_t pcir = (size_t)rom[0x18] | (size_t)rom[0x19] << 8;
+    if (pcir + 8 > len || memcmp(rom + pcir, "PCIR", 4) != 0)
+        return;
+    uint8_t ids[4] = {(uint8_t)vendor, (uint8_t)(vendor >> 8), (uint8_t)device, (uint8_t)(device >> 8)};
+    unsigned delta = 0;
+    for (int i = 0; i < 4; i++) {
+        delta += rom[pcir + 4 + i];
+        delta -= ids[i];
+        rom[pcir + 4 + i] = ids[i];
+    }
+    rom[6] = (uint8_t)(rom[6] + delta);
+}
+
 /* The iPXE ROM for a model: romfile= wins (empty disables), else -boot n
  * picks Debian's ipxe-qemu image. */
-static int load_rom(const char *model, const struct net_nic_conf *c, const uint8_t **rom,
-                    size_t *len, char *err, size_t errlen)
+static int load_rom(const char *model, uint16_t vendor, uint16_t device, const struct net_nic_conf *c,
+                    const uint8_t **rom, size_t *len, char *err, size_t errlen)
 {
     *rom = NULL;
     *len = 0;
@@ -219,6 +239,7 @@ static int load_rom(const char *model, const struct net_nic_conf *c, const uint8
         snprintf(err, errlen, "romfile '%s' is not a PCI option ROM (no 55 AA signature)", path);
         return -1;
     }
+    patch_rom_ids(data, *len, vendor, device);
     roms[nroms++] = data;
     *rom = data;
     return 0;
@@ -227,11 +248,11 @@ static int load_rom(const char *model, const struct net_nic_conf *c, const uint8
 static int make_pci(const struct net_nic_conf *c, char *err, size_t errlen,
                     struct nic *(*create)(const struct nic_env *, const char *, const uint8_t *,
                                           const uint8_t *, size_t, char *, size_t),
-                    const char *rom_model)
+                    const char *rom_model, uint16_t vendor, uint16_t device)
 {
     const uint8_t *rom;
     size_t rom_len;
-    if (load_rom(rom_model, c, &rom, &rom_len, err, errlen) < 0)
+    if (load_rom(rom_model, vendor, device, c, &rom, &rom_len, err, errlen) < 0)
         return -1;
     struct nic *n = create(&cur_env, c->id, c->mac, rom, rom_len, err, errlen);
     if (!n)
@@ -242,12 +263,12 @@ static int make_pci(const struct net_nic_conf *c, char *err, size_t errlen,
 
 static int ctor_e1000(const struct net_nic_conf *c, char *err, size_t errlen)
 {
-    return make_pci(c, err, errlen, e1000_create, "e1000");
+    return make_pci(c, err, errlen, e1000_create, "e1000", 0x8086, 0x100e);
 }
 
 static int ctor_ne2k_pci(const struct net_nic_conf *c, char *err, size_t errlen)
 {
-    return make_pci(c, err, errlen, ne2k_pci_create, "ne2k_pci");
+    return make_pci(c, err, errlen, ne2k_pci_create, "ne2k_pci", 0x10ec, 0x8029);
 }
 
 static int ctor_ne2k_isa(const struct net_nic_conf *c, char *err, size_t errlen)
@@ -277,7 +298,7 @@ static int ctor_rtl8139(const struct net_nic_conf *c, char *err, size_t errlen)
         return -1;
     const uint8_t *rom;
     size_t rom_len;
-    if (load_rom("rtl8139", c, &rom, &rom_len, err, errlen) < 0)
+    if (load_rom("rtl8139", 0x10ec, 0x8139, c, &rom, &rom_len, err, errlen) < 0)
         return -1;
     struct nic *n = rtl8139_create_rev(&cur_env, c->id, c->mac, rom, rom_len, cplus, err, errlen);
     if (!n)
