@@ -22,20 +22,13 @@ import sys
 import threading
 import time
 
+from localnet import free_port
 from vm import VM
 
 top = os.environ["BAREMU_TOP"]
 guest = top + "/build/guest"
 BULK = int(os.environ.get("BENCH_BULK", str(4 << 20)))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def echo_ready(port, secs):

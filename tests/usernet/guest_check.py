@@ -19,18 +19,11 @@ import subprocess
 import sys
 import time
 
+from localnet import free_port, wait_listen
 from vm import VM
 
 top = os.environ["BAREMU_TOP"]
 guest = top + "/build/guest"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def check(vm, cmd, timeout=30, want=None, status=0):
@@ -40,17 +33,6 @@ def check(vm, cmd, timeout=30, want=None, status=0):
     if want:
         assert want in out, "%r: %r not in its output:\n%s" % (cmd, want, out)
     return st, out
-
-
-def wait_listen(port, secs):
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def http_get(port, path, secs=20):
