@@ -525,6 +525,25 @@ static void power_on(struct rtl8139 *s)
     soft_reset(s);
 }
 
+/* Whether byte offset o is a register of this chip (datasheet section 6
+ * register map; the C+ block at 0xD9-0xEF only on the C+ revision). Holes in
+ * the map read as 0 and ignore writes, as on the chip and in QEMU: iPXE's
+ * realtek driver tells an RTL8169 from an 8139 by writing RxMaxSize (0xDA,
+ * 8169 only) and reading it back, and an 8139C from an 8139C+ by CPCR. */
+static bool reg_present(const struct rtl8139 *s, unsigned o)
+{
+    static const uint8_t holes[][2] = {
+        {0x06, 0x07}, {0x53, 0x53}, {0x5b, 0x5b}, {0x5f, 0x5f}, {0x76, 0x77},
+        {0x81, 0x83}, {0xd4, 0xd7}, {0xda, 0xdf}, {0xed, 0xef},
+    };
+    for (size_t i = 0; i < sizeof(holes) / sizeof(holes[0]); i++)
+        if (o >= holes[i][0] && o <= holes[i][1])
+            return false;
+    if (!s->cplus_chip && o >= TPPOLL && o <= ETTHR)
+        return false;
+    return true;
+}
+
 static uint8_t read8(struct rtl8139 *s, unsigned o)
 {
     switch (o) {
@@ -554,7 +573,7 @@ static uint8_t read8(struct rtl8139 *s, unsigned o)
         return (uint8_t)(o == TSAD ? v : v >> 8);
     }
     default:
-        return s->r[o];
+        return reg_present(s, o) ? s->r[o] : 0;
     }
 }
 
@@ -578,7 +597,7 @@ static void write8(struct rtl8139 *s, unsigned o, uint8_t v)
             eeprom93_write(&s->ee, false, false, false);
         return;
     case TPPOLL:
-        if (v & TPPOLL_NPQ)
+        if (s->cplus_chip && (v & TPPOLL_NPQ))
             cp_tx(s);
         return;
     case MSR: case TSAD: case TSAD + 1: case BMSR: case BMSR + 1: case CBR: case CBR + 1:
@@ -601,7 +620,8 @@ static void write8(struct rtl8139 *s, unsigned o, uint8_t v)
         return;
     }
     default:
-        s->r[o] = v;
+        if (reg_present(s, o))
+            s->r[o] = v;
     }
 }
 

@@ -77,6 +77,28 @@ TEST(identity_and_eeprom)
     nh_fini(&H);
 }
 
+/* The map's holes read 0 and keep nothing, and the C+ block exists only on the
+ * C+ revision: iPXE's realtek driver writes RxMaxSize (0xDA, RTL8169 only) and
+ * CPCR and reads them back to pick the chip type; a model that echoed 0xDA was
+ * taken for an RTL8169 and lost at its PHYAR register. */
+TEST(register_map_holes_and_chip_type)
+{
+    setup(true);
+    out(0xda, 0x1ffe, 2);
+    CHECK_EQ_INT(in(0xda, 2), 0);
+    out(0xe0, 0x0003, 2);
+    CHECK_EQ_INT(in(0xe0, 2) & 0x3, 0x3);      /* C+: CPCR holds */
+    nh_fini(&H);
+    setup(false);
+    out(0xda, 0x1ffe, 2);
+    CHECK_EQ_INT(in(0xda, 2), 0);
+    out(0xe0, 0x0003, 2);
+    CHECK_EQ_INT(in(0xe0, 2), 0);              /* plain 8139C: no CPCR */
+    out(0xe4, 0x12345678, 4);
+    CHECK_EQ_INT(in(0xe4, 4), 0);              /* nor RDSAR */
+    nh_fini(&H);
+}
+
 static void classic_rx_setup(void)
 {
     out(CR, 0x10, 1);                          /* reset */
