@@ -38,6 +38,7 @@ struct tcp_relay {
     struct hsock *s;
     struct pbuf *pending;      /* guest data the uplink has not taken yet */
     u16_t pending_off;         /* bytes of pending's first pbuf already sent */
+    size_t pending_len;        /* bytes in pending (pbuf tot_len is 16 bits) */
     bool connecting;
     bool guest_fin, host_fin, host_shut;
     /* Before the guest's handshake: the SYN held while the uplink connects
@@ -138,6 +139,7 @@ static bool relay_maybe_done(struct tcp_relay *r)
  * guest's window by as much. */
 static void consume_pending(struct tcp_relay *r, size_t n)
 {
+    r->pending_len -= n;
     if (r->pcb) {
         for (size_t left = n; left;) {
             u16_t step = left > 0xffff ? 0xffff : (u16_t)left;
@@ -201,16 +203,30 @@ static err_t on_guest_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t
             pbuf_free(p);
         return ERR_OK;
     }
+    bool push = !p;
     if (!p) {
         r->guest_fin = true;
-    } else if (r->pending) {
-        pbuf_cat(r->pending, p);
     } else {
-        r->pending = p;
-        r->pending_off = 0;
+        for (struct pbuf *q = p; q && !push; q = q->next)
+            push = q->flags & PBUF_FLAG_PUSH;
+        r->pending_len += p->tot_len;
+        if (r->pending) {
+            pbuf_cat(r->pending, p);
+        } else {
+            r->pending = p;
+            r->pending_off = 0;
+        }
     }
     if (r->connecting)
         return ERR_OK;
+    /* Segments without PSH in the middle of a stream wait for the event
+     * loop's next poll (the relay wants EV_WRITE while data is pending), so
+     * a burst leaves in one send instead of one system call per segment;
+     * PSH (the end of the sender's write), FIN or a full chunk go at once. */
+    if (!push && r->pending_len < RELAY_CHUNK) {
+        relay_update_want(r);
+        return ERR_OK;
+    }
     if (flush_to_host(r))
         relay_update_want(r);
     return ERR_OK;

@@ -235,9 +235,11 @@ static void send_seg(uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *o
     to_stack(f, 14 + 20 + tl);
 }
 
-static void send_data(uint64_t off, size_t n)
+/* PSH only on the last segment of a burst, as Linux sets it (the end of a
+ * write, or of a TSO/GSO super-packet). */
+static void send_data(uint64_t off, size_t n, bool push)
 {
-    send_seg(0x18, seq_of(off), cur_ack(), NULL, 0, pat_at(off), n);
+    send_seg(push ? 0x18 : 0x10, seq_of(off), cur_ack(), NULL, 0, pat_at(off), n);
 }
 
 static void owe_ack(void)
@@ -429,7 +431,8 @@ int bulk_run(const char *stack, bool in, uint64_t total, int rep)
                     nseg = (size_t)room;
                 }
                 g.nxt += nseg;   /* first: the stack may ACK it within the call */
-                send_data(g.nxt - nseg, nseg);
+                bool last = g.nxt == g.total || g.una + g.wnd < g.nxt + 1460;
+                send_data(g.nxt - nseg, nseg, last);
             }
             if (g.una == g.total && g.nxt == g.total && !g.fin_sent) {
                 g.fin_sent = true;
@@ -438,7 +441,7 @@ int bulk_run(const char *stack, bool in, uint64_t total, int rep)
             }
             if (g.dupacks >= 3 && g.nxt > g.una) {   /* fast retransmit */
                 size_t nseg = g.nxt - g.una < 1460 ? (size_t)(g.nxt - g.una) : 1460;
-                send_data(g.una, nseg);
+                send_data(g.una, nseg, true);
                 g.rexmit++;
                 g.dupacks = 0;
             }
@@ -453,7 +456,7 @@ int bulk_run(const char *stack, bool in, uint64_t total, int rep)
                     g.nxt = g.una;             /* go back N */
                 else {
                     g.nxt += 1;                /* zero-window probe */
-                    send_data(g.nxt - 1, 1);
+                    send_data(g.nxt - 1, 1, true);
                 }
             }
         }
