@@ -53,6 +53,9 @@
 #define PBUF_POOL_SIZE          512
 
 #define LWIP_CHECKSUM_ON_COPY   1
+/* The Internet checksum eight bytes at a time (net/lwip/chksum.c). */
+unsigned short baremu_lwip_chksum(const void *dataptr, int len);
+#define LWIP_CHKSUM             baremu_lwip_chksum
 /* Services of several user-mode networks share well-known ports, each pcb
  * bound to its own netif (udp_bind_netif/tcp_bind_netif). */
 #define SO_REUSE                1
