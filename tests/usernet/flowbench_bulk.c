@@ -34,12 +34,15 @@
 #define RTO_NS     300000000ull
 #define ACKQ       4096
 
+static int64_t corrupt_off = -1;   /* FB_CORRUPT, see stream() */
 static uint8_t *pat;   /* pat[i] = stream byte i % PAT_PERIOD, PAT_SLACK extra */
 
 static void pat_init(void)
 {
     if (pat)
         return;
+    if (getenv("FB_CORRUPT"))
+        corrupt_off = atoll(getenv("FB_CORRUPT"));
     pat = malloc(PAT_PERIOD + PAT_SLACK);
     uint32_t x = 2463534242u;
     for (uint32_t i = 0; i < PAT_PERIOD; i++) {
@@ -51,6 +54,19 @@ static void pat_init(void)
 }
 
 static inline const uint8_t *pat_at(uint64_t off) { return pat + off % PAT_PERIOD; }
+
+/* FB_CORRUPT=OFFSET flips that stream byte on the sending side (the frame's
+ * checksum still matches): the check on the receiving side must catch it
+ * (tests/usernet/bulk.t.sh makes sure it does). */
+/* The n stream bytes from off, through buf when the corrupt byte is there. */
+static const uint8_t *stream(uint64_t off, size_t n, uint8_t *buf)
+{
+    if (corrupt_off < 0 || (uint64_t)corrupt_off < off || (uint64_t)corrupt_off >= off + n)
+        return pat_at(off);
+    memcpy(buf, pat_at(off), n);
+    buf[corrupt_off - (int64_t)off] ^= 0x5a;
+    return buf;
+}
 
 /* What the peer reports through the pipe when its side is done. */
 struct bulk_report {
@@ -99,7 +115,8 @@ void bulk_peer(int ls, int rep, bool in, uint64_t total)
         r.t_first = now_ns();
         while (r.bytes < total) {
             size_t n = total - r.bytes > 65536 ? 65536 : (size_t)(total - r.bytes);
-            ssize_t w = send(c, pat_at(r.bytes), n, MSG_NOSIGNAL);
+            static uint8_t tmp[65536];
+            ssize_t w = send(c, stream(r.bytes, n, tmp), n, MSG_NOSIGNAL);
             if (w < 0 && errno == EINTR)
                 continue;
             if (w <= 0) {
@@ -239,7 +256,8 @@ static void send_seg(uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *o
  * write, or of a TSO/GSO super-packet). */
 static void send_data(uint64_t off, size_t n, bool push)
 {
-    send_seg(push ? 0x18 : 0x10, seq_of(off), cur_ack(), NULL, 0, pat_at(off), n);
+    uint8_t tmp[1460];
+    send_seg(push ? 0x18 : 0x10, seq_of(off), cur_ack(), NULL, 0, stream(off, n, tmp), n);
 }
 
 static void owe_ack(void)
