@@ -219,7 +219,9 @@ static void send_seg(uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *o
     ip_id++;
     ip[6] = 0x40;   /* DF, as Linux */
     ip[8] = 64, ip[9] = 6;
-    uint32_t src = ip4("10.0.2.15"), dst = ip4("10.0.2.2");
+    static uint32_t src, dst;   /* parsed once: this runs per frame */
+    if (!src)
+        src = ip4("10.0.2.15"), dst = ip4("10.0.2.2");
     memcpy(ip + 12, &src, 4);
     memcpy(ip + 16, &dst, 4);
     uint16_t c = fold(sum_mem(ip, 20, 0));
