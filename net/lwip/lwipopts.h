@@ -16,6 +16,15 @@
 #define MEM_LIBC_MALLOC         1
 #define MEMP_MEM_MALLOC         1
 #define MEM_ALIGNMENT           8
+/* With a bounded free list for frame-sized blocks (net/lwip/heap.c). */
+#include <stddef.h>
+void *baremu_lwip_malloc(size_t n);
+void *baremu_lwip_calloc(size_t count, size_t size);
+void baremu_lwip_free(void *p);
+void baremu_lwip_heap_trim(void);
+#define mem_clib_malloc         baremu_lwip_malloc
+#define mem_clib_calloc         baremu_lwip_calloc
+#define mem_clib_free           baremu_lwip_free
 
 #define LWIP_ARP                1
 #define LWIP_ETHERNET           1
