@@ -20,6 +20,9 @@
 #include "net/user/user.h"
 
 #define RELAY_CHUNK 65536
+/* One read or gathered send of up to TCP_SND_BUF / TCP_WND bytes: fewer
+ * system calls per byte in bulk transfers (tcp_write takes 64 KiB a call). */
+#define RELAY_BUF (256 * 1024)
 
 struct nat_tcp_listener {
     uint16_t port;
@@ -30,7 +33,7 @@ struct nat_tcp_listener {
 /* Listeners are shared by every user network: a listener is a port, and
  * accepted pcbs are bound to the netif they arrived on. */
 static struct nat_tcp_listener *listeners;
-static uint8_t relay_buf[RELAY_CHUNK];
+static uint8_t relay_buf[RELAY_BUF];
 
 struct tcp_relay {
     struct unet *u;
@@ -258,6 +261,13 @@ static void read_from_host(struct tcp_relay *r)
             break;
         if (room > sizeof(relay_buf))
             room = sizeof(relay_buf);
+        /* What is read must fit lwIP's segment queue too (a segment per
+         * MSS, one more where it starts in a partly filled one). */
+        size_t segs = (size_t)(TCP_SND_QUEUELEN - 4 - tcp_sndqueuelen(r->pcb)) - 1;
+        if (room > segs * TCP_MSS)
+            room = segs * TCP_MSS;
+        if (room == 0)
+            break;
         ssize_t n = hsock_recv(r->s, relay_buf, room);
         if (n == HSOCK_AGAIN)
             break;
@@ -270,9 +280,13 @@ static void read_from_host(struct tcp_relay *r)
             tcp_shutdown(r->pcb, 0, 1);
             break;
         }
-        if (tcp_write(r->pcb, relay_buf, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK) {
-            relay_reset(r);
-            return;
+        for (ssize_t done = 0; done < n;) {
+            u16_t step = n - done > 0xffff ? 0xffff : (u16_t)(n - done);
+            if (tcp_write(r->pcb, relay_buf + done, step, TCP_WRITE_FLAG_COPY) != ERR_OK) {
+                relay_reset(r);
+                return;
+            }
+            done += step;
         }
     }
     if (r->pcb)
