@@ -14,7 +14,7 @@
  *                 Linux guest does, and checks every byte in order.
  * The uplink peer is a child process on 127.0.0.1 (10.0.2.2 in the virtual
  * network) that accepts everything, reads, and closes on EOF; its sockets
- * do not count against this process. The bulk modes are in bulk.h.
+ * do not count against this process. The bulk modes are in flowbench_bulk.c.
  * Usage: usernet-flowbench baremu|slirp cps|concurrent N | bulk-out|bulk-in MB */
 #include <arpa/inet.h>
 #include <errno.h>
