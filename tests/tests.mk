@@ -12,5 +12,6 @@ bench: hosted efi
 HOSTED_TOOLS += tests/usernet/tcp_churn.c
 # The user-mode network's stack benchmark (make bench) links libslirp to
 # compare with it, so it is built on demand only (tools/bench-usernet.sh).
-$(B)/hosted/usernet-flowbench: $(B)/hosted/obj/tests/usernet/flowbench.o $(B)/hosted/libbaremu.a
+$(B)/hosted/usernet-flowbench: $(B)/hosted/obj/tests/usernet/flowbench.o \
+		$(B)/hosted/obj/tests/usernet/flowbench_bulk.o $(B)/hosted/libbaremu.a
 	$(CC) -o $@ $^ $(HOSTED_LDLIBS) -lslirp

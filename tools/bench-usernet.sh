@@ -3,11 +3,14 @@
 # own (libslirp) in the same run:
 #  1. the stacks alone (tests/usernet/flowbench.c, crafted guest segments
 #     into baremu's net/user/ or into libslirp linked directly): connections
-#     per second, and heap/RSS per flow with 10,000 concurrent connections;
+#     per second, heap/RSS per flow with 10,000 concurrent connections, and
+#     bulk TCP throughput each way (flowbench_bulk.c: BULK_MB MiB, default
+#     200, BULK_RUNS runs, default 3, the stacks alternating; the median of
+#     Mbit/s and of Mbit per CPU-second of the stack's process, and ratios);
 #  2. the Debian test guest (qemu-system-i386, TCG, e1000) on QEMU's -netdev
 #     user or on baremu's (hosted, -machine none, linked by -netdev stream):
 #     iperf3 both ways, and hostfwd connections per second
-#     (tests/usernet/bench_iperf.py).
+#     (tests/usernet/bench_iperf.py). BENCH_USERNET_STACK_ONLY=1 skips it.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 export BAREMU_TOP="$top" PYTHONPATH="$top/tests/lib"
@@ -21,9 +24,32 @@ if [ -f /usr/include/slirp/libslirp.h ]; then
     for s in slirp baremu; do
         FB_PUMP_MS=0 timeout 300 "$fb" "$s" concurrent 10000 || rc=1
     done
+    mb=${BULK_MB:-200} runs=${BULK_RUNS:-3}
+    bulk=$(mktemp)
+    for m in bulk-out bulk-in; do
+        for i in $(seq "$runs"); do
+            for s in slirp baremu; do
+                timeout 300 "$fb" "$s" "$m" "$mb" | tee -a "$bulk" || rc=1
+            done
+        done
+    done
+    # "STACK MODE: N MiB in S s = X Mbit/s; CPU C s (Y Mbit per CPU-second); ..."
+    for m in bulk-out bulk-in; do
+        for f in 9 14; do   # Mbit/s, Mbit per CPU-second
+            for s in slirp baremu; do
+                grep "^$s $m:" "$bulk" | tr -d '(' | awk -v f=$f '{print $f}' | sort -n |
+                    awk '{v[NR]=$1} END {print (NR ? v[int((NR+1)/2)] : 0)}'
+            done | paste -sd' ' | awk -v m=$m -v f=$f -v n="$runs" '{
+                printf "usernet-flowbench %s, median of %s: %s libslirp %s, baremu %s = %.2fx\n",
+                    m, n, (f == 9 ? "Mbit/s" : "Mbit per CPU-second"), $1, $2, ($1 > 0 ? $2 / $1 : 0) }'
+        done
+    done
+    rm -f "$bulk"
 else
     echo "bench-usernet: libslirp-dev is not installed (make deps): stack figures skipped"
 fi
+# BENCH_USERNET_STACK_ONLY=1: part 1 only (no guests, a minute or two).
+[ -n "${BENCH_USERNET_STACK_ONLY:-}" ] && exit $rc
 bash "$top/tools/guest/build.sh" >/dev/null 2>&1 || { echo "bench-usernet: guests not built"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 python3 "$top/tests/usernet/bench_iperf.py" "$tmp" "$top/build/hosted/baremu" "${BENCH_SECONDS:-10}" || rc=1

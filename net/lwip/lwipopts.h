@@ -16,6 +16,15 @@
 #define MEM_LIBC_MALLOC         1
 #define MEMP_MEM_MALLOC         1
 #define MEM_ALIGNMENT           8
+/* With a bounded free list for frame-sized blocks (net/lwip/heap.c). */
+#include <stddef.h>
+void *baremu_lwip_malloc(size_t n);
+void *baremu_lwip_calloc(size_t count, size_t size);
+void baremu_lwip_free(void *p);
+void baremu_lwip_heap_trim(void);
+#define mem_clib_malloc         baremu_lwip_malloc
+#define mem_clib_calloc         baremu_lwip_calloc
+#define mem_clib_free           baremu_lwip_free
 
 #define LWIP_ARP                1
 #define LWIP_ETHERNET           1
@@ -53,6 +62,9 @@
 #define PBUF_POOL_SIZE          512
 
 #define LWIP_CHECKSUM_ON_COPY   1
+/* The Internet checksum eight bytes at a time (net/lwip/chksum.c). */
+unsigned short baremu_lwip_chksum(const void *dataptr, int len);
+#define LWIP_CHKSUM             baremu_lwip_chksum
 /* Services of several user-mode networks share well-known ports, each pcb
  * bound to its own netif (udp_bind_netif/tcp_bind_netif). */
 #define SO_REUSE                1

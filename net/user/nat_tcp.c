@@ -20,6 +20,9 @@
 #include "net/user/user.h"
 
 #define RELAY_CHUNK 65536
+/* One read or gathered send of up to TCP_SND_BUF / TCP_WND bytes: fewer
+ * system calls per byte in bulk transfers (tcp_write takes 64 KiB a call). */
+#define RELAY_BUF (256 * 1024)
 
 struct nat_tcp_listener {
     uint16_t port;
@@ -30,7 +33,7 @@ struct nat_tcp_listener {
 /* Listeners are shared by every user network: a listener is a port, and
  * accepted pcbs are bound to the netif they arrived on. */
 static struct nat_tcp_listener *listeners;
-static uint8_t relay_buf[RELAY_CHUNK];
+static uint8_t relay_buf[RELAY_BUF];
 
 struct tcp_relay {
     struct unet *u;
@@ -38,6 +41,7 @@ struct tcp_relay {
     struct hsock *s;
     struct pbuf *pending;      /* guest data the uplink has not taken yet */
     u16_t pending_off;         /* bytes of pending's first pbuf already sent */
+    size_t pending_len;        /* bytes in pending (pbuf tot_len is 16 bits) */
     bool connecting;
     bool guest_fin, host_fin, host_shut;
     /* Before the guest's handshake: the SYN held while the uplink connects
@@ -138,6 +142,7 @@ static bool relay_maybe_done(struct tcp_relay *r)
  * guest's window by as much. */
 static void consume_pending(struct tcp_relay *r, size_t n)
 {
+    r->pending_len -= n;
     if (r->pcb) {
         for (size_t left = n; left;) {
             u16_t step = left > 0xffff ? 0xffff : (u16_t)left;
@@ -201,16 +206,30 @@ static err_t on_guest_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t
             pbuf_free(p);
         return ERR_OK;
     }
+    bool push = !p;
     if (!p) {
         r->guest_fin = true;
-    } else if (r->pending) {
-        pbuf_cat(r->pending, p);
     } else {
-        r->pending = p;
-        r->pending_off = 0;
+        for (struct pbuf *q = p; q && !push; q = q->next)
+            push = q->flags & PBUF_FLAG_PUSH;
+        r->pending_len += p->tot_len;
+        if (r->pending) {
+            pbuf_cat(r->pending, p);
+        } else {
+            r->pending = p;
+            r->pending_off = 0;
+        }
     }
     if (r->connecting)
         return ERR_OK;
+    /* Segments without PSH in the middle of a stream wait for the event
+     * loop's next poll (the relay wants EV_WRITE while data is pending), so
+     * a burst leaves in one send instead of one system call per segment;
+     * PSH (the end of the sender's write), FIN or a full chunk go at once. */
+    if (!push && r->pending_len < RELAY_CHUNK) {
+        relay_update_want(r);
+        return ERR_OK;
+    }
     if (flush_to_host(r))
         relay_update_want(r);
     return ERR_OK;
@@ -242,6 +261,13 @@ static void read_from_host(struct tcp_relay *r)
             break;
         if (room > sizeof(relay_buf))
             room = sizeof(relay_buf);
+        /* What is read must fit lwIP's segment queue too (a segment per
+         * MSS, one more where it starts in a partly filled one). */
+        size_t segs = (size_t)(TCP_SND_QUEUELEN - 4 - tcp_sndqueuelen(r->pcb)) - 1;
+        if (room > segs * TCP_MSS)
+            room = segs * TCP_MSS;
+        if (room == 0)
+            break;
         ssize_t n = hsock_recv(r->s, relay_buf, room);
         if (n == HSOCK_AGAIN)
             break;
@@ -254,9 +280,13 @@ static void read_from_host(struct tcp_relay *r)
             tcp_shutdown(r->pcb, 0, 1);
             break;
         }
-        if (tcp_write(r->pcb, relay_buf, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK) {
-            relay_reset(r);
-            return;
+        for (ssize_t done = 0; done < n;) {
+            u16_t step = n - done > 0xffff ? 0xffff : (u16_t)(n - done);
+            if (tcp_write(r->pcb, relay_buf + done, step, TCP_WRITE_FLAG_COPY) != ERR_OK) {
+                relay_reset(r);
+                return;
+            }
+            done += step;
         }
     }
     if (r->pcb)

@@ -84,6 +84,12 @@ static err_t unet_linkoutput(struct netif *netif, struct pbuf *p)
 {
     struct unet *u = netif->state;
     static uint8_t buf[UNET_MTU + 64];
+    /* One contiguous pbuf (lwIP's TCP segments are, with TCP_OVERSIZE): hand
+     * it over as it is, the receiving port copies what it keeps. */
+    if (p->len == p->tot_len) {
+        net_port_send(&u->port, p->payload, p->len);
+        return ERR_OK;
+    }
     if (p->tot_len > sizeof(buf))
         return ERR_BUF;
     uint16_t n = pbuf_copy_partial(p, buf, p->tot_len, 0);
@@ -187,7 +193,9 @@ static bool udp_service(struct unet *u, uint16_t dport)
  * it is not the host address (see the file comment). */
 static void lwip_input(struct unet *u, const uint8_t *frame, size_t len, uint32_t dst)
 {
-    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+    /* Exactly the frame's size (PBUF_RAM): a guest's ACKs are 60 bytes, and
+     * a pool-sized buffer for each is a large allocation per frame. */
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
     if (!p) {
         u->stat_dropped++;
         return;

@@ -22,6 +22,7 @@ static bool lwip_timer_ready;
 static void lwip_timer_fire(void *ctx)
 {
     sys_check_timeouts();
+    baremu_lwip_heap_trim();   /* idle frame buffers back to the C heap */
     unet_timer_kick();
 }
 

@@ -5,11 +5,17 @@
  *   cps N         N sequential short connections (SYN, data + FIN, the peer
  *                 closes): connections per second;
  *   concurrent N  N connections held open at once: the heap (mallinfo2) and
- *                 RSS growth of the process running the stack, per flow.
+ *                 RSS growth of the process running the stack, per flow;
+ *   bulk-out MB   one connection, the crafted guest sends MB MiB in MSS-sized
+ *                 segments as fast as the stack's window allows; the peer
+ *                 reads, checks every byte and reports what arrived;
+ *   bulk-in MB    one connection, the peer writes MB MiB; the crafted guest
+ *                 ACKs every second segment with a large scaled window, as a
+ *                 Linux guest does, and checks every byte in order.
  * The uplink peer is a child process on 127.0.0.1 (10.0.2.2 in the virtual
  * network) that accepts everything, reads, and closes on EOF; its sockets
- * do not count against this process.
- * Usage: usernet-flowbench baremu|slirp cps|concurrent N */
+ * do not count against this process. The bulk modes are in flowbench_bulk.c.
+ * Usage: usernet-flowbench baremu|slirp cps|concurrent N | bulk-out|bulk-in MB */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
@@ -32,21 +38,23 @@
 #include "net/net_host.h"
 #include "net/timer.h"
 #include "net/user/usernet.h"
+#include "tests/usernet/flowbench.h"
 #include "tests/usernet/frames.h"
 
 #define MAXC 30000
 enum { C_NONE, C_SYN, C_EST, C_FIN, C_RST };
 static struct { uint8_t state; uint32_t srv; } conns[MAXC];
-static int base_port = 10000;
-static uint16_t peer_port;
-static bool use_slirp;
+int base_port = 10000;
+uint16_t peer_port;
+bool use_slirp;
 static Slirp *slirp;
 static struct unet *un;
 static struct sink snk;
 static uint8_t arp_reply[42];
 static bool arp_pending;
+static bool bulk_mode;
 
-static uint64_t now_ns(void)
+uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -72,6 +80,10 @@ static void from_stack(const uint8_t *f, size_t len)
     }
     if (len < 54 || f[12] != 8 || f[13] != 0 || f[23] != 6)
         return;
+    if (bulk_mode) {
+        bulk_rx(f, len);
+        return;
+    }
     const uint8_t *t = fr_l4(f);
     int i = be16(t + 2) - base_port;
     if (i < 0 || i >= MAXC)
@@ -132,7 +144,7 @@ static int sl_get(int idx, void *opaque)
     return ev;
 }
 
-static void to_stack(const uint8_t *f, size_t len)
+void to_stack(const uint8_t *f, size_t len)
 {
     if (use_slirp)
         slirp_input(slirp, f, (int)len);
@@ -144,7 +156,7 @@ static void to_stack(const uint8_t *f, size_t len)
     }
 }
 
-static void pump(int timeout_ms)
+void pump(int timeout_ms)
 {
     if (use_slirp) {
         uint32_t to = (uint32_t)timeout_ms;
@@ -228,14 +240,21 @@ static bool wait_state(int i, int want, uint64_t deadline)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4 || (strcmp(argv[1], "baremu") && strcmp(argv[1], "slirp"))) {
-        fprintf(stderr, "usage: %s baremu|slirp cps|concurrent N\n", argv[0]);
+    const char *modes[] = {"cps", "concurrent", "bulk-out", "bulk-in"};
+    int mode = -1;
+    for (int i = 0; argc == 4 && i < 4; i++)
+        if (!strcmp(argv[2], modes[i]))
+            mode = i;
+    if (argc != 4 || (strcmp(argv[1], "baremu") && strcmp(argv[1], "slirp")) || mode < 0) {
+        fprintf(stderr, "usage: %s baremu|slirp cps|concurrent N | bulk-out|bulk-in MiB\n", argv[0]);
         return 2;
     }
     use_slirp = !strcmp(argv[1], "slirp");
-    bool cps = !strcmp(argv[2], "cps");
+    bool cps = mode == 0;
+    bulk_mode = mode >= 2;
+    bool bulk_in = mode == 3;
     int n = atoi(argv[3]);
-    if (n < 1 || n > MAXC - 1)
+    if (n < 1 || n > (bulk_mode ? 100000 : MAXC - 1))
         return 2;
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
@@ -250,15 +269,19 @@ int main(int argc, char **argv)
         getsockname(ls, (struct sockaddr *)&a, &al) < 0)
         return 1;
     peer_port = ntohs(a.sin_port);
-    int ctl[2];
-    if (pipe(ctl) < 0)
+    int ctl[2], rep[2];
+    if (pipe(ctl) < 0 || pipe(rep) < 0)
         return 1;
     pid_t child = fork();
     if (child == 0) {
         close(ctl[1]);
+        close(rep[0]);
+        if (bulk_mode)
+            bulk_peer(ls, rep[1], bulk_in, (uint64_t)n << 20);
         peer(ls, ctl[0]);
     }
     close(ctl[0]);
+    close(rep[1]);
     close(ls);
 
     long rss0 = rss_kb();
@@ -297,6 +320,14 @@ int main(int argc, char **argv)
     pump(1);
     long rss1 = rss_kb();
     size_t heap1 = mallinfo2().uordblks;
+
+    if (bulk_mode) {
+        int rc = bulk_run(argv[1], bulk_in, (uint64_t)n << 20, rep[0]);
+        close(ctl[1]);
+        kill(child, SIGTERM);   /* it has reported (or failed): do not wait on it */
+        waitpid(child, NULL, 0);
+        return rc;
+    }
 
     uint64_t t0 = now_ns();
     int done = 0;
