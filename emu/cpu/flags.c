@@ -39,11 +39,13 @@ uint32_t cpu_get_flags(struct cpu *c)
     uint32_t f = c->flags & ~F_ARITH;
     f |= lazy_cf(c) ? F_CF : 0;
     f |= parity(r);
-    if (c->lf_op != LF_LOGIC)
+    if ((c->lf_op & ~LF_ROT) != LF_LOGIC)
         f |= (c->lf_a ^ c->lf_b ^ c->lf_res) & F_AF;
     f |= r == 0 ? F_ZF : 0;
     f |= (r >> (c->lf_sz * 8 - 1)) & 1 ? F_SF : 0;
     f |= lazy_of(c) ? F_OF : 0;
+    if (c->lf_op & LF_ROT)   /* a rotate since: its CF and OF */
+        f = (f & ~(F_CF | F_OF)) | (c->flags & (F_CF | F_OF));
     c->flags = f;
     c->lf_op = LF_NONE;
     return f;
