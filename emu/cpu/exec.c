@@ -19,7 +19,7 @@ struct modrm {
     uint32_t off;
 };
 
-CPU_INLINE uint8_t fetch8(struct cpu *c)
+static uint8_t fetch8_slow(struct cpu *c)
 {
     uint32_t ip = c->eip;
     if (ip > c->s[CPU_CS].limit)
@@ -30,37 +30,42 @@ CPU_INLINE uint8_t fetch8(struct cpu *c)
     return b;
 }
 
-/* Whether the n bytes at EIP can be fetched in one piece: within the CS
- * limit, not wrapping a 16-bit IP, and inside the cached code page. */
-CPU_INLINE bool fetch_fast(const struct cpu *c, uint32_t ip, uint32_t lin, unsigned n)
+/* Instruction fetch: inside the EIP window of the cached code page (see
+ * fetch_eip_lo in cpu_int.h) the bytes are within the CS limit, do not wrap
+ * a 16-bit IP and sit at fetch_host[EIP - fetch_eip_lo]. */
+CPU_INLINE uint8_t fetch8(struct cpu *c)
 {
-    return (uint64_t)ip + (n - 1) <= c->s[CPU_CS].limit && (c->code32 || ip <= 0x10000u - n) &&
-           (lin >> 12) == c->fetch_lpage && (lin & 0xfff) <= 0x1000u - n;
+    uint32_t ip = c->eip, off = ip - c->fetch_eip_lo;
+    if (__builtin_expect(off < c->fetch_eip_n, 1)) {
+        c->eip = ip + 1;
+        return c->fetch_host[off];
+    }
+    return fetch8_slow(c);
 }
 
 CPU_INLINE uint16_t fetch16(struct cpu *c)
 {
-    uint32_t ip = c->eip, lin = c->s[CPU_CS].base + ip;
-    if (__builtin_expect(fetch_fast(c, ip, lin, 2), 1)) {
+    uint32_t ip = c->eip, off = ip - c->fetch_eip_lo;
+    if (__builtin_expect((uint64_t)off + 2 <= c->fetch_eip_n, 1)) {
         uint16_t v;
-        memcpy(&v, c->fetch_host + (lin & 0xfff), 2);
+        memcpy(&v, c->fetch_host + off, 2);
         c->eip = ip + 2;
         return v;
     }
-    uint16_t lo = fetch8(c);
+    uint16_t lo = fetch8_slow(c);
     return (uint16_t)(lo | (fetch8(c) << 8));
 }
 
 CPU_INLINE uint32_t fetch32(struct cpu *c)
 {
-    uint32_t ip = c->eip, lin = c->s[CPU_CS].base + ip;
-    if (__builtin_expect(fetch_fast(c, ip, lin, 4), 1)) {
+    uint32_t ip = c->eip, off = ip - c->fetch_eip_lo;
+    if (__builtin_expect((uint64_t)off + 4 <= c->fetch_eip_n, 1)) {
         uint32_t v;
-        memcpy(&v, c->fetch_host + (lin & 0xfff), 4);
+        memcpy(&v, c->fetch_host + off, 4);
         c->eip = ip + 4;
         return v;
     }
-    uint32_t lo = fetch8(c);
+    uint32_t lo = fetch8_slow(c);
     lo |= (uint32_t)fetch8(c) << 8;
     lo |= (uint32_t)fetch8(c) << 16;
     return lo | ((uint32_t)fetch8(c) << 24);
@@ -472,8 +477,6 @@ static inline void jump_near(struct cpu *c, uint32_t target, bool op32)
 {
     if (!op32)
         target &= 0xffff;
-    if (target > c->s[CPU_CS].limit && c->pe_mode && !c->v86)
-        cpu_raise(c, EX_GP, 0);
     if (target > c->s[CPU_CS].limit)
         cpu_raise(c, EX_GP, 0);
     c->eip = target;
