@@ -65,8 +65,19 @@ bool cpu_cond(struct cpu *c, int cc)
     bool r;
     if (c->lf_op != LF_NONE && (cc >> 1) == 2) {
         r = (c->lf_res & sz_mask(c->lf_sz)) == 0;
-    } else if (c->lf_op == LF_SUB && (cc >> 1) == 1) {
-        r = (c->lf_a & sz_mask(c->lf_sz)) < (c->lf_b & sz_mask(c->lf_sz));
+    } else if (c->lf_op == LF_SUB && (cc >> 1) != 0 && (cc >> 1) != 5) {
+        /* CMP/SUB: B/BE/S/L/LE straight from the operands (SDM vol. 1 B.1:
+         * CF is the unsigned borrow, SF != OF the signed "less"). */
+        unsigned sh = 32 - c->lf_sz * 8;
+        uint32_t m = sz_mask(c->lf_sz), a = c->lf_a & m, b = c->lf_b & m;
+        int32_t sa = (int32_t)(a << sh), sb = (int32_t)(b << sh);
+        switch (cc >> 1) {
+        case 1: r = a < b; break;
+        case 3: r = a <= b; break;
+        case 4: r = (int32_t)(c->lf_res << sh) < 0; break;
+        case 6: r = sa < sb; break;
+        default: r = sa <= sb; break;
+        }
     } else {
         uint32_t f = cpu_get_flags(c);
         switch (cc >> 1) {
