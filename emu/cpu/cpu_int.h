@@ -216,6 +216,7 @@ struct cpu {
      * needs no limit check; fetch_eip_n is 0 while there is no fetch page.
      * fetch_key: what a valid entry's key must be (fetch_ver * 2 + code32). */
     uint32_t fetch_eip_lo, fetch_eip_n, fetch_pa_lo, fetch_key;
+    uint32_t fetch_dc_xor;      /* decode-cache index = page offset ^ this */
 
     struct dc_entry *dc;        /* DC_SIZE entries */
     uint32_t *code_ver;         /* per physical page, bumped on code writes */

@@ -790,7 +790,7 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
     }
     if (__builtin_expect(off < c->fetch_eip_n, 1)) {
         pa = c->fetch_pa_lo + off;
-        struct dc_entry *e = &c->dc[(pa ^ (pa >> 13)) & (DC_SIZE - 1)];
+        struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];   /* (pa ^ pa >> 13) mod DC_SIZE */
         if (e->pa == pa && e->key == c->fetch_key) {
             c->pfx = e->pfx;
             c->eip += e->pre_len;
