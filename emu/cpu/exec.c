@@ -494,6 +494,73 @@ static void check_iopl(struct cpu *c)
 /* String instructions (SDM vol. 2 MOVS/CMPS/STOS/LODS/SCAS/INS/OUTS): one
  * element per step; REP forms loop here in bounded batches so interrupts
  * stay serviceable (the instruction restarts with the updated counters). */
+/* How many whole elements from offset off (ascending) stay inside an
+ * expand-up writable data segment, the address size and the linear page;
+ * the host pointer of the first one, or NULL when the TLB has no RAM
+ * mapping with the needed permission yet (the one-element path fills it). */
+static uint8_t *string_span(struct cpu *c, int s, uint32_t off, uint32_t am, unsigned sz, bool write,
+                            uint32_t *n)
+{
+    const struct seg *sg = &c->s[s];
+    if ((sg->attr & (A_P | A_CODE | A_EXPD | A_RW)) != (A_P | A_RW) || off > sg->limit)
+        return NULL;
+    uint32_t lin = sg->base + off;
+    uint64_t room = (uint64_t)(sg->limit < am ? sg->limit : am) - off + 1;
+    uint64_t page = 0x1000 - (lin & 0xfff);
+    uint32_t k = (uint32_t)((room < page ? room : page) / sz);
+    const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    uint8_t need = write ? (is_user(c) ? TP_WU : TP_WS) : (is_user(c) ? TP_RU : TP_RS);
+    uint8_t *host = write ? e->host_w : e->host_r;
+    if (!k || e->lpage != lin >> 12 || !(e->perm & need) || !host)
+        return NULL;
+    *n = k < *n ? k : *n;
+    return host + (lin & 0xfff);
+}
+
+/* REP MOVS/STOS ascending, a page's worth at a time straight in host RAM,
+ * with the same result as element by element (overlapping MOVS included).
+ * Returns the elements done, 0 when
+ * the next element needs the one-element path (a fault, MMIO, a code page,
+ * a TLB miss, a page or segment edge). */
+static uint32_t string_chunk(struct cpu *c, uint8_t op, unsigned sz, uint32_t am, int src_seg, uint32_t max)
+{
+    uint32_t n = c->r[CPU_ECX] & am;
+    if (n > max)
+        n = max;
+    uint32_t si = c->r[CPU_ESI] & am, di = c->r[CPU_EDI] & am;
+    uint8_t *d = string_span(c, CPU_ES, di, am, sz, true, &n);
+    if (!d)
+        return 0;
+    if (op == 0xaa || op == 0xab) {
+        uint32_t v = c->r[CPU_EAX];
+        if (sz == 1)
+            memset(d, (int)(v & 0xff), n);
+        else
+            for (uint32_t i = 0; i < n; i++)
+                memcpy(d + i * sz, &v, sz);
+    } else {
+        const uint8_t *src = string_span(c, src_seg, si, am, sz, false, &n);
+        if (!src)
+            return 0;
+        /* Forwards, one element read before it is written, as the
+         * element-by-element loop does when the operands overlap. */
+        if (sz == 1) {
+            for (uint32_t i = 0; i < n; i++)
+                d[i] = src[i];
+        } else {
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t v;
+                memcpy(&v, src + i * sz, sz);
+                memcpy(d + i * sz, &v, sz);
+            }
+        }
+        c->r[CPU_ESI] = (c->r[CPU_ESI] & ~am) | ((si + n * sz) & am);
+    }
+    c->r[CPU_EDI] = (c->r[CPU_EDI] & ~am) | ((di + n * sz) & am);
+    c->r[CPU_ECX] = (c->r[CPU_ECX] & ~am) | (((c->r[CPU_ECX] & am) - n) & am);
+    return n;
+}
+
 static void string_op(struct cpu *c, uint8_t op, unsigned sz)
 {
     uint32_t am = c->ad32 ? 0xffffffffu : 0xffffu;
@@ -503,7 +570,21 @@ static void string_op(struct cpu *c, uint8_t op, unsigned sz)
     unsigned batch = 4096;
     if (rep && (c->r[CPU_ECX] & am) == 0)
         return;
+    bool chunks = rep && step > 0 && (op == 0xa4 || op == 0xa5 || op == 0xaa || op == 0xab);
     for (;;) {
+        if (chunks) {
+            uint32_t n = string_chunk(c, op, sz, am, src_seg, batch);
+            if (n) {
+                if ((c->r[CPU_ECX] & am) == 0)
+                    return;
+                batch -= n;
+                if (batch == 0) {
+                    c->eip = c->eip_start;   /* resume later: counters are architectural */
+                    return;
+                }
+                continue;
+            }
+        }
         uint32_t si = c->r[CPU_ESI] & am, di = c->r[CPU_EDI] & am;
         bool cmp = false;
         switch (op) {
