@@ -17,8 +17,10 @@ static void code_written(void *opaque, uint64_t gpa, size_t len)
         return;
     for (uint64_t p = gpa >> 12; p <= (gpa + len - 1) >> 12 && p < CODE_PAGES; p++) {
         c->code_ver[p]++;
-        if (p == c->fetch_ppage)
+        if (p == c->fetch_ppage) {
             c->fetch_ver = c->code_ver[p];
+            c->fetch_key = (c->fetch_ver << 1) | (c->fetch_key & 1);
+        }
     }
 }
 
@@ -92,7 +94,7 @@ void cpu_reset(struct cpu *c)
 
 void cpu_update_mode(struct cpu *c)
 {
-    c->fetch_lpage = ~0u;
+    fetch_drop(c);
     c->pe_mode = c->cr0 & CR0_PE;
     c->v86 = c->pe_mode && (c->flags & F_VM);
     if (!c->pe_mode)

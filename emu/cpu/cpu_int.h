@@ -66,6 +66,9 @@ enum { SHADOW_STI = 1, SHADOW_SS = 2 };
 #define CPU_INLINE static inline __attribute__((always_inline))
 
 enum lf_op { LF_NONE = 0, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
+/* ORed into a pending lf_op by ROL/ROR: SF/ZF/AF/PF still come from the
+ * lazy op, CF and OF from c->flags (what the rotate wrote). */
+#define LF_ROT 0x80u
 
 /* A descriptor cache (SDM vol. 3A 3.4.3). */
 struct seg {
@@ -110,21 +113,31 @@ struct cpu_prefixes {
     int8_t seg_ovr;
     bool op32, ad32, lock;
     uint8_t rep;
+    uint8_t pad[3];         /* 8 bytes: a decode-cache hit copies them with one move */
+};
+
+/* The register fields of a ModRM byte, as decode_modrm hands them out (the
+ * first four bytes of its struct modrm): a hit copies them in one move. */
+struct modrm_form {
+    uint8_t mod, reg, rm;
+    bool mem;               /* mod != 3 */
 };
 
 struct dc_entry {
     uint32_t pa;            /* ~0: empty */
-    uint32_t ver;
-    uint8_t code32;         /* the default sizes it was decoded with */
+    uint32_t key;           /* code version * 2 + code32 (the default sizes it was decoded with) */
     uint8_t pre_len;        /* bytes a hit skips at once: prefixes + opcode (+ ModRM form, see dc_record_modrm) */
-    uint8_t span;           /* bytes decoded so far (prefixes, opcode, ModRM form) */
     uint8_t op;
+    uint8_t has_modrm;
     struct cpu_prefixes pfx;
     /* ModRM form, once decode_modrm has run for it */
-    uint8_t has_modrm, modrm_len, mod, reg, rm, scale;   /* modrm_len: what decode_modrm still skips */
+    struct modrm_form form;
+    uint8_t modrm_len, scale;   /* modrm_len: what decode_modrm still skips */
     int8_t base, index, seg_default;
     uint32_t disp;
 };
+/* 32 bytes: the lookup scales the index with a shift. */
+_Static_assert(sizeof(struct dc_entry) == 32, "dc_entry is 32 bytes");
 
 struct cpu {
     uint32_t r[8];
@@ -154,6 +167,7 @@ struct cpu {
             int8_t seg_ovr; /* -1 or segment index */
             bool op32, ad32, lock;
             uint8_t rep;    /* 0, 0xF2, 0xF3 */
+            uint8_t pfx_pad[3];
         };
     };
 
@@ -188,6 +202,7 @@ struct cpu {
     struct x87 fpu;
     void *ferr_opaque;
     uint64_t retired;
+    uint64_t run_end;           /* cpu_exec_loop runs while retired < run_end */
 
     struct tlb_entry tlb[TLB_SIZE];
     /* The code page being executed: instruction fetch skips the TLB while
@@ -195,6 +210,13 @@ struct cpu {
     uint32_t fetch_lpage, fetch_ppage;
     const uint8_t *fetch_host;
     uint32_t fetch_ver;         /* code_ver[fetch_ppage], kept current by the code-write hook */
+    /* The same page seen from EIP, for the decode-cache lookup: EIP values
+     * fetch_eip_lo .. fetch_eip_lo + fetch_eip_n - 1 lie in the fetch page
+     * with 15 bytes below the CS limit (and the 16-bit IP wrap), so a hit
+     * needs no limit check; fetch_eip_n is 0 while there is no fetch page.
+     * fetch_key: what a valid entry's key must be (fetch_ver * 2 + code32). */
+    uint32_t fetch_eip_lo, fetch_eip_n, fetch_pa_lo, fetch_key;
+    uint32_t fetch_dc_xor;      /* decode-cache index = page offset ^ this */
 
     struct dc_entry *dc;        /* DC_SIZE entries */
     uint32_t *code_ver;         /* per physical page, bumped on code writes */
@@ -214,8 +236,16 @@ static inline bool cpu_cf(const struct cpu *c)
     case LF_SUB: return a < b;
     case LF_SBB: return a < b || (c->lf_cin && a == b);
     case LF_INC: case LF_DEC: return c->lf_cin;
-    default: return false;
+    case LF_LOGIC: return false;
+    default: return c->flags & F_CF;   /* LF_ROT: the rotate wrote CF */
     }
+}
+
+/* Drops the cached code page (TLB flush, CS or CPL change). */
+static inline void fetch_drop(struct cpu *c)
+{
+    c->fetch_lpage = ~0u;
+    c->fetch_eip_n = 0;
 }
 
 /* cpu.c */

@@ -8,13 +8,18 @@
 
 
 struct modrm {
-    int mod, reg, rm;
-    bool mem;
+    union {
+        struct modrm_form form;
+        struct {
+            uint8_t mod, reg, rm;
+            bool mem;
+        };
+    };
     int seg;
     uint32_t off;
 };
 
-CPU_INLINE uint8_t fetch8(struct cpu *c)
+static uint8_t fetch8_slow(struct cpu *c)
 {
     uint32_t ip = c->eip;
     if (ip > c->s[CPU_CS].limit)
@@ -25,37 +30,42 @@ CPU_INLINE uint8_t fetch8(struct cpu *c)
     return b;
 }
 
-/* Whether the n bytes at EIP can be fetched in one piece: within the CS
- * limit, not wrapping a 16-bit IP, and inside the cached code page. */
-CPU_INLINE bool fetch_fast(const struct cpu *c, uint32_t ip, uint32_t lin, unsigned n)
+/* Instruction fetch: inside the EIP window of the cached code page (see
+ * fetch_eip_lo in cpu_int.h) the bytes are within the CS limit, do not wrap
+ * a 16-bit IP and sit at fetch_host[EIP - fetch_eip_lo]. */
+CPU_INLINE uint8_t fetch8(struct cpu *c)
 {
-    return (uint64_t)ip + (n - 1) <= c->s[CPU_CS].limit && (c->code32 || ip <= 0x10000u - n) &&
-           (lin >> 12) == c->fetch_lpage && (lin & 0xfff) <= 0x1000u - n;
+    uint32_t ip = c->eip, off = ip - c->fetch_eip_lo;
+    if (__builtin_expect(off < c->fetch_eip_n, 1)) {
+        c->eip = ip + 1;
+        return c->fetch_host[off];
+    }
+    return fetch8_slow(c);
 }
 
 CPU_INLINE uint16_t fetch16(struct cpu *c)
 {
-    uint32_t ip = c->eip, lin = c->s[CPU_CS].base + ip;
-    if (__builtin_expect(fetch_fast(c, ip, lin, 2), 1)) {
+    uint32_t ip = c->eip, off = ip - c->fetch_eip_lo;
+    if (__builtin_expect((uint64_t)off + 2 <= c->fetch_eip_n, 1)) {
         uint16_t v;
-        memcpy(&v, c->fetch_host + (lin & 0xfff), 2);
+        memcpy(&v, c->fetch_host + off, 2);
         c->eip = ip + 2;
         return v;
     }
-    uint16_t lo = fetch8(c);
+    uint16_t lo = fetch8_slow(c);
     return (uint16_t)(lo | (fetch8(c) << 8));
 }
 
 CPU_INLINE uint32_t fetch32(struct cpu *c)
 {
-    uint32_t ip = c->eip, lin = c->s[CPU_CS].base + ip;
-    if (__builtin_expect(fetch_fast(c, ip, lin, 4), 1)) {
+    uint32_t ip = c->eip, off = ip - c->fetch_eip_lo;
+    if (__builtin_expect((uint64_t)off + 4 <= c->fetch_eip_n, 1)) {
         uint32_t v;
-        memcpy(&v, c->fetch_host + (lin & 0xfff), 4);
+        memcpy(&v, c->fetch_host + off, 4);
         c->eip = ip + 4;
         return v;
     }
-    uint32_t lo = fetch8(c);
+    uint32_t lo = fetch8_slow(c);
     lo |= (uint32_t)fetch8(c) << 8;
     lo |= (uint32_t)fetch8(c) << 16;
     return lo | ((uint32_t)fetch8(c) << 24);
@@ -102,21 +112,18 @@ static void dc_record_modrm(struct cpu *c, const struct modrm *m, uint32_t start
         c->cur = NULL;
         return;
     }
+    /* A hit needs no CS limit check for these bytes: the head only looks
+     * entries up for an EIP at least 15 bytes below the limit. */
     e->modrm_len = (uint8_t)(c->eip - start);
-    /* Everything decoded so far, including a 0F second byte between the
-     * opcode and the ModRM byte: a hit checks this span against CS.limit. */
-    e->span = (uint8_t)used;
     /* When the ModRM bytes follow the opcode and the handler does not peek
      * at them itself (POP Ev, the x87 escapes), a hit advances EIP past
      * them in the head already: one EIP update fewer on the critical path
      * from one instruction's EIP to the next one's decode-cache lookup. */
     if (start == c->eip_start + e->pre_len && e->op != 0x8f && (e->op & 0xf8) != 0xd8) {
-        e->pre_len = e->span;
+        e->pre_len = (uint8_t)used;
         e->modrm_len = 0;
     }
-    e->mod = (uint8_t)m->mod;
-    e->reg = (uint8_t)m->reg;
-    e->rm = (uint8_t)m->rm;
+    e->form = m->form;
     e->base = (int8_t)base;
     e->index = (int8_t)index;
     e->scale = (uint8_t)scale;
@@ -134,10 +141,7 @@ CPU_INLINE void decode_modrm(struct cpu *c, struct modrm *m)
     if (__builtin_expect(e && e->has_modrm, 1)) {
         /* Decode-cache hit: the ModRM bytes were checked against the CS limit
          * when the entry was used; only the address arithmetic remains. */
-        m->mod = e->mod;
-        m->reg = e->reg;
-        m->rm = e->rm;
-        m->mem = e->mod != 3;
+        m->form = e->form;
         if (e->modrm_len)
             c->eip += e->modrm_len;
         if (m->mem) {
@@ -162,9 +166,9 @@ static __attribute__((noinline)) void decode_modrm_slow(struct cpu *c, struct mo
     unsigned rs = 0;
     uint32_t rdisp = 0;
     uint8_t b = fetch8(c);
-    m->mod = b >> 6;
-    m->reg = (b >> 3) & 7;
-    m->rm = b & 7;
+    m->mod = (uint8_t)(b >> 6);
+    m->reg = (uint8_t)((b >> 3) & 7);
+    m->rm = (uint8_t)(b & 7);
     m->mem = m->mod != 3;
     if (!m->mem) {
         if (e)
@@ -329,7 +333,7 @@ static uint32_t szp(uint32_t r, unsigned sz)
 }
 
 /* Group 2 shifts and rotates (SDM vol. 2 RCL/RCR/ROL/ROR, SAL/SAR/SHL/SHR). */
-static uint32_t shift(struct cpu *c, int op, uint32_t a, unsigned cnt, unsigned sz)
+CPU_INLINE uint32_t shift(struct cpu *c, int op, uint32_t a, unsigned cnt, unsigned sz)
 {
     unsigned w = sz * 8;
     uint32_t m = sz_mask(sz), sign = 1u << (w - 1);
@@ -337,27 +341,30 @@ static uint32_t shift(struct cpu *c, int op, uint32_t a, unsigned cnt, unsigned 
     a &= m;
     if (cnt == 0)
         return a;
-    /* SHL/SHR/SAR write all six arithmetic flags: only the rotates, which
-     * keep SF/ZF/AF/PF, need the lazy flags materialised. */
-    uint32_t f = op >= 4 ? c->flags : cpu_get_flags(c), r, cf, of;
+    uint32_t r, cf, of;
+    if (op < 2) {
+        /* ROL/ROR write CF and OF only: a pending lazy op keeps SF/ZF/AF/PF
+         * and is marked LF_ROT instead of being materialised. */
+        unsigned n = cnt % w;
+        if (op == 0) {
+            r = n ? ((a << n) | (a >> (w - n))) & m : a;
+            cf = r & 1;
+            of = ((r & sign) != 0) ^ cf;
+        } else {
+            r = n ? ((a >> n) | (a << (w - n))) & m : a;
+            cf = (r & sign) != 0;
+            of = cf ^ ((r >> (w - 2)) & 1);
+        }
+        c->flags = (c->flags & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
+        if (c->lf_op != LF_NONE)
+            c->lf_op |= LF_ROT;
+        return r;
+    }
+    /* SHL/SHR/SAR write all six arithmetic flags; RCL/RCR need CF and keep
+     * SF/ZF/AF/PF, so they materialise the lazy flags. */
+    uint32_t f = op >= 4 ? c->flags : cpu_get_flags(c);
     c->lf_op = LF_NONE;
     switch (op) {
-    case 0: { /* ROL */
-        unsigned n = cnt % w;
-        r = n ? ((a << n) | (a >> (w - n))) & m : a;
-        cf = r & 1;
-        of = ((r & sign) != 0) ^ cf;
-        c->flags = (f & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
-        return r;
-    }
-    case 1: { /* ROR */
-        unsigned n = cnt % w;
-        r = n ? ((a >> n) | (a << (w - n))) & m : a;
-        cf = (r & sign) != 0;
-        of = cf ^ ((r >> (w - 2)) & 1);
-        c->flags = (f & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
-        return r;
-    }
     case 2: { /* RCL */
         unsigned n = cnt % (w + 1);
         uint64_t v = a | ((uint64_t)(f & F_CF) << w);
@@ -470,8 +477,6 @@ static inline void jump_near(struct cpu *c, uint32_t target, bool op32)
 {
     if (!op32)
         target &= 0xffff;
-    if (target > c->s[CPU_CS].limit && c->pe_mode && !c->v86)
-        cpu_raise(c, EX_GP, 0);
     if (target > c->s[CPU_CS].limit)
         cpu_raise(c, EX_GP, 0);
     c->eip = target;
@@ -489,6 +494,73 @@ static void check_iopl(struct cpu *c)
 /* String instructions (SDM vol. 2 MOVS/CMPS/STOS/LODS/SCAS/INS/OUTS): one
  * element per step; REP forms loop here in bounded batches so interrupts
  * stay serviceable (the instruction restarts with the updated counters). */
+/* How many whole elements from offset off (ascending) stay inside an
+ * expand-up writable data segment, the address size and the linear page;
+ * the host pointer of the first one, or NULL when the TLB has no RAM
+ * mapping with the needed permission yet (the one-element path fills it). */
+static uint8_t *string_span(struct cpu *c, int s, uint32_t off, uint32_t am, unsigned sz, bool write,
+                            uint32_t *n)
+{
+    const struct seg *sg = &c->s[s];
+    if ((sg->attr & (A_P | A_CODE | A_EXPD | A_RW)) != (A_P | A_RW) || off > sg->limit)
+        return NULL;
+    uint32_t lin = sg->base + off;
+    uint64_t room = (uint64_t)(sg->limit < am ? sg->limit : am) - off + 1;
+    uint64_t page = 0x1000 - (lin & 0xfff);
+    uint32_t k = (uint32_t)((room < page ? room : page) / sz);
+    const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    uint8_t need = write ? (is_user(c) ? TP_WU : TP_WS) : (is_user(c) ? TP_RU : TP_RS);
+    uint8_t *host = write ? e->host_w : e->host_r;
+    if (!k || e->lpage != lin >> 12 || !(e->perm & need) || !host)
+        return NULL;
+    *n = k < *n ? k : *n;
+    return host + (lin & 0xfff);
+}
+
+/* REP MOVS/STOS ascending, a page's worth at a time straight in host RAM,
+ * with the same result as element by element (overlapping MOVS included).
+ * Returns the elements done, 0 when
+ * the next element needs the one-element path (a fault, MMIO, a code page,
+ * a TLB miss, a page or segment edge). */
+static uint32_t string_chunk(struct cpu *c, uint8_t op, unsigned sz, uint32_t am, int src_seg, uint32_t max)
+{
+    uint32_t n = c->r[CPU_ECX] & am;
+    if (n > max)
+        n = max;
+    uint32_t si = c->r[CPU_ESI] & am, di = c->r[CPU_EDI] & am;
+    uint8_t *d = string_span(c, CPU_ES, di, am, sz, true, &n);
+    if (!d)
+        return 0;
+    if (op == 0xaa || op == 0xab) {
+        uint32_t v = c->r[CPU_EAX];
+        if (sz == 1)
+            memset(d, (int)(v & 0xff), n);
+        else
+            for (uint32_t i = 0; i < n; i++)
+                memcpy(d + i * sz, &v, sz);
+    } else {
+        const uint8_t *src = string_span(c, src_seg, si, am, sz, false, &n);
+        if (!src)
+            return 0;
+        /* Forwards, one element read before it is written, as the
+         * element-by-element loop does when the operands overlap. */
+        if (sz == 1) {
+            for (uint32_t i = 0; i < n; i++)
+                d[i] = src[i];
+        } else {
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t v;
+                memcpy(&v, src + i * sz, sz);
+                memcpy(d + i * sz, &v, sz);
+            }
+        }
+        c->r[CPU_ESI] = (c->r[CPU_ESI] & ~am) | ((si + n * sz) & am);
+    }
+    c->r[CPU_EDI] = (c->r[CPU_EDI] & ~am) | ((di + n * sz) & am);
+    c->r[CPU_ECX] = (c->r[CPU_ECX] & ~am) | (((c->r[CPU_ECX] & am) - n) & am);
+    return n;
+}
+
 static void string_op(struct cpu *c, uint8_t op, unsigned sz)
 {
     uint32_t am = c->ad32 ? 0xffffffffu : 0xffffu;
@@ -498,7 +570,21 @@ static void string_op(struct cpu *c, uint8_t op, unsigned sz)
     unsigned batch = 4096;
     if (rep && (c->r[CPU_ECX] & am) == 0)
         return;
+    bool chunks = rep && step > 0 && (op == 0xa4 || op == 0xa5 || op == 0xaa || op == 0xab);
     for (;;) {
+        if (chunks) {
+            uint32_t n = string_chunk(c, op, sz, am, src_seg, batch);
+            if (n) {
+                if ((c->r[CPU_ECX] & am) == 0)
+                    return;
+                batch -= n;
+                if (batch == 0) {
+                    c->eip = c->eip_start;   /* resume later: counters are architectural */
+                    return;
+                }
+                continue;
+            }
+        }
         uint32_t si = c->r[CPU_ESI] & am, di = c->r[CPU_EDI] & am;
         bool cmp = false;
         switch (op) {
@@ -775,17 +861,18 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
     c->esp_start = c->r[CPU_ESP];
     bool tf = c->flags & F_TF;
     uint32_t op;
-    uint32_t lin = c->s[CPU_CS].base + c->eip;
-    if (__builtin_expect((lin >> 12) != c->fetch_lpage, 0)) {
+    uint32_t lin = c->s[CPU_CS].base + c->eip, pa = 0;
+    uint32_t off = c->eip - c->fetch_eip_lo;
+    if (__builtin_expect(off >= c->fetch_eip_n, 0)) {
         c->cur = NULL;
-        if (c->eip <= c->s[CPU_CS].limit)
+        if ((lin >> 12) != c->fetch_lpage && c->eip <= c->s[CPU_CS].limit)
             lin_fetch8(c, lin);   /* loads the code page (faults as the fetch would) */
+        off = c->eip - c->fetch_eip_lo;
     }
-    if (__builtin_expect((lin >> 12) == c->fetch_lpage, 1)) {
-        uint32_t pa = (c->fetch_ppage << 12) | (lin & 0xfff);
-        struct dc_entry *e = &c->dc[(pa ^ (pa >> 13)) & (DC_SIZE - 1)];
-        if (e->pa == pa && e->ver == c->fetch_ver && e->code32 == c->code32 &&
-            c->eip + e->span - 1 <= c->s[CPU_CS].limit) {
+    if (__builtin_expect(off < c->fetch_eip_n, 1)) {
+        pa = c->fetch_pa_lo + off;
+        struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];   /* (pa ^ pa >> 13) mod DC_SIZE */
+        if (e->pa == pa && e->key == c->fetch_key) {
             c->pfx = e->pfx;
             c->eip += e->pre_len;
             op = e->op;
@@ -824,17 +911,14 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
     if (c->cur) {
         struct dc_entry *e = c->cur;
         uint32_t used = c->eip - c->eip_start;
-        uint32_t pa = (c->fetch_ppage << 12) | (lin & 0xfff);
         if (c->eip < c->eip_start || (pa & 0xfff) + used > 0x1000) {
             c->cur = NULL;
         } else {
-            if (!gmem_is_code(c->mem, (uint64_t)c->fetch_ppage << 12))
-                tlb_mark_code_page(c, c->fetch_ppage);
+            if (!gmem_is_code(c->mem, (uint64_t)(pa >> 12) << 12))
+                tlb_mark_code_page(c, pa >> 12);
             e->pa = pa;
-            e->ver = c->code_ver[pa >> 12];
-            e->code32 = c->code32;
+            e->key = (c->code_ver[pa >> 12] << 1) | c->code32;
             e->pre_len = (uint8_t)used;
-            e->span = (uint8_t)used;
             e->op = (uint8_t)op;
             e->pfx = c->pfx;
         }
@@ -1270,6 +1354,7 @@ decoded:;
         if (c->pe_mode && c->cpl != 0)
             cpu_raise(c, EX_GP, 0);
         c->halted = true;
+        c->run_end = 0;   /* leave cpu_exec_loop after this instruction */
         break;
     case 0xf5: set_arith(c, cpu_get_flags(c) ^ F_CF); break;
     case 0xf6: case 0xf7: {
@@ -1355,7 +1440,10 @@ done:
  * instruction itself inlined here (faults leave through cpu_run's setjmp). */
 enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
 {
-    while (c->retired < end) {
+    /* HLT ends the loop by clearing run_end, so the loop needs no separate
+     * halted test per instruction. */
+    c->run_end = end;
+    while (c->retired < c->run_end) {
         if (__builtin_expect(c->ev | (c->intr & (c->flags >> 9)), 0)) {
             int st = cpu_events(c);
             if (st >= 0)
@@ -1363,8 +1451,6 @@ enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
         }
         exec_one(c);
         c->retired++;
-        if (c->halted)
-            return CPU_STOP_HLT;
     }
-    return CPU_STOP_BUDGET;
+    return c->halted ? CPU_STOP_HLT : CPU_STOP_BUDGET;
 }

@@ -39,11 +39,13 @@ uint32_t cpu_get_flags(struct cpu *c)
     uint32_t f = c->flags & ~F_ARITH;
     f |= lazy_cf(c) ? F_CF : 0;
     f |= parity(r);
-    if (c->lf_op != LF_LOGIC)
+    if ((c->lf_op & ~LF_ROT) != LF_LOGIC)
         f |= (c->lf_a ^ c->lf_b ^ c->lf_res) & F_AF;
     f |= r == 0 ? F_ZF : 0;
     f |= (r >> (c->lf_sz * 8 - 1)) & 1 ? F_SF : 0;
     f |= lazy_of(c) ? F_OF : 0;
+    if (c->lf_op & LF_ROT)   /* a rotate since: its CF and OF */
+        f = (f & ~(F_CF | F_OF)) | (c->flags & (F_CF | F_OF));
     c->flags = f;
     c->lf_op = LF_NONE;
     return f;
@@ -63,8 +65,19 @@ bool cpu_cond(struct cpu *c, int cc)
     bool r;
     if (c->lf_op != LF_NONE && (cc >> 1) == 2) {
         r = (c->lf_res & sz_mask(c->lf_sz)) == 0;
-    } else if (c->lf_op == LF_SUB && (cc >> 1) == 1) {
-        r = (c->lf_a & sz_mask(c->lf_sz)) < (c->lf_b & sz_mask(c->lf_sz));
+    } else if (c->lf_op == LF_SUB && (cc >> 1) != 0 && (cc >> 1) != 5) {
+        /* CMP/SUB: B/BE/S/L/LE straight from the operands (SDM vol. 1 B.1:
+         * CF is the unsigned borrow, SF != OF the signed "less"). */
+        unsigned sh = 32 - c->lf_sz * 8;
+        uint32_t m = sz_mask(c->lf_sz), a = c->lf_a & m, b = c->lf_b & m;
+        int32_t sa = (int32_t)(a << sh), sb = (int32_t)(b << sh);
+        switch (cc >> 1) {
+        case 1: r = a < b; break;
+        case 3: r = a <= b; break;
+        case 4: r = (int32_t)(c->lf_res << sh) < 0; break;
+        case 6: r = sa < sb; break;
+        default: r = sa <= sb; break;
+        }
     } else {
         uint32_t f = cpu_get_flags(c);
         switch (cc >> 1) {

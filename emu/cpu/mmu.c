@@ -15,7 +15,7 @@
 
 void tlb_flush(struct cpu *c, bool keep_global)
 {
-    c->fetch_lpage = ~0u;
+    fetch_drop(c);
     for (int i = 0; i < TLB_SIZE; i++)
         if (!(keep_global && c->tlb[i].global))
             c->tlb[i].lpage = ~0u;
@@ -31,7 +31,7 @@ void cpu_mem_changed(struct cpu *c)
 
 void tlb_flush_page(struct cpu *c, uint32_t lin)
 {
-    c->fetch_lpage = ~0u;
+    fetch_drop(c);
     struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     if (e->lpage == lin >> 12)
         e->lpage = ~0u;
@@ -151,6 +151,20 @@ uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
         c->fetch_ppage = e->ppage;
         c->fetch_ver = c->code_ver[e->ppage];
         c->fetch_host = e->host_r;
+        c->fetch_key = (c->fetch_ver << 1) | c->code32;
+        /* The EIP window of this page in which a whole instruction (up to
+         * 15 bytes) lies within the CS limit and does not wrap a 16-bit IP. */
+        uint32_t lo = (lin & ~0xfffu) - c->s[CPU_CS].base;
+        uint64_t top = c->s[CPU_CS].limit;
+        if (!c->code32 && top > 0xffff)
+            top = 0xffff;
+        uint64_t n = (uint64_t)lo + 14 <= top ? top - 14 - lo + 1 : 0;
+        c->fetch_eip_lo = lo;
+        c->fetch_eip_n = (uint32_t)(n < 0x1000 ? n : 0x1000);
+        c->fetch_pa_lo = e->ppage << 12;
+        /* The decode-cache index (pa ^ pa >> 13) mod DC_SIZE is, within one
+         * page, the page offset XORed with this constant. */
+        c->fetch_dc_xor = ((c->fetch_pa_lo & 0x1000u) ^ (c->fetch_pa_lo >> 13)) & (DC_SIZE - 1);
         return e->host_r[lin & 0xfff];
     }
     return (uint8_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), 1);
