@@ -93,11 +93,19 @@ check() { # PPM TEXT
   python3 "$(dirname "$0")/screen_text.py" "$1" "$font" "$2" --grid 80x24 ||
     bm_fail "screen check failed for '$2' (screendumps kept in build/test-logs/appliance-guest-passthrough-*.ppm)"
 }
+# mark WHAT: wall seconds since the test started (for docs/notes/appliance.md;
+# informational, nothing depends on it).
+mark() { echo "[$(( $(date +%s) - t_start )) s] $1"; }
 ap_wait 'uplink: eth0: address 10\.0\.2\.' 300 "the appliance's uplink lease from the outer QEMU's slirp"
-bm_expect 'n0: passthrough to eth0 \(shared with the uplink\)' "the tap backend bridged onto the appliance's eth0"
+# Printed just after the lease line: waited for, not only grepped.
+ap_wait 'n0: passthrough to eth0 \(shared with the uplink\)' 60 "the tap backend bridged onto the appliance's eth0"
 ap_wait 'guest: guest CPU starts' 300 "guest start"
+mark "guest CPU starts"
 ap_wait 'Linux version' 1800 "the guest kernel's banner"
+mark "guest: Linux version"
 ap_wait 'udhcpc: (lease of|leasefail|started)' 3000 "udhcpc in the guest"
+ap_wait 'udhcpc: (lease of|leasefail)' 300 "udhcpc's result in the guest"
+mark "guest: udhcpc result"
 ap_wait 'baremu-guest: /baremu/run.sh exited' 900 "the end of the guest's test script"
 t_net=$(date +%s)
 up=$(grep -Eo 'uplink: eth0: address 10\.0\.2\.[0-9]+' "$BM_LOG" | head -n1 | grep -Eo '10\.0\.2\.[0-9]+$')
@@ -118,6 +126,7 @@ echo "net: appliance uplink $up, guest lease $guest from the outer slirp 10.0.2.
 
 # b. The VGA shell on tty1, typed into with sendkey.
 ap_wait 'baremu-guest# ' 300 "the guest's serial shell prompt"
+mark "guest: serial shell prompt"
 ok=
 for _ in $(seq 1 60); do
   shot "$srv/prompt.ppm"
@@ -125,6 +134,7 @@ for _ in $(seq 1 60); do
   sleep 5
 done
 [ -n "$ok" ] || bm_fail "the tty1 shell prompt 'baremu-guest# ' never appeared on the screen (last screendump: build/test-logs/appliance-guest-passthrough-prompt.ppm)"
+mark "guest: tty1 prompt on the screen"
 cmd='echo sk-$((6*7)) | tee /dev/ttyS0'
 for k in e c h o spc s k minus shift-4 shift-9 shift-9 6 shift-8 7 shift-0 shift-0 spc shift-backslash spc \
          t e e spc slash d e v slash t t y shift-s 0 ret; do
