@@ -3,8 +3,9 @@
 # USB stick: qemu-system-x86_64 + OVMF, the image as a raw disk (snapshot=on:
 # the file is never written), headless, the appliance's COM1 (which carries
 # the guest's console) on the terminal, and an e1000 on QEMU's user network
-# with host port 2323 forwarded to the appliance's uplink port 2323 (which
-# the default config forwards on to the guest's telnet port).
+# with host port 2323 (--port N: host port N) forwarded to the appliance's
+# uplink port 2323 (which the default config forwards on to the guest's
+# telnet port).
 # Quit: Ctrl-A x (the appliance powers off) or Ctrl-C (kills QEMU).
 # Usage: tools/run-image.sh [--image F] [--serial SPEC] [--timeout S]
 #        [--mem SIZE] [--port N (0: none)] [--machine pc|q35] [-- extra qemu args]
@@ -29,7 +30,7 @@ ovmf=/usr/share/ovmf/OVMF.fd
 # A plain if: under set -e a failing test inside $(...) in an assignment
 # would end the script silently (port 0 means no forward).
 fwd=""
-if [ "$port" != 0 ]; then fwd=",hostfwd=tcp:127.0.0.1:$port-:$port"; fi
+if [ "$port" != 0 ]; then fwd=",hostfwd=tcp:127.0.0.1:$port-:2323"; fi
 args=(-machine "$machine" -m "$mem" -bios "$ovmf"
       -drive "format=raw,file=$image,snapshot=on"
       -nic "user,model=e1000$fwd"
