@@ -25,7 +25,11 @@ void fbcon_set_colors(uint32_t fg_rgb, uint32_t bg_rgb);
 /* Fills the screen with the background colour; text restarts at the top. */
 void fbcon_clear(void);
 
-void ps2kbd_init(void);
+/* Sets up the keyboard and, when one answers, the mouse: with its interrupt
+ * (the caller routes IRQ 12 to ps2kbd_irq), polled (ps2kbd_poll reads it),
+ * or left off. Call with interrupts disabled; 1 when a mouse streams. */
+enum ps2_aux { PS2_AUX_OFF, PS2_AUX_IRQ, PS2_AUX_POLLED };
+int ps2kbd_init(enum ps2_aux aux);
 void ps2kbd_irq(void);                /* IRQ 1 handler body */
 void ps2kbd_poll(void);               /* the same, for the no-interrupt fallback */
 int ps2kbd_getc(void);                /* -1 when nothing is waiting */
@@ -33,6 +37,9 @@ int ps2kbd_getc(void);                /* -1 when nothing is waiting */
  * including 0xe0 prefixes and break codes; ps2kbd_getc then returns nothing. */
 void ps2kbd_set_raw(int on);
 int ps2kbd_get_scancode(void);        /* -1 when nothing is waiting */
+/* Mouse motion (right, up) summed since the last call and the buttons (bit 0
+ * left, 1 right, 2 middle), gathered only in raw mode; 0 when none. */
+int ps2mouse_get(int *dx, int *dy, unsigned *buttons);
 
 /* Writes to every console; '\n' becomes CR LF on serial. Safe to call from
  * exception handlers (no allocation, no locks). */

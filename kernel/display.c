@@ -264,6 +264,10 @@ static size_t disp_input(void *ctx, struct input_event *ev, size_t max)
         }
         ev[n++] = (struct input_event){.type = INPUT_KEY, .code = code, .down = down != 0};
     }
+    int dx, dy;
+    unsigned buttons;
+    if (n < max && ps2mouse_get(&dx, &dy, &buttons))
+        ev[n++] = (struct input_event){.type = INPUT_MOUSE, .dx = dx, .dy = dy, .buttons = buttons};
     return n;
 }
 

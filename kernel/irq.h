@@ -18,6 +18,7 @@ enum {
     VEC_TIMER = 0x20,     /* local APIC timer: the event loop's deadline */
     VEC_KBD = 0x21,       /* IOAPIC: ISA IRQ 1 */
     VEC_COM1 = 0x22,      /* IOAPIC: ISA IRQ 4 */
+    VEC_MOUSE = 0x23,     /* IOAPIC: ISA IRQ 12 */
     VEC_DEVICE0 = 0x30,   /* first vector handed out to drivers */
     VEC_PIC_BASE = 0xe0,
     VEC_SPURIOUS = 0xff,

@@ -325,13 +325,27 @@ void kernel_main(struct boot_info *bi)
              (unsigned long)(lapic_timer_hz / 1000u));
     }
     irq_set_handler(VEC_TIMER, timer_irq, NULL);
-    ps2kbd_init();
+    /* The keyboard and mouse share one handler; routes first, then the
+     * controller set-up with interrupts off (its replies are read here, not
+     * by the handler). */
+    uint64_t fl = cpu_flags();
+    cpu_cli();
+    enum ps2_aux aux = PS2_AUX_POLLED;
     if (ioapic_route_isa(1, VEC_KBD) == 0) {
         irq_set_handler(VEC_KBD, kbd_irq, NULL);
-        LOGI("irq", "PS/2 keyboard on IOAPIC (ISA IRQ 1)");
+        aux = PS2_AUX_OFF;
+        if (ioapic_route_isa(12, VEC_MOUSE) == 0) {
+            irq_set_handler(VEC_MOUSE, kbd_irq, NULL);
+            aux = PS2_AUX_IRQ;
+        }
+        LOGI("irq", "PS/2 keyboard on IOAPIC (ISA IRQ 1)%s", aux == PS2_AUX_IRQ ? ", mouse on ISA IRQ 12" : "");
     } else {
         LOGI("irq", "no IOAPIC route: keyboard polled by the event loop");
     }
+    int mouse = ps2kbd_init(aux);
+    if (fl & 0x200)
+        cpu_sti();
+    LOGI("input", "PS/2 mouse: %s", mouse ? "streaming (goes to the guest with the keyboard)" : "none answered");
     /* COM1's interrupt only wakes the loop (dispatch sets irq_pending); the
      * console hook reads the data. */
     if (ioapic_route_isa(4, VEC_COM1) == 0) {

@@ -1,8 +1,10 @@
 /* A 64 KiB guest firmware for tests/appliance/kbd-8042.t.sh: enables the
- * PS/2 keyboard (command 0xF4 through port 0x60), prints "kbd-ready" on
- * COM1, then prints every byte the 8042 delivers (status port 0x64 bit 0 =
- * output buffer full, data at 0x60; IBM PC/AT technical reference, 8042) as
- * two hex digits and a space. */
+ * PS/2 keyboard (command 0xF4 through port 0x60) and the mouse (0xA8 enables
+ * the auxiliary port, 0xD4 sends the next byte, 0xF4, to the mouse), prints
+ * "kbd-ready" on COM1, then prints every byte the 8042 delivers (status port
+ * 0x64 bit 0 = output buffer full, bit 5 = the byte is the mouse's, data at
+ * 0x60; IBM PC/AT technical reference, 8042) as two hex digits and a space,
+ * a mouse byte with an "m" in front. */
     .code16
     .text
     .org 0
@@ -11,6 +13,13 @@ start:
 1:  in $0x64, %al             /* wait for an empty input buffer (bit 1) */
     test $2, %al
     jnz 1b
+    mov $0xf4, %al
+    out %al, $0x60
+    mov $0xa8, %al
+    call ctl_cmd
+    mov $0xd4, %al
+    call ctl_cmd
+    call wait_in
     mov $0xf4, %al
     out %al, $0x60
     mov $msg, %si
@@ -24,7 +33,11 @@ loop:
     in $0x64, %al
     test $1, %al
     jz loop
-    in $0x60, %al
+    test $0x20, %al
+    jz 5f
+    mov $'m', %bl
+    call putc
+5:  in $0x60, %al
     mov %al, %cl
     shr $4, %al
     call hexdigit
@@ -34,6 +47,17 @@ loop:
     mov $' ', %bl
     call putc
     jmp loop
+wait_in:                      /* until the 8042's input buffer is empty */
+    push %ax
+6:  in $0x64, %al
+    test $2, %al
+    jnz 6b
+    pop %ax
+    ret
+ctl_cmd:                      /* the controller command in %al */
+    call wait_in
+    out %al, $0x64
+    ret
 hexdigit:                     /* the nibble in %al */
     add $'0', %al
     cmp $'9', %al

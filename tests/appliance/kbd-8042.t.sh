@@ -4,7 +4,11 @@
 # "a" and "ctrl-b"; a tiny firmware (kbd-8042.S) prints every byte its 8042
 # delivers on COM1, which must hold the scan code set 1 make/break codes
 # 1e 9e and 1d 30 b0 9d (left Ctrl, B) after the ACK (fa) of its enable
-# command.
+# command. The outer PS/2 mouse goes to the guest's too: QEMU's `mouse_move
+# 10 -5` (screen terms: right 10, up 5; its PS/2 model reports up as +Y) and
+# `mouse_button 1` must reach the guest's mouse port as 3-byte stream packets:
+# 08 0a 05 (bit 3 always set, no sign bits, X 10, Y 5), then 09 00 00 (left
+# button). The firmware prints mouse bytes with an "m" in front.
 . "$(dirname "$0")/lib.sh"
 bm_require
 command -v socat >/dev/null || { echo "skip: socat not installed"; exit 77; }
@@ -24,6 +28,12 @@ for k in a ctrl-b; do
   sleep 0.5
 done
 ap_wait '1e 9e .*1d 30 (b0 9d|9d b0)' 30 "the scan codes of a and Ctrl-B from the guest's 8042"
+bm_expect 'mfa' "the guest mouse's ACK of its enable command"
+printf 'mouse_move 10 -5\n' | socat - "UNIX-CONNECT:$mon" >/dev/null
+ap_wait 'm08 m0a m05' 30 "the guest's mouse packet for mouse_move 10 -5 (m08 m0a m05)"
+printf 'mouse_button 1\n' | socat - "UNIX-CONNECT:$mon" >/dev/null
+ap_wait 'm09 m00 m00' 30 "the guest's mouse packet for the left button (m09 m00 m00)"
+bm_expect 'input: PS/2 mouse: streaming' "the appliance's own PS/2 mouse set up"
 printf 'quit\n' | socat - "UNIX-CONNECT:$mon" >/dev/null || true
 rm -rf "$fw"
 echo "ok: $(grep -Eo 'kbd-ready.*|[0-9a-f]{2}( [0-9a-f]{2})+' "$BM_LOG" | tail -n1)"
