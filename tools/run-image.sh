@@ -31,9 +31,13 @@ ovmf=/usr/share/ovmf/OVMF.fd
 # would end the script silently (port 0 means no forward).
 fwd=""
 if [ "$port" != 0 ]; then fwd=",hostfwd=tcp:127.0.0.1:$port-:2323"; fi
+# The outer network is not QEMU's default 10.0.2.0/24: that is the guest's
+# network inside the appliance, and with both the appliance's own lease
+# would be the guest's address, 10.0.2.15 (image-guest.long.sh found the
+# hostfwd into the guest failing then).
 args=(-machine "$machine" -m "$mem" -bios "$ovmf"
       -drive "format=raw,file=$image,snapshot=on"
-      -nic "user,model=e1000$fwd"
+      -nic "user,model=e1000,net=192.168.76.0/24$fwd"
       -serial "$serial" -display none -monitor none)
 [ "$serial" = stdio ] && echo "run-image: booting $image (OVMF takes a few seconds; Ctrl-A x or Ctrl-C quits)" >&2
 # --foreground: timeout stays in the caller's process group, so a test that

@@ -48,7 +48,7 @@ check() {
   python3 "$(dirname "$0")/screen_text.py" "$1" "$font" "$2" --grid 80x24 ||
     bm_fail "screen check failed for '$2' (screendumps kept in build/test-logs/appliance-image-guest-*.ppm)"
 }
-ap_wait 'uplink: eth0: address 10\.0\.2\.15 ' 300 "the appliance's own lease from the outer QEMU"
+ap_wait 'uplink: eth0: address 192\.168\.76\.15 ' 300 "the appliance's own lease from the outer QEMU"
 ap_wait 'guest: guest CPU starts' 300 "guest start"
 mark "guest CPU starts"
 ap_wait 'Linux version' 1800 "the guest kernel's banner"

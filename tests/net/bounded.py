@@ -123,7 +123,16 @@ try:
              f"{b['dropped']} + queued {b['queued']}")
     # 2. Only b is left and it cannot take frames: a must stop reading.
     mon.cmd("set_link c off")
-    M = 20000   # 30 MB: more than the kernel's socket buffers hold
+    # More than the kernel's socket buffers can hold between the sender and
+    # baremu: the receive side autotunes up to tcp_rmem's maximum (32 MiB on
+    # some machines), the send side up to tcp_wmem's; twice both, in frames.
+    def sysctl_max(name):
+        try:
+            with open("/proc/sys/net/ipv4/" + name) as f:
+                return int(f.read().split()[2])
+        except (OSError, ValueError, IndexError):
+            return 8 << 20
+    M = max(20000, 2 * (sysctl_max("tcp_rmem") + sysctl_max("tcp_wmem")) // 1514 + 1000)
     done = threading.Event()
 
     def sender():
