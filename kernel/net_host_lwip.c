@@ -194,14 +194,24 @@ struct hsock *hsock_open(enum hsock_family family, enum hsock_type type, hsock_c
     struct hsock *s = new_sock(type, cb, ctx);
     if (!s)
         return NULL;
+    /* Host sockets live on the uplink (the default netif): the user-mode
+     * networks share this lwIP, and a LAN on the guests' subnet (say
+     * 10.0.2.0/24, whose 10.0.2.2 is also a user net's own address) would
+     * otherwise route a socket's packets into a guest network. */
     if (type == HSOCK_STREAM) {
         s->tcp = tcp_new();
-        if (s->tcp)
+        if (s->tcp) {
+            if (netif_default)
+                tcp_bind_netif(s->tcp, netif_default);
             tcp_setup(s);
+        }
     } else {
         s->udp = udp_new();
-        if (s->udp)
+        if (s->udp) {
+            if (netif_default)
+                udp_bind_netif(s->udp, netif_default);
             udp_recv(s->udp, udp_recv_cb, s);
+        }
     }
     if (!s->tcp && !s->udp) {
         s->closed = 1;

@@ -10,7 +10,9 @@
 # screendump, glyph for glyph); and `telnet 127.0.0.1 2323` as the README
 # says (host 2323 -> outer slirp -> appliance uplink 2323 -> the shipped
 # hostfwd -> the guest's busybox telnetd on 23) must give a shell that
-# runs a command. The host side is a free port (run-image.sh --port N
+# runs a command. IMAGE_GUEST_NET=10.0.2.0/24 puts the outer network on the
+# guest's own subnet (the appliance's lease is then the guest's address).
+# The host side is a free port (run-image.sh --port N
 # forwards host N to the appliance's 2323, as make run does with 2323).
 . "$(dirname "$0")/lib.sh"
 bm_require
@@ -31,7 +33,7 @@ BM_LOG=$BM_LOGDIR/appliance-image-guest.serial.log
 AP_RAW=$AP_WORK/serial
 mon=$AP_WORK/mon
 rm -f "$BM_LOG"
-setsid "$top/tools/run-image.sh" --image "$AP_WORK/baremu.img" --serial "file:$AP_RAW" --timeout 3500 --port "$port" \
+setsid "$top/tools/run-image.sh" --image "$AP_WORK/baremu.img" --serial "file:$AP_RAW" --timeout 3500 --port "$port" --net "${IMAGE_GUEST_NET:-192.168.76.0/24}" \
     -- -monitor "unix:$mon,server,nowait" >"$AP_WORK/qemu.out" 2>&1 &
 AP_PID=$!
 monitor() { printf '%s\n' "$@" | socat - "UNIX-CONNECT:$mon" >/dev/null; }
@@ -48,7 +50,7 @@ check() {
   python3 "$(dirname "$0")/screen_text.py" "$1" "$font" "$2" --grid 80x24 ||
     bm_fail "screen check failed for '$2' (screendumps kept in build/test-logs/appliance-image-guest-*.ppm)"
 }
-ap_wait 'uplink: eth0: address 192\.168\.76\.15 ' 300 "the appliance's own lease from the outer QEMU"
+ap_wait 'uplink: eth0: address [0-9.]+ ' 300 "the appliance's own lease from the outer QEMU"
 ap_wait 'guest: guest CPU starts' 300 "guest start"
 mark "guest CPU starts"
 ap_wait 'Linux version' 1800 "the guest kernel's banner"
