@@ -29,8 +29,7 @@ command -v python3 >/dev/null && command -v cpio >/dev/null || { echo "skip: pyt
 command -v socat >/dev/null || { echo "skip: socat not installed"; exit 77; }
 vgabios=/usr/share/seabios/vgabios-stdvga.bin
 [ -f "$vgabios" ] || { echo "skip: $vgabios missing (package seabios)"; exit 77; }
-font=$top/build/efi/gen/font.c
-[ -f "$font" ] || { echo "skip: $font not generated (make efi)"; exit 77; }
+[ -f "$AP_FONT" ] || { echo "skip: $AP_FONT not generated (make efi)"; exit 77; }
 BM_QEMU_TIMEOUT=3500
 t_start=$(date +%s)
 mkdir -p "$top/build/tmp"
@@ -75,37 +74,17 @@ ap_start guest-passthrough --mem 512M --nic none \
   --file vmlinuz="$AP_GUEST/vmlinuz" --file initrd.gz="$srv/initrd.gz" \
   -- -netdev user,id=up,dhcpstart=10.0.2.100 -device e1000,netdev=up -monitor "unix:$mon,server,nowait"
 trap cleanup EXIT
-monitor() { printf '%s\n' "$@" | socat - "UNIX-CONNECT:$mon" >/dev/null; }
-shot() { # FILE: a screendump of the outer QEMU's display (the GOP framebuffer)
-  rm -f "$1"; monitor "screendump $1"
-  for _ in $(seq 1 20); do [ -s "$1" ] && break; sleep 0.5; done
-  [ -s "$1" ] || bm_fail "no screendump"
-  cp "$1" "$BM_LOGDIR/appliance-guest-passthrough-$(basename "$1")"
-}
-# The guest's text screen is 80x24, not the BIOS's 80x25: its /etc/profile
-# runs `stty cols 4096 rows 24` (tools/guest/initramfs/profile); on a virtual
-# console the rows part resizes vgacon, which reprograms the CRTC's vertical display
-# end; the appliance draws what the CRTC says (24 rows, centred).
-screen_has() { # PPM TEXT: quiet
-  python3 "$(dirname "$0")/screen_text.py" "$1" "$font" "$2" --grid 80x24 >/dev/null 2>&1
-}
-check() { # PPM TEXT
-  python3 "$(dirname "$0")/screen_text.py" "$1" "$font" "$2" --grid 80x24 ||
-    bm_fail "screen check failed for '$2' (screendumps kept in build/test-logs/appliance-guest-passthrough-*.ppm)"
-}
-# mark WHAT: wall seconds since the test started (for docs/notes/appliance.md;
-# informational, nothing depends on it).
-mark() { echo "[$(( $(date +%s) - t_start )) s] $1"; }
+AP_MON=$mon AP_NAME=guest-passthrough AP_T0=$t_start
 ap_wait 'uplink: eth0: address 10\.0\.2\.' 300 "the appliance's uplink lease from the outer QEMU's slirp"
 # Printed just after the lease line: waited for, not only grepped.
 ap_wait 'n0: passthrough to eth0 \(shared with the uplink\)' 60 "the tap backend bridged onto the appliance's eth0"
 ap_wait 'guest: guest CPU starts' 300 "guest start"
-mark "guest CPU starts"
+ap_mark "guest CPU starts"
 ap_wait 'Linux version' 1800 "the guest kernel's banner"
-mark "guest: Linux version"
+ap_mark "guest: Linux version"
 ap_wait 'udhcpc: (lease of|leasefail|started)' 3000 "udhcpc in the guest"
 ap_wait 'udhcpc: (lease of|leasefail)' 300 "udhcpc's result in the guest"
-mark "guest: udhcpc result"
+ap_mark "guest: udhcpc result"
 ap_wait 'baremu-guest: /baremu/run.sh exited' 900 "the end of the guest's test script"
 t_net=$(date +%s)
 up=$(grep -Eo 'uplink: eth0: address 10\.0\.2\.[0-9]+' "$BM_LOG" | head -n1 | grep -Eo '10\.0\.2\.[0-9]+$')
@@ -126,30 +105,8 @@ echo "net: appliance uplink $up, guest lease $guest from the outer slirp 10.0.2.
 
 # b. The VGA shell on tty1, typed into with sendkey.
 ap_wait 'baremu-guest# ' 300 "the guest's serial shell prompt"
-mark "guest: serial shell prompt"
-ok=
-for _ in $(seq 1 60); do
-  shot "$srv/prompt.ppm"
-  if screen_has "$srv/prompt.ppm" 'baremu-guest# '; then ok=1; break; fi
-  sleep 5
-done
-[ -n "$ok" ] || bm_fail "the tty1 shell prompt 'baremu-guest# ' never appeared on the screen (last screendump: build/test-logs/appliance-guest-passthrough-prompt.ppm)"
-mark "guest: tty1 prompt on the screen"
-cmd='echo sk-$((6*7)) | tee /dev/ttyS0'
-for k in e c h o spc s k minus shift-4 shift-9 shift-9 6 shift-8 7 shift-0 shift-0 spc shift-backslash spc \
-         t e e spc slash d e v slash t t y shift-s 0 ret; do
-  monitor "sendkey $k"
-  sleep 0.4
-done
-ap_wait 'sk-42$' 300 "the output of the command typed with sendkey on the guest's COM1 (tee /dev/ttyS0)"
-ok=
-for _ in $(seq 1 30); do
-  sleep 2
-  shot "$srv/typed.ppm"
-  screen_has "$srv/typed.ppm" 'sk-42' && screen_has "$srv/typed.ppm" "baremu-guest# $cmd" && { ok=1; break; }
-done
-check "$srv/typed.ppm" "baremu-guest# $cmd"
-check "$srv/typed.ppm" 'sk-42'
+ap_mark "guest: serial shell prompt"
+ap_tty1_sendkey "$srv"
 t_end=$(date +%s)
-monitor quit || true
+ap_monitor quit || true
 echo "ok: passthrough lease $guest from the outer slirp, ping 10.0.2.2, download sha256 $want; sendkey typed into the guest's tty1 shell, its output on COM1 and on the screen (screendump) [$((t_end - t_start)) s]"

@@ -20,11 +20,9 @@ ap_require_bios
 ap_require_guest
 command -v sgdisk >/dev/null && command -v mcopy >/dev/null || { echo "skip: gdisk/mtools missing"; exit 77; }
 command -v socat >/dev/null && command -v python3 >/dev/null || { echo "skip: socat/python3 missing"; exit 77; }
-font=$top/build/efi/gen/font.c
-[ -f "$font" ] || { echo "skip: $font not generated (make efi)"; exit 77; }
+[ -f "$AP_FONT" ] || { echo "skip: $AP_FONT not generated (make efi)"; exit 77; }
 port=$(cd "$top/tests/lib" && python3 -c 'import localnet; print(localnet.free_port())')
 t_start=$(date +%s)
-mark() { echo "[$(( $(date +%s) - t_start )) s] $1"; }   # informational
 mkdir -p "$top/build/tmp" "$BM_LOGDIR"
 AP_WORK=$(mktemp -d "$top/build/tmp/image-guest.XXXXXX")
 trap ap_cleanup EXIT
@@ -36,56 +34,21 @@ rm -f "$BM_LOG"
 setsid "$top/tools/run-image.sh" --image "$AP_WORK/baremu.img" --serial "file:$AP_RAW" --timeout 3500 --port "$port" --net "${IMAGE_GUEST_NET:-192.168.76.0/24}" \
     -- -monitor "unix:$mon,server,nowait" >"$AP_WORK/qemu.out" 2>&1 &
 AP_PID=$!
-monitor() { printf '%s\n' "$@" | socat - "UNIX-CONNECT:$mon" >/dev/null; }
-shot() { # FILE: a screendump of the outer QEMU's display (the GOP framebuffer)
-  rm -f "$1"; monitor "screendump $1"
-  for _ in $(seq 1 20); do [ -s "$1" ] && break; sleep 0.5; done
-  [ -s "$1" ] || bm_fail "no screendump"
-  cp "$1" "$BM_LOGDIR/appliance-image-guest-$(basename "$1")"
-}
-# 80x24: the guest's /etc/profile runs `stty ... rows 24` on tty1, which
-# resizes vgacon (see guest-passthrough.long.sh).
-screen_has() { python3 "$(dirname "$0")/screen_text.py" "$1" "$font" "$2" --grid 80x24 >/dev/null 2>&1; }
-check() {
-  python3 "$(dirname "$0")/screen_text.py" "$1" "$font" "$2" --grid 80x24 ||
-    bm_fail "screen check failed for '$2' (screendumps kept in build/test-logs/appliance-image-guest-*.ppm)"
-}
+AP_MON=$mon AP_NAME=image-guest AP_T0=$t_start
 ap_wait 'uplink: eth0: address [0-9.]+ ' 300 "the appliance's own lease from the outer QEMU"
 ap_wait 'guest: guest CPU starts' 300 "guest start"
-mark "guest CPU starts"
+ap_mark "guest CPU starts"
 ap_wait 'Linux version' 1800 "the guest kernel's banner"
-mark "guest: Linux version"
+ap_mark "guest: Linux version"
 ap_wait 'udhcpc: (lease of|leasefail)' 3000 "udhcpc's result in the guest"
-mark "guest: udhcpc result"
+ap_mark "guest: udhcpc result"
 bm_expect 'lease of 10\.0\.2\.15 obtained from 10\.0\.2\.2' "the guest's lease 10.0.2.15 from the appliance's user-net"
 ap_wait 'baremu-guest: baremu.cmd exited 0' 600 "the shipped baremu.cmd (telnetd) started"
 ap_wait 'baremu-guest# ' 300 "the guest's serial shell prompt"
-mark "guest: serial shell prompt"
+ap_mark "guest: serial shell prompt"
 
 # The tty1 shell on the screen, typed into with sendkey.
-ok=
-for _ in $(seq 1 60); do
-  shot "$AP_WORK/prompt.ppm"
-  if screen_has "$AP_WORK/prompt.ppm" 'baremu-guest# '; then ok=1; break; fi
-  sleep 5
-done
-[ -n "$ok" ] || bm_fail "the tty1 shell prompt 'baremu-guest# ' never appeared on the screen (build/test-logs/appliance-image-guest-prompt.ppm)"
-mark "guest: tty1 prompt on the screen"
-cmd='echo sk-$((6*7)) | tee /dev/ttyS0'
-for k in e c h o spc s k minus shift-4 shift-9 shift-9 6 shift-8 7 shift-0 shift-0 spc shift-backslash spc \
-         t e e spc slash d e v slash t t y shift-s 0 ret; do
-  monitor "sendkey $k"
-  sleep 0.4
-done
-ap_wait 'sk-42$' 300 "the output of the command typed with sendkey on the guest's COM1 (tee /dev/ttyS0)"
-for _ in $(seq 1 30); do
-  sleep 2
-  shot "$AP_WORK/typed.ppm"
-  screen_has "$AP_WORK/typed.ppm" 'sk-42' && screen_has "$AP_WORK/typed.ppm" "baremu-guest# $cmd" && break
-done
-check "$AP_WORK/typed.ppm" "baremu-guest# $cmd"
-check "$AP_WORK/typed.ppm" 'sk-42'
-mark "sendkey command seen on COM1 and on the screen"
+ap_tty1_sendkey "$AP_WORK"
 
 # telnet to the forwarded port, as the README says (telnet 127.0.0.1 2323). The client answers no telnet
 # options (busybox telnetd works without); the shell's echo of the command
@@ -111,6 +74,6 @@ while time.time() < end and b"tn-42" not in got:
 sys.stdout.write("telnet: %d bytes, %s\n" % (len(got), "tn-42 seen" if b"tn-42" in got else "no tn-42"))
 sys.exit(0 if b"tn-42" in got else 1)
 PY
-mark "telnet via host port $port"
-monitor quit || true
+ap_mark "telnet via host port $port"
+ap_monitor quit || true
 echo "ok: the shipped image: guest lease 10.0.2.15, tty1 shell on the screen took sendkey keys (sk-42 on COM1 and on the screendump), telnet to the forwarded port ran a command [$(( $(date +%s) - t_start )) s]"

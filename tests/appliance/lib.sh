@@ -80,3 +80,58 @@ ap_finish() {
   AP_PID=
   ap_sync_log
 }
+
+# The nested guest's VGA shell on tty1, driven through the outer QEMU's
+# monitor socket $AP_MON. Screendumps are read as text by screen_text.py on
+# an 80x24 grid: the guest's /etc/profile runs `stty cols 4096 rows 24`,
+# which on a virtual console resizes vgacon (it reprograms the CRTC's
+# vertical display end), and the appliance draws what the CRTC says.
+# AP_NAME names the screendumps kept in build/test-logs; AP_T0 is the
+# test's start for ap_mark (informational wall-time marks).
+AP_LIB_DIR=$(dirname "${BASH_SOURCE[0]}")
+AP_FONT=$top/build/efi/gen/font.c
+ap_mark() { echo "[$(( $(date +%s) - AP_T0 )) s] $1"; }
+ap_monitor() { printf '%s\n' "$@" | socat - "UNIX-CONNECT:$AP_MON" >/dev/null; }
+ap_shot() { # FILE: a screendump of the outer QEMU's display (the GOP framebuffer)
+  rm -f "$1"; ap_monitor "screendump $1"
+  for _ in $(seq 1 20); do [ -s "$1" ] && break; sleep 0.5; done
+  [ -s "$1" ] || bm_fail "no screendump"
+  cp "$1" "$BM_LOGDIR/appliance-$AP_NAME-$(basename "$1")"
+}
+ap_screen_has() { # PPM TEXT: quiet
+  python3 "$AP_LIB_DIR/screen_text.py" "$1" "$AP_FONT" "$2" --grid 80x24 >/dev/null 2>&1
+}
+ap_screen_check() { # PPM TEXT
+  python3 "$AP_LIB_DIR/screen_text.py" "$1" "$AP_FONT" "$2" --grid 80x24 ||
+    bm_fail "screen check failed for '$2' (screendumps kept in build/test-logs/appliance-$AP_NAME-*.ppm)"
+}
+
+# ap_tty1_sendkey DIR: waits until the tty1 prompt is on the screen, types
+# `echo sk-$((6*7)) | tee /dev/ttyS0` with sendkey (outer PS/2 -> appliance
+# -> the guest's 8042 -> Linux atkbd -> tty1); sk-42 must come out on COM1
+# (only a shell computes it) and the screendump must hold the command's row
+# and sk-42, glyph for glyph.
+ap_tty1_sendkey() {
+  local dir=$1 ok= k cmd='echo sk-$((6*7)) | tee /dev/ttyS0'
+  for _ in $(seq 1 60); do
+    ap_shot "$dir/prompt.ppm"
+    if ap_screen_has "$dir/prompt.ppm" 'baremu-guest# '; then ok=1; break; fi
+    sleep 5
+  done
+  [ -n "$ok" ] || bm_fail "the tty1 shell prompt 'baremu-guest# ' never appeared on the screen (last screendump: build/test-logs/appliance-$AP_NAME-prompt.ppm)"
+  ap_mark "guest: tty1 prompt on the screen"
+  for k in e c h o spc s k minus shift-4 shift-9 shift-9 6 shift-8 7 shift-0 shift-0 spc shift-backslash spc \
+           t e e spc slash d e v slash t t y shift-s 0 ret; do
+    ap_monitor "sendkey $k"
+    sleep 0.4
+  done
+  ap_wait 'sk-42$' 300 "the output of the command typed with sendkey on the guest's COM1 (tee /dev/ttyS0)"
+  for _ in $(seq 1 30); do
+    sleep 2
+    ap_shot "$dir/typed.ppm"
+    ap_screen_has "$dir/typed.ppm" 'sk-42' && ap_screen_has "$dir/typed.ppm" "baremu-guest# $cmd" && break
+  done
+  ap_screen_check "$dir/typed.ppm" "baremu-guest# $cmd"
+  ap_screen_check "$dir/typed.ppm" 'sk-42'
+  ap_mark "sendkey command seen on COM1 and on the screen"
+}
