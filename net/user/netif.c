@@ -86,12 +86,12 @@ static err_t unet_linkoutput(struct netif *netif, struct pbuf *p)
     static uint8_t buf[UNET_MTU + 64];
     /* One contiguous pbuf (lwIP's TCP segments are, with TCP_OVERSIZE): hand
      * it over as it is, the receiving port copies what it keeps. */
+    if (p->tot_len > sizeof(buf))
+        return ERR_BUF;
     if (p->len == p->tot_len) {
         net_port_send(&u->port, p->payload, p->len);
         return ERR_OK;
     }
-    if (p->tot_len > sizeof(buf))
-        return ERR_BUF;
     uint16_t n = pbuf_copy_partial(p, buf, p->tot_len, 0);
     net_port_send(&u->port, buf, n);
     return ERR_OK;
