@@ -123,16 +123,32 @@ struct modrm_form {
     bool mem;               /* mod != 3 */
 };
 
+/* What a decode-cache entry holds (dc_entry.kind). */
+enum { DC_HEAD = 0,     /* prefixes and opcode */
+       DC_MODRM = 1,    /* ... and the ModRM form */
+       DC_FAST = 2 };   /* and up: a fast form, the whole instruction decoded (exec_fast.h) */
+
 struct dc_entry {
     uint32_t pa;            /* ~0: empty */
     uint32_t key;           /* code version * 2 + code32 (the default sizes it was decoded with) */
     uint8_t pre_len;        /* bytes a hit skips at once: prefixes + opcode (+ ModRM form, see dc_record_modrm) */
     uint8_t op;
-    uint8_t has_modrm;
-    struct cpu_prefixes pfx;
-    /* ModRM form, once decode_modrm has run for it */
+    uint8_t kind;           /* DC_HEAD, DC_MODRM or a fast form */
+    uint8_t modrm_len;      /* what decode_modrm still skips */
+    union {
+        struct cpu_prefixes pfx;    /* DC_HEAD, DC_MODRM */
+        struct {                    /* a fast form */
+            uint8_t len;            /* the whole instruction */
+            uint8_t aux;            /* condition code, shift or extension kind */
+            uint8_t pad[2];
+            uint32_t imm;           /* immediate or branch displacement, sign-extended */
+        } fx;
+    };
+    /* ModRM form, once decode_modrm has run for it; a fast form keeps its
+     * destination register in form.rm and the other register in form.reg,
+     * and in seg_default the segment after any override. */
     struct modrm_form form;
-    uint8_t modrm_len, scale;   /* modrm_len: what decode_modrm still skips */
+    uint8_t scale;
     int8_t base, index, seg_default;
     uint32_t disp;
 };

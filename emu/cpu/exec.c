@@ -129,7 +129,7 @@ static void dc_record_modrm(struct cpu *c, const struct modrm *m, uint32_t start
     e->scale = (uint8_t)scale;
     e->disp = disp;
     e->seg_default = (int8_t)seg_default;
-    e->has_modrm = 1;
+    e->kind = DC_MODRM;
 }
 
 static void decode_modrm_slow(struct cpu *c, struct modrm *m);
@@ -138,7 +138,7 @@ static void decode_modrm_slow(struct cpu *c, struct modrm *m);
 CPU_INLINE void decode_modrm(struct cpu *c, struct modrm *m)
 {
     const struct dc_entry *e = c->cur;
-    if (__builtin_expect(e && e->has_modrm, 1)) {
+    if (__builtin_expect(e && e->kind == DC_MODRM, 1)) {
         /* Decode-cache hit: the ModRM bytes were checked against the CS limit
          * when the entry was used; only the address arithmetic remains. */
         m->form = e->form;
@@ -854,15 +854,33 @@ static void enter(struct cpu *c, uint16_t size, uint8_t level, unsigned sz)
 static uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
 
 #include "emu/cpu/exec_sys.h"
+#include "emu/cpu/exec_fast.h"
 
 static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
 {
-    c->eip_start = c->eip;
-    c->esp_start = c->r[CPU_ESP];
     bool tf = c->flags & F_TF;
     uint32_t op;
-    uint32_t lin = c->s[CPU_CS].base + c->eip, pa = 0;
+    uint32_t pa = 0;
     uint32_t off = c->eip - c->fetch_eip_lo;
+    const uint8_t *miss_bytes = NULL;   /* a miss in the window: the bytes dc_classify reads */
+    if (__builtin_expect(off < c->fetch_eip_n, 1)) {
+        pa = c->fetch_pa_lo + off;
+        struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];   /* (pa ^ pa >> 13) mod DC_SIZE */
+        if (e->pa == pa && e->key == c->fetch_key) {
+            if (e->kind < DC_FAST) {   /* fast forms run from cpu_exec_loop (except under TF) */
+                c->eip_start = c->eip;
+                c->esp_start = c->r[CPU_ESP];
+                c->pfx = e->pfx;
+                c->eip += e->pre_len;
+                op = e->op;
+                c->cur = e;
+                goto decoded;
+            }
+        }
+    }
+    c->eip_start = c->eip;
+    c->esp_start = c->r[CPU_ESP];
+    uint32_t lin = c->s[CPU_CS].base + c->eip;
     if (__builtin_expect(off >= c->fetch_eip_n, 0)) {
         c->cur = NULL;
         if ((lin >> 12) != c->fetch_lpage && c->eip <= c->s[CPU_CS].limit)
@@ -871,18 +889,12 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
     }
     if (__builtin_expect(off < c->fetch_eip_n, 1)) {
         pa = c->fetch_pa_lo + off;
-        struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];   /* (pa ^ pa >> 13) mod DC_SIZE */
-        if (e->pa == pa && e->key == c->fetch_key) {
-            c->pfx = e->pfx;
-            c->eip += e->pre_len;
-            op = e->op;
-            c->cur = e;
-            goto decoded;
-        }
+        struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];
         c->dc_misses++;
         e->pa = ~0u;
-        e->has_modrm = 0;
+        e->kind = DC_HEAD;
         c->cur = e;
+        miss_bytes = c->fetch_host + off;
     }
     c->seg_ovr = -1;
     c->op32 = c->code32;
@@ -1428,6 +1440,8 @@ decoded:;
         cpu_raise(c, EX_UD, 0);
     }
 done:
+    if (__builtin_expect(miss_bytes != NULL, 0) && c->cur)
+        dc_classify(c, c->cur, miss_bytes);
     if (tf && !c->halted && c->int_shadow != SHADOW_SS) {
         /* Single-step trap after the instruction (SDM 17.3.1.4); MOV SS and
          * POP SS defer it past the next instruction (SDM 6.8.3). */
@@ -1437,20 +1451,40 @@ done:
 }
 
 /* The interpreter loop: one test for pending events per instruction, the
- * instruction itself inlined here (faults leave through cpu_run's setjmp). */
+ * instruction itself inlined here (faults leave through cpu_run's setjmp).
+ * EIP and the retired count stay in locals while fast forms run back to
+ * back, so the next lookup does not wait for a store to reach memory and
+ * be loaded again; both are still stored every instruction (faults, the
+ * TSC and the devices read them) and reloaded after anything else. */
 enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
 {
     /* HLT ends the loop by clearing run_end, so the loop needs no separate
      * halted test per instruction. */
     c->run_end = end;
-    while (c->retired < c->run_end) {
+    uint64_t retired = c->retired;
+    uint32_t eip = c->eip;
+    while (retired < end) {
         if (__builtin_expect(c->ev | (c->intr & (c->flags >> 9)), 0)) {
             int st = cpu_events(c);
             if (st >= 0)
                 return (enum cpu_stop)st;
+            eip = c->eip;
+            end = c->run_end;
+        }
+        uint32_t off = eip - c->fetch_eip_lo;
+        if (__builtin_expect(off < c->fetch_eip_n, 1)) {
+            const struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];   /* (pa ^ pa >> 13) mod DC_SIZE */
+            if (e->pa == c->fetch_pa_lo + off && e->key == c->fetch_key && e->kind >= DC_FAST &&
+                !(c->flags & F_TF)) {
+                eip = exec_fast(c, e, eip);
+                c->retired = ++retired;
+                continue;
+            }
         }
         exec_one(c);
-        c->retired++;
+        c->retired = retired = c->retired + 1;
+        eip = c->eip;
+        end = c->run_end;
     }
     return c->halted ? CPU_STOP_HLT : CPU_STOP_BUDGET;
 }

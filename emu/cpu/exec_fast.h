@@ -1,0 +1,368 @@
+/* Fast forms: the most frequent 32-bit instructions decoded completely into
+ * their decode-cache entry (length, registers, immediate, address parts), so
+ * that a hit runs them with EIP set once and no operand-size, prefix or
+ * ModRM work (opcode semantics per Intel SDM vol. 2; encodings per vol. 2
+ * appendix A and 2.1.5). Included by exec.c only: it uses exec.c's inline
+ * helpers (alu, shift, push_i...).
+ *
+ * An entry becomes a fast form after the ordinary path has executed it once
+ * without a fault (dc_classify): the same validity rules apply as to every
+ * entry (physical address, code version, code32), and the whole instruction
+ * lies in one page, so a write to its bytes bumps the page's code version
+ * and the entry stops matching. Only 32-bit code without operand- or
+ * address-size, REP or LOCK prefixes gets fast forms; with TF set a fast
+ * entry is decoded again the ordinary way (the single-step trap lives
+ * there). Forms that cannot fault skip the eip_start/esp_start stores that
+ * fault restart needs. */
+
+enum fast_form {
+    FX_ALU_RR = DC_FAST,    /* +aop: ADD..CMP r32, r32 (01-3B, mod 3) */
+    FX_ALU_RI = FX_ALU_RR + 8,   /* +aop: r32, imm (05.., 81, 83) */
+    FX_ALU_RM = FX_ALU_RI + 8,   /* +aop: r32 op= [m] (03..) */
+    FX_ALU_MR = FX_ALU_RM + 8,   /* +aop: [m] op= r32 (01..) */
+    FX_ALU_MI = FX_ALU_MR + 8,   /* +aop: [m] op= imm (81, 83) */
+    FX_INC_R = FX_ALU_MI + 8,
+    FX_DEC_R,
+    FX_MOV_RR,
+    FX_MOV_RI,
+    FX_TEST_RR,
+    FX_TEST_RI,
+    FX_SHIFT_RI,            /* aux: the group 2 operation */
+    FX_IMUL_RRI,            /* dst = src * imm */
+    FX_IMUL_RR,             /* dst *= src (0F AF) */
+    FX_MOVX_RR,             /* aux: bit 0 word source, bit 1 sign-extend (0F B6/B7/BE/BF) */
+    FX_MOVX_RM,
+    FX_LEA,
+    FX_LOAD,                /* MOV r32, [m] */
+    FX_STORE,               /* MOV [m], r32 */
+    FX_LOAD8,               /* MOV r8, [m] */
+    FX_STORE8,              /* MOV [m], r8 */
+    FX_STORE_I,             /* MOV [m], imm32 */
+    FX_PUSH_R,
+    FX_POP_R,
+    FX_PUSH_I,
+    FX_JCC,                 /* aux: condition */
+    FX_JMP,
+    FX_CALL,
+    FX_RET,
+    FX_NOP,
+    FX_END
+};
+_Static_assert(FX_END <= 256, "fast forms fit dc_entry.kind");
+
+/* The ALU result alone, for read-modify-write forms that must store before
+ * they change the flags: a faulting store then leaves EFLAGS as it was, so
+ * the restarted ADC/SBB sees the same carry. */
+CPU_INLINE uint32_t alu_value(int op, uint32_t a, uint32_t b, uint32_t cin)
+{
+    switch (op) {
+    case 0: return a + b;
+    case 1: return a | b;
+    case 2: return a + b + cin;
+    case 3: return a - b - cin;
+    case 4: return a & b;
+    case 6: return a ^ b;
+    default: return a - b;
+    }
+}
+
+/* The offset of a fast form's memory operand (32-bit addressing). */
+CPU_INLINE uint32_t fx_ea(const struct cpu *c, const struct dc_entry *e)
+{
+    uint32_t off = e->disp;
+    if (e->base >= 0)
+        off += c->r[e->base];
+    if (e->index >= 0)
+        off += c->r[e->index] << e->scale;
+    return off;
+}
+
+/* A near branch target beyond the CS limit faults (#GP) before EIP moves. */
+CPU_INLINE uint32_t fx_branch(struct cpu *c, uint32_t eip, uint32_t target)
+{
+    if (__builtin_expect(target > c->s[CPU_CS].limit, 0)) {
+        c->eip_start = eip;
+        c->esp_start = c->r[CPU_ESP];
+        cpu_raise(c, EX_GP, 0);
+    }
+    return target;
+}
+
+/* Reads a little-endian 32-bit immediate from the instruction bytes. */
+static inline uint32_t fx_imm32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* Turns the entry of an instruction that has just run the ordinary way into
+ * a fast form if it is one. b: the instruction's bytes in host memory (its
+ * page, which the entry's key covers). */
+static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc_entry *e, const uint8_t *b)
+{
+    if (!(e->key & 1) || !e->pfx.op32 || !e->pfx.ad32 || e->pfx.rep || e->pfx.lock)
+        return;
+    int seg = e->pfx.seg_ovr >= 0 ? e->pfx.seg_ovr : e->seg_default;
+    bool modrm = e->kind == DC_MODRM, mem = modrm && e->form.mem;
+    unsigned op = e->op, p = e->pre_len, len = p;   /* p: where the immediate starts */
+    uint8_t reg = e->form.reg, rm = e->form.rm;
+    uint8_t dst = rm, src = reg, aux = 0;
+    uint32_t imm = 0;
+    int kind = -1;
+    if (modrm && e->modrm_len && op != 0x0f)
+        return;   /* ModRM not folded into pre_len: not a form handled here */
+    if (op < 0x40 && (op & 7) < 6) {
+        unsigned aop = op >> 3;
+        switch (op & 7) {
+        case 1:
+            if (modrm)
+                kind = (int)((mem ? FX_ALU_MR : FX_ALU_RR) + aop);
+            break;
+        case 3:
+            if (modrm) {
+                kind = (int)((mem ? FX_ALU_RM : FX_ALU_RR) + aop);
+                dst = reg;
+                src = rm;
+            }
+            break;
+        case 5:
+            kind = (int)(FX_ALU_RI + aop);
+            dst = CPU_EAX;
+            imm = fx_imm32(b + p);
+            len = p + 4;
+            break;
+        default:
+            break;
+        }
+    } else if (op >= 0x40 && op < 0x50) {
+        kind = op < 0x48 ? FX_INC_R : FX_DEC_R;
+        dst = op & 7;
+    } else if (op >= 0x50 && op < 0x58) {
+        kind = FX_PUSH_R;
+        dst = op & 7;
+    } else if (op >= 0x58 && op < 0x60) {
+        kind = FX_POP_R;
+        dst = op & 7;
+    } else if (op >= 0x70 && op < 0x80) {
+        kind = FX_JCC;
+        aux = op & 15;
+        imm = (uint32_t)(int32_t)(int8_t)b[p];
+        len = p + 1;
+    } else if (op >= 0xb8 && op < 0xc0) {
+        kind = FX_MOV_RI;
+        dst = op & 7;
+        imm = fx_imm32(b + p);
+        len = p + 4;
+    } else {
+        switch (op) {
+        case 0x0f: {
+            uint8_t op2 = b[p];
+            if ((op2 & 0xf0) == 0x80 && e->kind == DC_HEAD) {
+                kind = FX_JCC;
+                aux = op2 & 15;
+                imm = fx_imm32(b + p + 1);
+                len = p + 5;
+            } else if ((op2 & 0xf6) == 0xb6 && modrm) {
+                kind = mem ? FX_MOVX_RM : FX_MOVX_RR;
+                aux = (uint8_t)((op2 & 1) | ((op2 >> 2) & 2));
+                dst = reg;
+                src = rm;
+                len = p + 1 + e->modrm_len;
+            } else if (op2 == 0xaf && modrm && !mem) {
+                kind = FX_IMUL_RR;
+                dst = reg;
+                src = rm;
+                len = p + 1 + e->modrm_len;
+            }
+            break;
+        }
+        case 0x68: kind = FX_PUSH_I; imm = fx_imm32(b + p); len = p + 4; break;
+        case 0x6a: kind = FX_PUSH_I; imm = (uint32_t)(int32_t)(int8_t)b[p]; len = p + 1; break;
+        case 0x69: case 0x6b:
+            if (modrm && !mem) {
+                kind = FX_IMUL_RRI;
+                dst = reg;
+                src = rm;
+                imm = op == 0x69 ? fx_imm32(b + p) : (uint32_t)(int32_t)(int8_t)b[p];
+                len = p + (op == 0x69 ? 4 : 1);
+            }
+            break;
+        case 0x81: case 0x83:
+            if (modrm) {
+                kind = (int)((mem ? FX_ALU_MI : FX_ALU_RI) + reg);
+                imm = op == 0x81 ? fx_imm32(b + p) : (uint32_t)(int32_t)(int8_t)b[p];
+                len = p + (op == 0x81 ? 4 : 1);
+            }
+            break;
+        case 0x85:
+            if (modrm && !mem)
+                kind = FX_TEST_RR;
+            break;
+        case 0x88: if (mem) kind = FX_STORE8; break;
+        case 0x89: if (modrm) kind = mem ? FX_STORE : FX_MOV_RR; break;
+        case 0x8a: if (mem) kind = FX_LOAD8; break;
+        case 0x8b:
+            if (modrm) {
+                kind = mem ? FX_LOAD : FX_MOV_RR;
+                dst = reg;
+                src = rm;
+            }
+            break;
+        case 0x8d: if (mem) kind = FX_LEA; break;
+        case 0x90: if (e->pre_len == 1) kind = FX_NOP; break;
+        case 0xa9: kind = FX_TEST_RI; dst = CPU_EAX; imm = fx_imm32(b + p); len = p + 4; break;
+        case 0xc1: case 0xd1:
+            if (modrm && !mem && reg != 6) {   /* /6 is not a documented shift */
+                kind = FX_SHIFT_RI;
+                aux = reg;
+                imm = op == 0xc1 ? b[p] : 1;
+                len = p + (op == 0xc1);
+            }
+            break;
+        case 0xc3: kind = FX_RET; break;
+        case 0xc7:
+            if (modrm && reg == 0) {
+                kind = mem ? FX_STORE_I : FX_MOV_RI;
+                imm = fx_imm32(b + p);
+                len = p + 4;
+            }
+            break;
+        case 0xe8: kind = FX_CALL; imm = fx_imm32(b + p); len = p + 4; break;
+        case 0xe9: kind = FX_JMP; imm = fx_imm32(b + p); len = p + 4; break;
+        case 0xeb: kind = FX_JMP; imm = (uint32_t)(int32_t)(int8_t)b[p]; len = p + 1; break;
+        case 0xf7:
+            if (modrm && !mem && reg == 0) {
+                kind = FX_TEST_RI;
+                imm = fx_imm32(b + p);
+                len = p + 4;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    if (kind < 0 || len > 15 || (e->pa & 0xfff) + len > 0x1000)
+        return;
+    if (mem) {   /* memory forms keep their register operand in form.reg */
+        dst = rm;
+        src = reg;
+    }
+    e->fx.len = (uint8_t)len;
+    e->fx.aux = aux;
+    e->fx.imm = imm;
+    e->form.rm = dst;
+    e->form.reg = src;
+    e->seg_default = (int8_t)seg;
+    if (!mem) {
+        e->base = -1;
+        e->index = -1;
+    }
+    e->kind = (uint8_t)kind;
+}
+
+/* [m] op= b: the store comes before the flags (see alu_value); CMP only reads. */
+CPU_INLINE void fx_alu_mem(struct cpu *c, const struct dc_entry *e, int aop, uint32_t b)
+{
+    if (aop == 7) {
+        alu(c, 7, mem_read(c, e->seg_default, fx_ea(c, e), 4), b, 4);
+        return;
+    }
+    uint32_t lin = seg_lin(c, e->seg_default, fx_ea(c, e), 4, true);
+    uint32_t a = lin_read(c, lin, 4, is_user(c));
+    lin_write(c, lin, alu_value(aop, a, b, (aop == 2 || aop == 3) ? cpu_cf(c) : 0), 4, is_user(c));
+    alu(c, aop, a, b, 4);
+}
+
+#define FX_ALU8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+
+/* Runs a fast form at EIP and returns the next EIP (also stored in c->eip).
+ * Forms that can fault record the instruction start first, as the ordinary
+ * path does in its head. */
+CPU_INLINE uint32_t exec_fast(struct cpu *c, const struct dc_entry *e, uint32_t eip)
+{
+    uint32_t next = eip + e->fx.len, imm = e->fx.imm, a, r;
+    unsigned d = e->form.rm, s = e->form.reg;
+    switch (e->kind) {
+#define RR(aop) case FX_ALU_RR + aop: \
+        r = alu(c, aop, c->r[d], c->r[s], 4); \
+        if (aop != 7) c->r[d] = r; \
+        break;
+#define RI(aop) case FX_ALU_RI + aop: \
+        r = alu(c, aop, c->r[d], imm, 4); \
+        if (aop != 7) c->r[d] = r; \
+        break;
+    FX_ALU8(RR)
+    FX_ALU8(RI)
+#undef RR
+#undef RI
+    case FX_INC_R: c->r[d] = inc_dec(c, c->r[d], 4, false); break;
+    case FX_DEC_R: c->r[d] = inc_dec(c, c->r[d], 4, true); break;
+    case FX_MOV_RR: c->r[d] = c->r[s]; break;
+    case FX_MOV_RI: c->r[d] = imm; break;
+    case FX_TEST_RR: alu(c, 4, c->r[d], c->r[s], 4); break;
+    case FX_TEST_RI: alu(c, 4, c->r[d], imm, 4); break;
+    case FX_SHIFT_RI: c->r[d] = shift(c, e->fx.aux, c->r[d], imm, 4); break;
+    case FX_IMUL_RRI: c->r[d] = imul2(c, c->r[s], imm, 4); break;
+    case FX_IMUL_RR: c->r[d] = imul2(c, c->r[d], c->r[s], 4); break;
+    case FX_MOVX_RR:
+        a = get_reg(c, (int)s, (e->fx.aux & 1) ? 2 : 1);
+        if (e->fx.aux & 2)
+            a = (e->fx.aux & 1) ? sext16(a) : sext8(a);
+        c->r[d] = a;
+        break;
+    case FX_LEA: c->r[s] = fx_ea(c, e); break;
+    case FX_NOP: break;
+    case FX_JCC:
+        if (cond(c, e->fx.aux))
+            next = fx_branch(c, eip, next + imm);
+        break;
+    case FX_JMP: next = fx_branch(c, eip, next + imm); break;
+    /* The forms below touch memory: a fault restarts the instruction. */
+#define FX_MEM(kind) case kind: c->eip_start = eip; c->esp_start = c->r[CPU_ESP];
+#define RM(aop) FX_MEM(FX_ALU_RM + aop) \
+        r = alu(c, aop, c->r[s], mem_read(c, e->seg_default, fx_ea(c, e), 4), 4); \
+        if (aop != 7) c->r[s] = r; \
+        break;
+#define MR(aop) FX_MEM(FX_ALU_MR + aop) fx_alu_mem(c, e, aop, c->r[s]); break;
+#define MI(aop) FX_MEM(FX_ALU_MI + aop) fx_alu_mem(c, e, aop, imm); break;
+    FX_ALU8(RM)
+    FX_ALU8(MR)
+    FX_ALU8(MI)
+#undef RM
+#undef MR
+#undef MI
+    FX_MEM(FX_MOVX_RM)
+        a = mem_read(c, e->seg_default, fx_ea(c, e), (e->fx.aux & 1) ? 2 : 1);
+        if (e->fx.aux & 2)
+            a = (e->fx.aux & 1) ? sext16(a) : sext8(a);
+        c->r[s] = a;
+        break;
+    FX_MEM(FX_LOAD) c->r[s] = mem_read(c, e->seg_default, fx_ea(c, e), 4); break;
+    FX_MEM(FX_STORE) mem_write(c, e->seg_default, fx_ea(c, e), c->r[s], 4); break;
+    FX_MEM(FX_LOAD8) set_reg(c, (int)s, 1, mem_read(c, e->seg_default, fx_ea(c, e), 1)); break;
+    FX_MEM(FX_STORE8) mem_write(c, e->seg_default, fx_ea(c, e), get_reg(c, (int)s, 1), 1); break;
+    FX_MEM(FX_STORE_I) mem_write(c, e->seg_default, fx_ea(c, e), imm, 4); break;
+    FX_MEM(FX_PUSH_R) push_i(c, c->r[d], 4); break;
+    FX_MEM(FX_POP_R) a = pop_i(c, 4); c->r[d] = a; break;
+    FX_MEM(FX_PUSH_I) push_i(c, imm, 4); break;
+    FX_MEM(FX_CALL) {
+        uint32_t target = fx_branch(c, eip, next + imm);
+        push_i(c, next, 4);
+        next = target;
+        break;
+    }
+    FX_MEM(FX_RET) {
+        uint32_t sp = c->r[CPU_ESP] & sp_mask(c);
+        a = mem_read(c, CPU_SS, sp, 4);
+        next = fx_branch(c, eip, a);
+        set_sp(c, sp + 4);
+        break;
+    }
+#undef FX_MEM
+    default:
+        __builtin_unreachable();   /* dc_classify makes only the forms above */
+    }
+    c->eip = next;
+    return next;
+}
