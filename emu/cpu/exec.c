@@ -856,6 +856,19 @@ static uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
 #include "emu/cpu/exec_sys.h"
 #include "emu/cpu/exec_fast.h"
 
+/* r/m op= b for the ALU group: the result is stored before the flags change,
+ * so a store that faults (a read-only page or segment, a copy-on-write page)
+ * leaves EFLAGS as they were and the restarted ADC/SBB sees the same carry. */
+CPU_INLINE void alu_rmw(struct cpu *c, const struct modrm *m, int aop, uint32_t a, uint32_t b, unsigned sz)
+{
+    if (aop != 7) {
+        uint32_t mask = sz_mask(sz);
+        uint32_t cin = (aop == 2 || aop == 3) ? cpu_cf(c) : 0;
+        rm_write(c, m, sz, alu_value(aop, a & mask, b & mask, cin) & mask);
+    }
+    alu(c, aop, a, b, sz);
+}
+
 static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
 {
     bool tf = c->flags & F_TF;
@@ -948,9 +961,7 @@ decoded:;
         case 0: case 1:
             decode_modrm(c, &m);
             a = rm_read(c, &m, sz);
-            r = alu(c, aop, a, get_reg(c, m.reg, sz), sz);
-            if (aop != 7)
-                rm_write(c, &m, sz, r);
+            alu_rmw(c, &m, aop, a, get_reg(c, m.reg, sz), sz);
             break;
         case 2: case 3:
             decode_modrm(c, &m);
@@ -1081,9 +1092,7 @@ decoded:;
         decode_modrm(c, &m);
         a = rm_read(c, &m, sz);
         b = op == 0x81 ? fetch_sz(c, sz) : op == 0x83 ? sext8(fetch8(c)) : fetch8(c);
-        r = alu(c, m.reg, a, b, sz);
-        if (m.reg != 7)
-            rm_write(c, &m, sz, r);
+        alu_rmw(c, &m, m.reg, a, b, sz);
         break;
     }
     case 0x84: case 0x85: {

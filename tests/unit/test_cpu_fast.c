@@ -279,10 +279,12 @@ static bool dc_is_fast(uint32_t pa)
 }
 
 /* Runs the code at CODE from st_init: once to classify, then fast and slow.
- * fault: shrink DS and FS to 64 KiB for the compared runs (DATA lies above,
- * so DS/FS forms raise #GP). Returns false and prints on a difference. */
+ * fault 1: DS and FS shrunk to 64 KiB for the compared runs (DATA lies
+ * above, so DS/FS forms raise #GP); fault 2: DS and FS read-only (stores
+ * raise #GP, and a read-modify-write must leave EFLAGS as it was). Returns
+ * false and prints on a difference. */
 static bool compare(const char *name, const uint8_t *code, unsigned len, unsigned ninsn,
-                    uint32_t tested_pa, bool fault, int *fast_seen)
+                    uint32_t tested_pa, int fault, int *fast_seen)
 {
     memset(ram + CODE, 0xf4, 0x200);
     memcpy(ram + CODE, code, len);
@@ -296,9 +298,12 @@ static bool compare(const char *name, const uint8_t *code, unsigned len, unsigne
         if (k == 1)
             cpu_mem_changed(cpu);   /* the ordinary decoder from the first byte */
         struct state s0 = st_init;
-        if (fault) {
+        if (fault == 1) {
             s0.r.seg[CPU_DS].limit = 0xffff;
             s0.r.seg[CPU_FS].limit = 0xffff;
+        } else if (fault == 2) {
+            s0.r.seg[CPU_DS].attr = 0x91 | 0xc00;
+            s0.r.seg[CPU_FS].attr = 0x91 | 0xc00;
         }
         state_load(&s0);
         cpu_run(cpu, ninsn);
@@ -318,7 +323,8 @@ static bool compare(const char *name, const uint8_t *code, unsigned len, unsigne
         what = "stack memory";
     if (!what)
         return true;
-    fprintf(stderr, "%s%s: %s differ (fast vs ordinary) for bytes", name, fault ? " (fault)" : "", what);
+    fprintf(stderr, "%s%s: %s differ (fast vs ordinary) for bytes", name,
+            fault == 1 ? " (limit fault)" : fault == 2 ? " (read-only)" : "", what);
     for (unsigned i = 0; i < len; i++)
         fprintf(stderr, " %02x", code[i]);
     fprintf(stderr, "\n  eip %08x/%08x eflags %08x/%08x", a->eip, b->eip, a->eflags, b->eflags);
@@ -344,11 +350,12 @@ TEST(fast_forms_match_the_ordinary_decoder)
             n += emit(code + n, f);
             bool tf = t % 16 == 15;
             state_random(&st_init, tf);
-            if (!compare(f->name, code, n, si ? 2 : 1, tested, false, &fast_seen))
+            if (!compare(f->name, code, n, si ? 2 : 1, tested, 0, &fast_seen))
                 bad++;
             runs++;
-            if (f->modrm == M_MEM && !tf && !compare(f->name, code, n, si ? 2 : 1, tested, true, &fast_seen))
-                bad++;
+            for (int fault = 1; fault <= 2 && f->modrm == M_MEM && !tf; fault++)
+                if (!compare(f->name, code, n, si ? 2 : 1, tested, fault, &fast_seen))
+                    bad++;
         }
         /* Every form must really have become a fast form in most runs (not
          * with TF, where the ordinary path runs it; not when the random
