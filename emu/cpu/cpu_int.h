@@ -353,6 +353,32 @@ CPU_INLINE uint32_t sz_mask(unsigned sz)
     return sz == 4 ? 0xffffffffu : sz == 2 ? 0xffffu : 0xffu;
 }
 
+/* Jcc's common cases inline: ZF/NZ straight from a lazy result (the loop
+ * counter's DEC/SUB/CMP), the rest straight from a pending CMP/SUB (as
+ * cpu_cond does it) or TEST/AND/OR/XOR (CF = OF = 0, SDM vol. 2 AND);
+ * everything else through cpu_cond. */
+CPU_INLINE bool cpu_cond_fast(struct cpu *c, int cc)
+{
+    if (c->lf_op != LF_NONE && (cc >> 1) == 2)
+        return ((c->lf_res & sz_mask(c->lf_sz)) == 0) ^ (cc & 1);
+    if (c->lf_op == LF_SUB || c->lf_op == LF_LOGIC) {
+        unsigned sh = 32 - c->lf_sz * 8;
+        uint32_t m = sz_mask(c->lf_sz);
+        int32_t res = (int32_t)(c->lf_res << sh);
+        bool r;
+        switch (cc >> 1) {
+        case 1: r = c->lf_op == LF_SUB && (c->lf_a & m) < (c->lf_b & m); break;
+        case 3: r = c->lf_op == LF_SUB ? (c->lf_a & m) <= (c->lf_b & m) : res == 0; break;
+        case 4: r = res < 0; break;
+        case 6: r = c->lf_op == LF_SUB ? (int32_t)(c->lf_a << sh) < (int32_t)(c->lf_b << sh) : res < 0; break;
+        case 7: r = c->lf_op == LF_SUB ? (int32_t)(c->lf_a << sh) <= (int32_t)(c->lf_b << sh) : res <= 0; break;
+        default: return cpu_cond(c, cc);   /* O and P */
+        }
+        return r ^ (cc & 1);
+    }
+    return cpu_cond(c, cc);
+}
+
 /* Data-segment type and limit checks (SDM 5.3, 5.5) with #GP/#SS; returns the linear address. */
 CPU_INLINE uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, bool write)
 {

@@ -268,14 +268,7 @@ CPU_INLINE uint32_t pop_i(struct cpu *c, unsigned size)
     return v;
 }
 
-/* Jcc's common case inline: ZF/NZ straight from a lazy result (the loop
- * counter's DEC/SUB/CMP); everything else through cpu_cond. */
-CPU_INLINE bool cond(struct cpu *c, int cc)
-{
-    if (c->lf_op != LF_NONE && (cc >> 1) == 2)
-        return ((c->lf_res & sz_mask(c->lf_sz)) == 0) ^ (cc & 1);
-    return cpu_cond(c, cc);
-}
+CPU_INLINE bool cond(struct cpu *c, int cc) { return cpu_cond_fast(c, cc); }
 
 CPU_INLINE void set_lazy(struct cpu *c, int op, uint32_t a, uint32_t b, uint32_t r, unsigned sz)
 {
@@ -315,7 +308,7 @@ CPU_INLINE uint32_t inc_dec(struct cpu *c, uint32_t a, unsigned sz, bool dec)
 }
 
 /* Writes the six arithmetic flags directly (non-lazy ops). */
-static void set_arith(struct cpu *c, uint32_t f)
+CPU_INLINE void set_arith(struct cpu *c, uint32_t f)
 {
     /* All six are replaced, and the other EFLAGS bits are always current,
      * so the lazy flags need no materialising first. */
@@ -323,7 +316,7 @@ static void set_arith(struct cpu *c, uint32_t f)
     c->lf_op = LF_NONE;
 }
 
-static uint32_t szp(uint32_t r, unsigned sz)
+CPU_INLINE uint32_t szp(uint32_t r, unsigned sz)
 {
     uint32_t m = sz_mask(sz);
     uint32_t f = (r & m) == 0 ? F_ZF : 0;
@@ -680,7 +673,7 @@ static void do_mul(struct cpu *c, uint32_t b, unsigned sz, bool sign)
     set_arith(c, f);
 }
 
-static uint32_t imul2(struct cpu *c, uint32_t a, uint32_t b, unsigned sz)
+CPU_INLINE uint32_t imul2(struct cpu *c, uint32_t a, uint32_t b, unsigned sz)
 {
     int64_t r = sz == 2 ? (int64_t)(int16_t)a * (int16_t)b : (int64_t)(int32_t)a * (int32_t)b;
     bool ov = sz == 2 ? r != (int16_t)r : r != (int32_t)r;
@@ -1415,13 +1408,18 @@ decoded:;
         decode_modrm(c, &m);
         if (m.reg > 1)
             cpu_raise(c, EX_UD, 0);
-        rm_write(c, &m, 1, inc_dec(c, rm_read(c, &m, 1), 1, m.reg == 1));
+        /* The store before the flags: a faulting store leaves EFLAGS as they were. */
+        a = rm_read(c, &m, 1);
+        rm_write(c, &m, 1, (m.reg == 1 ? a - 1 : a + 1) & 0xff);
+        inc_dec(c, a, 1, m.reg == 1);
         break;
     case 0xff:
         decode_modrm(c, &m);
         switch (m.reg) {
         case 0: case 1:
-            rm_write(c, &m, osz, inc_dec(c, rm_read(c, &m, osz), osz, m.reg == 1));
+            a = rm_read(c, &m, osz);
+            rm_write(c, &m, osz, (m.reg == 1 ? a - 1 : a + 1) & sz_mask(osz));
+            inc_dec(c, a, osz, m.reg == 1);
             break;
         case 2: {
             a = rm_read(c, &m, osz);

@@ -46,6 +46,40 @@ enum fast_form {
     FX_CALL,
     FX_RET,
     FX_NOP,
+    /* byte forms */
+    FX_ALU_RR8,                  /* +aop: r8 op= r8 (00-3A, mod 3) */
+    FX_ALU_RI8 = FX_ALU_RR8 + 8, /* +aop: r8 op= imm8 (04.., 80) */
+    FX_ALU_RM8 = FX_ALU_RI8 + 8, /* +aop: r8 op= [m] (02..) */
+    FX_ALU_MR8 = FX_ALU_RM8 + 8, /* +aop: [m] op= r8 (00..) */
+    FX_ALU_MI8 = FX_ALU_MR8 + 8, /* +aop: [m] op= imm8 (80) */
+    FX_TEST_RR8 = FX_ALU_MI8 + 8,
+    FX_TEST_RI8,            /* A8, F6 /0 */
+    FX_TEST_MI8,            /* F6 /0 [m] */
+    FX_TEST_MR8,            /* 84 [m] */
+    FX_TEST_MR,             /* 85 [m] */
+    FX_MOV_RR8,
+    FX_MOV_RI8,             /* B0-B7, C6 /0 */
+    FX_STORE_I8,            /* C6 /0 [m] */
+    /* 16-bit forms (operand-size prefix) */
+    FX_LOAD16,
+    FX_STORE16,
+    FX_MOV_RR16,
+    FX_SHIFT_RI16,
+    /* group 5, group 3, shifts by CL, SETcc, CMOVcc */
+    FX_SHIFT_RC,            /* D3 r32, CL */
+    FX_INC_M,
+    FX_DEC_M,
+    FX_CALL_R,
+    FX_CALL_M,
+    FX_JMP_R,
+    FX_JMP_M,
+    FX_PUSH_M,
+    FX_NOT_R,
+    FX_NEG_R,
+    FX_SETCC_R,             /* aux: condition */
+    FX_SETCC_M,
+    FX_CMOV_RR,             /* aux: condition */
+    FX_CMOV_RM,
     FX_END
 };
 _Static_assert(FX_END <= 256, "fast forms fit dc_entry.kind");
@@ -101,8 +135,9 @@ static inline uint32_t fx_imm32(const uint8_t *p)
  * page, which the entry's key covers). */
 static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc_entry *e, const uint8_t *b)
 {
-    if (!(e->key & 1) || !e->pfx.op32 || !e->pfx.ad32 || e->pfx.rep || e->pfx.lock)
+    if (!(e->key & 1) || !e->pfx.ad32 || e->pfx.rep || e->pfx.lock)
         return;
+    bool o16 = !e->pfx.op32;   /* only the 16-bit kinds below take it */
     int seg = e->pfx.seg_ovr >= 0 ? e->pfx.seg_ovr : e->seg_default;
     bool modrm = e->kind == DC_MODRM, mem = modrm && e->form.mem;
     unsigned op = e->op, p = e->pre_len, len = p;   /* p: where the immediate starts */
@@ -115,6 +150,23 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
     if (op < 0x40 && (op & 7) < 6) {
         unsigned aop = op >> 3;
         switch (op & 7) {
+        case 0:
+            if (modrm)
+                kind = (int)((mem ? FX_ALU_MR8 : FX_ALU_RR8) + aop);
+            break;
+        case 2:
+            if (modrm) {
+                kind = (int)((mem ? FX_ALU_RM8 : FX_ALU_RR8) + aop);
+                dst = reg;
+                src = rm;
+            }
+            break;
+        case 4:
+            kind = (int)(FX_ALU_RI8 + aop);
+            dst = CPU_EAX;   /* AL */
+            imm = b[p];
+            len = p + 1;
+            break;
         case 1:
             if (modrm)
                 kind = (int)((mem ? FX_ALU_MR : FX_ALU_RR) + aop);
@@ -149,6 +201,11 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
         aux = op & 15;
         imm = (uint32_t)(int32_t)(int8_t)b[p];
         len = p + 1;
+    } else if (op >= 0xb0 && op < 0xb8) {
+        kind = FX_MOV_RI8;
+        dst = op & 7;
+        imm = b[p];
+        len = p + 1;
     } else if (op >= 0xb8 && op < 0xc0) {
         kind = FX_MOV_RI;
         dst = op & 7;
@@ -168,6 +225,16 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
                 aux = (uint8_t)((op2 & 1) | ((op2 >> 2) & 2));
                 dst = reg;
                 src = rm;
+                len = p + 1 + e->modrm_len;
+            } else if ((op2 & 0xf0) == 0x40 && modrm) {
+                kind = mem ? FX_CMOV_RM : FX_CMOV_RR;
+                aux = op2 & 15;
+                dst = reg;
+                src = rm;
+                len = p + 1 + e->modrm_len;
+            } else if ((op2 & 0xf0) == 0x90 && modrm) {
+                kind = mem ? FX_SETCC_M : FX_SETCC_R;
+                aux = op2 & 15;
                 len = p + 1 + e->modrm_len;
             } else if (op2 == 0xaf && modrm && !mem) {
                 kind = FX_IMUL_RR;
@@ -195,29 +262,78 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
                 len = p + (op == 0x81 ? 4 : 1);
             }
             break;
-        case 0x85:
-            if (modrm && !mem)
-                kind = FX_TEST_RR;
+        case 0x80:
+            if (modrm) {
+                kind = (int)((mem ? FX_ALU_MI8 : FX_ALU_RI8) + reg);
+                imm = b[p];
+                len = p + 1;
+            }
             break;
-        case 0x88: if (mem) kind = FX_STORE8; break;
-        case 0x89: if (modrm) kind = mem ? FX_STORE : FX_MOV_RR; break;
-        case 0x8a: if (mem) kind = FX_LOAD8; break;
+        case 0x84: if (modrm) kind = mem ? FX_TEST_MR8 : FX_TEST_RR8; break;
+        case 0x85: if (modrm) kind = mem ? FX_TEST_MR : FX_TEST_RR; break;
+        case 0x88: if (modrm) kind = mem ? FX_STORE8 : FX_MOV_RR8; break;
+        case 0x89:
+            if (modrm && o16)
+                kind = mem ? FX_STORE16 : FX_MOV_RR16;
+            else if (modrm)
+                kind = mem ? FX_STORE : FX_MOV_RR;
+            break;
+        case 0x8a:
+            if (modrm) {
+                kind = mem ? FX_LOAD8 : FX_MOV_RR8;
+                dst = reg;
+                src = rm;
+            }
+            break;
         case 0x8b:
             if (modrm) {
-                kind = mem ? FX_LOAD : FX_MOV_RR;
+                kind = o16 ? (mem ? FX_LOAD16 : FX_MOV_RR16) : (mem ? FX_LOAD : FX_MOV_RR);
                 dst = reg;
                 src = rm;
             }
             break;
         case 0x8d: if (mem) kind = FX_LEA; break;
         case 0x90: if (e->pre_len == 1) kind = FX_NOP; break;
+        case 0xa8: kind = FX_TEST_RI8; dst = CPU_EAX; imm = b[p]; len = p + 1; break;
         case 0xa9: kind = FX_TEST_RI; dst = CPU_EAX; imm = fx_imm32(b + p); len = p + 4; break;
         case 0xc1: case 0xd1:
             if (modrm && !mem && reg != 6) {   /* /6 is not a documented shift */
-                kind = FX_SHIFT_RI;
+                kind = o16 ? FX_SHIFT_RI16 : FX_SHIFT_RI;
                 aux = reg;
                 imm = op == 0xc1 ? b[p] : 1;
                 len = p + (op == 0xc1);
+            }
+            break;
+        case 0xd3:
+            if (modrm && !mem && reg != 6) {
+                kind = FX_SHIFT_RC;
+                aux = reg;
+            }
+            break;
+        case 0xc6:
+            if (modrm && reg == 0) {
+                kind = mem ? FX_STORE_I8 : FX_MOV_RI8;
+                imm = b[p];
+                len = p + 1;
+            }
+            break;
+        case 0xf6:
+            if (modrm && reg == 0) {
+                kind = mem ? FX_TEST_MI8 : FX_TEST_RI8;
+                imm = b[p];
+                len = p + 1;
+            }
+            break;
+        case 0xff:
+            if (!modrm)
+                break;
+            switch (reg) {
+            case 0: if (mem) kind = FX_INC_M; break;
+            case 1: if (mem) kind = FX_DEC_M; break;
+            case 2: kind = mem ? FX_CALL_M : FX_CALL_R; break;
+            case 4: kind = mem ? FX_JMP_M : FX_JMP_R; break;
+            case 6: if (mem) kind = FX_PUSH_M; break;
+            default: break;
             }
             break;
         case 0xc3: kind = FX_RET; break;
@@ -236,6 +352,8 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
                 kind = FX_TEST_RI;
                 imm = fx_imm32(b + p);
                 len = p + 4;
+            } else if (modrm && !mem && (reg == 2 || reg == 3)) {
+                kind = reg == 2 ? FX_NOT_R : FX_NEG_R;
             }
             break;
         default:
@@ -244,6 +362,8 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
     }
     if (kind < 0 || len > 15 || (e->pa & 0xfff) + len > 0x1000)
         return;
+    if (o16 != (kind >= FX_LOAD16 && kind <= FX_SHIFT_RI16))
+        return;   /* a 32-bit kind met a 16-bit operand, or the reverse */
     if (mem) {   /* memory forms keep their register operand in form.reg */
         dst = rm;
         src = reg;
@@ -262,16 +382,34 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
 }
 
 /* [m] op= b: the store comes before the flags (see alu_value); CMP only reads. */
-CPU_INLINE void fx_alu_mem(struct cpu *c, const struct dc_entry *e, int aop, uint32_t b)
+CPU_INLINE void fx_alu_mem(struct cpu *c, const struct dc_entry *e, int aop, uint32_t b, unsigned sz)
 {
     if (aop == 7) {
-        alu(c, 7, mem_read(c, e->seg_default, fx_ea(c, e), 4), b, 4);
+        alu(c, 7, mem_read(c, e->seg_default, fx_ea(c, e), sz), b, sz);
         return;
     }
+    uint32_t lin = seg_lin(c, e->seg_default, fx_ea(c, e), sz, true);
+    uint32_t a = lin_read(c, lin, sz, is_user(c));
+    lin_write(c, lin, alu_value(aop, a, b, (aop == 2 || aop == 3) ? cpu_cf(c) : 0), sz, is_user(c));
+    alu(c, aop, a, b, sz);
+}
+
+/* INC/DEC [m]: the store before the flags, as above. */
+CPU_INLINE void fx_inc_dec_mem(struct cpu *c, const struct dc_entry *e, bool dec)
+{
     uint32_t lin = seg_lin(c, e->seg_default, fx_ea(c, e), 4, true);
     uint32_t a = lin_read(c, lin, 4, is_user(c));
-    lin_write(c, lin, alu_value(aop, a, b, (aop == 2 || aop == 3) ? cpu_cf(c) : 0), 4, is_user(c));
-    alu(c, aop, a, b, 4);
+    lin_write(c, lin, dec ? a - 1 : a + 1, 4, is_user(c));
+    inc_dec(c, a, 4, dec);
+}
+
+/* CALL to an absolute target (group 5 /2): the target is checked before the
+ * push, the push may fault. */
+CPU_INLINE uint32_t fx_call_abs(struct cpu *c, uint32_t eip, uint32_t next, uint32_t target)
+{
+    target = fx_branch(c, eip, target);
+    push_i(c, next, 4);
+    return target;
 }
 
 #define FX_ALU8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
@@ -313,6 +451,33 @@ CPU_INLINE uint32_t exec_fast(struct cpu *c, const struct dc_entry *e, uint32_t 
         break;
     case FX_LEA: c->r[s] = fx_ea(c, e); break;
     case FX_NOP: break;
+#define RR8(aop) case FX_ALU_RR8 + aop: \
+        r = alu(c, aop, get_reg(c, (int)d, 1), get_reg(c, (int)s, 1), 1); \
+        if (aop != 7) set_reg(c, (int)d, 1, r); \
+        break;
+#define RI8(aop) case FX_ALU_RI8 + aop: \
+        r = alu(c, aop, get_reg(c, (int)d, 1), imm, 1); \
+        if (aop != 7) set_reg(c, (int)d, 1, r); \
+        break;
+    FX_ALU8(RR8)
+    FX_ALU8(RI8)
+#undef RR8
+#undef RI8
+    case FX_TEST_RR8: alu(c, 4, get_reg(c, (int)d, 1), get_reg(c, (int)s, 1), 1); break;
+    case FX_TEST_RI8: alu(c, 4, get_reg(c, (int)d, 1), imm, 1); break;
+    case FX_MOV_RR8: set_reg(c, (int)d, 1, get_reg(c, (int)s, 1)); break;
+    case FX_MOV_RI8: set_reg(c, (int)d, 1, imm); break;
+    case FX_MOV_RR16: set_reg(c, (int)d, 2, c->r[s]); break;
+    case FX_SHIFT_RI16: set_reg(c, (int)d, 2, shift(c, e->fx.aux, c->r[d], imm, 2)); break;
+    case FX_SHIFT_RC: c->r[d] = shift(c, e->fx.aux, c->r[d], c->r[CPU_ECX], 4); break;
+    case FX_JMP_R: next = fx_branch(c, eip, c->r[d]); break;
+    case FX_NOT_R: c->r[d] = ~c->r[d]; break;
+    case FX_NEG_R: c->r[d] = alu(c, 5, 0, c->r[d], 4); break;
+    case FX_SETCC_R: set_reg(c, (int)d, 1, cond(c, e->fx.aux)); break;
+    case FX_CMOV_RR:
+        if (cond(c, e->fx.aux))
+            c->r[d] = c->r[s];
+        break;
     case FX_JCC:
         if (cond(c, e->fx.aux))
             next = fx_branch(c, eip, next + imm);
@@ -324,14 +489,44 @@ CPU_INLINE uint32_t exec_fast(struct cpu *c, const struct dc_entry *e, uint32_t 
         r = alu(c, aop, c->r[s], mem_read(c, e->seg_default, fx_ea(c, e), 4), 4); \
         if (aop != 7) c->r[s] = r; \
         break;
-#define MR(aop) FX_MEM(FX_ALU_MR + aop) fx_alu_mem(c, e, aop, c->r[s]); break;
-#define MI(aop) FX_MEM(FX_ALU_MI + aop) fx_alu_mem(c, e, aop, imm); break;
+#define MR(aop) FX_MEM(FX_ALU_MR + aop) fx_alu_mem(c, e, aop, c->r[s], 4); break;
+#define MI(aop) FX_MEM(FX_ALU_MI + aop) fx_alu_mem(c, e, aop, imm, 4); break;
+#define RM8(aop) FX_MEM(FX_ALU_RM8 + aop) \
+        r = alu(c, aop, get_reg(c, (int)s, 1), mem_read(c, e->seg_default, fx_ea(c, e), 1), 1); \
+        if (aop != 7) set_reg(c, (int)s, 1, r); \
+        break;
+#define MR8(aop) FX_MEM(FX_ALU_MR8 + aop) fx_alu_mem(c, e, aop, get_reg(c, (int)s, 1), 1); break;
+#define MI8(aop) FX_MEM(FX_ALU_MI8 + aop) fx_alu_mem(c, e, aop, imm, 1); break;
     FX_ALU8(RM)
     FX_ALU8(MR)
     FX_ALU8(MI)
+    FX_ALU8(RM8)
+    FX_ALU8(MR8)
+    FX_ALU8(MI8)
 #undef RM
 #undef MR
 #undef MI
+#undef RM8
+#undef MR8
+#undef MI8
+    FX_MEM(FX_TEST_MI8) alu(c, 4, mem_read(c, e->seg_default, fx_ea(c, e), 1), imm, 1); break;
+    FX_MEM(FX_TEST_MR8) alu(c, 4, mem_read(c, e->seg_default, fx_ea(c, e), 1), get_reg(c, (int)s, 1), 1); break;
+    FX_MEM(FX_TEST_MR) alu(c, 4, mem_read(c, e->seg_default, fx_ea(c, e), 4), c->r[s], 4); break;
+    FX_MEM(FX_STORE_I8) mem_write(c, e->seg_default, fx_ea(c, e), imm, 1); break;
+    FX_MEM(FX_LOAD16) set_reg(c, (int)s, 2, mem_read(c, e->seg_default, fx_ea(c, e), 2)); break;
+    FX_MEM(FX_STORE16) mem_write(c, e->seg_default, fx_ea(c, e), c->r[s], 2); break;
+    FX_MEM(FX_INC_M) fx_inc_dec_mem(c, e, false); break;
+    FX_MEM(FX_DEC_M) fx_inc_dec_mem(c, e, true); break;
+    FX_MEM(FX_CALL_R) next = fx_call_abs(c, eip, next, c->r[d]); break;
+    FX_MEM(FX_CALL_M) next = fx_call_abs(c, eip, next, mem_read(c, e->seg_default, fx_ea(c, e), 4)); break;
+    FX_MEM(FX_JMP_M) next = fx_branch(c, eip, mem_read(c, e->seg_default, fx_ea(c, e), 4)); break;
+    FX_MEM(FX_PUSH_M) push_i(c, mem_read(c, e->seg_default, fx_ea(c, e), 4), 4); break;
+    FX_MEM(FX_SETCC_M) mem_write(c, e->seg_default, fx_ea(c, e), cond(c, e->fx.aux), 1); break;
+    FX_MEM(FX_CMOV_RM)
+        a = mem_read(c, e->seg_default, fx_ea(c, e), 4);   /* read (and may fault) either way */
+        if (cond(c, e->fx.aux))
+            c->r[s] = a;
+        break;
     FX_MEM(FX_MOVX_RM)
         a = mem_read(c, e->seg_default, fx_ea(c, e), (e->fx.aux & 1) ? 2 : 1);
         if (e->fx.aux & 2)

@@ -141,6 +141,7 @@ enum { M_REG, M_MEM, M_NONE };            /* ModRM: register, memory, no ModRM *
 enum { I_NONE, I_8, I_32, I_REL8, I_REL32 };
 struct form {
     const char *name;
+    uint8_t pfx;    /* 0x66 or 0 */
     uint8_t op[2];
     uint8_t op_len;
     int modrm;
@@ -149,54 +150,92 @@ struct form {
 };
 
 static const struct form forms[] = {
-    {"ALU Ev,Gv", {0x01}, 1, M_REG, -1, I_NONE},   /* op byte + 8 * aop below */
-    {"ALU Gv,Ev", {0x03}, 1, M_REG, -1, I_NONE},
-    {"ALU [m],Gv", {0x01}, 1, M_MEM, -1, I_NONE},
-    {"ALU Gv,[m]", {0x03}, 1, M_MEM, -1, I_NONE},
-    {"ALU eAX,imm32", {0x05}, 1, M_NONE, -1, I_32},
-    {"grp1 Ev,Iv", {0x81}, 1, M_REG, -1, I_32},
-    {"grp1 Ev,Ib", {0x83}, 1, M_REG, -1, I_8},
-    {"grp1 [m],Iv", {0x81}, 1, M_MEM, -1, I_32},
-    {"grp1 [m],Ib", {0x83}, 1, M_MEM, -1, I_8},
-    {"INC r", {0x40}, 1, M_NONE, -1, I_NONE},
-    {"DEC r", {0x48}, 1, M_NONE, -1, I_NONE},
-    {"PUSH r", {0x50}, 1, M_NONE, -1, I_NONE},
-    {"POP r", {0x58}, 1, M_NONE, -1, I_NONE},
-    {"PUSH imm32", {0x68}, 1, M_NONE, -1, I_32},
-    {"PUSH imm8", {0x6a}, 1, M_NONE, -1, I_8},
-    {"IMUL Gv,Ev,Iv", {0x69}, 1, M_REG, -1, I_32},
-    {"IMUL Gv,Ev,Ib", {0x6b}, 1, M_REG, -1, I_8},
-    {"Jcc rel8", {0x70}, 1, M_NONE, -1, I_REL8},
-    {"TEST Ev,Gv", {0x85}, 1, M_REG, -1, I_NONE},
-    {"MOV [m],Gb", {0x88}, 1, M_MEM, -1, I_NONE},
-    {"MOV Ev,Gv", {0x89}, 1, M_REG, -1, I_NONE},
-    {"MOV [m],Gv", {0x89}, 1, M_MEM, -1, I_NONE},
-    {"MOV Gb,[m]", {0x8a}, 1, M_MEM, -1, I_NONE},
-    {"MOV Gv,Ev", {0x8b}, 1, M_REG, -1, I_NONE},
-    {"MOV Gv,[m]", {0x8b}, 1, M_MEM, -1, I_NONE},
-    {"LEA", {0x8d}, 1, M_MEM, -1, I_NONE},
-    {"NOP", {0x90}, 1, M_NONE, -1, I_NONE},
-    {"TEST eAX,imm32", {0xa9}, 1, M_NONE, -1, I_32},
-    {"MOV r,imm32", {0xb8}, 1, M_NONE, -1, I_32},
-    {"shift Ev,Ib", {0xc1}, 1, M_REG, -1, I_8},
-    {"RET", {0xc3}, 1, M_NONE, -1, I_NONE},
-    {"MOV Ev,Iv", {0xc7}, 1, M_REG, 0, I_32},
-    {"MOV [m],Iv", {0xc7}, 1, M_MEM, 0, I_32},
-    {"shift Ev,1", {0xd1}, 1, M_REG, -1, I_NONE},
-    {"CALL rel32", {0xe8}, 1, M_NONE, -1, I_REL32},
-    {"JMP rel32", {0xe9}, 1, M_NONE, -1, I_REL32},
-    {"JMP rel8", {0xeb}, 1, M_NONE, -1, I_REL8},
-    {"TEST Ev,Iv", {0xf7}, 1, M_REG, 0, I_32},
-    {"Jcc rel32", {0x0f, 0x80}, 2, M_NONE, -1, I_REL32},
-    {"IMUL Gv,Ev", {0x0f, 0xaf}, 2, M_REG, -1, I_NONE},
-    {"MOVZX Gv,Eb", {0x0f, 0xb6}, 2, M_REG, -1, I_NONE},
-    {"MOVZX Gv,Ew", {0x0f, 0xb7}, 2, M_REG, -1, I_NONE},
-    {"MOVSX Gv,Eb", {0x0f, 0xbe}, 2, M_REG, -1, I_NONE},
-    {"MOVSX Gv,Ew", {0x0f, 0xbf}, 2, M_REG, -1, I_NONE},
-    {"MOVZX Gv,[m]b", {0x0f, 0xb6}, 2, M_MEM, -1, I_NONE},
-    {"MOVZX Gv,[m]w", {0x0f, 0xb7}, 2, M_MEM, -1, I_NONE},
-    {"MOVSX Gv,[m]b", {0x0f, 0xbe}, 2, M_MEM, -1, I_NONE},
-    {"MOVSX Gv,[m]w", {0x0f, 0xbf}, 2, M_MEM, -1, I_NONE},
+    {"ALU Ev,Gv", 0, {0x01}, 1, M_REG, -1, I_NONE},   /* op byte + 8 * aop below */
+    {"ALU Gv,Ev", 0, {0x03}, 1, M_REG, -1, I_NONE},
+    {"ALU [m],Gv", 0, {0x01}, 1, M_MEM, -1, I_NONE},
+    {"ALU Gv,[m]", 0, {0x03}, 1, M_MEM, -1, I_NONE},
+    {"ALU eAX,imm32", 0, {0x05}, 1, M_NONE, -1, I_32},
+    {"grp1 Ev,Iv", 0, {0x81}, 1, M_REG, -1, I_32},
+    {"grp1 Ev,Ib", 0, {0x83}, 1, M_REG, -1, I_8},
+    {"grp1 [m],Iv", 0, {0x81}, 1, M_MEM, -1, I_32},
+    {"grp1 [m],Ib", 0, {0x83}, 1, M_MEM, -1, I_8},
+    {"INC r", 0, {0x40}, 1, M_NONE, -1, I_NONE},
+    {"DEC r", 0, {0x48}, 1, M_NONE, -1, I_NONE},
+    {"PUSH r", 0, {0x50}, 1, M_NONE, -1, I_NONE},
+    {"POP r", 0, {0x58}, 1, M_NONE, -1, I_NONE},
+    {"PUSH imm32", 0, {0x68}, 1, M_NONE, -1, I_32},
+    {"PUSH imm8", 0, {0x6a}, 1, M_NONE, -1, I_8},
+    {"IMUL Gv,Ev,Iv", 0, {0x69}, 1, M_REG, -1, I_32},
+    {"IMUL Gv,Ev,Ib", 0, {0x6b}, 1, M_REG, -1, I_8},
+    {"Jcc rel8", 0, {0x70}, 1, M_NONE, -1, I_REL8},
+    {"TEST Ev,Gv", 0, {0x85}, 1, M_REG, -1, I_NONE},
+    {"MOV [m],Gb", 0, {0x88}, 1, M_MEM, -1, I_NONE},
+    {"MOV Ev,Gv", 0, {0x89}, 1, M_REG, -1, I_NONE},
+    {"MOV [m],Gv", 0, {0x89}, 1, M_MEM, -1, I_NONE},
+    {"MOV Gb,[m]", 0, {0x8a}, 1, M_MEM, -1, I_NONE},
+    {"MOV Gv,Ev", 0, {0x8b}, 1, M_REG, -1, I_NONE},
+    {"MOV Gv,[m]", 0, {0x8b}, 1, M_MEM, -1, I_NONE},
+    {"LEA", 0, {0x8d}, 1, M_MEM, -1, I_NONE},
+    {"NOP", 0, {0x90}, 1, M_NONE, -1, I_NONE},
+    {"TEST eAX,imm32", 0, {0xa9}, 1, M_NONE, -1, I_32},
+    {"MOV r,imm32", 0, {0xb8}, 1, M_NONE, -1, I_32},
+    {"shift Ev,Ib", 0, {0xc1}, 1, M_REG, -1, I_8},
+    {"RET", 0, {0xc3}, 1, M_NONE, -1, I_NONE},
+    {"MOV Ev,Iv", 0, {0xc7}, 1, M_REG, 0, I_32},
+    {"MOV [m],Iv", 0, {0xc7}, 1, M_MEM, 0, I_32},
+    {"shift Ev,1", 0, {0xd1}, 1, M_REG, -1, I_NONE},
+    {"CALL rel32", 0, {0xe8}, 1, M_NONE, -1, I_REL32},
+    {"JMP rel32", 0, {0xe9}, 1, M_NONE, -1, I_REL32},
+    {"JMP rel8", 0, {0xeb}, 1, M_NONE, -1, I_REL8},
+    {"TEST Ev,Iv", 0, {0xf7}, 1, M_REG, 0, I_32},
+    {"Jcc rel32", 0, {0x0f, 0x80}, 2, M_NONE, -1, I_REL32},
+    {"IMUL Gv,Ev", 0, {0x0f, 0xaf}, 2, M_REG, -1, I_NONE},
+    {"MOVZX Gv,Eb", 0, {0x0f, 0xb6}, 2, M_REG, -1, I_NONE},
+    {"MOVZX Gv,Ew", 0, {0x0f, 0xb7}, 2, M_REG, -1, I_NONE},
+    {"MOVSX Gv,Eb", 0, {0x0f, 0xbe}, 2, M_REG, -1, I_NONE},
+    {"MOVSX Gv,Ew", 0, {0x0f, 0xbf}, 2, M_REG, -1, I_NONE},
+    {"MOVZX Gv,[m]b", 0, {0x0f, 0xb6}, 2, M_MEM, -1, I_NONE},
+    {"MOVZX Gv,[m]w", 0, {0x0f, 0xb7}, 2, M_MEM, -1, I_NONE},
+    {"MOVSX Gv,[m]b", 0, {0x0f, 0xbe}, 2, M_MEM, -1, I_NONE},
+    {"MOVSX Gv,[m]w", 0, {0x0f, 0xbf}, 2, M_MEM, -1, I_NONE},
+    {"ALU Eb,Gb", 0, {0x00}, 1, M_REG, -1, I_NONE},
+    {"ALU Gb,Eb", 0, {0x02}, 1, M_REG, -1, I_NONE},
+    {"ALU [m],Gb", 0, {0x00}, 1, M_MEM, -1, I_NONE},
+    {"ALU Gb,[m]", 0, {0x02}, 1, M_MEM, -1, I_NONE},
+    {"ALU AL,imm8", 0, {0x04}, 1, M_NONE, -1, I_8},
+    {"grp1 Eb,Ib", 0, {0x80}, 1, M_REG, -1, I_8},
+    {"grp1 [m]b,Ib", 0, {0x80}, 1, M_MEM, -1, I_8},
+    {"TEST Eb,Gb", 0, {0x84}, 1, M_REG, -1, I_NONE},
+    {"TEST [m],Gb", 0, {0x84}, 1, M_MEM, -1, I_NONE},
+    {"TEST [m],Gv", 0, {0x85}, 1, M_MEM, -1, I_NONE},
+    {"TEST AL,imm8", 0, {0xa8}, 1, M_NONE, -1, I_8},
+    {"TEST Eb,Ib", 0, {0xf6}, 1, M_REG, 0, I_8},
+    {"TEST [m]b,Ib", 0, {0xf6}, 1, M_MEM, 0, I_8},
+    {"MOV Eb,Gb", 0, {0x88}, 1, M_REG, -1, I_NONE},
+    {"MOV Gb,Eb", 0, {0x8a}, 1, M_REG, -1, I_NONE},
+    {"MOV r8,imm8", 0, {0xb0}, 1, M_NONE, -1, I_8},
+    {"MOV Eb,Ib", 0, {0xc6}, 1, M_REG, 0, I_8},
+    {"MOV [m]b,Ib", 0, {0xc6}, 1, M_MEM, 0, I_8},
+    {"MOV [m],Gw", 0x66, {0x89}, 1, M_MEM, -1, I_NONE},
+    {"MOV Ew,Gw", 0x66, {0x89}, 1, M_REG, -1, I_NONE},
+    {"MOV Gw,[m]", 0x66, {0x8b}, 1, M_MEM, -1, I_NONE},
+    {"MOV Gw,Ew", 0x66, {0x8b}, 1, M_REG, -1, I_NONE},
+    {"shift Ew,Ib", 0x66, {0xc1}, 1, M_REG, -1, I_8},
+    {"shift Ew,1", 0x66, {0xd1}, 1, M_REG, -1, I_NONE},
+    {"shift Ev,CL", 0, {0xd3}, 1, M_REG, -1, I_NONE},
+    {"INC [m]", 0, {0xff}, 1, M_MEM, 0, I_NONE},
+    {"DEC [m]", 0, {0xff}, 1, M_MEM, 1, I_NONE},
+    {"CALL r", 0, {0xff}, 1, M_REG, 2, I_NONE},
+    {"CALL [m]", 0, {0xff}, 1, M_MEM, 2, I_NONE},
+    {"JMP r", 0, {0xff}, 1, M_REG, 4, I_NONE},
+    {"JMP [m]", 0, {0xff}, 1, M_MEM, 4, I_NONE},
+    {"PUSH [m]", 0, {0xff}, 1, M_MEM, 6, I_NONE},
+    {"NOT r", 0, {0xf7}, 1, M_REG, 2, I_NONE},
+    {"NEG r", 0, {0xf7}, 1, M_REG, 3, I_NONE},
+    {"SETcc r", 0, {0x0f, 0x90}, 2, M_REG, -1, I_NONE},
+    {"SETcc [m]", 0, {0x0f, 0x90}, 2, M_MEM, -1, I_NONE},
+    {"CMOVcc r", 0, {0x0f, 0x40}, 2, M_REG, -1, I_NONE},
+    {"CMOVcc [m]", 0, {0x0f, 0x40}, 2, M_MEM, -1, I_NONE},
 };
 
 /* Emits a memory operand (ModRM + SIB + displacement) with register field
@@ -232,20 +271,22 @@ static unsigned emit(uint8_t *p, const struct form *f)
     unsigned n = 0;
     if (f->modrm == M_MEM && rnd() % 4 == 0)
         p[n++] = 0x64;   /* FS: through a segment base */
+    if (f->pfx)
+        p[n++] = f->pfx;
     memcpy(p + n, f->op, f->op_len);
     uint8_t *opb = p + n + f->op_len - 1;
     n += f->op_len;
     /* The opcode families: ALU op + 8 * aop, the register in the low bits,
      * the condition in the low nibble. */
-    if (f->op_len == 1 && (f->op[0] < 0x40 || f->op[0] == 0x05))
+    if (f->op_len == 1 && f->op[0] < 0x40)
         *opb = (uint8_t)(*opb + 8 * (rnd() % 8));
     else if ((f->op[0] & 0xf8) == 0x40 || (f->op[0] & 0xf8) == 0x48 || (f->op[0] & 0xf8) == 0x50 ||
-             (f->op[0] & 0xf8) == 0x58 || f->op[0] == 0xb8)
+             (f->op[0] & 0xf8) == 0x58 || f->op[0] == 0xb8 || f->op[0] == 0xb0)
         *opb = (uint8_t)(*opb + rnd() % 8);
-    else if (f->op[0] == 0x70 || (f->op_len == 2 && f->op[1] == 0x80))
+    else if (f->op[0] == 0x70 || (f->op_len == 2 && (f->op[1] == 0x80 || f->op[1] == 0x90 || f->op[1] == 0x40)))
         *opb = (uint8_t)(*opb + rnd() % 16);
     unsigned reg = f->ext >= 0 ? (unsigned)f->ext : rnd() % 8;
-    if ((f->op[0] == 0xc1 || f->op[0] == 0xd1) && reg == 6)
+    if ((f->op[0] == 0xc1 || f->op[0] == 0xd1 || f->op[0] == 0xd3) && reg == 6)
         reg = 4;
     if (f->modrm == M_REG)
         p[n++] = (uint8_t)(0xc0 | reg << 3 | (rnd() % 8));

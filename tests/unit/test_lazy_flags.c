@@ -86,3 +86,30 @@ TEST(rotate_keeps_lazy_szap)
     CHECK(bad == 0);
 }
 
+
+/* The inline conditions of the fast path (cpu_cond_fast) after every lazy
+ * op, including the CMP/SUB and TEST/AND/OR/XOR shortcuts. */
+TEST(inline_cond_matches_materialised_flags)
+{
+    int bad = 0;
+    for (int i = 0; i < 200000; i++) {
+        unsigned sz = (unsigned[]){1, 2, 4}[i % 3];
+        uint32_t a, b;
+        operands(i / 3, sz, &a, &b);
+        int op = (int[]){LF_SUB, LF_LOGIC, LF_ADD, LF_INC, LF_DEC, LF_SUB | LF_ROT}[i % 6];
+        int base = op & ~LF_ROT;
+        uint32_t r = base == LF_SUB || base == LF_DEC ? a - b : base == LF_LOGIC ? (i & 8 ? a & b : a ^ b) : a + b;
+        uint32_t fl = 2 | (rnd() & (F_CF | F_OF));
+        for (int cc = 0; cc < 16; cc++) {
+            set_lazy(op, a, b, r, sz, fl);
+            c.lf_cin = i & 1;
+            bool fast = cpu_cond_fast(&c, cc);
+            set_lazy(op, a, b, r, sz, fl);
+            c.lf_cin = i & 1;
+            cpu_get_flags(&c);
+            if (fast != cpu_cond(&c, cc) && !bad++)
+                fprintf(stderr, "op %d size %u %#x, %#x: cc %d inline %d\n", op, sz, a, b, cc, fast);
+        }
+    }
+    CHECK(bad == 0);
+}
