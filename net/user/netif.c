@@ -2,7 +2,8 @@
  * the port's peer and whose input is the port's receive(). It answers ARP for
  * the virtual addresses itself (RFC 826; libslirp's 52:55:a.b.c.d MACs), keeps
  * a small IP->MAC table of guests, and steers each IPv4 packet: to lwIP's
- * services, to the TCP catch-all (any destination), or to the UDP NAT.
+ * services, to the TCP catch-all (any destination), or to the UDP NAT;
+ * fragments are reassembled first (ip_reass.c) and steered whole.
  *
  * Any-destination TCP: lwIP accepts only packets addressed to its netif. For
  * the duration of one input call the netif takes the packet's destination as
