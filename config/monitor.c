@@ -128,7 +128,7 @@ static int cmd_quit(struct monitor *m, int argc, char **argv)
 
 static void print_port(struct monitor *m, const char *indent, struct net_port *p)
 {
-    char desc[256] = "";
+    char desc[512] = "";
     if (p->ops->describe)
         p->ops->describe(p, desc, sizeof(desc));
     mon_printf(m, "%s%s: type=%s%s%s%s rx=%llu/%lluB tx=%llu/%lluB dropped=%llu queued=%u "

@@ -67,13 +67,25 @@ static void flow_cb(struct hsock *s, int ev, void *ctx)
         buf[4] = (uint8_t)(f->id >> 8);
         buf[5] = (uint8_t)f->id;
         buf[2] = buf[3] = 0;
-        struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)n, PBUF_RAM);
+        uint16_t c = inet_chksum(buf, (u16_t)n);
+        memcpy(buf + 2, &c, 2);   /* inet_chksum is in network order */
+        /* Replies above the link MTU leave as fragments (lwIP's ip4_frag).
+         * A big one is a chain: the ICMP header with the IP header's room
+         * in front, then the data (one pbuf of both plus that room would
+         * overflow pbuf_alloc's u16_t length). */
+        struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)(n > 0xff00 ? 8 : n), PBUF_RAM);
+        if (p && n > 0xff00) {
+            struct pbuf *rest = pbuf_alloc(PBUF_RAW, (u16_t)(n - 8), PBUF_RAM);
+            if (rest)
+                pbuf_cat(p, rest);
+            else {
+                pbuf_free(p);
+                p = NULL;
+            }
+        }
         if (!p)
             return;
         pbuf_take(p, buf, (u16_t)n);
-        uint16_t c = inet_chksum(p->payload, (u16_t)n);
-        ((uint8_t *)p->payload)[2] = (uint8_t)c;          /* inet_chksum is in network order */
-        ((uint8_t *)p->payload)[3] = (uint8_t)(c >> 8);
         f->last_ms = sys_now();
         ip4_output_if_src(p, &f->dst, &f->guest, 64, 0, IP_PROTO_ICMP, &f->u->netif);
         pbuf_free(p);

@@ -31,7 +31,11 @@ void unet_udp_to_guest(struct unet *u, const ip4_addr_t *src, uint16_t sport,
 {
     if (len > 65507)
         return;
-    struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+    /* Above the link MTU lwIP's ip4_frag sends it as fragments (IP_FRAG).
+     * Headers' room in front would overflow pbuf_alloc's u16_t length near
+     * 65507 bytes: a big payload gets no room, and udp_sendto chains a
+     * header pbuf in front of it. */
+    struct pbuf *p = pbuf_alloc(len > 0xff00 ? PBUF_RAW : PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
     if (!p) {
         u->stat_dropped++;
         return;

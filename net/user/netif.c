@@ -2,7 +2,8 @@
  * the port's peer and whose input is the port's receive(). It answers ARP for
  * the virtual addresses itself (RFC 826; libslirp's 52:55:a.b.c.d MACs), keeps
  * a small IP->MAC table of guests, and steers each IPv4 packet: to lwIP's
- * services, to the TCP catch-all (any destination), or to the UDP NAT.
+ * services, to the TCP catch-all (any destination), or to the UDP NAT;
+ * fragments are reassembled first (ip_reass.c) and steered whole.
  *
  * Any-destination TCP: lwIP accepts only packets addressed to its netif. For
  * the duration of one input call the netif takes the packet's destination as
@@ -11,6 +12,7 @@
  * accepted pcb keeps the original destination as its local address. Output
  * made during that call is routed back to this netif by the
  * LWIP_HOOK_IP4_ROUTE_SRC hook; later output by pcbs bound to the netif. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "baremu/platform.h"
@@ -18,6 +20,7 @@
 #include "lwip/etharp.h"
 #include "lwip/init.h"
 #include "lwip/ip.h"
+#include "lwip/ip4.h"
 #include "lwip/prot/ethernet.h"
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/tcp.h"
@@ -193,14 +196,31 @@ static bool udp_service(struct unet *u, uint16_t dport)
  * it is not the host address (see the file comment). */
 static void lwip_input(struct unet *u, const uint8_t *frame, size_t len, uint32_t dst)
 {
-    /* Exactly the frame's size (PBUF_RAM): a guest's ACKs are 60 bytes, and
-     * a pool-sized buffer for each is a large allocation per frame. */
-    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+    struct pbuf *p;
+    bool whole = len > UNET_MTU + 18;
+    if (!whole) {
+        /* Exactly the frame's size (PBUF_RAM): a guest's ACKs are 60 bytes,
+         * and a pool-sized buffer for each is a large allocation per frame. */
+        p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+        if (p)
+            pbuf_take(p, frame, (u16_t)len);
+    } else {
+        /* A reassembled datagram (ip_reass.c), up to 65535 bytes of IP: one
+         * pbuf that long overflows lwIP's u16_t lengths once aligned, so a
+         * chain, with the link header's room in front (icmp_input answers
+         * an echo in place then). It skips ethernet_input. */
+        p = pbuf_alloc(PBUF_LINK, (u16_t)(len - 14), PBUF_POOL);
+        if (p) {
+            pbuf_take(p, frame + 14, (u16_t)(len - 14));
+            if (frame[0] & 1)
+                p->flags |= memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) ? PBUF_FLAG_LLMCAST
+                                                                         : PBUF_FLAG_LLBCAST;
+        }
+    }
     if (!p) {
         u->stat_dropped++;
         return;
     }
-    pbuf_take(p, frame, (u16_t)len);
     ip4_addr_t saved_ip = *netif_ip4_addr(&u->netif), saved_mask = *netif_ip4_netmask(&u->netif);
     bool swap = dst != ip4_addr_get_u32(&saved_ip);
     if (swap) {
@@ -208,13 +228,18 @@ static void lwip_input(struct unet *u, const uint8_t *frame, size_t len, uint32_
         ip4_addr_set_u32(ip_2_ip4(&u->netif.netmask), 0);
     }
     input_netif = &u->netif;
-    u->netif.input(p, &u->netif);
+    if (whole)
+        ip4_input(p, &u->netif);
+    else
+        u->netif.input(p, &u->netif);
     input_netif = NULL;
     if (swap) {
         ip4_addr_copy(*ip_2_ip4(&u->netif.ip_addr), saved_ip);
         ip4_addr_copy(*ip_2_ip4(&u->netif.netmask), saved_mask);
     }
 }
+
+static void steer(struct unet *u, const uint8_t *f, size_t len);
 
 static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
 {
@@ -246,24 +271,49 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
     memcpy(&src, ip + 12, 4);
     memcpy(&dst, ip + 16, 4);
     learn(u, src, f + 6);
-    bool frag = (ip[6] & 0x3f) || ip[7];   /* MF or an offset: lwIP reassembles */
+    if ((lwip_ntohl(dst) >> 28) == 14) {   /* multicast: nothing listens */
+        u->stat_dropped++;
+        return true;
+    }
+    if ((ip[6] & 0x3f) || ip[7]) {
+        /* MF or an offset: the whole datagram, once complete, takes the
+         * same way as an unfragmented one. */
+        size_t start, wlen;
+        uint8_t *whole = unet_reass_input(u, f, &start, &wlen);
+        if (whole) {
+            steer(u, whole + start, wlen);
+            free(whole);
+        }
+        return true;
+    }
+    steer(u, f, 14 + tot);
+    return true;
+}
+
+/* An unfragmented IPv4 packet f (Ethernet frame of len bytes, checked by
+ * receive_frame; longer than the link's frames when reassembled): to lwIP's
+ * services, the TCP catch-all, the UDP NAT or the ICMP forwarding. */
+static void steer(struct unet *u, const uint8_t *f, size_t len)
+{
+    const uint8_t *ip = f + 14;
+    size_t ihl = (size_t)(ip[0] & 15) * 4;
+    size_t tot = len - 14;
+    uint32_t src, dst;
+    memcpy(&src, ip + 12, 4);
+    memcpy(&dst, ip + 16, 4);
     uint8_t proto = ip[9];
     const uint8_t *l4 = ip + ihl;
     size_t l4len = tot - ihl;
     uint32_t netbc = ip4_addr_get_u32(&u->cfg.net) | ~ip4_addr_get_u32(&u->cfg.mask);
     bool bcast = dst == 0xffffffffu || dst == netbc;
-    if ((lwip_ntohl(dst) >> 28) == 14) {   /* multicast: nothing listens */
-        u->stat_dropped++;
-        return true;
-    }
 
-    if (proto == IP_PROTO_UDP && !frag) {
+    if (proto == IP_PROTO_UDP) {
         if (l4len < 8)
-            return true;
+            return;
         uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]), dport = (uint16_t)(l4[2] << 8 | l4[3]);
         uint16_t ulen = (uint16_t)(l4[4] << 8 | l4[5]);
         if (ulen < 8 || ulen > l4len)
-            return true;
+            return;
         if ((bcast || is_ours(u, dst)) && udp_service(u, dport)) {
             lwip_input(u, f, 14 + tot, bcast ? ip4_addr_get_u32(&u->cfg.host) : dst);
         } else if (!bcast && src) {
@@ -272,11 +322,11 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
             ip4_addr_set_u32(&d, dst);
             unet_nat_udp_input(u, &s, sport, &d, dport, l4 + 8, ulen - 8u);
         }
-        return true;
+        return;
     }
-    if (proto == IP_PROTO_TCP && !frag) {
+    if (proto == IP_PROTO_TCP) {
         if (l4len < 20 || bcast)
-            return true;
+            return;
         uint16_t dport = (uint16_t)(l4[2] << 8 | l4[3]);
         uint8_t flags = l4[13];
         /* A new connection: make sure a catch-all listener takes it, unless
@@ -288,7 +338,7 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
             uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);
             uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
             if (unet_nat_tcp_syn(u, f, 14 + tot, &s, sport, &d, dport, seq))
-                return true;
+                return;
         } else if (flags & TCP_RST) {
             /* The guest gives up a connection that may still wait for its
              * uplink connect: free that at once (lwIP sees the RST too). */
@@ -298,24 +348,23 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
             unet_nat_tcp_guest_rst(u, &s, (uint16_t)(l4[0] << 8 | l4[1]), &d, dport);
         }
         lwip_input(u, f, 14 + tot, dst);
-        return true;
+        return;
     }
-    if (proto == IP_PROTO_ICMP && !frag && !bcast && src && !is_host_or_dns(u, dst)) {
+    if (proto == IP_PROTO_ICMP && !bcast && src && !is_host_or_dns(u, dst)) {
         /* Echo to anything else goes out on the uplink (icmp_fwd.c). */
         ip4_addr_t s, d;
         ip4_addr_set_u32(&s, src);
         ip4_addr_set_u32(&d, dst);
         unet_icmp_fwd(u, &s, &d, l4, l4len);
-        return true;
+        return;
     }
-    if (proto == IP_PROTO_ICMP || frag) {
+    if (proto == IP_PROTO_ICMP) {
         /* Echo is answered for the host and DNS addresses (lwIP's icmp). */
-        if (is_host_or_dns(u, dst) || (frag && !bcast))
+        if (is_host_or_dns(u, dst))
             lwip_input(u, f, 14 + tot, dst);
-        return true;
+        return;
     }
     u->stat_dropped++;
-    return true;
 }
 
 void unet_feed_frame(struct unet *u, const uint8_t *frame, size_t len, uint32_t dst)

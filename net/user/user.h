@@ -26,6 +26,12 @@
 #define UNET_MAX_UDP       4096
 #define UNET_MAX_DNS       256
 #define UNET_MAX_TFTP      64
+/* Guest IPv4 fragments (ip_reass.c): datagrams in progress, the bytes of
+ * their buffers (16 of the largest fit), the time a datagram has to complete
+ * (30 s: Linux's ipfrag_time, libslirp's IPFRAGTTL). */
+#define UNET_REASS_MAX     16
+#define UNET_REASS_BYTES   (16u * (65535u + 74u))
+#define UNET_REASS_AGE_MS  30000u
 
 struct unet_config {
     ip4_addr_t net, mask, host, dhcp_start, dns;
@@ -49,6 +55,7 @@ struct icmp_flow;
 struct nat_udp_flow;
 struct tftp_xfer;
 struct dns_query;
+struct unet_reass;
 
 struct unet {
     struct net_port port;
@@ -68,6 +75,9 @@ struct unet {
     struct unet_gfwd *gfwds;
     struct icmp_flow *icmp_flows;
     struct nat_tcp_listener *tcp_listeners; /* catch-all listeners, by port */
+    struct unet_reass *reass;      /* guest datagrams being reassembled, newest first */
+    size_t reass_bytes;            /* their buffers */
+    bool reass_sweeping;           /* their expiry timer is armed */
     uint64_t stat_tcp_conns, stat_udp_flows, stat_dropped;
     struct unet_stats st;          /* live counts, limits, refusals (usernet.h) */
     struct unet *next;
@@ -92,6 +102,13 @@ void unet_output_begin(struct unet *u);
 void unet_output_end(void);
 /* Sends an ARP reply for ip (one of our virtual addresses) to the asker. */
 void unet_arp_reply(struct unet *u, const uint8_t *req, size_t len);
+/* ip_reass.c: a guest IPv4 fragment (frame with a checked IPv4 header whose
+ * total length lies inside it). When it completes its datagram, returns the
+ * buffer to free() holding the whole frame at start, len bytes long (longer
+ * than the link's frames: up to 14 + 65535), the headers of the first
+ * fragment with MF and offset cleared; otherwise NULL. */
+uint8_t *unet_reass_input(struct unet *u, const uint8_t *frame, size_t *start, size_t *len);
+void unet_reass_fini(struct unet *u);
 /* dhcp_server.c */
 int unet_dhcp_start(struct unet *u);
 void unet_dhcp_stop(struct unet *u);

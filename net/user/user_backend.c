@@ -37,13 +37,17 @@ static void unet_describe(struct net_port *p, char *buf, size_t len)
     snprintf(buf, len,
              "user,net=%s,host=%s,restrict=%s tcp %d/%d (held %d/%d, total %llu, refused %llu) "
              "udp %d/%d (total %llu, refused %llu) dns %d/%d (refused %llu) "
-             "tftp %d/%d (refused %llu) dropped %llu",
+             "tftp %d/%d (refused %llu) frag %d/%d (whole %llu, bad %llu, expired %llu, "
+             "refused %llu) dropped %llu",
              net, host, u->cfg.restrict_on ? "on" : "off", s->tcp_live, s->tcp_max, s->tcp_held,
              s->tcp_held_max, (unsigned long long)u->stat_tcp_conns,
              (unsigned long long)s->tcp_refused, s->udp_live, s->udp_max,
              (unsigned long long)u->stat_udp_flows, (unsigned long long)s->udp_refused, s->dns_live,
              s->dns_max, (unsigned long long)s->dns_refused, s->tftp_live, s->tftp_max,
-             (unsigned long long)s->tftp_refused, (unsigned long long)u->stat_dropped);
+             (unsigned long long)s->tftp_refused, s->frag_live, s->frag_max,
+             (unsigned long long)s->frag_total, (unsigned long long)s->frag_bad,
+             (unsigned long long)s->frag_expired, (unsigned long long)s->frag_refused,
+             (unsigned long long)u->stat_dropped);
 }
 
 void unet_get_stats(struct unet *u, struct unet_stats *st)
@@ -58,6 +62,17 @@ void unet_get_stats(struct unet *u, struct unet_stats *st)
 void unet_set_udp_expiry(struct unet *u, uint32_t ms)
 {
     u->st.udp_expire_ms = ms ? ms : UNET_UDP_EXPIRE_MS;
+}
+
+void unet_set_frag_limits(struct unet *u, int datagrams, size_t bytes, uint32_t expire_ms)
+{
+    if (datagrams > 0)
+        u->st.frag_max = datagrams;
+    /* Never below one datagram of the largest size. */
+    if (bytes >= 65535u + 74u)
+        u->st.frag_bytes_max = bytes;
+    if (expire_ms > 0)
+        u->st.frag_expire_ms = expire_ms;
 }
 
 void unet_set_limits(struct unet *u, int tcp, int tcp_held, int udp, int dns, int tftp)
@@ -90,6 +105,7 @@ static void teardown(struct unet *u)
     unet_hostfwd_fini(u);
     unet_guestfwd_fini(u);
     unet_icmp_fini(u);
+    unet_reass_fini(u);
     unet_nat_tcp_fini(u);
     unet_nat_udp_fini(u);
     unet_tftp_stop(u);
@@ -140,6 +156,9 @@ struct unet *unet_create(struct qopts *o, const char *id, char *err, size_t errl
     u->st.dns_max = UNET_MAX_DNS;
     u->st.tftp_max = UNET_MAX_TFTP;
     u->st.udp_expire_ms = UNET_UDP_EXPIRE_MS;
+    u->st.frag_max = UNET_REASS_MAX;
+    u->st.frag_bytes_max = UNET_REASS_BYTES;
+    u->st.frag_expire_ms = UNET_REASS_AGE_MS;
     if (unet_config_parse(&u->cfg, o, err, errlen) < 0) {
         free(u);
         return NULL;

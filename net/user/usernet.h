@@ -52,6 +52,13 @@ struct unet_stats {
     uint64_t tcp_total, udp_total;                               /* created */
     uint64_t tcp_refused, udp_refused, dns_refused, tftp_refused; /* limit reached */
     uint64_t dropped;                                            /* other drops */
+    /* Guest IPv4 fragments being reassembled (ip_reass.c): datagrams in
+     * progress and their limits, whole ones made, datagrams dropped for a
+     * malformed or overlapping fragment, for their age, for the limits. */
+    int frag_live, frag_max;
+    size_t frag_bytes_max;
+    uint32_t frag_expire_ms;
+    uint64_t frag_total, frag_bad, frag_expired, frag_refused;
 };
 void unet_get_stats(struct unet *u, struct unet_stats *st);
 /* Changes the limits (tests; values <= 0 keep the current one). */
@@ -59,6 +66,9 @@ void unet_set_limits(struct unet *u, int tcp, int tcp_held, int udp, int dns, in
 /* The idle expiry of UDP flows (default 240 s as libslirp; DNS flows 10 s
  * or this, whichever is shorter). Tests shorten it. */
 void unet_set_udp_expiry(struct unet *u, uint32_t ms);
+/* The fragment reassembly's limits (tests; values <= 0 keep the current
+ * one): datagrams in progress, their buffers' bytes, their time to complete. */
+void unet_set_frag_limits(struct unet *u, int datagrams, size_t bytes, uint32_t expire_ms);
 /* The user networks, newest first (monitor lookups). */
 struct unet *unet_first(void);
 

@@ -3,7 +3,10 @@
  * TFTP, the NAT). The input is a list of frames, each "mode, length, bytes":
  * mode 0 sends the bytes as a raw frame; otherwise the harness wraps them in
  * Ethernet + IPv4 with valid checksums (protocol and destination chosen by
- * the mode) so lwIP's checksum tests do not stop the exploration. Built with
+ * the mode) so lwIP's checksum tests do not stop the exploration; with bit
+ * 0x10 the first two bytes are the IPv4 flags/fragment offset and bits 5-6
+ * the identification, so fragments reach the reassembly (ip_reass.c) with
+ * valid headers. Built with
  * -DBAREMU_FUZZ, where the NAT maps nothing outside loopback. */
 #include <stdint.h>
 #include <stdio.h>
@@ -65,9 +68,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (mode == 0) {
             net_port_send(&sink.port, data, len);
         } else {
+            const uint8_t *l4p = data;
             size_t l4 = len > 1400 ? 1400 : len;
+            bool frag = (mode & 0x10) && l4 >= 2;
+            if (frag) {
+                l4p += 2;
+                l4 -= 2;
+            }
             size_t n = build_ip(frame, protos[mode & 3], ip4("10.0.2.15"), ip4(dsts[(mode >> 2) & 3]),
-                                data, l4);
+                                l4p, l4);
+            if (frag) {
+                uint8_t *ip = frame + 14;
+                ip[5] = (uint8_t)((mode >> 5) & 3);
+                ip[6] = data[0] & 0x3f;   /* MF and the offset; DF stays clear */
+                ip[7] = data[1];
+                ip[10] = ip[11] = 0;
+                uint16_t c = csum_fold(csum_add(0, ip, 20));
+                ip[10] = (uint8_t)(c >> 8);
+                ip[11] = (uint8_t)c;
+            }
             net_port_send(&sink.port, frame, n);
         }
         data += len;

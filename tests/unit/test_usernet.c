@@ -493,6 +493,351 @@ TEST(udp_nat_to_host_loopback)
     done(u);
 }
 
+/* IPv4 fragments (net/user/ip_reass.c and lwIP's ip4_frag). A whole guest
+ * datagram is built in `dg` (Ethernet + IPv4 + payload, checksums right),
+ * then sent as fragments of it. */
+static uint8_t dg[14 + 65535 + 64];   /* room to read a fragment past the end */
+
+static size_t build_big_udp(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *data,
+                            size_t len)
+{
+    static uint8_t l4[65535];
+    l4[0] = (uint8_t)(sport >> 8);
+    l4[1] = (uint8_t)sport;
+    l4[2] = (uint8_t)(dport >> 8);
+    l4[3] = (uint8_t)dport;
+    l4[4] = (uint8_t)((8 + len) >> 8);
+    l4[5] = (uint8_t)(8 + len);
+    memcpy(l4 + 8, data, len);
+    return build_ip(dg, 17, src, dst, l4, 8 + len);
+}
+
+/* Sends bytes [off, off+len) of dg's IP payload as a fragment with the given
+ * id (MF when more), the header's checksum right unless bad_csum. */
+static void send_frag(uint16_t id, size_t off, size_t len, bool more, bool bad_csum)
+{
+    static uint8_t f[1600];
+    memcpy(f, dg, 34);
+    uint8_t *ip = f + 14;
+    ip[2] = (uint8_t)((20 + len) >> 8);
+    ip[3] = (uint8_t)(20 + len);
+    ip[4] = (uint8_t)(id >> 8);
+    ip[5] = (uint8_t)id;
+    uint16_t fo = (uint16_t)((more ? 0x2000 : 0) | (off / 8));
+    ip[6] = (uint8_t)(fo >> 8);
+    ip[7] = (uint8_t)fo;
+    ip[10] = ip[11] = 0;
+    uint16_t c = csum_fold(csum_add(0, ip, 20));
+    if (bad_csum)
+        c ^= 0x0101;
+    ip[10] = (uint8_t)(c >> 8);
+    ip[11] = (uint8_t)c;
+    memcpy(f + 34, dg + 34 + off, len);
+    send_frame(f, 34 + len);
+}
+
+/* The whole datagram's fragments in the order given (indexes of 1480-byte
+ * pieces, as a Linux guest cuts for MTU 1500). */
+static void send_frags(uint16_t id, size_t iplen, const int *order, int n)
+{
+    for (int k = 0; k < n; k++) {
+        size_t off = (size_t)order[k] * 1480, len = iplen - 20 - off > 1480 ? 1480 : iplen - 20 - off;
+        send_frag(id, off, len, off + len < iplen - 20, false);
+    }
+}
+
+/* Reassembles what the network sent to the guest from src with protocol
+ * proto since frame `from` into out (the IP payload): its length, or -1 when
+ * a fragment is missing, too long for the link, or has a bad header
+ * checksum. *nfrags: frames it came in. */
+static long collect(int from, uint8_t proto, uint32_t src, uint8_t *out, int *nfrags)
+{
+    static uint8_t have[65536];
+    memset(have, 0, sizeof(have));
+    long total = -1;
+    *nfrags = 0;
+    for (int i = from; i < sink.count; i++) {
+        const uint8_t *f = sink.frame[i], *ip = fr_ip(f);
+        if (f[12] != 8 || f[13] != 0 || ip[9] != proto || memcmp(ip + 12, &src, 4))
+            continue;
+        if (sink.len[i] > 1514 || csum_fold(csum_add(0, ip, 20)) != 0)
+            return -1;
+        size_t len = be16(ip + 2) - 20u, off = (size_t)(be16(ip + 6) & 0x1fff) * 8;
+        bool more = ip[6] & 0x20;
+        if (off + len > 65535)
+            return -1;
+        memcpy(out + off, ip + 20, len);
+        memset(have + off, 1, len);
+        if (!more)
+            total = (long)(off + len);
+        (*nfrags)++;
+    }
+    for (long k = 0; k < total; k++)
+        if (!have[k])
+            return -1;
+    return total;
+}
+
+static uint8_t frag_data[65507], frag_got[65536];
+
+TEST(udp_fragments_both_ways)
+{
+    struct unet *u = mk("user,id=fr1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port;
+    int us = loopback_listener(SOCK_DGRAM, &port);
+    int rb = 1 << 20;
+    setsockopt(us, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
+    struct timeval tv = {0, 1000};
+    setsockopt(us, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    uint32_t x = 777;
+    for (size_t i = 0; i < sizeof(frag_data); i++) {
+        x = x * 1103515245u + 12345u;
+        frag_data[i] = (uint8_t)(x >> 16);
+    }
+    /* In order, out of order (last, first, middle), and the largest UDP
+     * datagram (65507 bytes, 45 fragments) last to first. */
+    static const int in_order[3] = {0, 1, 2}, shuffled[3] = {2, 0, 1};
+    int reverse[45];
+    for (int k = 0; k < 45; k++)
+        reverse[k] = 44 - k;
+    struct { size_t size; const int *order; int n; } cases[3] = {
+        {4000, in_order, 3}, {4000, shuffled, 3}, {65507, reverse, 45}};
+    struct sockaddr_in from;
+    socklen_t fromlen = sizeof(from);
+    for (int c = 0; c < 3; c++) {
+        frag_data[0] = (uint8_t)c;
+        size_t fl = build_big_udp(ip4("10.0.2.15"), 5600, ip4("10.0.2.2"), port, frag_data, cases[c].size);
+        send_frags((uint16_t)(100 + c), fl - 14, cases[c].order, cases[c].n);
+        ssize_t n = -1;
+        uint64_t end = plat_now_ns() + 3000000000ull;
+        while (n < 0 && plat_now_ns() < end) {
+            net_host_poll(1000000u);
+            n = recvfrom(us, frag_got, sizeof(frag_got), 0, (struct sockaddr *)&from, &fromlen);
+        }
+        CHECK_EQ_INT(n, (long)cases[c].size);
+        CHECK(n == (ssize_t)cases[c].size && !memcmp(frag_got, frag_data, cases[c].size));
+    }
+    struct unet_stats st;
+    unet_get_stats(u, &st);
+    CHECK_EQ_INT((int)st.frag_total, 3);
+    CHECK_EQ_INT(st.frag_live, 0);
+    CHECK_EQ_INT((int)st.frag_bad, 0);
+
+    /* Replies above the MTU come back as fragments that reassemble to the
+     * datagram, with a right UDP checksum: 4000 bytes and the largest. */
+    static const size_t reply[2] = {4000, 65507};
+    for (int c = 0; c < 2; c++) {
+        frag_data[1] = (uint8_t)(0x40 + c);
+        sink.count = 0;
+        sendto(us, frag_data, reply[c], 0, (struct sockaddr *)&from, fromlen);
+        int want = (int)((reply[c] + 8 + 1479) / 1480), nf = 0;
+        long got = -1;
+        uint64_t end = plat_now_ns() + 3000000000ull;
+        while (got < 0 && plat_now_ns() < end) {
+            net_host_poll(1000000u);
+            net_timers_run(plat_now_ns());
+            got = collect(0, 17, ip4("10.0.2.2"), frag_got, &nf);
+        }
+        CHECK_EQ_INT(got, (long)reply[c] + 8);
+        CHECK_EQ_INT(nf, want);
+        if (got == (long)reply[c] + 8) {
+            CHECK_EQ_INT(be16(frag_got), port);
+            CHECK_EQ_INT(be16(frag_got + 2), 5600);
+            CHECK_EQ_INT(be16(frag_got + 4), (int)reply[c] + 8);
+            CHECK(!memcmp(frag_got + 8, frag_data, reply[c]));
+            uint8_t ph[12];
+            uint32_t s = ip4("10.0.2.2"), d = ip4("10.0.2.15");
+            memcpy(ph, &s, 4);
+            memcpy(ph + 4, &d, 4);
+            ph[8] = 0;
+            ph[9] = 17;
+            ph[10] = (uint8_t)(got >> 8);
+            ph[11] = (uint8_t)got;
+            CHECK_EQ_INT(csum_fold(csum_add(csum_add(0, ph, 12), frag_got, (size_t)got)), 0);
+        }
+    }
+    close(us);
+    done(u);
+}
+
+TEST(icmp_echo_fragmented_to_host)
+{
+    struct unet *u = mk("user,id=fr2");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    /* ping -s 3000 and ping -s 65507 (the largest echo) to the host address. */
+    static const size_t sizes[2] = {3008, 65515};
+    static uint8_t icmp[65515];
+    for (int c = 0; c < 2; c++) {
+        memset(icmp, 0, 8);
+        icmp[0] = 8;
+        icmp[4] = 0x43;
+        icmp[5] = (uint8_t)c;
+        for (size_t k = 8; k < sizes[c]; k++)
+            icmp[k] = (uint8_t)(k * 7 + c);
+        size_t fl = build_ip(dg, 1, ip4("10.0.2.15"), ip4("10.0.2.2"), icmp, sizes[c]);
+        int order[45];
+        int n = (int)((sizes[c] + 1479) / 1480);
+        for (int k = 0; k < n; k++)
+            order[k] = k;
+        sink.count = 0;
+        send_frags((uint16_t)(200 + c), fl - 14, order, n);
+        int nf = 0;
+        long got = collect(0, 1, ip4("10.0.2.2"), frag_got, &nf);
+        CHECK_EQ_INT(got, (long)sizes[c]);
+        CHECK_EQ_INT(nf, n);
+        if (got == (long)sizes[c]) {
+            CHECK_EQ_INT(frag_got[0], 0);   /* echo reply */
+            CHECK_EQ_INT(csum_fold(csum_add(0, frag_got, (size_t)got)), 0);
+            CHECK(!memcmp(frag_got + 4, icmp + 4, sizes[c] - 4));
+        }
+    }
+    done(u);
+}
+
+/* A UDP hostfwd both ways above the MTU: the host's 4000-byte datagram
+ * reaches the guest in fragments; the guest's fragmented 4000-byte answer
+ * goes whole into lwIP's hostfwd pcb (the reassembled path into lwIP) and
+ * back to the host. */
+TEST(hostfwd_udp_fragments)
+{
+    uint16_t hport;
+    int probe = loopback_listener(SOCK_DGRAM, &hport);   /* find a free port */
+    close(probe);
+    char opts[128];
+    snprintf(opts, sizeof(opts), "user,id=fr4,hostfwd=udp:127.0.0.1:%u-:7000", hport);
+    struct unet *u = mk(opts);
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    /* The guest's MAC is learnt from any frame first. */
+    uint8_t f[200];
+    send_frame(f, build_udp(f, ip4("10.0.2.15"), 7000, ip4("10.0.2.2"), 9, "x", 1));
+    int c = socket(AF_INET, SOCK_DGRAM, 0);
+    struct timeval tv = {0, 1000};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(hport),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    for (size_t i = 0; i < 4000; i++)
+        frag_data[i] = (uint8_t)(i * 13 + 1);
+    sink.count = 0;
+    CHECK_EQ_INT(sendto(c, frag_data, 4000, 0, (struct sockaddr *)&a, sizeof(a)), 4000);
+    int nf = 0;
+    long got = -1;
+    PUMP_UNTIL((got = collect(0, 17, ip4("10.0.2.2"), frag_got, &nf)) >= 0, 3000);
+    CHECK_EQ_INT(got, 4008);
+    CHECK_EQ_INT(nf, 3);
+    if (got == 4008) {
+        CHECK_EQ_INT(be16(frag_got + 2), 7000);
+        CHECK(!memcmp(frag_got + 8, frag_data, 4000));
+        uint16_t from_port = be16(frag_got);
+        for (size_t i = 0; i < 4000; i++)
+            frag_data[i] = (uint8_t)(i * 7 + 3);
+        size_t fl = build_big_udp(ip4("10.0.2.15"), 7000, ip4("10.0.2.2"), from_port, frag_data, 4000);
+        static const int order[3] = {1, 2, 0};
+        send_frags(300, fl - 14, order, 3);
+        ssize_t n = -1;
+        uint64_t end = plat_now_ns() + 3000000000ull;
+        while (n < 0 && plat_now_ns() < end) {
+            net_host_poll(1000000u);
+            n = recv(c, frag_got, sizeof(frag_got), 0);
+        }
+        CHECK_EQ_INT(n, 4000);
+        CHECK(n == 4000 && !memcmp(frag_got, frag_data, 4000));
+    }
+    close(c);
+    done(u);
+}
+
+TEST(fragments_bad_dropped_and_counted)
+{
+    struct unet *u = mk("user,id=fr3");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port;
+    int us = loopback_listener(SOCK_DGRAM, &port);
+    struct timeval tv = {0, 1000};
+    setsockopt(us, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    memset(frag_data, 0x5a, 4000);
+    size_t fl = build_big_udp(ip4("10.0.2.15"), 5700, ip4("10.0.2.2"), port, frag_data, 4000);
+    size_t iplen = fl - 14;   /* payload 4008: 1480 + 1480 + 1048 */
+    struct unet_stats st;
+#define STATS_ARE(live, bad, total)                                            \
+    do {                                                                       \
+        unet_get_stats(u, &st);                                                \
+        CHECK_EQ_INT(st.frag_live, live);                                      \
+        CHECK_EQ_INT((int)st.frag_bad, bad);                                   \
+        CHECK_EQ_INT((int)st.frag_total, total);                               \
+    } while (0)
+    /* Overlap: the second piece starts 8 bytes into the first. */
+    send_frag(1, 0, 1480, true, false);
+    send_frag(1, 1472, 1480, true, false);
+    STATS_ARE(0, 1, 0);
+    send_frag(1, 2952, 1056, false, false);   /* the rest alone: waits */
+    STATS_ARE(1, 1, 0);
+    /* A middle fragment whose length is no multiple of 8. */
+    send_frag(2, 0, 1476, true, false);
+    STATS_ARE(1, 2, 0);
+    /* Past the largest datagram; a bad header checksum. */
+    send_frag(3, 65512, 8, false, false);
+    STATS_ARE(1, 3, 0);
+    send_frag(4, 0, 1480, true, true);
+    STATS_ARE(1, 4, 0);
+    /* A second, different last fragment. */
+    send_frag(5, 2960, 1048, false, false);
+    send_frag(5, 1480, 1000, false, false);
+    STATS_ARE(1, 5, 0);
+    /* An identical duplicate is ignored: the datagram still arrives whole. */
+    send_frag(6, 0, 1480, true, false);
+    send_frag(6, 0, 1480, true, false);
+    send_frag(6, 2960, iplen - 20 - 2960, false, false);
+    send_frag(6, 1480, 1480, true, false);
+    STATS_ARE(1, 5, 1);
+    ssize_t n = -1;
+    uint64_t end = plat_now_ns() + 3000000000ull;
+    while (n < 0 && plat_now_ns() < end) {
+        net_host_poll(1000000u);
+        n = recv(us, frag_got, sizeof(frag_got), 0);
+    }
+    CHECK_EQ_INT(n, 4000);
+    n = recv(us, frag_got, sizeof(frag_got), 0);
+    CHECK_EQ_INT(n, -1);   /* nothing of the broken ones */
+
+    /* At most 2 in progress: a third evicts the oldest (id 1's last piece
+     * from above, then id 7), which never completes. */
+    unet_set_frag_limits(u, 2, 0, 0);
+    send_frag(7, 0, 1480, true, false);
+    send_frag(8, 0, 1480, true, false);
+    unet_get_stats(u, &st);
+    CHECK_EQ_INT(st.frag_live, 2);
+    CHECK_EQ_INT((int)st.frag_refused, 1);
+    send_frag(9, 0, 1480, true, false);
+    unet_get_stats(u, &st);
+    CHECK_EQ_INT(st.frag_live, 2);
+    CHECK_EQ_INT((int)st.frag_refused, 2);
+    send_frag(7, 1480, 1480, true, false);    /* evicts 8; 7 is new again */
+    send_frag(7, 2960, iplen - 20 - 2960, false, false);
+    send_frag(9, 1480, 1480, true, false);
+    send_frag(9, 2960, iplen - 20 - 2960, false, false);
+    STATS_ARE(1, 5, 2);                        /* 9 whole, 7 waits for its first */
+    char desc[512];
+    unet_port(u)->ops->describe(unet_port(u), desc, sizeof(desc));
+    CHECK(strstr(desc, "frag 1/2 (whole 2, bad 5, expired 0, refused 3)") != NULL);
+    /* What never completes expires (shortened from 30 s). */
+    unet_set_frag_limits(u, 0, 0, 200);
+    PUMP_UNTIL((unet_get_stats(u, &st), st.frag_live == 0), 5000);
+    CHECK_EQ_INT(st.frag_live, 0);
+    CHECK_EQ_INT((int)st.frag_expired, 1);
+#undef STATS_ARE
+    close(us);
+    done(u);
+}
+
 TEST(restrict_on_resets_outbound_tcp)
 {
     struct unet *u = mk("user,id=r1,restrict=on");

@@ -13,9 +13,12 @@ fz="$BAREMU_TOP/build/fuzz/fuzz_usernet"
 mkdir -p "$BAREMU_TOP/build"; flock "$BAREMU_TOP/build/.fuzz-build.lock" make -s -C "$BAREMU_TOP" -j2 "$fz" >"$T/build.log" 2>&1 || { tail -n 20 "$T/build.log"; fail "cannot build the fuzzer"; }
 mkdir -p "$T/corpus"
 # Seeds (mode, length, bytes): a UDP header to the TFTP port with an RRQ; a
-# TCP SYN header to the host; a DHCP-sized broadcast UDP datagram.
+# TCP SYN header to the host; a DHCP-sized broadcast UDP datagram; fragments.
 printf '\x02\x00\x14\x07\xd0\x00\x45\x00\x14\x00\x00\x00\x01f\x00octet\x00' >"$T/corpus/tftp"
 printf '\x01\x00\x14\x9c\x40\x00\x50\x00\x00\x00\x01\x00\x00\x00\x00\x50\x02\xff\xff\x00\x00\x00\x00' >"$T/corpus/syn"
+# Fragments (mode bit 0x10: flags/offset first): the first and the last
+# piece of a UDP datagram to the host, and a piece of an ICMP echo.
+printf '\x12\x00\x12\x20\x00\x9c\x40\x00\x50\x00\x20\x00\x00abcdefgh\x12\x00\x12\x00\x02ijklmnopqrstuvwx\x30\x00\x0a\x20\x00\x08\x00\x00\x00\x00\x01\x00\x01' >"$T/corpus/frag"
 head -c 300 /dev/zero | { printf '\x0a\x01\x34\x00\x44\x00\x43\x01\x34\x00\x00\x01\x01\x06'; cat; } >"$T/corpus/dhcp"
 "$fz" -max_total_time=20 -timeout=10 -rss_limit_mb=1536 -detect_leaks=0 -print_final_stats=1 \
     -artifact_prefix="$T/" "$T/corpus" >"$T/fuzz.log" 2>&1; rc=$?
