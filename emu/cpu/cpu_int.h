@@ -106,7 +106,8 @@ struct tlb_entry {
  * keyed by the physical address of its first byte. Valid while the page's
  * code version (bumped by the memory map's code-write hook) and the memory
  * map generation are unchanged. Immediates are still read from the page. */
-#define DC_SIZE 8192
+#define DC_BITS 13
+#define DC_SIZE (1 << DC_BITS)   /* entries, indexed by (pa ^ pa >> DC_BITS) mod DC_SIZE */
 #define CODE_PAGES (1u << 20)   /* 4 GiB of 32-bit physical space */
 /* The prefixes of an instruction and the operand/address sizes they select. */
 struct cpu_prefixes {

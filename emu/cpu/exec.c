@@ -871,7 +871,7 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
     const uint8_t *miss_bytes = NULL;   /* a miss in the window: the bytes dc_classify reads */
     if (__builtin_expect(off < c->fetch_eip_n, 1)) {
         pa = c->fetch_pa_lo + off;
-        struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];   /* (pa ^ pa >> 13) mod DC_SIZE */
+        struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];   /* (pa ^ pa >> DC_BITS) mod DC_SIZE */
         if (e->pa == pa && e->key == c->fetch_key) {
             if (e->kind < DC_FAST) {   /* fast forms run from cpu_exec_loop (except under TF) */
                 c->eip_start = c->eip;
@@ -1480,7 +1480,7 @@ enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
         }
         uint32_t off = eip - c->fetch_eip_lo;
         if (__builtin_expect(off < c->fetch_eip_n, 1)) {
-            const struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];   /* (pa ^ pa >> 13) mod DC_SIZE */
+            const struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];   /* (pa ^ pa >> DC_BITS) mod DC_SIZE */
             if (e->pa == c->fetch_pa_lo + off && e->key == c->fetch_key && e->kind >= DC_FAST &&
                 !(c->flags & F_TF)) {
                 eip = exec_fast(c, e, eip);

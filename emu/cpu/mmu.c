@@ -162,9 +162,9 @@ uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
         c->fetch_eip_lo = lo;
         c->fetch_eip_n = (uint32_t)(n < 0x1000 ? n : 0x1000);
         c->fetch_pa_lo = e->ppage << 12;
-        /* The decode-cache index (pa ^ pa >> 13) mod DC_SIZE is, within one
-         * page, the page offset XORed with this constant. */
-        c->fetch_dc_xor = ((c->fetch_pa_lo & 0x1000u) ^ (c->fetch_pa_lo >> 13)) & (DC_SIZE - 1);
+        /* The decode-cache index (pa ^ pa >> DC_BITS) mod DC_SIZE is, within
+         * one page, the page offset XORed with this constant. */
+        c->fetch_dc_xor = ((c->fetch_pa_lo & (DC_SIZE - 1) & ~0xfffu) ^ (c->fetch_pa_lo >> DC_BITS)) & (DC_SIZE - 1);
         return e->host_r[lin & 0xfff];
     }
     return (uint8_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), 1);

@@ -315,8 +315,8 @@ static struct state st_init, st_fast, st_slow;
 
 static bool dc_is_fast(uint32_t pa)
 {
-    return cpu->dc[(pa ^ pa >> 13) & (DC_SIZE - 1)].pa == pa &&
-           cpu->dc[(pa ^ pa >> 13) & (DC_SIZE - 1)].kind >= DC_FAST;
+    return cpu->dc[(pa ^ pa >> DC_BITS) & (DC_SIZE - 1)].pa == pa &&
+           cpu->dc[(pa ^ pa >> DC_BITS) & (DC_SIZE - 1)].kind >= DC_FAST;
 }
 
 /* Runs the code at CODE from st_init: once to classify, then fast and slow.
