@@ -359,6 +359,16 @@ static int loopback_listener(int type, uint16_t *port)
     return s;
 }
 
+/* A loopback port of the given socket type that nobody listens on, then a
+ * user network made with the options fmt (its one %u: that port). */
+static struct unet *mk_on_free_port(int type, const char *fmt, uint16_t *port)
+{
+    close(loopback_listener(type, port));
+    char opts[128];
+    snprintf(opts, sizeof(opts), fmt, *port);
+    return mk(opts);
+}
+
 /* The segment the network sent last to the guest on TCP port gport, or -1. */
 static int find_tcp(uint16_t gport, int from)
 {
@@ -706,11 +716,7 @@ TEST(icmp_echo_fragmented_to_host)
 TEST(hostfwd_udp_fragments)
 {
     uint16_t hport;
-    int probe = loopback_listener(SOCK_DGRAM, &hport);   /* find a free port */
-    close(probe);
-    char opts[128];
-    snprintf(opts, sizeof(opts), "user,id=fr4,hostfwd=udp:127.0.0.1:%u-:7000", hport);
-    struct unet *u = mk(opts);
+    struct unet *u = mk_on_free_port(SOCK_DGRAM, "user,id=fr4,hostfwd=udp:127.0.0.1:%u-:7000", &hport);
     CHECK(u != NULL);
     if (!u)
         return;
@@ -1030,11 +1036,7 @@ TEST(udp_flow_expires)
 TEST(hostfwd_reaches_guest)
 {
     uint16_t hport;
-    int probe = loopback_listener(SOCK_STREAM, &hport);   /* find a free port */
-    close(probe);
-    char opts[128];
-    snprintf(opts, sizeof(opts), "user,id=h1,hostfwd=tcp:127.0.0.1:%u-:22", hport);
-    struct unet *u = mk(opts);
+    struct unet *u = mk_on_free_port(SOCK_STREAM, "user,id=h1,hostfwd=tcp:127.0.0.1:%u-:22", &hport);
     CHECK(u != NULL);
     if (!u)
         return;
@@ -1054,7 +1056,7 @@ TEST(hostfwd_reaches_guest)
         CHECK_EQ_INT(fr_l4(r)[13] & 0x12, 0x02);   /* SYN */
     }
     close(c);
-    char e2[128];
+    char e2[128], opts[64];
     snprintf(opts, sizeof(opts), "tcp:127.0.0.1:%u", hport);
     CHECK_EQ_INT(unet_hostfwd_remove(u, opts, e2, sizeof(e2)), 0);
     CHECK(unet_hostfwd_remove(u, opts, e2, sizeof(e2)) < 0);
