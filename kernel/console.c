@@ -1,10 +1,15 @@
 /* One output stream to all consoles (serial and framebuffer) and one input
  * stream from the serial line and the PS/2 keyboard. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "kernel/console.h"
+
+/* Whether the last character written ended a line: the guest's serial
+ * output and the appliance's log share the consoles. */
+static bool mid_line;
 
 void console_write(const char *s, size_t n)
 {
@@ -14,6 +19,14 @@ void console_write(const char *s, size_t n)
         serial_putc(s[i]);
         fbcon_putc(s[i]);
     }
+    if (n)
+        mid_line = s[n - 1] != '\n';
+}
+
+void console_start_line(void)
+{
+    if (mid_line)
+        console_write("\n", 1);
 }
 
 void console_puts(const char *s)

@@ -45,6 +45,9 @@ int ps2mouse_get(int *dx, int *dy, unsigned *buttons);
  * exception handlers (no allocation, no locks). */
 void console_write(const char *s, size_t n);
 void console_puts(const char *s);
+/* Ends a line left open (by the guest's output) so that what follows, one of
+ * the appliance's log lines, starts at the left margin. */
+void console_start_line(void);
 /* Formats into a stack buffer and writes (at most 1023 characters). */
 void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Next input character from the serial line or the keyboard, -1 if none. */

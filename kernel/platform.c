@@ -30,6 +30,7 @@ void plat_vlog(enum log_level level, const char *subsys, const char *fmt, va_lis
     if (len > sizeof(msg) - 2)
         len = sizeof(msg) - 2;
     msg[len++] = '\n';
+    console_start_line();
     console_write(msg, len);
 }
 
