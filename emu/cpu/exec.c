@@ -862,6 +862,14 @@ CPU_INLINE void alu_rmw(struct cpu *c, const struct modrm *m, int aop, uint32_t 
     alu(c, aop, a, b, sz);
 }
 
+/* INC/DEC r/m, the store before the flags for the same reason. */
+CPU_INLINE void inc_dec_rmw(struct cpu *c, const struct modrm *m, unsigned sz, bool dec)
+{
+    uint32_t a = rm_read(c, m, sz);
+    rm_write(c, m, sz, (dec ? a - 1 : a + 1) & sz_mask(sz));
+    inc_dec(c, a, sz, dec);
+}
+
 static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
 {
     bool tf = c->flags & F_TF;
@@ -1408,18 +1416,13 @@ decoded:;
         decode_modrm(c, &m);
         if (m.reg > 1)
             cpu_raise(c, EX_UD, 0);
-        /* The store before the flags: a faulting store leaves EFLAGS as they were. */
-        a = rm_read(c, &m, 1);
-        rm_write(c, &m, 1, (m.reg == 1 ? a - 1 : a + 1) & 0xff);
-        inc_dec(c, a, 1, m.reg == 1);
+        inc_dec_rmw(c, &m, 1, m.reg == 1);
         break;
     case 0xff:
         decode_modrm(c, &m);
         switch (m.reg) {
         case 0: case 1:
-            a = rm_read(c, &m, osz);
-            rm_write(c, &m, osz, (m.reg == 1 ? a - 1 : a + 1) & sz_mask(osz));
-            inc_dec(c, a, osz, m.reg == 1);
+            inc_dec_rmw(c, &m, osz, m.reg == 1);
             break;
         case 2: {
             a = rm_read(c, &m, osz);
