@@ -64,6 +64,31 @@ ap_wait() {
   bm_fail "no $what within ${secs}s (pattern /$re/)"
 }
 
+# ap_wait_guest PERL-RE SECONDS DESCRIPTION: like ap_wait, but matches the
+# guest's own text: the appliance's log lines ("[   8.036903] uplink: ...")
+# share the console and start on a line of their own (console_start_line),
+# so one can split a guest line in two; they are taken out and the pattern is
+# matched across lines (write \s* where such a split may fall).
+ap_wait_guest() {
+  local re=$1 secs=$2 what=$3 i
+  for ((i = 0; i < secs * 2; i++)); do
+    ap_sync_log
+    ap_guest_text_matches "$re" && return 0
+    if ! kill -0 "$AP_PID" 2>/dev/null; then
+      ap_sync_log
+      ap_guest_text_matches "$re" && return 0
+      bm_fail "QEMU ended before $what"
+    fi
+    sleep 0.5
+  done
+  bm_fail "no $what within ${secs}s (pattern /$re/, appliance log lines taken out)"
+}
+
+ap_guest_text_matches() {
+  [ -f "$BM_LOG" ] || return 1
+  RE=$1 perl -0777 -ne 's/^\[ *[0-9]+\.[0-9]+\] [^\n]*\n//mg; exit(/$ENV{RE}/s ? 0 : 1)' "$BM_LOG"
+}
+
 # ap_finish: waits for QEMU to exit by itself (up to SECONDS); sets BM_RC.
 ap_finish() {
   local secs=$1 i
