@@ -49,14 +49,18 @@ ap_sync_log() {
 }
 
 # ap_wait ERE SECONDS DESCRIPTION: waits until the serial log matches, or fails.
+# A line of the guest's that one of the appliance's own log lines split in two
+# (they start on a line of their own, console_start_line) also matches: the
+# pattern is tried on the log as it is and on the log with each run of
+# appliance log lines and the line break before it taken out (ap_joined_log).
 ap_wait() {
   local re=$1 secs=$2 what=$3 i
   for ((i = 0; i < secs * 2; i++)); do
     ap_sync_log
-    grep -Eq -- "$re" "$BM_LOG" 2>/dev/null && return 0
+    ap_log_matches "$re" && return 0
     if ! kill -0 "$AP_PID" 2>/dev/null; then
       ap_sync_log
-      grep -Eq -- "$re" "$BM_LOG" 2>/dev/null && return 0
+      ap_log_matches "$re" && return 0
       bm_fail "QEMU ended before $what"
     fi
     sleep 0.5
@@ -64,29 +68,17 @@ ap_wait() {
   bm_fail "no $what within ${secs}s (pattern /$re/)"
 }
 
-# ap_wait_guest PERL-RE SECONDS DESCRIPTION: like ap_wait, but matches the
-# guest's own text: the appliance's log lines ("[   8.036903] uplink: ...")
-# share the console and start on a line of their own (console_start_line),
-# so one can split a guest line in two; they are taken out and the pattern is
-# matched across lines (write \s* where such a split may fall).
-ap_wait_guest() {
-  local re=$1 secs=$2 what=$3 i
-  for ((i = 0; i < secs * 2; i++)); do
-    ap_sync_log
-    ap_guest_text_matches "$re" && return 0
-    if ! kill -0 "$AP_PID" 2>/dev/null; then
-      ap_sync_log
-      ap_guest_text_matches "$re" && return 0
-      bm_fail "QEMU ended before $what"
-    fi
-    sleep 0.5
-  done
-  bm_fail "no $what within ${secs}s (pattern /$re/, appliance log lines taken out)"
+ap_log_matches() {
+  [ -f "$BM_LOG" ] || return 1
+  grep -Eq -- "$1" "$BM_LOG" && return 0
+  ap_joined_log | grep -Eq -- "$1"
 }
 
-ap_guest_text_matches() {
-  [ -f "$BM_LOG" ] || return 1
-  RE=$1 perl -0777 -ne 's/^\[ *[0-9]+\.[0-9]+\] [^\n]*\n//mg; exit(/$ENV{RE}/s ? 0 : 1)' "$BM_LOG"
+# The serial log with every run of appliance log lines ("[   8.036903]
+# uplink: ...") cut out together with the line break before it, so that a
+# guest line they interrupted reads whole again.
+ap_joined_log() {
+  perl -0777 -pe 's/\n(?:\[ *[0-9]+\.[0-9]+\] [^\n]*\n)+//g' "$BM_LOG"
 }
 
 # ap_finish: waits for QEMU to exit by itself (up to SECONDS); sets BM_RC.
