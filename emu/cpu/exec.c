@@ -1460,6 +1460,23 @@ done:
     }
 }
 
+/* EIP left the fetch window (a branch to another page, or straight-line
+ * code reaching the next one): loads the new page's window, faulting as the
+ * fetch would, so that the lookup that follows can hit. Without it the first
+ * instruction on every newly entered page was decoded again as a miss, a
+ * third of all misses on the Linux boot. Returns EIP's offset in the window
+ * (still outside it near a page end or the CS limit: exec_one decodes it). */
+static __attribute__((noinline)) uint32_t fetch_window_switch(struct cpu *c, uint32_t eip)
+{
+    uint32_t lin = c->s[CPU_CS].base + eip;
+    if ((lin >> 12) != c->fetch_lpage && eip <= c->s[CPU_CS].limit) {
+        c->eip_start = eip;   /* a fault here is the instruction's fetch fault */
+        c->esp_start = c->r[CPU_ESP];
+        lin_fetch8(c, lin);
+    }
+    return eip - c->fetch_eip_lo;
+}
+
 /* The interpreter loop: one test for pending events per instruction, the
  * instruction itself inlined here (faults leave through cpu_run's setjmp).
  * EIP and the retired count stay in locals while fast forms run back to
@@ -1482,6 +1499,8 @@ enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
             end = c->run_end;
         }
         uint32_t off = eip - c->fetch_eip_lo;
+        if (__builtin_expect(off >= c->fetch_eip_n, 0))
+            off = fetch_window_switch(c, eip);
         if (__builtin_expect(off < c->fetch_eip_n, 1)) {
             const struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];   /* (pa ^ pa >> DC_BITS) mod DC_SIZE */
             if (e->pa == c->fetch_pa_lo + off && e->key == c->fetch_key && e->kind >= DC_FAST &&

@@ -433,3 +433,28 @@ TEST(a_code_write_drops_the_fast_form)
     cpu_get_regs(cpu, &r);
     CHECK_EQ_INT(r.gpr[CPU_EAX], 0x22222222u);
 }
+
+TEST(entering_another_page_hits_the_decode_cache)
+{
+    /* Two JMPs that bounce between two code pages: once both are decoded,
+     * entering either page must find its instruction in the decode cache
+     * (the fetch window moves before the lookup) instead of decoding it
+     * again as a miss. */
+    machine_init();
+    memset(ram + CODE, 0xf4, 0x1100);
+    static const uint8_t there[] = {0xe9, 0xfb, 0x0f, 0x00, 0x00};   /* jmp CODE+0x1000 */
+    static const uint8_t back[] = {0xe9, 0xfb, 0xef, 0xff, 0xff};    /* jmp CODE */
+    memcpy(ram + CODE, there, sizeof(there));
+    memcpy(ram + CODE + 0x1000, back, sizeof(back));
+    cpu_mem_changed(cpu);
+    state_random(&st_init, false);
+    state_load(&st_init);
+    cpu_run(cpu, 4);   /* each JMP decoded (a miss) and run once more */
+    CHECK(dc_is_fast(CODE) && dc_is_fast(CODE + 0x1000));
+    uint64_t misses = cpu->dc_misses;
+    cpu_run(cpu, 1000);
+    struct cpu_regs r;
+    cpu_get_regs(cpu, &r);
+    CHECK_EQ_INT(r.eip, CODE);
+    CHECK_EQ_INT(cpu->dc_misses - misses, 0);
+}
