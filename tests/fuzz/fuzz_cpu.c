@@ -1,0 +1,253 @@
+/* libFuzzer harness for the CPU interpreter (emu/cpu/): the guest's code is
+ * the biggest input a guest controls, so arbitrary instruction bytes run in
+ * each CPU mode (real, 16- and 32-bit protected at CPL 0 and 3, paging with
+ * fuzz-chosen page-table bits, virtual-8086) against descriptor tables that
+ * are half well-formed and half fuzz bytes (Intel SDM vol. 3A 3.4-3.5
+ * descriptors, 6.10-6.14 IDT gates, 7.2 the TSS, 4.3 two-level paging,
+ * 20.2 V86). Whatever runs, the interpreter must stay inside its own memory
+ * (ASan/UBSan) and return within its budget. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "emu/cpu/cpu_int.h"
+#include "emu/io.h"
+#include "emu/memory.h"
+
+#define RAM_SIZE 0x110000u  /* 1 MiB and the HMA, so A20 wrap-around is reachable */
+#define IVT_HANDLER 0x0500u /* real mode and V86: HLT */
+#define GDT 0x1000u
+#define GDT_ENTRIES 32u
+#define IDT 0x2000u
+#define LDT 0x2800u
+#define TSS 0x3000u         /* 0x68 bytes, then the I/O bitmap */
+#define HANDLER 0x4000u     /* protected-mode vectors: HLT */
+#define STACK0 0x9000u
+#define STACK3 0x8000u
+#define PD 0x10000u
+#define PT 0x11000u
+#define CODE 0x20000u
+#define CODE_MAX 0x1000u
+/* Retired instructions per input. A REP string instruction retires once per
+ * batch of up to 4096 iterations (exec.c string_op), so the budget also
+ * bounds the iterations a fuzz-chosen ECX can ask for. */
+#define BUDGET 256u
+
+static struct guest_memory *mem;
+static struct io_bus *io;
+static struct cpu *cpu;
+static uint8_t *ram;
+
+static void put32(uint32_t a, uint32_t v) { memcpy(ram + a, &v, 4); }
+
+/* A segment descriptor (SDM 3.4.5): base, limit in bytes (G set above 1 MiB), access byte, D/B. */
+static void desc(unsigned i, uint32_t base, uint32_t limit, uint8_t access, bool big)
+{
+    uint32_t g = limit > 0xfffffu;
+    if (g)
+        limit >>= 12;
+    put32(GDT + i * 8, (base << 16) | (limit & 0xffffu));
+    put32(GDT + i * 8 + 4, (base & 0xff000000u) | ((g << 23) | ((uint32_t)big << 22)) |
+                               (limit & 0xf0000u) | ((uint32_t)access << 8) | ((base >> 16) & 0xffu));
+}
+
+/* An IDT gate (SDM 6.11): selector, offset, type/DPL byte. */
+static void gate(unsigned v, uint16_t sel, uint32_t off, uint8_t type)
+{
+    put32(IDT + v * 8, ((uint32_t)sel << 16) | (off & 0xffffu));
+    put32(IDT + v * 8 + 4, (off & 0xffff0000u) | ((uint32_t)type << 8));
+}
+
+static void seg(struct cpu_seg_state *s, uint16_t sel, uint32_t base, uint32_t limit, uint16_t attr)
+{
+    s->sel = sel;
+    s->base = base;
+    s->limit = limit;
+    s->attr = attr;
+}
+
+/* Reads the next input byte (zero once the input is used up). */
+struct input {
+    const uint8_t *p;
+    size_t n;
+};
+static uint8_t in8(struct input *in)
+{
+    if (!in->n)
+        return 0;
+    in->n--;
+    return *in->p++;
+}
+static uint32_t in32(struct input *in)
+{
+    uint32_t v = in8(in);
+    v |= (uint32_t)in8(in) << 8;
+    v |= (uint32_t)in8(in) << 16;
+    return v | (uint32_t)in8(in) << 24;
+}
+
+static void tables(struct input *in)
+{
+    memset(ram, 0, RAM_SIZE);
+    for (unsigned v = 0; v < 256; v++)   /* real-mode IVT: every vector to 0050:0000 */
+        put32(v * 4, 0x00500000u);
+    ram[IVT_HANDLER] = 0xf4;
+    ram[HANDLER] = 0xf4;
+    /* Well-formed descriptors first (SDM 3.4.5.1 types), then fuzz bytes. */
+    desc(1, 0, 0xffffffffu, 0x9a, true);         /* 0x08 code32 DPL0 */
+    desc(2, 0, 0xffffffffu, 0x92, true);         /* 0x10 data32 DPL0 */
+    desc(3, CODE, 0xffffu, 0x9a, false);         /* 0x18 code16, based at the code */
+    desc(4, 0, 0xffffu, 0x92, false);            /* 0x20 data16 */
+    desc(5, TSS, 0x67 + 0x2000 + 1, 0x89, false);   /* 0x28 available 32-bit TSS with an I/O bitmap */
+    desc(6, 0, 0xffffffffu, 0xfa, true);         /* 0x33 code32 DPL3 */
+    desc(7, 0, 0xffffffffu, 0xf2, true);         /* 0x3b data32 DPL3 */
+    desc(8, LDT, 0x7f, 0x82, false);             /* 0x40 LDT */
+    desc(9, 0, 0xfffffu, 0x9e, true);            /* 0x48 conforming code */
+    desc(10, 0, 0xffffu, 0x96, false);           /* 0x50 expand-down data */
+    /* 0x58: a call gate to 0x08:HANDLER, DPL 3 (SDM 5.8.3). */
+    put32(GDT + 11 * 8, (0x08u << 16) | (HANDLER & 0xffffu));
+    put32(GDT + 11 * 8 + 4, (HANDLER & 0xffff0000u) | 0xec00u);
+    /* 0x60: a task gate to the TSS (SDM 7.2.5). */
+    put32(GDT + 12 * 8, 0x28u << 16);
+    put32(GDT + 12 * 8 + 4, 0xe500u);
+    for (unsigned i = 16; i < GDT_ENTRIES; i++) {   /* garbage the code can load */
+        put32(GDT + i * 8, in32(in));
+        put32(GDT + i * 8 + 4, in32(in));
+    }
+    for (unsigned i = 0; i < 16; i++) {   /* the LDT: fuzz bytes */
+        put32(LDT + i * 8, in32(in));
+        put32(LDT + i * 8 + 4, in32(in));
+    }
+    for (unsigned v = 0; v < 256; v++)
+        gate(v, 0x08, HANDLER, v == 0x80 ? 0xef : 0x8e);   /* 0x80: a DPL3 trap gate */
+    for (unsigned i = 0; i < 4; i++) {   /* a few fuzz-chosen gates */
+        unsigned v = in8(in);
+        put32(IDT + v * 8, in32(in));
+        put32(IDT + v * 8 + 4, in32(in));
+    }
+    /* The TSS (SDM 7.2.1): ring-0 stack, the I/O bitmap right after it
+     * with fuzz bytes at its start. */
+    put32(TSS + 4, STACK0);
+    put32(TSS + 8, 0x10);
+    put32(TSS + 0x64, 0x68u << 16);
+    for (unsigned i = 0; i < 16; i++)
+        ram[TSS + 0x68 + i] = in8(in);
+    ram[TSS + 0x68 + 0x2000] = 0xff;
+    /* Page tables (SDM 4.3): identity for the first 4 MiB, user and
+     * writable, then fuzz-chosen bit flips in some entries. */
+    put32(PD, PT | 7);
+    for (uint32_t i = 0; i < 1024; i++)
+        put32(PT + i * 4, (i << 12) | 7);
+    for (unsigned i = 0; i < 6; i++) {
+        uint32_t at = (in8(in) | (uint32_t)(in8(in) & 3) << 8) * 4;
+        uint32_t flip = in32(in);
+        uint32_t pte;
+        memcpy(&pte, ram + PT + at, 4);
+        put32(PT + at, pte ^ (flip & 0xfffu));   /* present, R/W, U/S, A, D, G, PS bits */
+    }
+    uint32_t pde_flip = in8(in);
+    if (pde_flip & 0x80)
+        put32(PD + (pde_flip & 0x7f) * 4, ((pde_flip & 0x7f) << 22) | 0x87);   /* a 4 MiB page (PSE) */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!cpu) {
+        mem = gmem_create(RAM_SIZE, RAM_SIZE);
+        io = io_bus_create();   /* no devices: unmapped ports read as all ones */
+        cpu = cpu_create(mem, io);
+        if (!mem || !io || !cpu)
+            __builtin_trap();
+        ram = gmem_ram(mem);
+    }
+    struct input in = {data, size};
+    uint8_t mode = in8(&in);
+    uint32_t gpr[8];
+    for (int i = 0; i < 8; i++)
+        gpr[i] = in32(&in);
+    uint32_t flags_in = in32(&in);
+    uint32_t cr_in = in32(&in);
+    tables(&in);
+    size_t code_len = in.n < CODE_MAX ? in.n : CODE_MAX;
+    memcpy(ram + CODE, in.p, code_len);
+    memset(ram + CODE + code_len, 0xf4, CODE_MAX - code_len);
+
+    cpu_reset(cpu);
+    cpu_set_a20(cpu, (mode & 0x80) != 0);
+    struct cpu_regs r;
+    cpu_get_regs(cpu, &r);
+    memcpy(r.gpr, gpr, sizeof(gpr));
+    /* Arithmetic flags, TF, DF, IOPL and AC from the input; IF clear so the
+     * vectors' HLT ends the run; bit 1 is always set. */
+    r.eflags = (flags_in & 0x40fd5u) | 0x2u;
+    r.gdt_base = GDT;
+    r.gdt_limit = GDT_ENTRIES * 8 - 1;
+    r.idt_base = IDT;
+    r.idt_limit = 256 * 8 - 1;
+    seg(&r.ldtr, 0x40, LDT, 0x7f, 0x82);
+    seg(&r.tr, 0x28, TSS, 0x67 + 0x2000 + 1, 0x8b);
+    r.cr2 = 0;
+    r.cr3 = PD;
+    /* CR0.MP/EM/TS/NE/WP/AM and CR4.TSD/DE/PSE/PGE from the input (x87
+     * exceptions, #NM, write protection, alignment checks). */
+    uint32_t cr0_bits = cr_in & ((1u << 1) | (1u << 2) | (1u << 3) | (1u << 5) | (1u << 16) | (1u << 18));
+    r.cr4 = (cr_in >> 8) & ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 7));
+    uint16_t attr32 = 0xc00, attr16 = 0;
+    switch (mode % 6) {
+    case 0:   /* real mode at 2000:0000 */
+        r.cr0 = 0x10 | (cr0_bits & 0x2e);
+        r.cr4 = 0;
+        seg(&r.seg[CPU_CS], 0x2000, CODE, 0xffff, 0x9b);
+        for (int s = 0; s < 6; s++)
+            if (s != CPU_CS)
+                seg(&r.seg[s], 0x0800, 0x8000, 0xffff, 0x93);
+        r.eip = 0;
+        r.gpr[CPU_ESP] = 0x0ff0;
+        break;
+    case 1:   /* 32-bit flat, CPL 0 */
+    case 2:   /* the same with paging */
+        r.cr0 = 0x11 | cr0_bits | (mode % 6 == 2 ? 0x80000000u : 0);
+        seg(&r.seg[CPU_CS], 0x08, 0, 0xffffffffu, 0x9b | attr32);
+        for (int s = 0; s < 6; s++)
+            if (s != CPU_CS)
+                seg(&r.seg[s], 0x10, 0, 0xffffffffu, 0x93 | attr32);
+        r.eip = CODE;
+        r.gpr[CPU_ESP] = STACK0;
+        break;
+    case 3:   /* 16-bit protected mode, CPL 0 */
+        r.cr0 = 0x11 | cr0_bits;
+        seg(&r.seg[CPU_CS], 0x18, CODE, 0xffff, 0x9b | attr16);
+        for (int s = 0; s < 6; s++)
+            if (s != CPU_CS)
+                seg(&r.seg[s], 0x20, 0, 0xffff, 0x93 | attr16);
+        r.eip = 0;
+        r.gpr[CPU_ESP] = STACK0;
+        break;
+    case 4:   /* 32-bit CPL 3, paging on */
+        r.cr0 = 0x80000011u | cr0_bits;
+        seg(&r.seg[CPU_CS], 0x33, 0, 0xffffffffu, 0xfb | attr32);
+        for (int s = 0; s < 6; s++)
+            if (s != CPU_CS)
+                seg(&r.seg[s], 0x3b, 0, 0xffffffffu, 0xf3 | attr32);
+        r.eip = CODE;
+        r.gpr[CPU_ESP] = STACK3;
+        break;
+    default:   /* virtual-8086 at 2000:0000 (SDM 20.2) */
+        r.cr0 = 0x11 | cr0_bits;
+        r.eflags |= 1u << 17;
+        seg(&r.seg[CPU_CS], 0x2000, CODE, 0xffff, 0xf3);
+        for (int s = 0; s < 6; s++)
+            if (s != CPU_CS)
+                seg(&r.seg[s], 0x0800, 0x8000, 0xffff, 0xf3);
+        r.eip = 0;
+        r.gpr[CPU_ESP] = 0x0ff0;
+        break;
+    }
+    /* New code and tables, written behind the CPU's back: every decoded
+     * instruction and TLB entry goes. */
+    cpu_mem_changed(cpu);
+    cpu_set_regs(cpu, &r);
+    /* HLT with IF clear, a triple fault (shutdown) or the budget ends the run. */
+    cpu_run(cpu, BUDGET);
+    return 0;
+}
