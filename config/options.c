@@ -36,7 +36,7 @@ const struct option_def option_table[] = {
     {"nographic", false, NULL, "no display; serial and monitor on stdio"},
     {"display", true, "none", "display backend"},
     {"vga", true, "std|none", "VGA card"},
-    {"serial", true, "stdio|file:PATH|null|tcp:...|none", "first (next) serial port backend"},
+    {"serial", true, "stdio|mon:stdio|file:PATH|null|none", "first (next) serial port backend"},
     {"chardev", true, "BACKEND,id=ID[,...]", "a character device"},
     {"monitor", true, "stdio|tcp:HOST:PORT,server[,nowait]|none", "monitor"},
     {"debugcon", true, "stdio|file:PATH|null", "the 0x402/0xe9 debug console"},

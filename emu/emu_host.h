@@ -35,7 +35,8 @@ static inline size_t chardev_read(const struct chardev *c, uint8_t *buf, size_t 
     return c && c->ops && c->ops->read ? c->ops->read(c->ctx, buf, len) : 0;
 }
 
-/* Opens a character device from a QEMU-style spec: "stdio", "null", "none",
+/* Opens a character device from a QEMU-style spec: "stdio", "mon:stdio"
+ * (the monitor shares it, as with QEMU's -nographic), "null", "none",
  * "file:PATH". Returns NULL with a message in err on a bad spec. "none"
  * returns a device that drops everything. */
 struct chardev *emu_host_chardev_open(const char *spec, char *err, size_t errlen);

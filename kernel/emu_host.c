@@ -58,12 +58,14 @@ struct chardev *emu_host_chardev_open(const char *spec, char *err, size_t errlen
 {
     static struct chardev console_chr = {&console_chr_ops, NULL};
     static struct chardev null_chr = {&null_chr_ops, NULL};
-    if (!strcmp(spec, "stdio"))
+    /* The appliance console already shares the line with its monitor
+     * (Ctrl-A c), so mon:stdio is the same device there. */
+    if (!strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio"))
         return &console_chr;
     if (!strcmp(spec, "null") || !strcmp(spec, "none"))
         return &null_chr;
     snprintf(err, errlen, "character device '%s' is not available on the appliance "
-             "(stdio = the appliance console, null, none)", spec);
+             "(stdio or mon:stdio = the appliance console, null, none)", spec);
     return NULL;
 }
 

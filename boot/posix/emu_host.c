@@ -1,22 +1,24 @@
 /* The hosted build's implementation of emu/emu_host.h: character devices on
- * stdio or files, disk images as files (with an in-memory copy-on-write
+ * stdio (stdio_chr.c) or files, disk images as files (with an in-memory copy-on-write
  * overlay for -snapshot) and whole-file reads. */
 #include "emu/emu_host.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "boot/posix/stdio_chr.h"
+
 /* ---- character devices ---- */
 
+/* An output-only device: a file, or nothing (null, none). */
 struct fd_chardev {
     struct chardev chr;
-    int in_fd, out_fd;
+    int out_fd;
     bool close_out;
 };
 
@@ -37,24 +39,6 @@ static size_t fd_write(void *ctx, const uint8_t *buf, size_t len)
     return len;
 }
 
-static size_t fd_read(void *ctx, uint8_t *buf, size_t len)
-{
-    struct fd_chardev *c = ctx;
-    if (c->in_fd < 0)
-        return 0;
-    struct pollfd p = {c->in_fd, POLLIN, 0};
-    if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
-        return 0;
-    ssize_t n = read(c->in_fd, buf, len);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return 0;   /* nothing after all: try again at the next poll */
-    if (n <= 0) {
-        c->in_fd = -1;  /* end of input: stop polling it */
-        return 0;
-    }
-    return (size_t)n;
-}
-
 static void fd_close(void *ctx)
 {
     struct fd_chardev *c = ctx;
@@ -63,10 +47,12 @@ static void fd_close(void *ctx)
     free(c);
 }
 
-static const struct chardev_ops fd_ops = {fd_write, fd_read, fd_close};
+static const struct chardev_ops fd_ops = {fd_write, NULL, fd_close};
 
 struct chardev *emu_host_chardev_open(const char *spec, char *err, size_t errlen)
 {
+    if (!strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio"))
+        return stdio_chr_open(spec[0] == 'm', err, errlen);
     struct fd_chardev *c = calloc(1, sizeof(*c));
     if (!c) {
         snprintf(err, errlen, "out of memory");
@@ -74,11 +60,8 @@ struct chardev *emu_host_chardev_open(const char *spec, char *err, size_t errlen
     }
     c->chr.ops = &fd_ops;
     c->chr.ctx = c;
-    c->in_fd = c->out_fd = -1;
-    if (!strcmp(spec, "stdio")) {
-        c->in_fd = 0;
-        c->out_fd = 1;
-    } else if (!strcmp(spec, "null") || !strcmp(spec, "none")) {
+    c->out_fd = -1;
+    if (!strcmp(spec, "null") || !strcmp(spec, "none")) {
         /* drops output, never has input */
     } else if (!strncmp(spec, "file:", 5) && spec[5]) {
         c->out_fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -89,7 +72,7 @@ struct chardev *emu_host_chardev_open(const char *spec, char *err, size_t errlen
         }
         c->close_out = true;
     } else {
-        snprintf(err, errlen, "unsupported character device '%s' (stdio, null, none, file:PATH)", spec);
+        snprintf(err, errlen, "unsupported character device '%s' (stdio, mon:stdio, null, none, file:PATH)", spec);
         free(c);
         return NULL;
     }

@@ -70,6 +70,48 @@ static void machine_slice(void *opaque, uint64_t now)
         loop_quit(machine_exit_status(mc->m));
 }
 
+/* The options named name, without marking them used (the subsystem that
+ * takes them does): how many, and the argument of the last. */
+static int peek_option(const struct options *o, const char *name, const char **last)
+{
+    int n = 0;
+    *last = NULL;
+    for (int i = 0; i < o->count; i++)
+        if (!strcmp(o->items[i].def->name, name)) {
+            n++;
+            *last = o->items[i].arg;
+        }
+    return n;
+}
+
+static bool is_stdio(const char *spec)
+{
+    return spec && (!strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio"));
+}
+
+/* Who reads standard input. As in QEMU, -nographic without -serial or
+ * -monitor puts the serial port and the monitor on it together
+ * (mon:stdio, switched with Ctrl-A c); only one device may read it. */
+static int stdio_owners(struct options *opts, char *err, size_t errlen)
+{
+    const char *mon, *serial, *arg;
+    bool nographic = peek_option(opts, "nographic", &arg) > 0;
+    bool monitor_given = peek_option(opts, "monitor", &mon) > 0;
+    int serials = peek_option(opts, "serial", &serial);
+    if (nographic && !serials && !monitor_given)
+        return options_parse_text(opts, "-serial mon:stdio", "-nographic", err, errlen);
+    int readers = is_stdio(mon) + (nographic && !serials);   /* -nographic's default serial port */
+    for (int i = 0; i < opts->count; i++)
+        if (!strcmp(opts->items[i].def->name, "serial"))
+            readers += is_stdio(opts->items[i].arg);
+    if (readers > 1) {
+        snprintf(err, errlen, "cannot use stdio by multiple character devices "
+                 "(-serial and -monitor; with -nographic alone, Ctrl-A c switches to the monitor)");
+        return -1;
+    }
+    return 0;
+}
+
 static int run(struct options *opts)
 {
     char err[600];
@@ -78,6 +120,10 @@ static int run(struct options *opts)
     unet_register();   /* -netdev user and its monitor commands (net/user/) */
     hostnic_register_backends();
     monitor_register_builtin();
+    if (stdio_owners(opts, err, sizeof(err)) < 0) {
+        fprintf(stderr, "baremu: %s\n", err);
+        return 1;
+    }
     /* The machine first: it registers its NIC models, which -nic and -net nic
      * name, before the network layer builds the links. NULL without a
      * message means -machine none: baremu is then a switch between links. */
