@@ -1156,9 +1156,11 @@ TEST(tcp_guest_to_host_backpressure)
  * time, for every length 0..300 at every start alignment 0..7, and a
  * full-size frame of 0xff bytes (the carry path). */
 unsigned short baremu_lwip_chksum(const void *dataptr, int len);
+unsigned short baremu_lwip_chksum_copy(void *dst, const void *src, unsigned short len);
 TEST(lwip_checksum_matches_rfc1071)
 {
     static uint8_t buf[2048];
+    int copy_bad = 0;
     uint32_t x = 12345;
     for (size_t i = 0; i < sizeof(buf); i++) {
         x = x * 1103515245u + 12345u;
@@ -1178,10 +1180,30 @@ TEST(lwip_checksum_matches_rfc1071)
             /* lwIP's contract: the sum of native 16-bit loads (memory order). */
             if (baremu_lwip_chksum(d, len) != htons((uint16_t)ref))
                 bad++;
+            /* The fused copy (LWIP_CHKSUM_COPY): same sum, every byte copied,
+             * nothing written past the end, at any destination alignment. */
+            static uint8_t dst[2048 + 16];
+            memset(dst, 0xa5, sizeof(dst));
+            uint8_t *q = dst + 8 + (align * 3) % 8;
+            if (baremu_lwip_chksum_copy(q, d, (unsigned short)len) != htons((uint16_t)ref) ||
+                memcmp(q, d, (size_t)len) || q[len] != 0xa5 || q[-1] != 0xa5)
+                copy_bad++;
         }
     CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(copy_bad, 0);
     memset(buf, 0xff, 1514);
     CHECK_EQ_INT(baremu_lwip_chksum(buf, 1514), 0xffff);
+    static uint8_t big[65535 + 8];
+    memset(big, 0xff, sizeof(big));
+    static uint8_t bigdst[65535];
+    /* The largest copies, all ones: the lanes' worst case for overflow. */
+    CHECK_EQ_INT(baremu_lwip_chksum_copy(bigdst, big + 1, 65534), 0xffff);
+    CHECK_EQ_INT(baremu_lwip_chksum_copy(bigdst, big + 1, 65535), 0x00ff);   /* odd: the last byte pairs with a zero */
+    CHECK(!memcmp(bigdst, big + 1, 65535));
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(i * 7 + (i >> 8));
+    CHECK_EQ_INT(baremu_lwip_chksum_copy(bigdst, big + 3, 65535), baremu_lwip_chksum(big + 3, 65535));
+    CHECK_EQ_INT(baremu_lwip_chksum_copy(bigdst, big, 65534), baremu_lwip_chksum(big, 65534));
     memset(buf, 0, 1514);
     CHECK_EQ_INT(baremu_lwip_chksum(buf, 1514), 0);
 }

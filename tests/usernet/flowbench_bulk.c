@@ -9,7 +9,10 @@
  * The payload is a fixed pseudo-random stream (period 65521, a prime, so
  * segments do not repeat in step): whoever receives compares every byte
  * with it, and the count and the first bad offset go into the result, so a
- * figure is only printed for bytes that arrived intact and in order.
+ * figure is only printed for bytes that arrived intact and in order. The
+ * guest also checks the IPv4 header and TCP checksums (RFC 791, RFC 793
+ * with the pseudo-header) of every frame the stack sends it, drops a frame
+ * whose sum is wrong as a NIC or Linux would, and fails the run if any was.
  * Frames cross the same callbacks as the cps mode (to_stack / bulk_rx), so
  * their copies are counted; the guest's own work (building frames, the
  * checksum, comparing bytes) is in the process's CPU time too, equally for
@@ -35,6 +38,7 @@
 #define ACKQ       4096
 
 static int64_t corrupt_off = -1;   /* FB_CORRUPT, see stream() */
+static int64_t badsum_frame = -1;  /* FB_BADSUM, see bulk_rx() */
 static uint8_t *pat;   /* pat[i] = stream byte i % PAT_PERIOD, PAT_SLACK extra */
 
 static void pat_init(void)
@@ -43,6 +47,8 @@ static void pat_init(void)
         return;
     if (getenv("FB_CORRUPT"))
         corrupt_off = atoll(getenv("FB_CORRUPT"));
+    if (getenv("FB_BADSUM"))
+        badsum_frame = atoll(getenv("FB_BADSUM"));
     pat = malloc(PAT_PERIOD + PAT_SLACK);
     uint32_t x = 2463534242u;
     for (uint32_t i = 0; i < PAT_PERIOD; i++) {
@@ -162,14 +168,28 @@ static struct {
     int nackq;
     /* Counters for the report. */
     uint64_t segs_out, segs_in, rexmit, dupseg, ooo, acks_out, acks_in;
+    uint64_t frames_in, bad_csum;
 } g;
 
 static uint16_t ip_id;
 static uint8_t frame[2048];
 
-/* RFC 1071 sum in memory order (byte-order independent), 32 bits at a time. */
+/* RFC 1071 sum in memory order (byte-order independent), 32 bits at a time
+ * into 64-bit accumulators (no carries to fold until the end; four of them
+ * so the adds run in parallel). */
 static uint64_t sum_mem(const uint8_t *d, size_t n, uint64_t s)
 {
+    uint64_t s1 = 0, s2 = 0, s3 = 0;
+    for (; n >= 16; d += 16, n -= 16) {
+        uint32_t w[4];
+        memcpy(w, d, 16);
+        s += w[0];
+        s1 += w[1];
+        s2 += w[2];
+        s3 += w[3];
+    }
+    s += (s1 & 0xffffffffu) + (s1 >> 32) + (s2 & 0xffffffffu) + (s2 >> 32) +
+         (s3 & 0xffffffffu) + (s3 >> 32);
     for (; n >= 4; d += 4, n -= 4) {
         uint32_t w;
         memcpy(&w, d, 4);
@@ -294,6 +314,26 @@ void bulk_rx(const uint8_t *f, size_t len)
     size_t doff = (size_t)(t[12] >> 4) * 4;
     if (doff < 20 || ihl + doff > tot)
         return;
+    /* FB_BADSUM=K: the K-th frame from the stack (from 0) gets its last
+     * byte (payload, or the header of a bare ACK) changed after the stack
+     * summed it, as a copy that disagrees with its sum would leave it: the
+     * checksum check below must catch it (bulk.t.sh). */
+    static uint8_t tampered[2048];
+    if ((int64_t)g.frames_in++ == badsum_frame && len <= sizeof(tampered)) {
+        memcpy(tampered, f, len);
+        tampered[14 + tot - 1] ^= 0x01;
+        ip = tampered + 14;
+        t = ip + ihl;
+    }
+    /* Checksums: the IPv4 header, then TCP over the pseudo-header (source,
+     * destination, protocol, TCP length) and the whole segment. */
+    uint8_t ph[12];
+    memcpy(ph, ip + 12, 8);
+    ph[8] = 0, ph[9] = 6, ph[10] = (uint8_t)((tot - ihl) >> 8), ph[11] = (uint8_t)(tot - ihl);
+    if (fold(sum_mem(ip, ihl, 0)) != 0 || fold(sum_mem(t, tot - ihl, sum_mem(ph, 12, 0))) != 0) {
+        g.bad_csum++;
+        return;   /* dropped, as a guest drops it: the stack must send it again */
+    }
     const uint8_t *d = t + doff;
     size_t n = tot - ihl - doff;
     uint8_t fl = t[13];
@@ -518,7 +558,9 @@ int bulk_run(const char *stack, bool in, uint64_t total, int rep)
     uint64_t got = in ? g.rcvd : r.bytes;
     int64_t bad = in ? g.bad_off : r.bad_off;
     const char *why = NULL;
-    if (g.state == B_RST)
+    if (g.bad_csum)
+        why = "frames with a bad IPv4 or TCP checksum";
+    else if (g.state == B_RST)
         why = "the stack reset the connection";
     else if (!have_report)
         why = "the peer did not report (timeout)";
@@ -533,18 +575,19 @@ int bulk_run(const char *stack, bool in, uint64_t total, int rep)
     double secs = t_done > t0 ? (double)(t_done - t0) / 1e9 : 0;
     if (why) {
         fprintf(stderr, "%s %s: FAIL: %s: sent %llu B, peer %s %llu B, guest got %llu B in order, "
-                "first bad byte %lld; segments out %llu in %llu, retransmits %llu\n", stack, mode,
+                "first bad byte %lld; segments out %llu in %llu, retransmits %llu, "
+                "bad checksums %llu\n", stack, mode,
                 why, (unsigned long long)(in ? r.bytes : g.una), in ? "wrote" : "got",
                 (unsigned long long)r.bytes, (unsigned long long)g.rcvd, (long long)bad,
                 (unsigned long long)g.segs_out, (unsigned long long)g.segs_in,
-                (unsigned long long)g.rexmit);
+                (unsigned long long)g.rexmit, (unsigned long long)g.bad_csum);
         return 1;
     }
     double mbit = (double)got * 8 / 1e6 / secs;
     printf("%s %s: %llu MiB in %.2f s = %.0f Mbit/s; CPU %.2f s (%.0f Mbit per CPU-second; "
            "%.2f s of it in the kernel); "
            "window scale %s; segments out %llu in %llu, ACKs out %llu in %llu, retransmits %llu, "
-           "dup %llu, out-of-order %llu; all bytes checked (SYN-ACK after %.0f us)\n",
+           "dup %llu, out-of-order %llu; all bytes and checksums checked (SYN-ACK after %.0f us)\n",
            stack, mode, (unsigned long long)(total >> 20), secs, mbit, cpu, (double)got * 8 / 1e6 / cpu,
            sys1 - sys0,
            g.scaled ? "on" : "off", (unsigned long long)g.segs_out, (unsigned long long)g.segs_in,
