@@ -210,6 +210,38 @@ static uint64_t sum_mem(const uint8_t *d, size_t n, uint64_t s)
     return s;
 }
 
+/* The payload's sum (as sum_mem) and its comparison with the stream in one
+ * pass, 16 bytes at a time in four 32-bit lanes (each lane takes its two
+ * 16-bit halves: no overflow below 64 KiB); *same is false when any byte
+ * differs from ref. One pass over the bytes instead of a sum and a memcmp:
+ * the guest's own cost, the same for both stacks. */
+typedef uint32_t v4u __attribute__((vector_size(16)));
+static uint64_t sum_cmp(const uint8_t *d, const uint8_t *ref, size_t n, uint64_t s, bool *same)
+{
+    const v4u lo16 = {0xffff, 0xffff, 0xffff, 0xffff};
+    v4u a = {0, 0, 0, 0}, b = {0, 0, 0, 0}, diff = {0, 0, 0, 0};
+    for (; n >= 32; d += 32, ref += 32, n -= 32) {   /* two sums in flight */
+        v4u x, y, r, q;
+        memcpy(&x, d, 16);
+        memcpy(&y, d + 16, 16);
+        memcpy(&r, ref, 16);
+        memcpy(&q, ref + 16, 16);
+        a += (x & lo16) + (x >> 16);
+        b += (y & lo16) + (y >> 16);
+        diff |= (x ^ r) | (y ^ q);
+    }
+    for (; n >= 16; d += 16, ref += 16, n -= 16) {
+        v4u x, r;
+        memcpy(&x, d, 16);
+        memcpy(&r, ref, 16);
+        a += (x & lo16) + (x >> 16);
+        diff |= x ^ r;
+    }
+    a += b;
+    *same = !(diff[0] | diff[1] | diff[2] | diff[3]) && !memcmp(d, ref, n);
+    return sum_mem(d, n, s + a[0] + a[1] + a[2] + a[3]);
+}
+
 static uint16_t fold(uint64_t s)
 {
     while (s >> 16)
@@ -325,19 +357,24 @@ void bulk_rx(const uint8_t *f, size_t len)
         ip = tampered + 14;
         t = ip + ihl;
     }
-    /* Checksums: the IPv4 header, then TCP over the pseudo-header (source,
-     * destination, protocol, TCP length) and the whole segment. */
-    uint8_t ph[12];
-    memcpy(ph, ip + 12, 8);
-    ph[8] = 0, ph[9] = 6, ph[10] = (uint8_t)((tot - ihl) >> 8), ph[11] = (uint8_t)(tot - ihl);
-    if (fold(sum_mem(ip, ihl, 0)) != 0 || fold(sum_mem(t, tot - ihl, sum_mem(ph, 12, 0))) != 0) {
-        g.bad_csum++;
-        return;   /* dropped, as a guest drops it: the stack must send it again */
-    }
     const uint8_t *d = t + doff;
     size_t n = tot - ihl - doff;
     uint8_t fl = t[13];
     uint32_t seq = be32(t + 4), ack = be32(t + 8);
+    /* Checksums: the IPv4 header, then TCP over the pseudo-header (source,
+     * destination, protocol, TCP length) and the whole segment; the payload
+     * of an in-order segment is compared with the stream in the same pass
+     * (doff is a multiple of 4, so the payload's 16-bit pairs line up). */
+    uint8_t ph[12];
+    memcpy(ph, ip + 12, 8);
+    ph[8] = 0, ph[9] = 6, ph[10] = (uint8_t)((tot - ihl) >> 8), ph[11] = (uint8_t)(tot - ihl);
+    bool in_order = g.state == B_EST && seq == g.irs + 1 + (uint32_t)g.rcvd, same = false;
+    uint64_t ts = sum_mem(t, doff, sum_mem(ph, 12, 0));
+    ts = in_order ? sum_cmp(d, pat_at(g.rcvd), n, ts, &same) : sum_mem(d, n, ts);
+    if (fold(sum_mem(ip, ihl, 0)) != 0 || fold(ts) != 0) {
+        g.bad_csum++;
+        return;   /* dropped, as a guest drops it: the stack must send it again */
+    }
     uint32_t win = be16(t + 14);
     static int dbg = -1;
     if (dbg < 0)
@@ -414,7 +451,7 @@ void bulk_rx(const uint8_t *f, size_t len)
             return;
         }
         if (n) {
-            if (g.bad_off < 0 && memcmp(d, pat_at(g.rcvd), n)) {
+            if (g.bad_off < 0 && !same) {
                 size_t i = 0;
                 while (d[i] == pat_at(g.rcvd)[i])
                     i++;
