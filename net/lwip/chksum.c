@@ -32,6 +32,28 @@ static inline u16_t fold(uint64_t s)
     return (u16_t)f;
 }
 
+/* The last 0..7 bytes as a zero-padded little-endian word (pairs stay
+ * aligned to the start because 8 is even), in fixed-size loads: a memcpy of
+ * a variable length was a library call for every 20-byte header sum. */
+static inline uint64_t tail_word(const uint8_t *p, size_t n)
+{
+    uint8_t b[8] = {0};
+    size_t k = 0;
+    if (n & 4) {
+        LOAD(b, p, 4);
+        k = 4;
+    }
+    if (n & 2) {
+        LOAD(b + k, p + k, 2);
+        k += 2;
+    }
+    if (n & 1)
+        b[k] = p[k];
+    uint64_t w;
+    LOAD(&w, b, 8);   /* the same byte order as the whole words */
+    return w;
+}
+
 u16_t baremu_lwip_chksum(const void *dataptr, int len)
 {
     const uint8_t *p = dataptr;
@@ -51,11 +73,7 @@ u16_t baremu_lwip_chksum(const void *dataptr, int len)
         LOAD(&w, p, 8);
         s0 = add_carry(s0, w);
     }
-    /* The tail (0..7 bytes) in place, zero-padded: pairs stay aligned to
-     * dataptr because 8 is even. */
-    w = 0;
-    LOAD(&w, p, n);
-    s0 = add_carry(add_carry(s0, w), s1);
+    s0 = add_carry(add_carry(s0, tail_word(p, n)), s1);
     return fold(s0);
 }
 
@@ -89,8 +107,6 @@ u16_t baremu_lwip_chksum_copy(void *dst, const void *src, u16_t len)
         LOAD(q, &w, 8);
         s = add_carry(s, w);
     }
-    w = 0;
-    LOAD(&w, p, n);
     LOAD(q, p, n);
-    return fold(add_carry(s, w));
+    return fold(add_carry(s, tail_word(p, n)));
 }
