@@ -32,9 +32,10 @@ static inline u16_t fold(uint64_t s)
     return (u16_t)f;
 }
 
-/* The last 0..7 bytes as a zero-padded little-endian word (pairs stay
- * aligned to the start because 8 is even), in fixed-size loads: a memcpy of
- * a variable length was a library call for every 20-byte header sum. */
+/* The last 0..7 bytes as a word zero-padded at its end in memory (pairs
+ * stay aligned to the start because 8 is even), in fixed-size loads: a
+ * memcpy of a variable length was a library call for every 20-byte header
+ * sum. */
 static inline uint64_t tail_word(const uint8_t *p, size_t n)
 {
     uint8_t b[8] = {0};
