@@ -65,6 +65,9 @@ void baremu_lwip_heap_trim(void);
 /* The Internet checksum eight bytes at a time (net/lwip/chksum.c). */
 unsigned short baremu_lwip_chksum(const void *dataptr, int len);
 #define LWIP_CHKSUM             baremu_lwip_chksum
+/* The payload's copy and sum in one pass (tcp_write, pbuf_fill_chksum). */
+unsigned short baremu_lwip_chksum_copy(void *dst, const void *src, unsigned short len);
+#define LWIP_CHKSUM_COPY(dst, src, len) baremu_lwip_chksum_copy(dst, src, len)
 /* Services of several user-mode networks share well-known ports, each pcb
  * bound to its own netif (udp_bind_netif/tcp_bind_netif). */
 #define SO_REUSE                1

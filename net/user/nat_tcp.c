@@ -252,20 +252,28 @@ static void on_guest_err(void *arg, err_t err)
     relay_free(r);
 }
 
-/* Uplink -> guest. */
+/* Uplink -> guest: one recv() of as much as lwIP's send buffer takes
+ * (pcb->snd_buf: tcp_sndbuf() clamps it to 16 bits, which made four reads
+ * of 64 KiB and a fifth of 4 bytes per 256 KiB), then tcp_write in whole
+ * segments with tcp_output after each, so lwIP's unsent queue (which
+ * tcp_write walks from its head on every call) stays short and no partly
+ * filled segment leaves between two writes. A read shorter than asked
+ * means the socket is drained: the next poll says when more comes (no
+ * extra recv() just to see EAGAIN). */
 static void read_from_host(struct tcp_relay *r)
 {
     for (int rounds = 0; rounds < 16 && r->pcb && !r->host_fin; rounds++) {
-        size_t room = tcp_sndbuf(r->pcb);
+        size_t room = r->pcb->snd_buf;
         if (room == 0 || tcp_sndqueuelen(r->pcb) >= TCP_SND_QUEUELEN - 4)
             break;
         if (room > sizeof(relay_buf))
             room = sizeof(relay_buf);
         /* What is read must fit lwIP's segment queue too (a segment per
          * MSS, one more where it starts in a partly filled one). */
+        size_t mss = r->pcb->mss ? r->pcb->mss : 536;
         size_t segs = (size_t)(TCP_SND_QUEUELEN - 4 - tcp_sndqueuelen(r->pcb)) - 1;
-        if (room > segs * TCP_MSS)
-            room = segs * TCP_MSS;
+        if (room > segs * mss)
+            room = segs * mss;
         if (room == 0)
             break;
         ssize_t n = hsock_recv(r->s, relay_buf, room);
@@ -280,14 +288,18 @@ static void read_from_host(struct tcp_relay *r)
             tcp_shutdown(r->pcb, 0, 1);
             break;
         }
-        for (ssize_t done = 0; done < n;) {
-            u16_t step = n - done > 0xffff ? 0xffff : (u16_t)(n - done);
+        size_t step_max = 0xffff / mss * mss;
+        for (size_t done = 0; done < (size_t)n && r->pcb;) {
+            u16_t step = (u16_t)((size_t)n - done > step_max ? step_max : (size_t)n - done);
             if (tcp_write(r->pcb, relay_buf + done, step, TCP_WRITE_FLAG_COPY) != ERR_OK) {
                 relay_reset(r);
                 return;
             }
             done += step;
+            tcp_output(r->pcb);
         }
+        if ((size_t)n < room)
+            break;
     }
     if (r->pcb)
         tcp_output(r->pcb);

@@ -385,6 +385,6 @@ void unet_output_end(void)
 bool unet_receive(struct net_port *port, const uint8_t *frame, size_t len)
 {
     receive_frame(port->opaque, frame, len);
-    unet_timer_kick();   /* the frame may have started lwIP timers */
+    unet_timer_ensure();   /* the frame may have started lwIP timers */
     return true;
 }

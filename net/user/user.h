@@ -85,6 +85,8 @@ struct unet {
 
 /* register.c: (re)arms the timer that runs lwIP's timeouts. */
 void unet_timer_kick(void);
+/* unet_timer_kick only when the timer is not armed (per guest frame). */
+void unet_timer_ensure(void);
 /* config.c */
 int unet_config_parse(struct unet_config *c, struct qopts *o, char *err, size_t errlen);
 int unet_parse_ip(const char *s, ip4_addr_t *out);

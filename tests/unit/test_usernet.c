@@ -3,6 +3,7 @@
  * and UDP NAT to loopback listeners, restrict=on and hostfwd. Uplink traffic
  * goes to 127.0.0.1 only. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -15,6 +16,11 @@
 #include "net/timer.h"
 #include "net/user/usernet.h"
 #include "tests/usernet/frames.h"
+/* lwIP's pcb list, to see how much a connection holds (the C library's
+ * htons & co. stay: lwIP must not define its own). */
+#define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
 
 static struct sink sink;
 static char err[256];
@@ -1152,13 +1158,172 @@ TEST(tcp_guest_to_host_backpressure)
     done(u);
 }
 
+/* The guest's side of an uplink->guest transfer in the test below: takes the
+ * frames the network sent on guest port gp, checks their IPv4 and TCP
+ * checksums, and appends in-order payload (checked against the pattern
+ * byte i = i % 251) to *got; *fin once the FIN follows the data. */
+struct h2g {
+    uint16_t gp;
+    uint32_t srv;          /* the network's first data sequence number */
+    uint64_t got;
+    bool fin, order_ok;
+    int bad_csum;
+};
+
+static void h2g_take(struct h2g *x)
+{
+    for (int k = 0; k < sink.count; k++) {
+        const uint8_t *fr = sink.frame[k];
+        if (fr[12] != 8 || fr[13] != 0 || fr[23] != 6 || be16(fr_l4(fr) + 2) != x->gp)
+            continue;
+        const uint8_t *ip = fr_ip(fr), *t = fr_l4(fr);
+        size_t ihl = (size_t)(ip[0] & 15) * 4, tot = be16(ip + 2), hl = (size_t)(t[12] >> 4) * 4;
+        uint8_t ph[12];
+        memcpy(ph, ip + 12, 8);
+        ph[8] = 0, ph[9] = 6, ph[10] = (uint8_t)((tot - ihl) >> 8), ph[11] = (uint8_t)(tot - ihl);
+        if (csum_fold(csum_add(0, ip, ihl)) || csum_fold(csum_add(csum_add(0, ph, 12), t, tot - ihl))) {
+            x->bad_csum++;
+            continue;
+        }
+        uint32_t off = be32(t + 4) - x->srv;
+        size_t dl = tot - ihl - hl;
+        if (dl && off == (uint32_t)x->got) {
+            for (size_t i = 0; i < dl; i++)
+                if (t[hl + i] != (uint8_t)((x->got + i) % 251))
+                    x->order_ok = false;
+            x->got += dl;
+        }
+        if ((t[13] & 0x01) && off + dl == (uint32_t)x->got)
+            x->fin = true;
+    }
+    sink.count = 0;
+}
+
+/* Bytes lwIP holds for the connection from guest port gp (unsent + unacked:
+ * its send buffer's size less what is free), or -1 without a pcb. */
+static long lwip_queued(uint16_t gp)
+{
+    for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+        if (p->remote_port == gp)
+            return (long)TCP_SND_BUF - (long)p->snd_buf;
+    return -1;
+}
+
+/* Uplink -> guest backpressure and who owns the buffered bytes. The host
+ * writes far more than lwIP's send buffer while the guest acknowledges
+ * nothing: the relay must stop reading the uplink (the host's writes
+ * stall) with lwIP's send buffer filled, and not beyond it. Then (first
+ * connection) the host closes with all that still unacknowledged, the guest
+ * acknowledges slowly (each round of the loop), and every byte arrives in
+ * order with valid checksums, then the FIN; (second connection) the guest
+ * resets with the send buffer full: the relay and its uplink socket go (the
+ * host sees the close), no pcb is left, nothing leaks (ASan). */
+TEST(tcp_host_to_guest_backpressure)
+{
+    struct unet *u = mk("user,id=bp2");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port;
+    int ls = loopback_listener(SOCK_STREAM, &port);
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2");
+    static uint8_t f[1600], chunk[65536];
+    int tw, active0 = unet_tcp_pcb_count(&tw);
+    active0 -= tw;
+    for (int round = 0; round < 2; round++) {
+        struct h2g x = {.gp = (uint16_t)(42000 + round), .order_ok = true};
+        sink.count = 0;
+        send_frame(f, build_tcp(f, g, x.gp, h, port, 0, 0, 0x02, NULL, 0));
+        PUMP_UNTIL(find_tcp(x.gp, 0) >= 0, 3000);
+        int i = find_tcp(x.gp, 0);
+        CHECK(i >= 0);
+        if (i < 0)
+            break;
+        x.srv = be32(fr_l4(sink.frame[i]) + 4) + 1;
+        sink.count = 0;
+        send_frame(f, build_tcp(f, g, x.gp, h, port, 1, x.srv, 0x10, NULL, 0));
+        int c = -1;
+        struct timeval tv = {0, 1000};
+        setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        for (uint64_t end = plat_now_ns() + 3000000000ull; c < 0 && plat_now_ns() < end;) {
+            net_host_poll(1000000u);
+            net_timers_run(plat_now_ns());
+            c = accept(ls, NULL, NULL);
+        }
+        CHECK(c >= 0);
+        if (c < 0)
+            break;
+        fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
+        /* Phase 1: the guest takes what comes but acknowledges nothing. */
+        uint64_t written = 0, last = plat_now_ns(), end = last + 20000000000ull;
+        long queued = -1;
+        while (plat_now_ns() - last < 300000000ull && written < (64u << 20) && plat_now_ns() < end) {
+            for (size_t k = 0; k < sizeof(chunk); k++)
+                chunk[k] = (uint8_t)((written + k) % 251);
+            ssize_t n = send(c, chunk, sizeof(chunk), MSG_NOSIGNAL);
+            if (n > 0) {
+                written += (uint64_t)n;
+                last = plat_now_ns();
+            }
+            net_host_poll(n > 0 ? 0 : 1000000u);
+            net_timers_run(plat_now_ns());
+            h2g_take(&x);
+            queued = lwip_queued(x.gp);
+        }
+        CHECK(written < (64u << 20));   /* the host's writes stalled: nobody read further */
+        CHECK(queued > TCP_SND_BUF / 2 && queued <= TCP_SND_BUF);
+        CHECK(x.got <= 65535);          /* the guest's window */
+        CHECK_EQ_INT(x.bad_csum, 0);
+        if (round == 1) {
+            /* The guest resets with lwIP's send buffer full. */
+            send_frame(f, build_tcp(f, g, x.gp, h, port, 1, 0, 0x04, NULL, 0));
+            ssize_t r = 1;
+            for (uint64_t e2 = plat_now_ns() + 3000000000ull; r != 0 && plat_now_ns() < e2;) {
+                net_host_poll(1000000u);
+                net_timers_run(plat_now_ns());
+                r = recv(c, chunk, sizeof(chunk), 0);
+                if (r < 0 && errno != EAGAIN)
+                    r = 0;   /* reset by the closed uplink socket: closed too */
+            }
+            CHECK_EQ_INT(r, 0);   /* the relay closed its uplink socket */
+            CHECK_EQ_INT(lwip_queued(x.gp), -1);
+            close(c);
+            break;
+        }
+        /* Phase 2: the host closes with data unacknowledged; the guest
+         * acknowledges each round until the FIN. */
+        close(c);
+        for (end = plat_now_ns() + 30000000000ull; !x.fin && plat_now_ns() < end;) {
+            send_frame(f, build_tcp(f, g, x.gp, h, port, 1, x.srv + (uint32_t)x.got + x.fin, 0x10,
+                                    NULL, 0));
+            net_host_poll(1000000u);
+            net_timers_run(plat_now_ns());
+            h2g_take(&x);
+        }
+        CHECK(x.fin);
+        CHECK_EQ_INT(x.got, written);
+        CHECK(x.order_ok);
+        CHECK_EQ_INT(x.bad_csum, 0);
+        /* The guest acknowledges the FIN and closes its side. */
+        send_frame(f, build_tcp(f, g, x.gp, h, port, 1, x.srv + (uint32_t)x.got + 1, 0x11, NULL, 0));
+        PUMP_UNTIL(lwip_queued(x.gp) < 0, 3000);
+        CHECK_EQ_INT(lwip_queued(x.gp), -1);
+    }
+    int active = unet_tcp_pcb_count(&tw) - tw;
+    CHECK_EQ_INT(active, active0);
+    close(ls);
+    done(u);
+}
+
 /* net/lwip/chksum.c (lwIP's LWIP_CHKSUM) against RFC 1071 two bytes at a
  * time, for every length 0..300 at every start alignment 0..7, and a
  * full-size frame of 0xff bytes (the carry path). */
 unsigned short baremu_lwip_chksum(const void *dataptr, int len);
+unsigned short baremu_lwip_chksum_copy(void *dst, const void *src, unsigned short len);
 TEST(lwip_checksum_matches_rfc1071)
 {
     static uint8_t buf[2048];
+    int copy_bad = 0;
     uint32_t x = 12345;
     for (size_t i = 0; i < sizeof(buf); i++) {
         x = x * 1103515245u + 12345u;
@@ -1178,10 +1343,30 @@ TEST(lwip_checksum_matches_rfc1071)
             /* lwIP's contract: the sum of native 16-bit loads (memory order). */
             if (baremu_lwip_chksum(d, len) != htons((uint16_t)ref))
                 bad++;
+            /* The fused copy (LWIP_CHKSUM_COPY): same sum, every byte copied,
+             * nothing written past the end, at any destination alignment. */
+            static uint8_t dst[2048 + 16];
+            memset(dst, 0xa5, sizeof(dst));
+            uint8_t *q = dst + 8 + (align * 3) % 8;
+            if (baremu_lwip_chksum_copy(q, d, (unsigned short)len) != htons((uint16_t)ref) ||
+                memcmp(q, d, (size_t)len) || q[len] != 0xa5 || q[-1] != 0xa5)
+                copy_bad++;
         }
     CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(copy_bad, 0);
     memset(buf, 0xff, 1514);
     CHECK_EQ_INT(baremu_lwip_chksum(buf, 1514), 0xffff);
+    static uint8_t big[65535 + 8];
+    memset(big, 0xff, sizeof(big));
+    static uint8_t bigdst[65535];
+    /* The largest copies, all ones: the lanes' worst case for overflow. */
+    CHECK_EQ_INT(baremu_lwip_chksum_copy(bigdst, big + 1, 65534), 0xffff);
+    CHECK_EQ_INT(baremu_lwip_chksum_copy(bigdst, big + 1, 65535), 0x00ff);   /* odd: the last byte pairs with a zero */
+    CHECK(!memcmp(bigdst, big + 1, 65535));
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(i * 7 + (i >> 8));
+    CHECK_EQ_INT(baremu_lwip_chksum_copy(bigdst, big + 3, 65535), baremu_lwip_chksum(big + 3, 65535));
+    CHECK_EQ_INT(baremu_lwip_chksum_copy(bigdst, big, 65534), baremu_lwip_chksum(big, 65534));
     memset(buf, 0, 1514);
     CHECK_EQ_INT(baremu_lwip_chksum(buf, 1514), 0);
 }

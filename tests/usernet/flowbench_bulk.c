@@ -9,7 +9,10 @@
  * The payload is a fixed pseudo-random stream (period 65521, a prime, so
  * segments do not repeat in step): whoever receives compares every byte
  * with it, and the count and the first bad offset go into the result, so a
- * figure is only printed for bytes that arrived intact and in order.
+ * figure is only printed for bytes that arrived intact and in order. The
+ * guest also checks the IPv4 header and TCP checksums (RFC 791, RFC 793
+ * with the pseudo-header) of every frame the stack sends it, drops a frame
+ * whose sum is wrong as a NIC or Linux would, and fails the run if any was.
  * Frames cross the same callbacks as the cps mode (to_stack / bulk_rx), so
  * their copies are counted; the guest's own work (building frames, the
  * checksum, comparing bytes) is in the process's CPU time too, equally for
@@ -35,6 +38,7 @@
 #define ACKQ       4096
 
 static int64_t corrupt_off = -1;   /* FB_CORRUPT, see stream() */
+static int64_t badsum_frame = -1;  /* FB_BADSUM, see bulk_rx() */
 static uint8_t *pat;   /* pat[i] = stream byte i % PAT_PERIOD, PAT_SLACK extra */
 
 static void pat_init(void)
@@ -43,6 +47,8 @@ static void pat_init(void)
         return;
     if (getenv("FB_CORRUPT"))
         corrupt_off = atoll(getenv("FB_CORRUPT"));
+    if (getenv("FB_BADSUM"))
+        badsum_frame = atoll(getenv("FB_BADSUM"));
     pat = malloc(PAT_PERIOD + PAT_SLACK);
     uint32_t x = 2463534242u;
     for (uint32_t i = 0; i < PAT_PERIOD; i++) {
@@ -162,14 +168,28 @@ static struct {
     int nackq;
     /* Counters for the report. */
     uint64_t segs_out, segs_in, rexmit, dupseg, ooo, acks_out, acks_in;
+    uint64_t frames_in, bad_csum;
 } g;
 
 static uint16_t ip_id;
 static uint8_t frame[2048];
 
-/* RFC 1071 sum in memory order (byte-order independent), 32 bits at a time. */
+/* RFC 1071 sum in memory order (byte-order independent), 32 bits at a time
+ * into 64-bit accumulators (no carries to fold until the end; four of them
+ * so the adds run in parallel). */
 static uint64_t sum_mem(const uint8_t *d, size_t n, uint64_t s)
 {
+    uint64_t s1 = 0, s2 = 0, s3 = 0;
+    for (; n >= 16; d += 16, n -= 16) {
+        uint32_t w[4];
+        memcpy(w, d, 16);
+        s += w[0];
+        s1 += w[1];
+        s2 += w[2];
+        s3 += w[3];
+    }
+    s += (s1 & 0xffffffffu) + (s1 >> 32) + (s2 & 0xffffffffu) + (s2 >> 32) +
+         (s3 & 0xffffffffu) + (s3 >> 32);
     for (; n >= 4; d += 4, n -= 4) {
         uint32_t w;
         memcpy(&w, d, 4);
@@ -188,6 +208,38 @@ static uint64_t sum_mem(const uint8_t *d, size_t n, uint64_t s)
         s += w;
     }
     return s;
+}
+
+/* The payload's sum (as sum_mem) and its comparison with the stream in one
+ * pass, 16 bytes at a time in four 32-bit lanes (each lane takes its two
+ * 16-bit halves: no overflow below 64 KiB); *same is false when any byte
+ * differs from ref. One pass over the bytes instead of a sum and a memcmp:
+ * the guest's own cost, the same for both stacks. */
+typedef uint32_t v4u __attribute__((vector_size(16)));
+static uint64_t sum_cmp(const uint8_t *d, const uint8_t *ref, size_t n, uint64_t s, bool *same)
+{
+    const v4u lo16 = {0xffff, 0xffff, 0xffff, 0xffff};
+    v4u a = {0, 0, 0, 0}, b = {0, 0, 0, 0}, diff = {0, 0, 0, 0};
+    for (; n >= 32; d += 32, ref += 32, n -= 32) {   /* two sums in flight */
+        v4u x, y, r, q;
+        memcpy(&x, d, 16);
+        memcpy(&y, d + 16, 16);
+        memcpy(&r, ref, 16);
+        memcpy(&q, ref + 16, 16);
+        a += (x & lo16) + (x >> 16);
+        b += (y & lo16) + (y >> 16);
+        diff |= (x ^ r) | (y ^ q);
+    }
+    for (; n >= 16; d += 16, ref += 16, n -= 16) {
+        v4u x, r;
+        memcpy(&x, d, 16);
+        memcpy(&r, ref, 16);
+        a += (x & lo16) + (x >> 16);
+        diff |= x ^ r;
+    }
+    a += b;
+    *same = !(diff[0] | diff[1] | diff[2] | diff[3]) && !memcmp(d, ref, n);
+    return sum_mem(d, n, s + a[0] + a[1] + a[2] + a[3]);
 }
 
 static uint16_t fold(uint64_t s)
@@ -294,10 +346,35 @@ void bulk_rx(const uint8_t *f, size_t len)
     size_t doff = (size_t)(t[12] >> 4) * 4;
     if (doff < 20 || ihl + doff > tot)
         return;
+    /* FB_BADSUM=K: the K-th frame from the stack (from 0) gets its last
+     * byte (payload, or the header of a bare ACK) changed after the stack
+     * summed it, as a copy that disagrees with its sum would leave it: the
+     * checksum check below must catch it (bulk.t.sh). */
+    static uint8_t tampered[2048];
+    if ((int64_t)g.frames_in++ == badsum_frame && len <= sizeof(tampered)) {
+        memcpy(tampered, f, len);
+        tampered[14 + tot - 1] ^= 0x01;
+        ip = tampered + 14;
+        t = ip + ihl;
+    }
     const uint8_t *d = t + doff;
     size_t n = tot - ihl - doff;
     uint8_t fl = t[13];
     uint32_t seq = be32(t + 4), ack = be32(t + 8);
+    /* Checksums: the IPv4 header, then TCP over the pseudo-header (source,
+     * destination, protocol, TCP length) and the whole segment; the payload
+     * of an in-order segment is compared with the stream in the same pass
+     * (doff is a multiple of 4, so the payload's 16-bit pairs line up). */
+    uint8_t ph[12];
+    memcpy(ph, ip + 12, 8);
+    ph[8] = 0, ph[9] = 6, ph[10] = (uint8_t)((tot - ihl) >> 8), ph[11] = (uint8_t)(tot - ihl);
+    bool in_order = g.state == B_EST && seq == g.irs + 1 + (uint32_t)g.rcvd, same = false;
+    uint64_t ts = sum_mem(t, doff, sum_mem(ph, 12, 0));
+    ts = in_order ? sum_cmp(d, pat_at(g.rcvd), n, ts, &same) : sum_mem(d, n, ts);
+    if (fold(sum_mem(ip, ihl, 0)) != 0 || fold(ts) != 0) {
+        g.bad_csum++;
+        return;   /* dropped, as a guest drops it: the stack must send it again */
+    }
     uint32_t win = be16(t + 14);
     static int dbg = -1;
     if (dbg < 0)
@@ -374,7 +451,7 @@ void bulk_rx(const uint8_t *f, size_t len)
             return;
         }
         if (n) {
-            if (g.bad_off < 0 && memcmp(d, pat_at(g.rcvd), n)) {
+            if (g.bad_off < 0 && !same) {
                 size_t i = 0;
                 while (d[i] == pat_at(g.rcvd)[i])
                     i++;
@@ -518,7 +595,9 @@ int bulk_run(const char *stack, bool in, uint64_t total, int rep)
     uint64_t got = in ? g.rcvd : r.bytes;
     int64_t bad = in ? g.bad_off : r.bad_off;
     const char *why = NULL;
-    if (g.state == B_RST)
+    if (g.bad_csum)
+        why = "frames with a bad IPv4 or TCP checksum";
+    else if (g.state == B_RST)
         why = "the stack reset the connection";
     else if (!have_report)
         why = "the peer did not report (timeout)";
@@ -533,18 +612,19 @@ int bulk_run(const char *stack, bool in, uint64_t total, int rep)
     double secs = t_done > t0 ? (double)(t_done - t0) / 1e9 : 0;
     if (why) {
         fprintf(stderr, "%s %s: FAIL: %s: sent %llu B, peer %s %llu B, guest got %llu B in order, "
-                "first bad byte %lld; segments out %llu in %llu, retransmits %llu\n", stack, mode,
+                "first bad byte %lld; segments out %llu in %llu, retransmits %llu, "
+                "bad checksums %llu\n", stack, mode,
                 why, (unsigned long long)(in ? r.bytes : g.una), in ? "wrote" : "got",
                 (unsigned long long)r.bytes, (unsigned long long)g.rcvd, (long long)bad,
                 (unsigned long long)g.segs_out, (unsigned long long)g.segs_in,
-                (unsigned long long)g.rexmit);
+                (unsigned long long)g.rexmit, (unsigned long long)g.bad_csum);
         return 1;
     }
     double mbit = (double)got * 8 / 1e6 / secs;
     printf("%s %s: %llu MiB in %.2f s = %.0f Mbit/s; CPU %.2f s (%.0f Mbit per CPU-second; "
            "%.2f s of it in the kernel); "
            "window scale %s; segments out %llu in %llu, ACKs out %llu in %llu, retransmits %llu, "
-           "dup %llu, out-of-order %llu; all bytes checked (SYN-ACK after %.0f us)\n",
+           "dup %llu, out-of-order %llu; all bytes and checksums checked (SYN-ACK after %.0f us)\n",
            stack, mode, (unsigned long long)(total >> 20), secs, mbit, cpu, (double)got * 8 / 1e6 / cpu,
            sys1 - sys0,
            g.scaled ? "on" : "off", (unsigned long long)g.segs_out, (unsigned long long)g.segs_in,
