@@ -26,6 +26,8 @@ const struct option_def option_table[] = {
     {"snapshot", false, NULL, "write disk changes to memory, never to the images"},
     {"boot", true, "[order=]DRIVES", "boot order: a, c (disk), d (CD), n (network)"},
     {"rtc", true, "base=utc|localtime|DATE", "guest clock start"},
+    {"accel", true, "tcg[,thread=single]", "accelerator: tcg (baremu interprets; kvm is not available)"},
+    {"enable-kvm", false, NULL, "refused: KVM is not available"},
     {"icount", true, "shift=N", "deterministic time: guest time follows executed instructions"},
     {"device", true, "DRIVER[,...]", "add a device (NICs, isa-debug-exit ...)"},
     {"global", true, "DRIVER.PROP=VALUE", "set a device property"},

@@ -249,6 +249,44 @@ static int parse_machine_opt(struct options *o, bool *none, char *err, size_t er
     return rc;
 }
 
+/* -accel tcg and -enable-kvm, as QEMU users write them: baremu interprets
+ * the guest's code, which is what QEMU calls its tcg accelerator; KVM and
+ * the others are refused with the reason, as QEMU refuses an accelerator
+ * the host lacks. */
+static int parse_accel(struct options *o, char *err, size_t errlen)
+{
+    if (options_flag(o, "enable-kvm")) {
+        snprintf(err, errlen, "-enable-kvm: KVM is not available: baremu interprets the guest's "
+                 "code (drop the option, or write -accel tcg)");
+        return -1;
+    }
+    int cur = 0;
+    const struct option_item *it;
+    while ((it = options_next(o, "accel", &cur))) {
+        struct qopts q;
+        if (qopts_parse(&q, "accel", it->arg, "accel", err, errlen) < 0)
+            return -1;
+        const char *accel = qopts_get(&q, "accel");
+        const char *thread = qopts_get(&q, "thread");
+        int rc = 0;
+        if (!accel || strcmp(accel, "tcg")) {
+            snprintf(err, errlen, "-accel %s: accelerator '%s' is not available (only tcg: baremu "
+                     "interprets the guest's code)", it->arg, accel ? accel : "");
+            rc = -1;
+        } else if (thread && strcmp(thread, "single")) {
+            snprintf(err, errlen, "-accel %s: thread=%s is not available (one guest CPU, thread=single)",
+                     it->arg, thread);
+            rc = -1;
+        }
+        if (!rc)
+            rc = qopts_check_unused(&q, err, errlen);
+        qopts_free(&q);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int parse_icount(struct options *o, int *shift, char *err, size_t errlen)
 {
     *shift = -1;
@@ -651,7 +689,7 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
 {
     err[0] = 0;
     bool none;
-    if (parse_machine_opt(o, &none, err, errlen) < 0 || none)
+    if (parse_machine_opt(o, &none, err, errlen) < 0 || parse_accel(o, err, errlen) < 0 || none)
         return NULL;
     struct machine *m = calloc(1, sizeof(*m));
     if (!m) {

@@ -1,6 +1,7 @@
 # timeout: 60
 # The hosted program's command line: --help, --version, and clear errors
-# naming the offending option with a non-zero exit.
+# naming the offending option with a non-zero exit; -accel tcg accepted as
+# QEMU users write it, other accelerators and -enable-kvm refused.
 set -u
 b="$BAREMU_TOP/build/hosted-asan/baremu"
 fail() { echo "FAIL: $*"; exit 1; }
@@ -14,4 +15,12 @@ grep -q -- '-frobnicate' <<<"$out" || fail "the error does not name the option: 
 out=$("$b" -m 2>&1); rc=$?
 [ "$rc" != 0 ] || fail "a missing argument exited 0"
 grep -q -- 'requires an argument' <<<"$out" || fail "unclear error: $out"
+# -accel tcg passes option checking: the run then stops at the missing kernel.
+out=$("$b" -m 16 -display none -accel tcg,thread=single -kernel /nonexistent </dev/null 2>&1); rc=$?
+[ "$rc" != 0 ] && grep -q -- "-kernel: cannot open '/nonexistent'" <<<"$out" || fail "-accel tcg: $out"
+for opt in "-accel kvm" "-enable-kvm" "-accel tcg,thread=multi"; do
+    # shellcheck disable=SC2086
+    out=$("$b" -m 16 -display none $opt -kernel /nonexistent </dev/null 2>&1); rc=$?
+    [ "$rc" != 0 ] && grep -q -- "${opt%%,*}.*not available" <<<"$out" || fail "$opt: $out"
+done
 echo "cli ok"
