@@ -12,7 +12,7 @@ const struct option_def option_table[] = {
     {"M", true, "TYPE", "same as -machine"},
     {"m", true, "SIZE", "guest RAM (default 128M)"},
     {"cpu", true, "MODEL", "CPU model (accepted for compatibility)"},
-    {"smp", true, "N", "CPUs (only 1 is supported)"},
+    {"smp", true, "[cpus=]1[,sockets=1,cores=1,threads=1,maxcpus=1]", "guest CPUs (one: more are refused)"},
     {"bios", true, "FILE", "guest firmware image (default SeaBIOS)"},
     {"kernel", true, "FILE", "Linux kernel for direct boot"},
     {"initrd", true, "FILE", "initial ramdisk for direct boot"},

@@ -287,6 +287,35 @@ static int parse_accel(struct options *o, char *err, size_t errlen)
     return 0;
 }
 
+/* -smp as QEMU users write it: the PC has one CPU (no local APIC, no MP
+ * table entries for more), so 1 is accepted in each of QEMU's spellings
+ * and more is refused with the reason. */
+static int parse_smp(struct options *o, char *err, size_t errlen)
+{
+    const char *v = options_last(o, "smp");
+    if (!v)
+        return 0;
+    struct qopts q;
+    if (qopts_parse(&q, "smp", v, "cpus", err, errlen) < 0)
+        return -1;
+    static const char *const keys[] = {"cpus", "maxcpus", "sockets", "dies", "cores", "threads"};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && !rc; i++) {
+        uint64_t n;
+        if (qopts_get_u64(&q, keys[i], 1, false, &n, err, errlen) < 0)
+            rc = -1;
+        else if (n != 1) {
+            snprintf(err, errlen, "-smp %s: %s=%llu is not available: the PC has one guest CPU "
+                     "(no local APIC)", v, keys[i], (unsigned long long)n);
+            rc = -1;
+        }
+    }
+    if (!rc)
+        rc = qopts_check_unused(&q, err, errlen);
+    qopts_free(&q);
+    return rc;
+}
+
 static int parse_icount(struct options *o, int *shift, char *err, size_t errlen)
 {
     *shift = -1;
@@ -711,7 +740,7 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
     }
     m->ram_size = ram;
     m->below_4g = ram < LOWMEM_MAX ? ram : LOWMEM_MAX;
-    if (parse_icount(o, &m->icount_shift, err, errlen) < 0 || parse_rtc(o, &rtc_base, err, errlen) < 0 ||
+    if (parse_smp(o, err, errlen) < 0 || parse_icount(o, &m->icount_shift, err, errlen) < 0 || parse_rtc(o, &rtc_base, err, errlen) < 0 ||
         parse_boot(o, m->boot_order, err, errlen) < 0)
         goto fail;
     m->no_reboot = options_flag(o, "no-reboot");
