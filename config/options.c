@@ -119,12 +119,22 @@ static char *own(struct options *o, char *s)
     return s;
 }
 
-/* Shared by argv and config files: words[i] is an option, maybe with an argument. */
+/* Shared by argv and config files: words[i] is an option, maybe with an
+ * argument. On the command line a word that is not an option is the disk
+ * image of IDE disk 0, as in QEMU's "qemu-system-i386 [options]
+ * [disk_image]"; in a config file it is an error (most likely a typo). */
 static int parse_words(struct options *o, int n, char **words, const char *origin,
-                       char *err, size_t errlen)
+                       bool disk_image_words, char *err, size_t errlen)
 {
     for (int i = 0; i < n; i++) {
         const char *w = words[i];
+        if (disk_image_words && w[0] && w[0] != '-') {
+            if (push(o, lookup("hda"), w, origin) < 0) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            continue;
+        }
         if (w[0] != '-' || !w[1]) {
             snprintf(err, errlen, "%s: '%s' is not an option (options start with '-')", origin, w);
             return -1;
@@ -153,7 +163,7 @@ static int parse_words(struct options *o, int n, char **words, const char *origi
 
 int options_parse_argv(struct options *o, int argc, char **argv, int first, char *err, size_t errlen)
 {
-    return parse_words(o, argc - first, argv + first, "command line", err, errlen);
+    return parse_words(o, argc - first, argv + first, "command line", true, err, errlen);
 }
 
 int options_parse_text(struct options *o, const char *text, const char *origin,
@@ -214,7 +224,7 @@ int options_parse_text(struct options *o, const char *text, const char *origin,
         }
         if (n) {
             char *where = own(o, strdup(loc));
-            if (!where || parse_words(o, n, words, where, err, errlen) < 0) {
+            if (!where || parse_words(o, n, words, where, false, err, errlen) < 0) {
                 if (!where)
                     snprintf(err, errlen, "out of memory");
                 return -1;

@@ -3,7 +3,8 @@
 # reads sector 2 through INT 13h (SeaBIOS's ATA PIO driver on our PIIX3 IDE)
 # and writes its first byte (0x21) to isa-debug-exit, so baremu must exit with
 # (0x21 << 1) | 1 = 67. The image, opened with -snapshot, must stay unchanged;
-# a second run with -icount shows the deterministic mode boots too.
+# a second run with -icount shows the deterministic mode boots too, and a
+# third gives the image as QEMU's positional disk_image argument (no -hda).
 set -u
 top="$BAREMU_TOP"
 b="$top/build/hosted/baremu"
@@ -21,9 +22,10 @@ printf '\x55\xaa' | dd of="$img" bs=1 seek=510 conv=notrunc status=none
 printf '\x21' | dd of="$img" bs=1 seek=512 conv=notrunc status=none
 sum=$(md5sum <"$img")
 fail() { echo "FAIL: $*"; echo "--- SeaBIOS log (tail):"; tail -25 "$tmp/log"; exit 1; }
-for mode in realtime icount; do
+for mode in realtime icount positional; do
   extra=(); [ $mode = icount ] && extra=(-icount shift=3)
-  timeout -s KILL 60 "$b" -bios "$bios" -m 32 -hda "$img" -snapshot -debugcon "file:$tmp/log" \
+  disk=(-hda "$img"); [ $mode = positional ] && disk=("$img")
+  timeout -s KILL 60 "$b" -bios "$bios" -m 32 "${disk[@]}" -snapshot -debugcon "file:$tmp/log" \
       -display none -serial null -device isa-debug-exit,iobase=0xf4,iosize=4 "${extra[@]}" \
       >"$tmp/out" 2>&1
   rc=$?
@@ -32,4 +34,4 @@ for mode in realtime icount; do
   grep -q 'Booting from Hard Disk' "$tmp/log" || fail "$mode: SeaBIOS did not boot from the disk"
 done
 [ "$(md5sum <"$img")" = "$sum" ] || fail "-snapshot changed the image"
-echo "booted from disk (real time and icount)"
+echo "booted from disk (real time, icount, positional disk image)"
