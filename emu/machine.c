@@ -89,6 +89,7 @@ struct machine {
     bool no_reboot;
     bool reset_requested;
     bool exit_requested;
+    bool stopped;           /* -S or the monitor's stop: the CPU does not run */
     int exit_status;
     uint64_t ram_size, below_4g;
     uint8_t boot_order[3];  /* CMOS boot device codes */
@@ -744,6 +745,7 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
         parse_boot(o, m->boot_order, err, errlen) < 0)
         goto fail;
     m->no_reboot = options_flag(o, "no-reboot");
+    m->stopped = options_flag(o, "S");
     bool nographic = options_flag(o, "nographic");
     m->nographic = nographic;
     const char *display = options_last(o, "display");
@@ -950,6 +952,8 @@ static uint64_t poll_devices(struct machine *m)
 
 uint64_t machine_next_deadline_ns(struct machine *m)
 {
+    if (m->stopped && !m->exit_requested && !m->reset_requested)
+        return UINT64_MAX;   /* only the monitor's cont starts it */
     uint64_t next = poll_devices(m);
     /* An interrupt became pending while the CPU was halted (a timer that
      * fired just now in poll_devices, a device fed from outside the CPU's
@@ -1019,6 +1023,8 @@ enum machine_status machine_run(struct machine *m, uint64_t until_ns)
             }
             machine_reset(m);
         }
+        if (m->stopped)
+            return MACHINE_IDLE;
         uint64_t next = poll_devices(m);
         if (plat_now_ns() >= until_ns)
             return MACHINE_TIME_UP;
@@ -1055,6 +1061,33 @@ enum machine_status machine_run(struct machine *m, uint64_t until_ns)
             break;
         }
     }
+}
+
+void machine_system_reset(struct machine *m)
+{
+    m->reset_requested = true;
+}
+
+void machine_system_powerdown(struct machine *m)
+{
+    acpi_pm_power_button(m->acpi);
+}
+
+void machine_set_running(struct machine *m, bool running)
+{
+    m->stopped = !running;
+    if (running)
+        m->idle_at = plat_now_ns();
+}
+
+bool machine_running(const struct machine *m)
+{
+    return !m->stopped;
+}
+
+void machine_get_cpu_regs(const struct machine *m, struct cpu_regs *r)
+{
+    cpu_get_regs(m->cpu, r);
 }
 
 int machine_exit_status(const struct machine *m)

@@ -3,6 +3,7 @@
 #ifndef BAREMU_EMU_MACHINE_H
 #define BAREMU_EMU_MACHINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,18 @@ uint64_t machine_next_deadline_ns(struct machine *m);
 /* The process exit status the machine asks for once MACHINE_EXIT: 0 after a
  * power-off or a reset with -no-reboot, (V << 1) | 1 after isa-debug-exit. */
 int machine_exit_status(const struct machine *m);
+
+/* The monitor's machine commands (emu/machine_monitor.c), as QEMU's:
+ * system_reset (a reset as the guest's own; with -no-reboot, an exit),
+ * system_powerdown (the ACPI power button), stop/cont (also -S). */
+struct cpu_regs;
+void machine_system_reset(struct machine *m);
+void machine_system_powerdown(struct machine *m);
+void machine_set_running(struct machine *m, bool running);
+bool machine_running(const struct machine *m);
+void machine_get_cpu_regs(const struct machine *m, struct cpu_regs *r);
+/* Registers those commands with config/monitor.c for this machine. */
+void machine_monitor_register(struct machine *m);
 
 /* Attaches the host's display and input (emu/emu_host.h): the VGA's screen
  * goes to ops->update about 30 times a second of host time, and events from

@@ -130,6 +130,8 @@ static int run(struct options *opts)
     struct machine *m = machine_create(opts, err, sizeof(err));
     if (!m && err[0])
         goto fail;
+    if (m)
+        machine_monitor_register(m);   /* system_reset, stop, cont, info registers ... */
     if (net_configure(opts, err, sizeof(err)) < 0)
         goto fail;
     const char *mon = options_last(opts, "monitor");
