@@ -1068,6 +1068,11 @@ void machine_system_reset(struct machine *m)
     m->reset_requested = true;
 }
 
+void machine_key(struct machine *m, uint16_t code, bool down)
+{
+    i8042_key(m->i8042, code, down);
+}
+
 void machine_system_powerdown(struct machine *m)
 {
     acpi_pm_power_button(m->acpi);

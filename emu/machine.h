@@ -42,13 +42,16 @@ int machine_exit_status(const struct machine *m);
 
 /* The monitor's machine commands (emu/machine_monitor.c), as QEMU's:
  * system_reset (a reset as the guest's own; with -no-reboot, an exit),
- * system_powerdown (the ACPI power button), stop/cont (also -S). */
+ * system_powerdown (the ACPI power button), stop/cont (also -S), sendkey. */
 struct cpu_regs;
 void machine_system_reset(struct machine *m);
 void machine_system_powerdown(struct machine *m);
 void machine_set_running(struct machine *m, bool running);
 bool machine_running(const struct machine *m);
 void machine_get_cpu_regs(const struct machine *m, struct cpu_regs *r);
+/* A key on the PS/2 keyboard: its scan code set 1 make code (0xE0-prefixed
+ * keys as 0xE000 | code), pressed or released (the monitor's sendkey). */
+void machine_key(struct machine *m, uint16_t code, bool down);
 /* Registers those commands with config/monitor.c for this machine. */
 void machine_monitor_register(struct machine *m);
 
