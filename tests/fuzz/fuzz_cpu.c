@@ -150,6 +150,33 @@ static void tables(struct input *in)
         put32(PD + (pde_flip & 0x7f) * 4, ((pde_flip & 0x7f) << 22) | 0x87);   /* a 4 MiB page (PSE) */
 }
 
+/* The CPU modes an input starts in: CR0 (PE, PG), CS and the data segments
+ * (selector, hidden base/limit/attributes, D/B and G in attribute bits
+ * 10-11), EIP and ESP. */
+static const struct mode {
+    uint32_t cr0;
+    uint16_t cs_sel;
+    uint32_t cs_base, cs_limit;
+    uint16_t cs_attr, ds_sel;
+    uint32_t ds_base, ds_limit;
+    uint16_t ds_attr;
+    uint32_t eip, esp;
+    bool v86;
+} modes[6] = {
+    /* real mode at 2000:0000 */
+    {0x10, 0x2000, CODE, 0xffff, 0x9b, 0x0800, 0x8000, 0xffff, 0x93, 0, 0x0ff0, false},
+    /* 32-bit flat, CPL 0 */
+    {0x11, 0x08, 0, 0xffffffffu, 0xc9b, 0x10, 0, 0xffffffffu, 0xc93, CODE, STACK0, false},
+    /* the same with paging */
+    {0x80000011u, 0x08, 0, 0xffffffffu, 0xc9b, 0x10, 0, 0xffffffffu, 0xc93, CODE, STACK0, false},
+    /* 16-bit protected mode, CPL 0, code based at CODE */
+    {0x11, 0x18, CODE, 0xffff, 0x9b, 0x20, 0, 0xffff, 0x93, 0, STACK0, false},
+    /* 32-bit CPL 3, paging on */
+    {0x80000011u, 0x33, 0, 0xffffffffu, 0xcfb, 0x3b, 0, 0xffffffffu, 0xcf3, CODE, STACK3, false},
+    /* virtual-8086 at 2000:0000 (SDM 20.2) */
+    {0x11, 0x2000, CODE, 0xffff, 0xf3, 0x0800, 0x8000, 0xffff, 0xf3, 0, 0x0ff0, true},
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!cpu) {
@@ -192,57 +219,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * exceptions, #NM, write protection, alignment checks). */
     uint32_t cr0_bits = cr_in & ((1u << 1) | (1u << 2) | (1u << 3) | (1u << 5) | (1u << 16) | (1u << 18));
     r.cr4 = (cr_in >> 8) & ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 7));
-    uint16_t attr32 = 0xc00, attr16 = 0;
-    switch (mode % 6) {
-    case 0:   /* real mode at 2000:0000 */
-        r.cr0 = 0x10 | (cr0_bits & 0x2e);
+    const struct mode *md = &modes[mode % 6];
+    r.cr0 = md->cr0 | (md->cr0 & 1 ? cr0_bits : cr0_bits & 0x2e);
+    if (!(md->cr0 & 1))
         r.cr4 = 0;
-        seg(&r.seg[CPU_CS], 0x2000, CODE, 0xffff, 0x9b);
-        for (int s = 0; s < 6; s++)
-            if (s != CPU_CS)
-                seg(&r.seg[s], 0x0800, 0x8000, 0xffff, 0x93);
-        r.eip = 0;
-        r.gpr[CPU_ESP] = 0x0ff0;
-        break;
-    case 1:   /* 32-bit flat, CPL 0 */
-    case 2:   /* the same with paging */
-        r.cr0 = 0x11 | cr0_bits | (mode % 6 == 2 ? 0x80000000u : 0);
-        seg(&r.seg[CPU_CS], 0x08, 0, 0xffffffffu, 0x9b | attr32);
-        for (int s = 0; s < 6; s++)
-            if (s != CPU_CS)
-                seg(&r.seg[s], 0x10, 0, 0xffffffffu, 0x93 | attr32);
-        r.eip = CODE;
-        r.gpr[CPU_ESP] = STACK0;
-        break;
-    case 3:   /* 16-bit protected mode, CPL 0 */
-        r.cr0 = 0x11 | cr0_bits;
-        seg(&r.seg[CPU_CS], 0x18, CODE, 0xffff, 0x9b | attr16);
-        for (int s = 0; s < 6; s++)
-            if (s != CPU_CS)
-                seg(&r.seg[s], 0x20, 0, 0xffff, 0x93 | attr16);
-        r.eip = 0;
-        r.gpr[CPU_ESP] = STACK0;
-        break;
-    case 4:   /* 32-bit CPL 3, paging on */
-        r.cr0 = 0x80000011u | cr0_bits;
-        seg(&r.seg[CPU_CS], 0x33, 0, 0xffffffffu, 0xfb | attr32);
-        for (int s = 0; s < 6; s++)
-            if (s != CPU_CS)
-                seg(&r.seg[s], 0x3b, 0, 0xffffffffu, 0xf3 | attr32);
-        r.eip = CODE;
-        r.gpr[CPU_ESP] = STACK3;
-        break;
-    default:   /* virtual-8086 at 2000:0000 (SDM 20.2) */
-        r.cr0 = 0x11 | cr0_bits;
+    if (md->v86)
         r.eflags |= 1u << 17;
-        seg(&r.seg[CPU_CS], 0x2000, CODE, 0xffff, 0xf3);
-        for (int s = 0; s < 6; s++)
-            if (s != CPU_CS)
-                seg(&r.seg[s], 0x0800, 0x8000, 0xffff, 0xf3);
-        r.eip = 0;
-        r.gpr[CPU_ESP] = 0x0ff0;
-        break;
+    for (int s = 0; s < 6; s++) {
+        if (s == CPU_CS)
+            seg(&r.seg[s], md->cs_sel, md->cs_base, md->cs_limit, md->cs_attr);
+        else
+            seg(&r.seg[s], md->ds_sel, md->ds_base, md->ds_limit, md->ds_attr);
     }
+    r.eip = md->eip;
+    r.gpr[CPU_ESP] = md->esp;
     /* New code and tables, written behind the CPU's back: every decoded
      * instruction and TLB entry goes. */
     cpu_mem_changed(cpu);
