@@ -1,7 +1,7 @@
 /* libFuzzer harness for the PC machine's guest-reachable devices: it builds
  * the real "pc" machine as `baremu -machine pc` does (machine_create with
- * SeaBIOS, 16 or 2 MiB of RAM, two IDE disks and two ATAPI CD-ROMs on
- * small images made once, the VGA, isa-debug-exit, -icount so time is the
+ * SeaBIOS, 16 or 2 MiB of RAM, IDE disks and ATAPI CD-ROMs in two layouts
+ * on small images made once, the VGA, isa-debug-exit, -icount so time is the
  * machine's own), never runs the CPU, and plays the input as a program of
  * what a guest can do: port reads and writes of 1/2/4 bytes (biased toward
  * the devices' ports), MMIO reads and writes (the VGA window, the VBE linear
@@ -168,12 +168,19 @@ static struct machine *make_machine(unsigned variant)
         argv[n++] = "-no-reboot";
     argv[n++] = "-hda";
     argv[n++] = path_hda;
-    argv[n++] = "-hdb";
-    argv[n++] = path_hdb;
     argv[n++] = "-cdrom";
     argv[n++] = path_cd;
+    /* Either a disk beside the first disk and a second CD beside the first
+     * CD, or a CD beside the first disk (a mixed channel) and no device
+     * beside the first CD (an absent slave). */
     char cd2[160];
-    snprintf(cd2, sizeof(cd2), "file=%s,media=cdrom,index=3", path_cd2);
+    if (variant & 4) {
+        snprintf(cd2, sizeof(cd2), "file=%s,media=cdrom,index=1", path_cd2);
+    } else {
+        argv[n++] = "-hdb";
+        argv[n++] = path_hdb;
+        snprintf(cd2, sizeof(cd2), "file=%s,media=cdrom,index=3", path_cd2);
+    }
     argv[n++] = "-drive";
     argv[n++] = cd2;
     struct options o;
