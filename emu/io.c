@@ -29,6 +29,15 @@ void io_bus_destroy(struct io_bus *b)
     free(b);
 }
 
+/* The handler index of (ops, opaque), or 0 if it has none. */
+static int handler_of(const struct io_bus *b, const struct io_ops *ops, void *opaque)
+{
+    for (int i = 1; i <= b->count; i++)
+        if (b->handlers[i].ops == ops && b->handlers[i].opaque == opaque)
+            return i;
+    return 0;
+}
+
 int io_register(struct io_bus *b, uint16_t base, uint32_t count, const struct io_ops *ops,
                 void *opaque, const char *name)
 {
@@ -56,6 +65,36 @@ void io_unregister(struct io_bus *b, uint16_t base, uint32_t count)
     if (base + count > 65536u)
         count = 65536u - base;
     memset(&b->owner[base], 0, count);
+}
+
+void io_register_free(struct io_bus *b, uint16_t base, uint32_t count, const struct io_ops *ops,
+                      void *opaque, const char *name)
+{
+    if (count == 0 || base + count > 65536u)
+        return;
+    int idx = handler_of(b, ops, opaque);
+    if (!idx) {
+        if (b->count == IO_MAX_HANDLERS)
+            return;
+        idx = ++b->count;
+        b->handlers[idx] = (struct io_handler){ops, opaque, name};
+    }
+    for (uint32_t p = base; p < base + count; p++)
+        if (!b->owner[p])
+            b->owner[p] = (uint8_t)idx;
+}
+
+void io_unregister_owned(struct io_bus *b, uint16_t base, uint32_t count, const struct io_ops *ops,
+                         void *opaque)
+{
+    int idx = handler_of(b, ops, opaque);
+    if (!idx)
+        return;
+    if (base + count > 65536u)
+        count = 65536u - base;
+    for (uint32_t p = base; p < base + count; p++)
+        if (b->owner[p] == idx)
+            b->owner[p] = 0;
 }
 
 uint32_t io_read(struct io_bus *b, uint16_t port, unsigned size)

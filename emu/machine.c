@@ -1095,6 +1095,29 @@ void machine_get_cpu_regs(const struct machine *m, struct cpu_regs *r)
     cpu_get_regs(m->cpu, r);
 }
 
+enum machine_status machine_advance(struct machine *m, uint64_t ns)
+{
+    if (m->icount_shift >= 0)
+        m->warp_ns += ns;
+    poll_devices(m);
+    if (m->reset_requested && !m->exit_requested) {
+        if (m->no_reboot) {
+            m->exit_requested = true;
+            m->exit_status = 0;
+        } else {
+            machine_reset(m);
+        }
+    }
+    m->display_next = 0;
+    service_display(m, plat_now_ns());
+    return m->exit_requested ? MACHINE_EXIT : MACHINE_IDLE;
+}
+
+int machine_intr_ack(struct machine *m)
+{
+    return m->intr_level ? intr_ack(m) : -1;
+}
+
 int machine_exit_status(const struct machine *m)
 {
     return m->exit_status;

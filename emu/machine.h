@@ -55,6 +55,16 @@ void machine_key(struct machine *m, uint16_t code, bool down);
 /* Registers those commands with config/monitor.c for this machine. */
 void machine_monitor_register(struct machine *m);
 
+/* Drives the devices without the CPU (tests/fuzz/fuzz_pc_devices.c): under
+ * -icount, where time is the machine's own, the virtual clock moves on by ns
+ * as if the CPU had sat in HLT; the timers catch up, a requested reset is
+ * carried out as machine_run would, and an attached display gets the screen
+ * at once. MACHINE_EXIT once the guest asked to exit, else MACHINE_IDLE. */
+enum machine_status machine_advance(struct machine *m, uint64_t ns);
+/* The CPU's interrupt acknowledge cycle: the vector the PICs hand over, or
+ * -1 while their INTR output is low. */
+int machine_intr_ack(struct machine *m);
+
 /* Attaches the host's display and input (emu/emu_host.h): the VGA's screen
  * goes to ops->update about 30 times a second of host time, and events from
  * ops->input_poll to the PS/2 keyboard and mouse. ops NULL detaches. */

@@ -16,6 +16,7 @@ struct gpage {
     uint8_t has_ram;        /* RAM sits at this page (ram_off valid) */
     uint8_t code;           /* marked by the CPU's decode cache */
     uint8_t region;         /* MMIO region index */
+    uint8_t rom_idx;        /* which ROM copy p->rom points into */
     uint64_t ram_off;
     uint8_t *rom;           /* the ROM copy's page */
 };
@@ -25,6 +26,7 @@ struct mmio_region {
     void *opaque;
     uint64_t base;
     const char *name;
+    uint32_t pages;         /* pages mapping it now; 0 = the slot is free */
 };
 
 struct guest_memory {
@@ -34,6 +36,7 @@ struct guest_memory {
     struct mmio_region regions[GMEM_MAX_REGIONS];
     int nregions;
     uint8_t *roms[GMEM_MAX_REGIONS];
+    uint32_t rom_pages[GMEM_MAX_REGIONS];  /* pages showing each copy; 0 = reusable */
     int nroms;
     uint32_t generation;
     void (*code_hook)(void *opaque, uint64_t gpa, size_t len);
@@ -61,6 +64,18 @@ static struct gpage *page_make(struct guest_memory *m, uint64_t gpa)
             return NULL;
     }
     return &m->l1[i1][pfn & ((1u << GMEM_L2_BITS) - 1)];
+}
+
+/* A page stops showing its ROM copy or MMIO region (about to be mapped
+ * anew or unmapped). A guest moves PCI BARs as often as it likes (each move
+ * or memory-decode toggle is an unmap and a map), so slots whose last page
+ * went are reused instead of running out after GMEM_MAX_REGIONS moves. */
+static void release_other(struct guest_memory *m, struct gpage *p)
+{
+    if (p->other == GMEM_MMIO && m->regions[p->region].pages)
+        m->regions[p->region].pages--;
+    else if (p->other == GMEM_ROM && m->rom_pages[p->rom_idx])
+        m->rom_pages[p->rom_idx]--;
 }
 
 struct guest_memory *gmem_create(uint64_t ram_bytes, uint64_t below_4g_limit)
@@ -128,20 +143,35 @@ int gmem_map_ram(struct guest_memory *m, uint64_t gpa, uint64_t len, uint64_t ra
 int gmem_map_rom(struct guest_memory *m, uint64_t gpa, const void *data, uint64_t len)
 {
     uint64_t plen = (len + GMEM_PAGE_SIZE - 1) & ~(uint64_t)(GMEM_PAGE_SIZE - 1);
-    if (!range_ok(gpa, plen) || m->nroms >= GMEM_MAX_REGIONS)
+    if (!range_ok(gpa, plen))
+        return -1;
+    /* A copy no page shows any more is freed only here, a map change after
+     * its last page went: the CPU has dropped its pointers into it by then
+     * (it resyncs after the access that changed the map). */
+    int idx = 0;
+    while (idx < m->nroms && m->rom_pages[idx])
+        idx++;
+    if (idx == GMEM_MAX_REGIONS)
         return -1;
     uint8_t *copy = calloc(1, plen);
     if (!copy)
         return -1;
     memset(copy, 0xff, plen);
     memcpy(copy, data, len);
-    m->roms[m->nroms++] = copy;
+    free(m->roms[idx]);
+    m->roms[idx] = copy;
+    m->rom_pages[idx] = 0;
+    if (idx == m->nroms)
+        m->nroms++;
     for (uint64_t o = 0; o < plen; o += GMEM_PAGE_SIZE) {
         struct gpage *p = page_make(m, gpa + o);
         if (!p)
             return -1;
+        release_other(m, p);
         p->other = GMEM_ROM;
         p->rom = copy + o;
+        p->rom_idx = (uint8_t)idx;
+        m->rom_pages[idx]++;
         p->rd = GMEM_ROM;
         p->wr = GMEM_ROM;
     }
@@ -153,16 +183,24 @@ int gmem_map_mmio(struct guest_memory *m, uint64_t gpa, uint64_t len,
                   const struct mmio_ops *ops, void *opaque, const char *name)
 {
     len = (len + GMEM_PAGE_SIZE - 1) & ~(uint64_t)(GMEM_PAGE_SIZE - 1);
-    if (!range_ok(gpa, len) || m->nregions >= GMEM_MAX_REGIONS || !ops)
+    if (!range_ok(gpa, len) || !ops)
         return -1;
-    int idx = m->nregions++;
-    m->regions[idx] = (struct mmio_region){ops, opaque, gpa, name};
+    int idx = 0;
+    while (idx < m->nregions && m->regions[idx].pages)
+        idx++;
+    if (idx == GMEM_MAX_REGIONS)
+        return -1;
+    if (idx == m->nregions)
+        m->nregions++;
+    m->regions[idx] = (struct mmio_region){ops, opaque, gpa, name, 0};
     for (uint64_t o = 0; o < len; o += GMEM_PAGE_SIZE) {
         struct gpage *p = page_make(m, gpa + o);
         if (!p)
             return -1;
+        release_other(m, p);
         p->other = GMEM_MMIO;
         p->region = (uint8_t)idx;
+        m->regions[idx].pages++;
         p->rd = p->wr = GMEM_MMIO;
     }
     m->generation++;
@@ -173,8 +211,10 @@ void gmem_unmap(struct guest_memory *m, uint64_t gpa, uint64_t len)
 {
     for (uint64_t o = 0; o < len; o += GMEM_PAGE_SIZE) {
         struct gpage *p = page_get(m, (gpa & ~(uint64_t)(GMEM_PAGE_SIZE - 1)) + o);
-        if (p)
+        if (p) {
+            release_other(m, p);
             memset(p, 0, sizeof(*p));
+        }
     }
     m->generation++;
 }

@@ -218,11 +218,13 @@ static void remap(struct acpi_pm *p)
         base = 0;
     if (base == p->io_base)
         return;
+    /* A base over other devices' ports does not take them (a guest's
+     * misplaced PMBA), and moving away gives back only the PM's own. */
     if (p->io_base)
-        io_unregister(p->io, p->io_base, PM_IO_SIZE);
+        io_unregister_owned(p->io, p->io_base, PM_IO_SIZE, &pm_ops, p);
     p->io_base = base;
     if (base)
-        io_register(p->io, base, PM_IO_SIZE, &pm_ops, p, "acpi-pm");
+        io_register_free(p->io, base, PM_IO_SIZE, &pm_ops, p, "acpi-pm");
 }
 
 static void written(struct pci_device *d, unsigned off, unsigned size)

@@ -145,15 +145,19 @@ static void update_mappings(struct pci_bus *b, struct pci_device *d)
             continue;
         if (bar->mapped) {
             if (bar->type == PCI_BAR_IO)
-                io_unregister(b->io, (uint16_t)bar->mapped, bar->size);
+                io_unregister_owned(b->io, (uint16_t)bar->mapped, bar->size, bar->io, bar->opaque);
             else
                 b->mem->unmap(b->mem_ctx, bar->mapped, bar->size);
         }
         bar->mapped = want;
         if (want) {
-            int rc = bar->type == PCI_BAR_IO
-                         ? io_register(b->io, (uint16_t)want, bar->size, bar->io, bar->opaque, d->name)
-                         : b->mem->map_mmio(b->mem_ctx, want, bar->size, bar->mmio, bar->opaque, d->name);
+            /* An I/O BAR over other devices' ports (overlapping BARs are a
+             * configuration error, PCI 2.1 6.2.5) takes only the free ones. */
+            int rc = 0;
+            if (bar->type == PCI_BAR_IO)
+                io_register_free(b->io, (uint16_t)want, bar->size, bar->io, bar->opaque, d->name);
+            else
+                rc = b->mem->map_mmio(b->mem_ctx, want, bar->size, bar->mmio, bar->opaque, d->name);
             if (rc < 0) {
                 LOGW("pci", "%s: cannot map BAR%d at %#x", d->name, n, want);
                 bar->mapped = 0;

@@ -300,7 +300,11 @@ static uint32_t vga_read(void *opaque, uint16_t port, unsigned size)
         return 0xff;
     switch (port) {
     case 0x3c0: return v->ar_index;
-    case 0x3c1: return v->ar[v->ar_index & 0x1f] ;
+    case 0x3c1:
+        /* The attribute controller has registers 0x00-0x14 (IBM VGA
+         * Technical Reference); the rest of the 5-bit index reads 0, as on
+         * QEMU's VGA, instead of whatever lies past ar[]. */
+        return (v->ar_index & 0x1f) < sizeof(v->ar) ? v->ar[v->ar_index & 0x1f] : 0;
     case 0x3c2: return 0x10;                 /* input status 0: switch sense */
     case 0x3c3: return 1;
     case 0x3c4: return v->sr_index;

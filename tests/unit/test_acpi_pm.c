@@ -85,3 +85,30 @@ TEST(acpi_gpe0_and_pci_hotplug_read_idle)
     pci_bus_destroy(bus);
     io_bus_destroy(io);
 }
+
+/* A guest that puts PMBA over the PCI host's 0xCF8-0xCFF (base 0xCC0) and
+ * then moves it: the host bridge keeps its ports all along (it claims them
+ * before the PCI bus sees the cycle, PCI 2.1 3.7.4.1) and configuration
+ * cycles still work afterwards; the PM block answers at its new base. */
+TEST(acpi_pm_base_over_other_ports)
+{
+    struct io_bus *io = io_bus_create();
+    struct pci_bus *bus = pci_bus_create(io, &fake_mem, NULL);
+    struct acpi_pm *p = acpi_pm_create(bus, io, &clk, (struct irq_line){set_sci, NULL, 9}, on_off, NULL);
+    io_write(io, 0xcf8, 0x80000000u | PCI_DEVFN(1, 3) << 8 | 0x40, 4);
+    io_write(io, 0xcfc, 0xcc1, 4);
+    io_write(io, 0xcf8, 0x80000000u | PCI_DEVFN(1, 3) << 8 | 0x80, 4);
+    io_write(io, 0xcfc, 1, 1);
+    CHECK_EQ_INT(io_read(io, 0xcf8, 4), 0x80000000u | PCI_DEVFN(1, 3) << 8 | 0x80);
+    io_write(io, 0xcc4, 0x0001, 2);                        /* PM block below the host's ports */
+    CHECK_EQ_INT(io_read(io, 0xcc4, 2), 1);
+    io_write(io, 0xcf8, 0x80000000u | PCI_DEVFN(1, 3) << 8 | 0x40, 4);
+    io_write(io, 0xcfc, 0xb001, 4);
+    CHECK_EQ_INT(io_read(io, 0xcc4, 2), 0xffff);           /* released */
+    CHECK_EQ_INT(io_read(io, 0xb004, 2), 1);
+    io_write(io, 0xcf8, 0x80000000u | PCI_DEVFN(1, 3) << 8, 4);
+    CHECK_EQ_INT(io_read(io, 0xcfc, 4), 0x71138086);       /* the host bridge still answers */
+    acpi_pm_destroy(p);
+    pci_bus_destroy(bus);
+    io_bus_destroy(io);
+}

@@ -144,3 +144,36 @@ TEST(dma_bounds_and_code_hook)
     CHECK_EQ_INT(hook_calls, 2);
     gmem_destroy(m);
 }
+
+/* A guest moves a PCI BAR (or toggles its memory decode) as often as it
+ * likes: each move unmaps and maps again. The map must keep working after
+ * many more moves than it has region slots (GMEM_MAX_REGIONS). */
+TEST(mmio_and_rom_remapped_many_times)
+{
+    struct guest_memory *m = gmem_create(2u << 20, 2u << 20);
+    struct mmio_log l = {0};
+    static const uint8_t rom[4096] = {0x55, 0xaa};
+    for (int i = 0; i < 300; i++) {
+        uint64_t a = 0xe0000000ull + (uint64_t)(i & 3) * 0x10000;
+        CHECK(gmem_map_mmio(m, a, 0x4000, &log_ops, &l, "bar") == 0);
+        CHECK_EQ_INT(gmem_read(m, a + 8, 4), 0x55667788);
+        CHECK_EQ_INT(l.last_off, 8);
+        gmem_unmap(m, a, 0x4000);
+        uint64_t r = 0xf0000000ull + (uint64_t)(i & 1) * 0x10000;
+        CHECK(gmem_map_rom(m, r, rom, sizeof(rom)) == 0);
+        CHECK_EQ_INT(gmem_read(m, r, 2), 0xaa55);
+        gmem_unmap(m, r, sizeof(rom));
+    }
+    /* Two live mappings of the same device at once keep their own bases. */
+    CHECK(gmem_map_mmio(m, 0xe0000000ull, 0x1000, &log_ops, &l, "a") == 0);
+    CHECK(gmem_map_mmio(m, 0xe0100000ull, 0x1000, &log_ops, &l, "b") == 0);
+    gmem_read(m, 0xe0100010ull, 1);
+    CHECK_EQ_INT(l.last_off, 0x10);
+    gmem_read(m, 0xe0000020ull, 1);
+    CHECK_EQ_INT(l.last_off, 0x20);
+    /* Mapping over a live mapping replaces it page by page. */
+    CHECK(gmem_map_mmio(m, 0xe0000000ull, 0x1000, &log_ops, &l, "c") == 0);
+    gmem_read(m, 0xe0000030ull, 1);
+    CHECK_EQ_INT(l.last_off, 0x30);
+    gmem_destroy(m);
+}
