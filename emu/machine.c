@@ -1008,21 +1008,28 @@ static void service_display(struct machine *m, uint64_t now)
     }
 }
 
+/* Carries out a requested reset (with -no-reboot, an exit instead).
+ * Returns true once the machine is to exit. */
+static bool take_reset(struct machine *m)
+{
+    if (m->reset_requested && !m->exit_requested) {
+        if (m->no_reboot) {
+            LOGI("machine", "guest reset with -no-reboot: exiting");
+            m->exit_requested = true;
+            m->exit_status = 0;
+        } else {
+            machine_reset(m);
+        }
+    }
+    return m->exit_requested;
+}
+
 enum machine_status machine_run(struct machine *m, uint64_t until_ns)
 {
     service_display(m, plat_now_ns());
     for (;;) {
-        if (m->exit_requested)
+        if (take_reset(m))
             return MACHINE_EXIT;
-        if (m->reset_requested) {
-            if (m->no_reboot) {
-                LOGI("machine", "guest reset with -no-reboot: exiting");
-                m->exit_requested = true;
-                m->exit_status = 0;
-                return MACHINE_EXIT;
-            }
-            machine_reset(m);
-        }
         if (m->stopped)
             return MACHINE_IDLE;
         uint64_t next = poll_devices(m);
@@ -1100,14 +1107,7 @@ enum machine_status machine_advance(struct machine *m, uint64_t ns)
     if (m->icount_shift >= 0)
         m->warp_ns += ns;
     poll_devices(m);
-    if (m->reset_requested && !m->exit_requested) {
-        if (m->no_reboot) {
-            m->exit_requested = true;
-            m->exit_status = 0;
-        } else {
-            machine_reset(m);
-        }
-    }
+    take_reset(m);
     m->display_next = 0;
     service_display(m, plat_now_ns());
     return m->exit_requested ? MACHINE_EXIT : MACHINE_IDLE;
