@@ -7,11 +7,11 @@
  * for the PCI function (IDETIM decode enables at 0x40/0x42) and its bus
  * master IDE function (BAR4; the registers and the PRD walk are in
  * emu/hw/ide_bmdma.c). Transfers are PIO or, for READ/WRITE DMA (EXT) and
- * PACKET with the DMA bit, bus master DMA, which runs whole when the guest
- * has issued the command and set Start, in either order (ATA-6 9.10). Where
- * the datasheets leave a case open (a PRD table shorter or longer than the
- * transfer) this does what QEMU's PIIX IDE does, since that is what guests
- * are tested against. */
+ * PACKET with the DMA bit, bus master DMA, which runs whole once the guest
+ * has issued the command and set Start, in either order (ATA-6, DMA command
+ * protocol). Where the datasheets leave a case open (a PRD table shorter or
+ * longer than the transfer) this does what QEMU's PIIX IDE does, since that
+ * is what guests are tested against. */
 #include "emu/hw/ide.h"
 
 #include <stdlib.h>
@@ -973,19 +973,19 @@ static void execute(struct ide_channel *c, uint8_t cmd)
         c->status = ST_DRDY | ST_DSC | ST_DRQ;
         raise_irq(c);
         break;
-    case 0x20: case 0x21: ata_rw(c, false, false, false, false); break;  /* READ SECTORS */
-    case 0x24: ata_rw(c, false, true, false, false); break;              /* READ SECTORS EXT */
-    case 0xc4: ata_rw(c, false, false, true, false); break;              /* READ MULTIPLE */
-    case 0x29: ata_rw(c, false, true, true, false); break;               /* READ MULTIPLE EXT */
-    case 0x30: case 0x31: ata_rw(c, true, false, false, false); break;   /* WRITE SECTORS */
-    case 0x34: ata_rw(c, true, true, false, false); break;               /* WRITE SECTORS EXT */
-    case 0xc5: ata_rw(c, true, false, true, false); break;               /* WRITE MULTIPLE */
+    case 0x20: case 0x21: ata_rw(c, false, false, false, false); break; /* READ SECTORS */
+    case 0x24: ata_rw(c, false, true, false, false); break;             /* READ SECTORS EXT */
+    case 0xc4: ata_rw(c, false, false, true, false); break;             /* READ MULTIPLE */
+    case 0x29: ata_rw(c, false, true, true, false); break;              /* READ MULTIPLE EXT */
+    case 0x30: case 0x31: ata_rw(c, true, false, false, false); break;  /* WRITE SECTORS */
+    case 0x34: ata_rw(c, true, true, false, false); break;              /* WRITE SECTORS EXT */
+    case 0xc5: ata_rw(c, true, false, true, false); break;              /* WRITE MULTIPLE */
     case 0xc8: case 0xc9: ata_rw(c, false, false, false, true); break;  /* READ DMA */
     case 0x25: ata_rw(c, false, true, false, true); break;              /* READ DMA EXT */
     case 0xca: case 0xcb: ata_rw(c, true, false, false, true); break;   /* WRITE DMA */
     case 0x35: ata_rw(c, true, true, false, true); break;               /* WRITE DMA EXT */
-    case 0x39: ata_rw(c, true, true, true, false); break;                /* WRITE MULTIPLE EXT */
-    case 0x40: case 0x41: case 0x42: {                            /* READ VERIFY (EXT) */
+    case 0x39: ata_rw(c, true, true, true, false); break;               /* WRITE MULTIPLE EXT */
+    case 0x40: case 0x41: case 0x42: {                                  /* READ VERIFY (EXT) */
         bool l48 = cmd == 0x42;
         uint32_t count = l48 ? (uint32_t)(c->nsector | c->hob_nsector << 8) : c->nsector;
         uint64_t lba = task_lba(c, d, l48);
