@@ -5,7 +5,10 @@ vmlinuz, whose SHA-256 the host computes from its own copy. What QEMU 7.2's
 pc machine gives this guest is the reference: dmesg "ata1: PATA max MWDMA2
 cmd 0x1f0 ctl 0x3f6 bmdma 0xc040 irq 14" (a bus master base, not 0) and
 /sys/class/ata_device/dev{1,2}.0/xfer_mode "XFER_MW_DMA_2" (Linux 6.1 no
-longer prints "configured for MWDMA2" at the default log level). Optionally (pio=True) it
+longer prints "configured for MWDMA2" at the default log level). It also
+writes 1 MiB of random data to a file on the disk (the caller runs the
+emulator with -snapshot), remounts with caches dropped and reads it back.
+Optionally (pio=True) it
 then reloads libata with DMA off and times the same raw read, so the caller
 can print DMA and PIO read speeds of one run.
 Used by tests/guest/boot_check.py when BOOT_CHECK_STORAGE is set."""
@@ -75,6 +78,15 @@ def check(vm, vmlinuz, mode="XFER_MW_DMA_2", pio=False):
         got = out.split()[0] if out else ""
         assert got == want, "%s/vmlinuz read through DMA differs: %s, host has %s" % (mnt, got, want)
         results[dev] = got
+    # A write through WRITE DMA, read back after a remount with caches dropped.
+    st, out = vm.run("mount -o remount,rw /mnt/disk && dd if=/dev/urandom of=/mnt/disk/dma.bin bs=64k count=16 "
+                     "2>/dev/null && sha256sum /mnt/disk/dma.bin && umount /mnt/disk && "
+                     "echo 3 >/proc/sys/vm/drop_caches && mount -t vfat -o ro /dev/sda1 /mnt/disk && "
+                     "sha256sum /mnt/disk/dma.bin", 180)
+    sums = [l.split()[0] for l in out.splitlines() if l.endswith("dma.bin")]
+    assert st == 0 and len(sums) == 2 and sums[0] == sums[1], \
+        "writing 1 MiB to the disk and reading it back after a remount failed: %s" % out
+    lines.append("1 MiB written and read back")
     # No DMA error or bus reset on the way.
     st, errs = vm.run("dmesg | grep -E 'ata[0-9].*(exception|failed command|BMDMA|timeout|hard resetting)'", 30)
     assert st != 0, "libata reported errors:\n%s" % errs
