@@ -810,7 +810,7 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
             goto fail;
         }
     }
-    m->ide = ide_create(m->pci, m->io, pic_irq_line(m->pic, 14), pic_irq_line(m->pic, 15));
+    m->ide = ide_create(m->pci, m->io, m->mem, pic_irq_line(m->pic, 14), pic_irq_line(m->pic, 15));
     if (!m->ide || !m->pic || !m->pit || !m->rtc || !m->port92 || !m->i8042 || !m->pci || !m->i440fx || !m->piix3 || !m->acpi ||
         !m->fw_cfg) {
         snprintf(err, errlen, "out of memory");

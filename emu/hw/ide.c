@@ -4,14 +4,21 @@
  * word layouts (8.15, 8.16), the device signatures after reset (9.12); the
  * packet commands follow MMC-2/SPC-2 (INQUIRY, READ CAPACITY, READ(10/12),
  * READ TOC, REQUEST SENSE, MODE SENSE(10)); and the 82371SB datasheet 2.3
- * for the PCI function (IDETIM decode enables at 0x40/0x42). Only PIO is
- * modelled: there is no bus master DMA BAR, and drivers fall back to PIO. */
+ * for the PCI function (IDETIM decode enables at 0x40/0x42) and its bus
+ * master IDE function (BAR4; the registers and the PRD walk are in
+ * emu/hw/ide_bmdma.c). Transfers are PIO or, for READ/WRITE DMA (EXT) and
+ * PACKET with the DMA bit, bus master DMA, which runs whole once the guest
+ * has issued the command and set Start, in either order (ATA-6, DMA command
+ * protocol). Where the datasheets leave a case open (a PRD table shorter or
+ * longer than the transfer) this does what QEMU's PIIX IDE does, since that
+ * is what guests are tested against. */
 #include "emu/hw/ide.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "baremu/platform.h"
+#include "emu/hw/ide_bmdma.h"
 
 /* status bits */
 #define ST_ERR  0x01
@@ -39,13 +46,24 @@
 #define SK_MEDIUM_ERROR 0x03
 #define SK_ILLEGAL_REQUEST 0x05
 #define SK_UNIT_ATTENTION 0x06
+#define SK_ABORTED_COMMAND 0x0b
 #define ASC_INVALID_OPCODE 0x20
 #define ASC_LBA_OUT_OF_RANGE 0x21
 #define ASC_INVALID_FIELD 0x24
 #define ASC_MEDIUM_NOT_PRESENT 0x3a
 #define ASC_READ_ERROR 0x11
 
-enum xfer { XFER_NONE, XFER_ATA_READ, XFER_ATA_WRITE, XFER_PIO_IN, XFER_PACKET, XFER_ATAPI_READ };
+enum xfer { XFER_NONE, XFER_ATA_READ, XFER_ATA_WRITE, XFER_PIO_IN, XFER_PACKET, XFER_ATAPI_READ, XFER_DMA };
+
+/* A DMA command waiting for (or running under) the bus master. */
+enum dma_op { DMA_NONE, DMA_ATA_READ, DMA_ATA_WRITE, DMA_ATAPI_READ, DMA_ATAPI_REPLY };
+
+/* SET FEATURES 03h transfer mode values (ATA-6 8.37.10): the mode kind in
+ * bits 7:3, the mode number in bits 2:0. */
+#define XM_KIND(v) ((v) >> 3)
+#define XM_SWDMA 2
+#define XM_MWDMA 4
+#define XM_UDMA  8
 
 struct ide_drive {
     struct blockdev *blk;
@@ -54,6 +72,7 @@ struct ide_drive {
     uint16_t cyls, heads, spt;
     unsigned mult;           /* READ/WRITE MULTIPLE block size, 0 = disabled */
     uint8_t sense_key, asc;
+    uint8_t xfer_mode;       /* the last SET FEATURES 03h value */
     char serial[21];
 };
 
@@ -76,12 +95,19 @@ struct ide_channel {
     bool multiple;           /* READ/WRITE MULTIPLE: blocks of mult sectors */
     uint32_t atapi_limit;    /* byte count limit of the current PACKET */
     uint16_t base, ctl_port;
+    /* bus master DMA */
+    struct bmdma bm;
+    enum dma_op dma;
+    int dma_unit;            /* the device that issued the DMA command */
+    bool atapi_dma;          /* the current PACKET asked for DMA */
+    struct ide *owner;
 };
 
 struct ide {
     struct pci_device dev;
     struct ide_channel ch[2];
     bool has_pci;
+    struct guest_memory *mem;
 };
 
 /* ---- interrupts and status ---- */
@@ -89,8 +115,13 @@ struct ide {
 static void raise_irq(struct ide_channel *c)
 {
     c->irq_pending = true;
-    if (!(c->control & CTL_NIEN))
+    if (!(c->control & CTL_NIEN)) {
+        /* The bus master latches every interrupt the drive raises, which is
+         * how a driver tells a DMA completion from a shared line's (QEMU's
+         * PIIX does the same for PIO commands). */
+        c->bm.status |= BM_ST_INTR;
         irq_set(&c->irq, 1);
+    }
 }
 
 static void lower_irq(struct ide_channel *c)
@@ -102,6 +133,12 @@ static void lower_irq(struct ide_channel *c)
 static struct ide_drive *cur(struct ide_channel *c)
 {
     return &c->drive[c->cur];
+}
+
+/* DMA needs the PCI function (BAR4) and the guest's memory. */
+static bool has_bus_master(const struct ide_channel *c)
+{
+    return c->owner->has_pci && c->owner->mem;
 }
 
 static void cmd_done(struct ide_channel *c)
@@ -152,6 +189,17 @@ static void put_word(uint8_t *id, int word, uint16_t v)
     id[word * 2 + 1] = (uint8_t)(v >> 8);
 }
 
+/* Words 62, 63 and 88: single word DMA 0-2, multiword DMA 0-2 and Ultra DMA
+ * 0-5 supported, as QEMU's drives say, and the mode SET FEATURES selected
+ * (high byte). The PIIX3 itself has no Ultra DMA: drivers pick MWDMA2. */
+static void put_dma_modes(uint8_t *id, const struct ide_drive *d)
+{
+    unsigned kind = XM_KIND(d->xfer_mode), sel = 0x100u << (d->xfer_mode & 7);
+    put_word(id, 62, (uint16_t)(0x07 | (kind == XM_SWDMA ? sel : 0)));
+    put_word(id, 63, (uint16_t)(0x07 | (kind == XM_MWDMA ? sel : 0)));
+    put_word(id, 88, (uint16_t)(0x3f | (kind == XM_UDMA ? sel : 0)));
+}
+
 static void identify_ata(struct ide_channel *c, struct ide_drive *d)
 {
     uint8_t *id = c->buf;
@@ -164,10 +212,11 @@ static void identify_ata(struct ide_channel *c, struct ide_drive *d)
     put_str(id, 23, 4, "1.0");
     put_str(id, 27, 20, "BAREMU HARDDISK");
     put_word(id, 47, 0x8000 | MAX_MULT);
-    put_word(id, 49, 0x0200);                 /* LBA; no DMA */
+    put_word(id, 49, 0x0b00);                 /* IORDY, LBA, DMA */
     put_word(id, 50, 0x4000);
     put_word(id, 51, 0x0200);                 /* PIO mode 2 timing */
-    put_word(id, 53, 0x0003);                 /* words 54-58 and 64-70 valid */
+    put_word(id, 52, 0x0200);                 /* DMA mode 2 timing */
+    put_word(id, 53, 0x0007);                 /* words 54-58, 64-70 and 88 valid */
     put_word(id, 54, d->cyls);
     put_word(id, 55, d->heads);
     put_word(id, 56, d->spt);
@@ -178,6 +227,7 @@ static void identify_ata(struct ide_channel *c, struct ide_drive *d)
     uint32_t lba28 = d->sectors > 0x0fffffff ? 0x0fffffff : (uint32_t)d->sectors;
     put_word(id, 60, (uint16_t)lba28);
     put_word(id, 61, (uint16_t)(lba28 >> 16));
+    put_dma_modes(id, d);
     put_word(id, 64, 0x0003);                 /* PIO modes 3 and 4 */
     put_word(id, 65, 120);
     put_word(id, 66, 120);
@@ -190,6 +240,7 @@ static void identify_ata(struct ide_channel *c, struct ide_drive *d)
     put_word(id, 85, 0x4000);
     put_word(id, 86, 0x2000 | 0x1000 | 0x0400);
     put_word(id, 87, 0x4000);
+    put_word(id, 93, 0x6001);                 /* device 0 by jumper; 80-conductor cable */
     for (int i = 0; i < 4; i++)
         put_word(id, 100 + i, (uint16_t)(d->sectors >> (16 * i)));
 }
@@ -203,8 +254,9 @@ static void identify_atapi(struct ide_channel *c, struct ide_drive *d)
     put_str(id, 10, 10, d->serial);
     put_str(id, 23, 4, "1.0");
     put_str(id, 27, 20, "BAREMU DVD-ROM");
-    put_word(id, 49, 0x0200);
-    put_word(id, 53, 0x0003);
+    put_word(id, 49, 0x0300);                 /* LBA, DMA */
+    put_word(id, 53, 0x0007);
+    put_dma_modes(id, d);
     put_word(id, 64, 0x0003);
     put_word(id, 65, 120);
     put_word(id, 66, 120);
@@ -274,10 +326,12 @@ static void ata_read_block(struct ide_channel *c, bool multiple)
     raise_irq(c);
 }
 
-static void ata_rw(struct ide_channel *c, bool write, bool lba48, bool multiple)
+static void dma_start(struct ide_channel *c, enum dma_op op);
+
+static void ata_rw(struct ide_channel *c, bool write, bool lba48, bool multiple, bool dma)
 {
     struct ide_drive *d = cur(c);
-    if (multiple && !d->mult) {
+    if ((multiple && !d->mult) || (dma && !has_bus_master(c))) {
         cmd_abort(c, ER_ABRT);
         return;
     }
@@ -292,6 +346,10 @@ static void ata_rw(struct ide_channel *c, bool write, bool lba48, bool multiple)
     }
     c->lba = lba;
     c->remaining = count;
+    if (dma) {
+        dma_start(c, write ? DMA_ATA_WRITE : DMA_ATA_READ);
+        return;
+    }
     c->xfer = write ? XFER_ATA_WRITE : XFER_ATA_READ;
     c->multiple = multiple;
     if (write) {
@@ -379,6 +437,10 @@ static void atapi_send(struct ide_channel *c, uint32_t len, uint32_t alloc)
     atapi_set_sense(cur(c), 0, 0);
     c->pos = 0;
     c->len = len;
+    if (c->atapi_dma) {
+        dma_start(c, DMA_ATAPI_REPLY);
+        return;
+    }
     c->xfer = XFER_PIO_IN;
     c->lcyl = (uint8_t)len;
     c->hcyl = (uint8_t)(len >> 8);
@@ -565,7 +627,39 @@ static void atapi_command(struct ide_channel *c)
         }
         c->lba = lba;
         c->remaining = n;
-        atapi_read_chunk(c);
+        if (c->atapi_dma)
+            dma_start(c, DMA_ATAPI_READ);
+        else
+            atapi_read_chunk(c);
+        break;
+    }
+    case 0xbe: {  /* READ CD (MMC-2 6.1.16): user data of data sectors only */
+        if (!media) {
+            atapi_error(c, SK_NOT_READY, ASC_MEDIUM_NOT_PRESENT);
+            break;
+        }
+        uint64_t lba = be32(p + 2);
+        uint32_t n = (uint32_t)p[6] << 16 | (uint32_t)p[7] << 8 | p[8];
+        /* Byte 9 says which parts of each sector to send: none (0) or the
+         * 2048 user bytes (0x10); headers, sync, EDC and C2 are not kept. */
+        if ((p[9] & 0xf8) != 0x10 && (p[9] & 0xf8) != 0) {
+            atapi_error(c, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD);
+            break;
+        }
+        if (lba > d->sectors || n > d->sectors - lba) {
+            atapi_error(c, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
+            break;
+        }
+        if (!n || !(p[9] & 0xf8)) {
+            atapi_ok(c);
+            break;
+        }
+        c->lba = lba;
+        c->remaining = n;
+        if (c->atapi_dma)
+            dma_start(c, DMA_ATAPI_READ);
+        else
+            atapi_read_chunk(c);
         break;
     }
     case 0x43:  /* READ TOC/PMA/ATIP */
@@ -631,7 +725,181 @@ static void atapi_data_done(struct ide_channel *c)
     }
 }
 
+/* ---- bus master DMA ---- */
+
+static bool bus_master_enabled(const struct ide *d)
+{
+    return d->dev.config[PCI_COMMAND] & PCI_CMD_MASTER;
+}
+
+/* The table is shorter than the transfer. QEMU moves nothing, clears
+ * Active and raises no interrupt: the driver sees the missing interrupt
+ * (its timeout) with Active clear, as the datasheet's "PRD smaller than the
+ * drive transfer" case. */
+static void dma_short(struct ide_channel *c)
+{
+    c->bm.status &= (uint8_t)~BM_ST_ACTIVE;
+    c->dma = DMA_NONE;
+    c->xfer = XFER_NONE;
+    c->pos = c->len = 0;
+    c->status = ST_DRDY | ST_DSC;
+}
+
+/* A table entry or region outside RAM (the master abort of real hardware),
+ * or bus mastering disabled: BMIS error, Active clear, the command aborts
+ * with an interrupt so the driver learns it at once. */
+static void dma_fault(struct ide_channel *c, bool atapi)
+{
+    c->bm.status = (uint8_t)((c->bm.status & ~BM_ST_ACTIVE) | BM_ST_ERROR);
+    c->dma = DMA_NONE;
+    if (atapi)
+        atapi_error(c, SK_ABORTED_COMMAND, 0);
+    else
+        cmd_abort(c, ER_ABRT);
+}
+
+/* Runs the pending command's whole transfer through the bounce buffer, in
+ * chunks of at most BUF_SIZE: at most the 32 MiB one table can describe. */
+static void dma_run(struct ide_channel *c)
+{
+    struct ide *ide = c->owner;
+    struct ide_drive *d = &c->drive[c->dma_unit];
+    enum dma_op op = c->dma;
+    bool atapi = op == DMA_ATAPI_READ || op == DMA_ATAPI_REPLY;
+    uint64_t need = op == DMA_ATAPI_REPLY ? c->len
+                    : (uint64_t)c->remaining * (atapi ? CD_SECTOR : SECTOR);
+    uint32_t tail = 0;
+    /* Each command walks the table from its first entry. */
+    bmdma_rewind(&c->bm);
+    enum bmdma_result r = bus_master_enabled(ide) ? bmdma_measure(&c->bm, ide->mem, need, &tail)
+                                                  : BMDMA_FAULT;
+    if (r == BMDMA_SHORT) {
+        dma_short(c);
+        return;
+    }
+    if (r != BMDMA_OK) {
+        dma_fault(c, atapi);
+        return;
+    }
+    if (op == DMA_ATAPI_REPLY) {
+        if (bmdma_move(&c->bm, ide->mem, c->buf, c->len, true) != BMDMA_OK) {
+            dma_fault(c, true);
+            return;
+        }
+    }
+    unsigned unit = atapi ? CD_SECTOR : SECTOR;
+    while (op != DMA_ATAPI_REPLY && c->remaining) {
+        uint32_t n = BUF_SIZE / unit < c->remaining ? BUF_SIZE / unit : c->remaining;
+        size_t bytes = (size_t)n * unit;
+        if (op == DMA_ATA_WRITE) {
+            if (bmdma_move(&c->bm, ide->mem, c->buf, (uint32_t)bytes, false) != BMDMA_OK) {
+                dma_fault(c, false);
+                return;
+            }
+            /* A read-only image refuses the write: the command aborts. */
+            if (d->blk->ops->write(d->blk->ctx, c->lba * SECTOR, c->buf, bytes) < 0) {
+                c->bm.status &= (uint8_t)~BM_ST_ACTIVE;
+                c->dma = DMA_NONE;
+                set_task_lba(c, c->lba);
+                cmd_abort(c, ER_ABRT);
+                return;
+            }
+        } else {
+            if (d->blk->ops->read(d->blk->ctx, c->lba * unit, c->buf, bytes) < 0) {
+                c->bm.status &= (uint8_t)~BM_ST_ACTIVE;
+                c->dma = DMA_NONE;
+                if (atapi) {
+                    atapi_error(c, SK_MEDIUM_ERROR, ASC_READ_ERROR);
+                } else {
+                    set_task_lba(c, c->lba);
+                    cmd_abort(c, ER_UNC);
+                }
+                return;
+            }
+            if (bmdma_move(&c->bm, ide->mem, c->buf, (uint32_t)bytes, true) != BMDMA_OK) {
+                dma_fault(c, atapi);
+                return;
+            }
+        }
+        c->lba += n;
+        c->remaining -= n;
+    }
+    c->dma = DMA_NONE;
+    if (atapi) {
+        /* QEMU ends an ATAPI transfer inactive whatever the table's length. */
+        c->bm.status &= (uint8_t)~BM_ST_ACTIVE;
+        atapi_ok(c);
+        return;
+    }
+    /* A table longer than the transfer leaves Active set (datasheet, and
+     * QEMU when the last entry used has bytes left). */
+    if (!tail)
+        c->bm.status &= (uint8_t)~BM_ST_ACTIVE;
+    set_task_lba(c, c->lba - 1);
+    cmd_done(c);
+    raise_irq(c);
+}
+
+/* The command is ready for its data: it runs now if the guest already set
+ * Start, else when it does. */
+static void dma_start(struct ide_channel *c, enum dma_op op)
+{
+    c->dma = op;
+    c->dma_unit = c->cur;
+    c->xfer = XFER_DMA;
+    c->pos = 0;
+    c->status = ST_DRDY | ST_DSC | ST_DRQ;
+    if (op == DMA_ATAPI_READ || op == DMA_ATAPI_REPLY)
+        c->nsector = 2;  /* I/O = 1, C/D = 0: data to the host */
+    if (c->bm.status & BM_ST_ACTIVE)
+        dma_run(c);
+}
+
+static uint32_t bm_read(void *opaque, uint16_t port, unsigned size)
+{
+    struct ide *d = opaque;
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+        unsigned off = (uint16_t)(port + i - d->dev.bars[4].mapped);
+        uint8_t b = off < 16 ? bmdma_read(&d->ch[off >> 3].bm, off & 7) : 0xff;
+        v |= (uint32_t)b << (8 * i);
+    }
+    return v;
+}
+
+static void bm_write(void *opaque, uint16_t port, uint32_t value, unsigned size)
+{
+    struct ide *d = opaque;
+    for (unsigned i = 0; i < size; i++) {
+        unsigned off = (uint16_t)(port + i - d->dev.bars[4].mapped);
+        if (off >= 16)
+            continue;
+        struct ide_channel *c = &d->ch[off >> 3];
+        if (bmdma_write(&c->bm, off & 7, (uint8_t)(value >> (8 * i))) > 0 && c->dma != DMA_NONE)
+            dma_run(c);
+    }
+}
+
+static const struct io_ops bm_ops = {bm_read, bm_write};
+
 /* ---- commands ---- */
+
+/* SET FEATURES (ATA-6 8.37): a transfer mode (03h) is checked and shown in
+ * IDENTIFY; other features (caches, power) are accepted and change nothing. */
+static void set_features(struct ide_channel *c, struct ide_drive *d)
+{
+    if (c->feature == 0x03) {
+        unsigned kind = XM_KIND(c->nsector);
+        /* PIO default (0), PIO flow control (1), single word, multiword and Ultra DMA. */
+        if (kind != 0 && kind != 1 && kind != XM_SWDMA && kind != XM_MWDMA && kind != XM_UDMA) {
+            cmd_abort(c, ER_ABRT);
+            return;
+        }
+        d->xfer_mode = c->nsector;
+    }
+    cmd_done(c);
+    raise_irq(c);
+}
 
 static void execute(struct ide_channel *c, uint8_t cmd)
 {
@@ -639,6 +907,11 @@ static void execute(struct ide_channel *c, uint8_t cmd)
     /* Commands to an absent device are ignored (no one drives the bus). */
     if (!d->present)
         return;
+    /* A new command replaces a DMA command still waiting for Start. */
+    if (c->dma != DMA_NONE) {
+        c->dma = DMA_NONE;
+        c->xfer = XFER_NONE;
+    }
     c->error = 0;
     lower_irq(c);
     if (d->cdrom) {
@@ -652,8 +925,10 @@ static void execute(struct ide_channel *c, uint8_t cmd)
             raise_irq(c);
             return;
         case 0xa0:  /* PACKET */
-            if (c->feature & 1) {
-                cmd_abort(c, ER_ABRT);  /* DMA is not modelled */
+            /* Feature bit 0: the data phase, if any, is bus master DMA. */
+            c->atapi_dma = c->feature & 1;
+            if (c->atapi_dma && !has_bus_master(c)) {
+                cmd_abort(c, ER_ABRT);  /* no bus master on an ISA controller */
                 return;
             }
             c->atapi_limit = (uint32_t)(c->lcyl | c->hcyl << 8);
@@ -675,6 +950,8 @@ static void execute(struct ide_channel *c, uint8_t cmd)
         case 0x90:
             break;
         case 0xef:  /* SET FEATURES */
+            set_features(c, d);
+            return;
         case 0xe0: case 0xe1: case 0xe5: case 0xe7:  /* standby/idle/check power/flush */
             cmd_done(c);
             raise_irq(c);
@@ -696,15 +973,19 @@ static void execute(struct ide_channel *c, uint8_t cmd)
         c->status = ST_DRDY | ST_DSC | ST_DRQ;
         raise_irq(c);
         break;
-    case 0x20: case 0x21: ata_rw(c, false, false, false); break;  /* READ SECTORS */
-    case 0x24: ata_rw(c, false, true, false); break;              /* READ SECTORS EXT */
-    case 0xc4: ata_rw(c, false, false, true); break;              /* READ MULTIPLE */
-    case 0x29: ata_rw(c, false, true, true); break;               /* READ MULTIPLE EXT */
-    case 0x30: case 0x31: ata_rw(c, true, false, false); break;   /* WRITE SECTORS */
-    case 0x34: ata_rw(c, true, true, false); break;               /* WRITE SECTORS EXT */
-    case 0xc5: ata_rw(c, true, false, true); break;               /* WRITE MULTIPLE */
-    case 0x39: ata_rw(c, true, true, true); break;                /* WRITE MULTIPLE EXT */
-    case 0x40: case 0x41: case 0x42: {                            /* READ VERIFY (EXT) */
+    case 0x20: case 0x21: ata_rw(c, false, false, false, false); break; /* READ SECTORS */
+    case 0x24: ata_rw(c, false, true, false, false); break;             /* READ SECTORS EXT */
+    case 0xc4: ata_rw(c, false, false, true, false); break;             /* READ MULTIPLE */
+    case 0x29: ata_rw(c, false, true, true, false); break;              /* READ MULTIPLE EXT */
+    case 0x30: case 0x31: ata_rw(c, true, false, false, false); break;  /* WRITE SECTORS */
+    case 0x34: ata_rw(c, true, true, false, false); break;              /* WRITE SECTORS EXT */
+    case 0xc5: ata_rw(c, true, false, true, false); break;              /* WRITE MULTIPLE */
+    case 0xc8: case 0xc9: ata_rw(c, false, false, false, true); break;  /* READ DMA */
+    case 0x25: ata_rw(c, false, true, false, true); break;              /* READ DMA EXT */
+    case 0xca: case 0xcb: ata_rw(c, true, false, false, true); break;   /* WRITE DMA */
+    case 0x35: ata_rw(c, true, true, false, true); break;               /* WRITE DMA EXT */
+    case 0x39: ata_rw(c, true, true, true, false); break;               /* WRITE MULTIPLE EXT */
+    case 0x40: case 0x41: case 0x42: {                                  /* READ VERIFY (EXT) */
         bool l48 = cmd == 0x42;
         uint32_t count = l48 ? (uint32_t)(c->nsector | c->hob_nsector << 8) : c->nsector;
         uint64_t lba = task_lba(c, d, l48);
@@ -731,7 +1012,9 @@ static void execute(struct ide_channel *c, uint8_t cmd)
     case 0x10: case 0x11: case 0x12: case 0x13: case 0x14: case 0x15: case 0x16: case 0x17:
     case 0x18: case 0x19: case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x1f:  /* RECALIBRATE */
     case 0x70:  /* SEEK */
-    case 0xef:  /* SET FEATURES: transfer modes and caches are accepted */
+    case 0xef:  /* SET FEATURES */
+        set_features(c, d);
+        break;
     case 0xe0: case 0xe1: case 0xe2: case 0xe3: case 0xe5: case 0xe6:  /* power management */
     case 0x94: case 0x95: case 0x96: case 0x97: case 0x98: case 0x99:
         cmd_done(c);
@@ -782,6 +1065,9 @@ static void soft_reset(struct ide_channel *c)
     c->xfer = XFER_NONE;
     c->pos = c->len = 0;
     c->feature = 0;
+    /* The reset ends a DMA command; the bus master's registers stay. */
+    c->dma = DMA_NONE;
+    c->bm.status &= (uint8_t)~BM_ST_ACTIVE;
     lower_irq(c);
 }
 
@@ -792,7 +1078,8 @@ static bool channel_empty(const struct ide_channel *c)
 
 static uint32_t data_read(struct ide_channel *c, unsigned size)
 {
-    if (!(c->status & ST_DRQ) || c->xfer == XFER_ATA_WRITE || c->xfer == XFER_PACKET)
+    if (!(c->status & ST_DRQ) || c->xfer == XFER_ATA_WRITE || c->xfer == XFER_PACKET ||
+        c->xfer == XFER_DMA)
         return 0;
     unsigned n = size == 4 ? 4 : 2;
     uint32_t v = 0;
@@ -916,6 +1203,7 @@ void ide_reset(struct ide *d)
     for (int i = 0; i < 2; i++) {
         d->ch[i].control = 0;
         soft_reset(&d->ch[i]);
+        bmdma_reset(&d->ch[i].bm);
     }
     if (d->has_pci) {
         /* IDETIM: both channels' legacy decode enabled (82371SB 2.3.2). */
@@ -926,14 +1214,16 @@ void ide_reset(struct ide *d)
     }
 }
 
-struct ide *ide_create(struct pci_bus *bus, struct io_bus *io, struct irq_line irq14,
-                       struct irq_line irq15)
+struct ide *ide_create(struct pci_bus *bus, struct io_bus *io, struct guest_memory *mem,
+                       struct irq_line irq14, struct irq_line irq15)
 {
     struct ide *d = calloc(1, sizeof(*d));
     if (!d)
         return NULL;
+    d->mem = mem;
     static const uint16_t base[2] = {0x1f0, 0x170}, ctl[2] = {0x3f6, 0x376};
     for (int i = 0; i < 2; i++) {
+        d->ch[i].owner = d;
         d->ch[i].base = base[i];
         d->ch[i].ctl_port = ctl[i];
         io_register(io, base[i], 8, &ide_ops, d, i ? "ide1" : "ide0");
@@ -942,11 +1232,14 @@ struct ide *ide_create(struct pci_bus *bus, struct io_bus *io, struct irq_line i
     d->ch[0].irq = irq14;
     d->ch[1].irq = irq15;
     if (bus) {
-        /* Mass storage, IDE, legacy mode on both channels, bus-master capable
-         * in the class code only (prog-if 0x80), as the PIIX3 reports. */
+        /* Mass storage, IDE, legacy mode on both channels, bus master
+         * capable (prog-if 0x80) with its registers at BAR4 (BMIBA, 16
+         * I/O ports), as the PIIX3 reports. */
         pci_device_init(&d->dev, "piix3-ide", 0x8086, 0x7010, 0x010180, 0x00);
         for (int i = 0x40; i < 0x48; i++)
             d->dev.wmask[i] = 0xff;
+        if (mem)
+            pci_set_bar(&d->dev, 4, PCI_BAR_IO, 16, &bm_ops, NULL, d);
         if (pci_register(bus, &d->dev, PCI_DEVFN(1, 1)) < 0) {
             free(d);
             return NULL;
@@ -973,6 +1266,7 @@ int ide_attach(struct ide *d, int unit, struct blockdev *blk, bool cdrom)
     dr->present = true;
     dr->cdrom = cdrom;
     dr->blk = blk;
+    dr->xfer_mode = XM_UDMA << 3 | 5;  /* what QEMU's drives show before SET FEATURES */
     if (cdrom) {
         dr->sectors = blk ? blk->size / CD_SECTOR : 0;
     } else {

@@ -1,6 +1,7 @@
 # Writes the hand-made seed inputs tests/fuzz/corpus-pc/seed-* in the input
 # encoding of fuzz_pc_devices.c (PORTS must match its ports[] table): ATA
-# identify/read/write/multiple, ATAPI packets with PIO data, fw_cfg DMA, VBE and
+# identify/read/write/multiple, ATAPI packets with PIO data, IDE bus master DMA
+# (READ/WRITE DMA, LBA48, ATAPI READ(10) and READ CD), fw_cfg DMA, VBE and
 # VGA memory with a display refresh, timers with interrupt acknowledges.
 # Usage: python3 tests/fuzz/corpus-pc-seeds.py tests/fuzz/corpus-pc
 import struct, sys
@@ -28,6 +29,25 @@ def pio(chan, read, words, size4=False):
 def packet(chan, slave, pkt, limit=0xfffe):
     assert len(pkt) == 12
     return bytes([10, chan | (2 if slave else 0), limit & 0xff, limit >> 8]) + bytes(pkt)
+def bmdma(chan, f, table, entries, ata=None, atapi=None, sel=0):
+    """fuzz_pc_devices.c bm_dma(): f's bits: 1 table anywhere, 2 no end bit,
+    4 to memory, 8 Start first, 16 ATAPI, 0x80 Stop after; entries are
+    (address, byte count) with counts that are 512 multiples below 16 KiB;
+    ata = (command index 0-3: c8 ca 25 35, count, lba low, lba mid)."""
+    assert not f & 1
+    b = bytes([9, 0xc0 | chan, f]) + table.to_bytes(3, 'little') + bytes([len(entries) - 1])
+    for addr, cnt in entries:
+        assert cnt % 512 == 0 and cnt < 32 * 512
+        b += bytes([(cnt // 512) << 2]) + addr.to_bytes(3, 'little')
+    b += bytes([sel])
+    if atapi is not None:
+        assert len(atapi) == 12 and f & 16
+        ops = [0x28, 0xa8, 0xbe, 0x12, 0x03, 0x25, 0x43, 0x5a]
+        b += bytes([ops.index(atapi[0])]) + bytes(atapi[1:])
+    else:
+        c, count, lo, mid = ata
+        b += bytes([c | (8 if mid > 7 else 0), count, lo, mid])
+    return b
 def adv(e, j=0): return bytes([6, e, j])
 def dma(desc, control, length, addr):
     return bytes([11]) + desc.to_bytes(3,'little') + control.to_bytes(4,'little') + length.to_bytes(4,'little') + bytes([0]) + addr.to_bytes(3,'little')
@@ -73,6 +93,15 @@ for e in (16, 22, 24, 30, 0x80 | 22, 0x80 | 33):
     s += adv(e)
 s += out(0x70, 0x0c) + inp(0x71) + out(0x604, 0x2000, 2)
 seeds['timers'] = s
+# Bus master DMA: READ DMA of 8 sectors into three regions (command, then
+# Start), WRITE DMA EXT of 4 sectors with Start first, then on the secondary
+# channel ATAPI READ(10) of 2 blocks and READ CD of 1 block with the DMA bit.
+s = b'\x00'
+s += bmdma(0, 0x04, 0x8000, [(0x10000, 1024), (0x20000, 2048), (0x30000, 1024)], ata=(0, 8, 3, 0)) + inp(0x1f7)
+s += bmdma(0, 0x08, 0x8000, [(0x10000, 2048)], ata=(3, 4, 40, 0)) + inp(0x1f7)
+s += bmdma(1, 0x14, 0x9000, [(0x40000, 4096)], atapi=[0x28, 0, 0, 0, 0, 5, 0, 0, 2, 0, 0, 0])
+s += bmdma(1, 0x1c, 0x9000, [(0x50000, 2048)], atapi=[0xbe, 0, 0, 0, 0, 9, 0, 0, 1, 0x10, 0, 0]) + adv(20)
+seeds['bmdma'] = s
 for k, v in seeds.items():
     open(sys.argv[1] + '/seed-' + k, 'wb').write(v)
     print(k, len(v))

@@ -6,7 +6,8 @@
  * what a guest can do: port reads and writes of 1/2/4 bytes (biased toward
  * the devices' ports), MMIO reads and writes (the VGA window, the VBE linear
  * framebuffer, the BIOS area, anywhere), bytes written into guest RAM,
- * structured ATA commands, PIO data bursts, ATAPI packets and fw_cfg DMA
+ * structured ATA commands, PIO data bursts, ATAPI packets, IDE bus master
+ * DMA (PRD tables, the BM registers, DMA commands) and fw_cfg DMA
  * descriptors, PCI configuration cycles, interrupt acknowledges, host
  * keyboard/mouse input, and advances of the virtual clock with a display
  * attached that reads every byte of the screen the VGA describes. Any crash,
@@ -27,6 +28,7 @@
 #define MAX_STEPS 512
 #define LFB_BASE 0xfd000000u   /* where SeaBIOS puts the VGA's BAR 0 under QEMU */
 #define PM_BASE 0x600u          /* SeaBIOS's PIIX4 PM I/O base */
+#define BM_BASE 0xc000u         /* the IDE bus master (BAR4), where SeaBIOS puts it */
 
 static char dir[64];
 static char path_hda[96], path_hdb[96], path_cd[96], path_cd2[96];
@@ -213,7 +215,8 @@ static uint32_t pci_cfg_read(struct io_bus *io, unsigned devfn, unsigned off, un
 
 /* What SeaBIOS leaves before an OS runs: the PICs initialised (vectors 8 and
  * 0x70, all unmasked), the PM I/O space at 0x600, the VGA's framebuffer at
- * 0xFD000000 and its I/O decode on, the IDE function's I/O decode on. */
+ * 0xFD000000 and its I/O decode on, the IDE function's I/O decode and bus
+ * mastering on with its bus master registers (BAR4) at 0xC000. */
 static void firmware_setup(struct io_bus *io)
 {
     static const uint8_t icw[2][5] = {{0x20, 0x11, 0x08, 0x04, 0x01}, {0xa0, 0x11, 0x70, 0x02, 0x01}};
@@ -227,6 +230,7 @@ static void firmware_setup(struct io_bus *io)
     pci_cfg_write(io, 0x0b, 0x80, 1, 1);            /* PMREGMISC: PM I/O on */
     pci_cfg_write(io, 0x10, 0x10, LFB_BASE, 4);     /* 00:02.0 BAR 0 */
     pci_cfg_write(io, 0x10, 0x04, 3, 2);            /* I/O and memory decode */
+    pci_cfg_write(io, 0x09, 0x20, BM_BASE | 1, 4);  /* 00:01.1 IDE: BAR4 */
     pci_cfg_write(io, 0x09, 0x04, 5, 2);            /* 00:01.1 IDE: I/O, bus master */
 }
 
@@ -301,11 +305,85 @@ static void ide_command(struct io_bus *io, struct in *in)
     io_write(io, base + 7, c < 2 * sizeof(cmds) ? cmds[c % sizeof(cmds)] : c, 1);
 }
 
+/* A bus master DMA transfer as a driver programs one (Linux libata-sff's
+ * order, or Start first): a PRD table of 1-8 entries written into RAM
+ * (regions in RAM or anywhere, any byte counts, the end bit maybe missing),
+ * BMIDTP, BMIS cleared, the direction, then a READ/WRITE DMA (EXT) or a
+ * PACKET with the DMA bit (READ(10)/(12), READ CD, a reply), Start after
+ * the command unless it came first, and maybe Stop. */
+static void bm_dma(struct machine *m, struct io_bus *io, struct in *in, unsigned ch)
+{
+    struct guest_memory *mem = machine_memory(m);
+    uint32_t ram = (uint32_t)gmem_ram_size(mem);
+    unsigned f = take(in, 1);
+    uint16_t bm = (uint16_t)(BM_BASE + 8 * ch), base = ch ? 0x170 : 0x1f0;
+    uint32_t table = f & 1 ? take(in, 4) : take(in, 3) % (ram - 64);
+    unsigned n = take(in, 1) % 8 + 1;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned k = take(in, 1);
+        uint32_t addr = k & 1 ? take(in, 4) : take(in, 3) % ram;
+        uint32_t cnt = k & 2 ? take(in, 2) : ((k >> 2) & 0x1f) * 512u;
+        if (i == n - 1 ? !(f & 2) : (k & 0x80))
+            cnt |= 0x80000000u;
+        uint8_t e[8];
+        for (int j = 0; j < 4; j++) {
+            e[j] = (uint8_t)(addr >> (8 * j));
+            e[4 + j] = (uint8_t)(cnt >> (8 * j));
+        }
+        gmem_dma_write(mem, (uint64_t)(table & ~3u) + 8 * i, e, sizeof(e));
+    }
+    uint8_t dir = f & 4 ? 0x08 : 0x00;
+    io_write(io, bm + 4, table, 4);
+    io_write(io, bm + 2, 0x06 | (f & 0x60), 1);
+    io_write(io, bm, dir, 1);
+    if (f & 8)
+        io_write(io, bm, 1 | dir, 1);
+    io_write(io, base + 6, 0xe0 | (take(in, 1) & 0x10), 1);
+    if (f & 16) {
+        static const uint8_t ops[] = {0x28, 0xa8, 0xbe, 0x12, 0x03, 0x25, 0x43, 0x5a};
+        uint8_t p[12];
+        for (int i = 0; i < 12; i++)
+            p[i] = (uint8_t)take(in, 1);
+        p[0] = ops[p[0] % sizeof(ops)];
+        if (!(p[1] & 0x80))  /* mostly inside the 128-block CD */
+            p[2] = p[3] = p[4] = p[6] = p[7] = 0;
+        io_write(io, base + 1, 1, 1);
+        io_write(io, base + 7, 0xa0, 1);
+        for (int i = 0; i < 12; i += 2)
+            io_write(io, base, p[i] | p[i + 1] << 8, 2);
+    } else {
+        static const uint8_t cmds[] = {0xc8, 0xca, 0x25, 0x35};
+        unsigned c = take(in, 1);
+        if (c & 2) {  /* LBA48: the high-order bytes first */
+            io_write(io, base + 2, c & 4 ? take(in, 1) : 0, 1);
+            io_write(io, base + 3, 0, 1);
+            io_write(io, base + 4, 0, 1);
+            io_write(io, base + 5, 0, 1);
+        }
+        io_write(io, base + 2, take(in, 1), 1);
+        io_write(io, base + 3, take(in, 1), 1);
+        io_write(io, base + 4, take(in, 1) & (c & 8 ? 0xff : 0x07), 1);
+        io_write(io, base + 5, 0, 1);
+        io_write(io, base + 7, cmds[c % 4], 1);
+    }
+    if (!(f & 8))
+        io_write(io, bm, 1 | dir, 1);
+    (void)io_read(io, bm + 2, 1);
+    (void)io_read(io, base + 7, 1);
+    if (f & 0x80)
+        io_write(io, bm, dir, 1);
+}
+
 /* Reads or writes up to 4 KiB through a channel's data port, as a driver's
- * REP INSW/OUTSW of a sector or a CD block does. */
-static void ide_pio(struct io_bus *io, struct in *in)
+ * REP INSW/OUTSW of a sector or a CD block does; a selector byte of 0xC0 or
+ * more makes it a bus master DMA transfer instead. */
+static void ide_pio(struct machine *m, struct io_bus *io, struct in *in)
 {
     unsigned f = take(in, 1);
+    if (f >= 0xc0) {
+        bm_dma(m, io, in, f & 1);
+        return;
+    }
     uint16_t port = f & 1 ? 0x170 : 0x1f0;
     unsigned size = f & 2 ? 4 : 2;
     unsigned count = take(in, 2) % (4096 / size + 1);
@@ -445,7 +523,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ide_command(io, &in);
             break;
         case 9:
-            ide_pio(io, &in);
+            ide_pio(m, io, &in);
             break;
         case 10:
             atapi_packet(io, &in);

@@ -4,7 +4,11 @@ tests/lib/vm.py intact), powers it off and checks the process exits 0.
 Usage: boot_check.py [--console MODE] NAME LOG BANNER_REGEX -- COMMAND...
 (MODE as for vm.VM: stdio (default), unix:PATH, pty...; prints boot times)
 BOOT_SHELL_TIMEOUT (seconds, default 180) bounds the wait for the shell: an
-interpreter on a loaded 2-core box needs more than QEMU does."""
+interpreter on a loaded 2-core box needs more than QEMU does.
+BOOT_CHECK_STORAGE=PATH (the host's copy of the guest's vmlinuz): also check
+that the IDE disk and CD run with DMA and give that file back intact
+(tests/guest/storage_check.py); BOOT_CHECK_PIO=1 adds a PIO read for a
+DMA/PIO speed figure."""
 import os
 import sys
 import time
@@ -34,6 +38,13 @@ def main():
         assert (st, out) == (0, "its 42"), "quoting through run(): %r" % ((st, out),)
         st, _ = vm.run("(exit 7)", 20)
         assert st == 7, "exit status 7 came back as %d" % st
+        storage = os.environ.get("BOOT_CHECK_STORAGE")
+        if storage:
+            import storage_check
+            modes, speeds = storage_check.check(vm, storage, pio=os.environ.get("BOOT_CHECK_PIO") == "1")
+            print("%s: %s" % (name, "; ".join(m.split("] ", 1)[-1] for m in modes)))
+            for k, v in sorted(speeds.items()):
+                print("%s: dd 24 MiB from /dev/sda with %s: %s" % (name, k.upper(), v))
         rc = vm.poweroff(60)
         assert rc == 0, "the VM exited with status %s after poweroff" % rc
         print("%s: kernel %s, shell after %.1fs, off after %.1fs"

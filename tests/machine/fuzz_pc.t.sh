@@ -1,11 +1,11 @@
 # timeout: 300
 # Runs the libFuzzer harness of the PC machine's devices (tests/fuzz/
 # fuzz_pc_devices.c: the real pc machine with its disks and CD-ROMs, driven
-# through ports, MMIO, guest RAM, ATA/ATAPI commands, fw_cfg DMA, PCI
-# configuration and the clock, without the CPU). First it replays the saved
-# reproducers of the bugs it found (tests/fuzz/corpus-pc/), then fuzzes for
-# 30 seconds from them. Any crash, sanitizer report, leak, timeout or abort
-# fails the test and names the crashing input's path.
+# through ports, MMIO, guest RAM, ATA/ATAPI commands, IDE bus master DMA,
+# fw_cfg DMA, PCI configuration and the clock, without the CPU). First it
+# replays the saved reproducers of the bugs it found (tests/fuzz/corpus-pc/),
+# then fuzzes for 30 seconds from them. Any crash, sanitizer report, leak,
+# timeout or abort fails the test and names the crashing input's path.
 set -u
 . "$BAREMU_TOP/tests/lib/common.sh"
 need_cmd clang

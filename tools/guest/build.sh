@@ -79,6 +79,9 @@ kver=$(cat "$out/kernel-version")
 # modprobe) and the modules they need, from each module's .modinfo "depends="
 # field (the .deb has no modules.dep: depmod makes it).
 NIC_MODULES=(e1000 8139too 8139cp ne2k-pci ne pcnet32 e1000e virtio_pci virtio_net)
+# Disk and CD-ROM drivers and filesystems, loaded only on request (modprobe):
+# tests/machine/linux-kernel.t.sh reads the IDE disk and CD through ata_piix.
+STORAGE_MODULES=(ata_piix sd_mod sr_mod vfat isofs nls_cp437 nls_ascii)
 modinfo_field() { # modinfo_field KO FIELD: values of FIELD in KO's .modinfo
     objcopy -O binary --only-section=.modinfo "$1" /dev/stdout | tr '\0' '\n' | sed -n "s/^$2=//p"
 }
@@ -125,7 +128,9 @@ build_initrd() {
 
     # Modules, their dependencies (closure), a modules.dep and the PCI aliases.
     local -A seen=()
-    local queue=("${NIC_MODULES[@]}") deps
+    local queue=("${NIC_MODULES[@]}" "${STORAGE_MODULES[@]}") deps
+    local -A nic=()
+    for m in "${NIC_MODULES[@]}"; do nic[$m]=1; done
     : >"$r/etc/nic-aliases"
     : >"$r/lib/modules/$kver/modules.dep"
     while [ "${#queue[@]}" -gt 0 ]; do
@@ -139,6 +144,8 @@ build_initrd() {
         local line="$f:"
         for d in $deps; do line="$line $(modpath "$d")"; queue+=("$d"); done
         echo "$line" >>"$r/lib/modules/$kver/modules.dep"
+        # Only NIC drivers load at boot by PCI ID (the init script).
+        [ -n "${nic[$m]:-}" ] || continue
         modinfo_field "$kroot/lib/modules/$kver/$f" alias | grep '^pci:' |
             sed "s|\$| $(basename "$f" .ko)|" >>"$r/etc/nic-aliases" || true
     done
