@@ -30,13 +30,16 @@ struct cpu *cpu_create(struct guest_memory *mem, struct io_bus *io)
     if (!c)
         return NULL;
     c->dc = malloc(sizeof(struct dc_entry) * DC_SIZE);
+    c->fxb = malloc(sizeof(struct fx_block) * FXB_SIZE);
     c->code_ver = calloc(CODE_PAGES, sizeof(uint32_t));
-    if (!c->dc || !c->code_ver) {
+    if (!c->dc || !c->fxb || !c->code_ver) {
         cpu_destroy(c);
         return NULL;
     }
     for (int i = 0; i < DC_SIZE; i++)
         c->dc[i].pa = ~0u;
+    for (int i = 0; i < FXB_SIZE; i++)
+        c->fxb[i].pa = ~0u;
     c->mem = mem;
     c->io = io;
     gmem_set_code_write_hook(mem, code_written, c);
@@ -51,6 +54,7 @@ void cpu_destroy(struct cpu *c)
     if (c->mem && c->code_ver)
         gmem_set_code_write_hook(c->mem, NULL, NULL);
     free(c->dc);
+    free(c->fxb);
     free(c->code_ver);
     free(c);
 }

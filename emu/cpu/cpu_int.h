@@ -156,6 +156,28 @@ struct dc_entry {
 /* 32 bytes: the lookup scales the index with a shift. */
 _Static_assert(sizeof(struct dc_entry) == 32, "dc_entry is 32 bytes");
 
+/* A run of fast forms that follow each other in one code page, copied out of
+ * the decode cache so that cpu_exec_loop runs them back to back: one lookup
+ * and one event test per run instead of per instruction, and the entries lie
+ * next to each other in memory (in the decode cache they are spread out, one
+ * slot per byte offset). A run ends after a branch, before an instruction
+ * that is not a fast form, at FXB_MAX, or at the end of the fetch window.
+ * Valid under the same key as its entries (the page's code version and
+ * code32); the code-write hook changes fetch_key, which ends a run early when
+ * it writes its own page. */
+#define FXB_BITS 11
+#define FXB_SIZE (1 << FXB_BITS)
+#define FXB_MAX 16
+struct fx_block {
+    uint32_t pa;            /* of the first instruction; ~0: empty */
+    uint32_t key;           /* as dc_entry.key */
+    uint16_t last_off;      /* page offset of the last instruction */
+    uint8_t n;              /* instructions */
+    bool open;              /* ended before an instruction not decoded yet */
+    uint32_t pad;
+    struct dc_entry e[FXB_MAX];
+};
+
 struct cpu {
     uint32_t r[8];
     uint32_t eip;
@@ -236,6 +258,13 @@ struct cpu {
     uint32_t fetch_dc_xor;      /* decode-cache index = page offset ^ this */
 
     struct dc_entry *dc;        /* DC_SIZE entries */
+    struct fx_block *fxb;       /* FXB_SIZE runs, indexed by fxb_index(pa) */
+    /* The slots filled since the last flush while they are few, so that a
+     * flush (every reset, every memory map change) does not sweep the whole
+     * table after a short run; fxb_built_n > FXB_LOG means "sweep it all". */
+#define FXB_LOG 64
+    uint16_t fxb_built[FXB_LOG];
+    unsigned fxb_built_n;
     uint32_t *code_ver;         /* per physical page, bumped on code writes */
     struct dc_entry *cur;       /* the entry of the executing instruction, or NULL */
     uint64_t dc_misses;
@@ -263,6 +292,7 @@ static inline void fetch_drop(struct cpu *c)
 {
     c->fetch_lpage = ~0u;
     c->fetch_eip_n = 0;
+    c->fetch_key = ~0u;     /* ends a run of fast forms (struct fx_block) at once */
 }
 
 /* cpu.c */
@@ -280,6 +310,7 @@ enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end);   /* exec.c */
 void tlb_flush(struct cpu *c, bool keep_global);
 void tlb_flush_page(struct cpu *c, uint32_t lin);
 void tlb_mark_code_page(struct cpu *c, uint32_t ppage);
+void fxb_flush(struct cpu *c);
 uint32_t lin_read_slow(struct cpu *c, uint32_t lin, unsigned size, bool user);
 void lin_write_slow(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user);
 

@@ -1477,12 +1477,83 @@ static __attribute__((noinline)) uint32_t fetch_window_switch(struct cpu *c, uin
     return eip - c->fetch_eip_lo;
 }
 
-/* The interpreter loop: one test for pending events per instruction, the
- * instruction itself inlined here (faults leave through cpu_run's setjmp).
- * EIP and the retired count stay in locals while fast forms run back to
- * back, so the next lookup does not wait for a store to reach memory and
- * be loaded again; both are still stored every instruction (faults, the
- * TSC and the devices read them) and reloaded after anything else. */
+/* The run-of-fast-forms slot of the instruction at physical address PA. */
+static inline uint32_t fxb_index(uint32_t pa)
+{
+    return (pa ^ pa >> FXB_BITS ^ pa >> (2 * FXB_BITS)) & (FXB_SIZE - 1);
+}
+
+/* Whether a fast form can move EIP elsewhere than the next instruction. */
+static bool fx_is_branch(unsigned kind)
+{
+    switch (kind) {
+    case FX_JCC: case FX_JMP: case FX_CALL: case FX_RET:
+    case FX_CALL_R: case FX_CALL_M: case FX_JMP_R: case FX_JMP_M:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Copies the valid fast entries that follow each other from page offset OFF
+ * (physical PA) into run B, or returns NULL (and leaves B alone) if the
+ * instruction at OFF is not a valid fast entry. */
+static __attribute__((noinline)) struct fx_block *fxb_build(struct cpu *c, struct fx_block *b, uint32_t off,
+                                                            uint32_t pa)
+{
+    const struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];
+    if (e->pa != pa || e->key != c->fetch_key || e->kind < DC_FAST)
+        return NULL;
+    unsigned n = 0, last;
+    bool open = false;
+    for (;;) {
+        b->e[n++] = *e;
+        last = off;
+        off += e->fx.len;
+        if (fx_is_branch(e->kind) || n == FXB_MAX || off >= c->fetch_eip_n)
+            break;
+        e = &c->dc[off ^ c->fetch_dc_xor];
+        if (e->pa != c->fetch_pa_lo + off || e->key != c->fetch_key) {
+            open = true;    /* not decoded yet: it may become a fast form */
+            break;
+        }
+        if (e->kind < DC_FAST)
+            break;          /* decoded, and not a fast form: it stays so */
+    }
+    if (c->fxb_built_n < FXB_LOG)
+        c->fxb_built[c->fxb_built_n] = (uint16_t)(b - c->fxb);
+    if (c->fxb_built_n <= FXB_LOG)
+        c->fxb_built_n++;
+    b->pa = pa;
+    b->key = c->fetch_key;
+    b->n = (uint8_t)n;
+    b->last_off = (uint16_t)last;
+    b->open = open;
+    return b;
+}
+
+/* After an open run: once the instruction that follows has been decoded,
+ * the run is dropped so that the next visit builds it again, longer if that
+ * instruction became a fast form, closed if not. */
+static __attribute__((noinline)) void fxb_check_open(struct cpu *c, struct fx_block *b, uint32_t eip)
+{
+    uint32_t off = eip - c->fetch_eip_lo;
+    if (off >= c->fetch_eip_n)
+        return;
+    const struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];
+    if (e->pa == c->fetch_pa_lo + off && e->key == c->fetch_key)
+        b->pa = ~0u;
+}
+
+/* The interpreter loop: one test for pending events per run of fast forms
+ * (struct fx_block) or per other instruction, the instructions themselves
+ * inlined here (faults leave through cpu_run's setjmp). An interrupt that
+ * becomes pending inside a run is taken at its end, at most FXB_MAX - 1
+ * instructions later, as after a block on a translating emulator. EIP and
+ * the retired count stay in locals while fast forms run, so the next lookup
+ * does not wait for a store to reach memory and be loaded again; both are
+ * still stored every instruction (faults, the TSC and the devices read
+ * them) and reloaded after anything else. A run never goes past END. */
 enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
 {
     /* HLT ends the loop by clearing run_end, so the loop needs no separate
@@ -1501,12 +1572,21 @@ enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
         uint32_t off = eip - c->fetch_eip_lo;
         if (__builtin_expect(off >= c->fetch_eip_n, 0))
             off = fetch_window_switch(c, eip);
-        if (__builtin_expect(off < c->fetch_eip_n, 1)) {
-            const struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];   /* (pa ^ pa >> DC_BITS) mod DC_SIZE */
-            if (e->pa == c->fetch_pa_lo + off && e->key == c->fetch_key && e->kind >= DC_FAST &&
-                !(c->flags & F_TF)) {
-                eip = exec_fast(c, e, eip);
-                c->retired = ++retired;
+        if (__builtin_expect(off < c->fetch_eip_n && !(c->flags & F_TF), 1)) {
+            uint32_t pa = c->fetch_pa_lo + off;
+            struct fx_block *b = &c->fxb[fxb_index(pa)];
+            if (__builtin_expect(b->pa != pa || b->key != c->fetch_key, 0))
+                b = fxb_build(c, b, off, pa);
+            if (__builtin_expect(b && b->last_off < c->fetch_eip_n, 1)) {
+                const uint32_t key = b->key;
+                const struct dc_entry *e = b->e;
+                const struct dc_entry *stop = e + (end - retired < b->n ? (unsigned)(end - retired) : b->n);
+                do {
+                    eip = exec_fast(c, e, eip);
+                    c->retired = ++retired;
+                } while (++e < stop && c->fetch_key == key);
+                if (__builtin_expect(b->open, 0) && e == b->e + b->n)
+                    fxb_check_open(c, b, eip);
                 continue;
             }
         }

@@ -27,6 +27,19 @@ void cpu_mem_changed(struct cpu *c)
     tlb_flush(c, false);
     for (int i = 0; i < DC_SIZE; i++)
         c->dc[i].pa = ~0u;
+    fxb_flush(c);
+}
+
+void fxb_flush(struct cpu *c)
+{
+    if (c->fxb_built_n <= FXB_LOG) {
+        for (unsigned i = 0; i < c->fxb_built_n; i++)
+            c->fxb[c->fxb_built[i]].pa = ~0u;
+    } else {
+        for (int i = 0; i < FXB_SIZE; i++)
+            c->fxb[i].pa = ~0u;
+    }
+    c->fxb_built_n = 0;
 }
 
 void tlb_flush_page(struct cpu *c, uint32_t lin)

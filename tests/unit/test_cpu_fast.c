@@ -458,3 +458,70 @@ TEST(entering_another_page_hits_the_decode_cache)
     CHECK_EQ_INT(r.eip, CODE);
     CHECK_EQ_INT(cpu->dc_misses - misses, 0);
 }
+
+/* Whether a run of fast forms (struct fx_block) starts at PA with N entries. */
+static bool run_at(uint32_t pa, unsigned n)
+{
+    for (int i = 0; i < FXB_SIZE; i++)
+        if (cpu->fxb[i].pa == pa)
+            return cpu->fxb[i].n == n;
+    return false;
+}
+
+TEST(a_store_into_its_own_run_ends_the_run)
+{
+    /* A store and a MOV with an immediate run as one run of fast forms; the
+     * second time round the store rewrites that immediate. The run must end
+     * at the store (the code-write hook changes the fetch key), so that the
+     * MOV is decoded again and loads the new immediate. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x89, 0x03,                     /* mov [ebx], eax */
+        0xb9, 0x11, 0x11, 0x11, 0x11,   /* mov ecx, 0x11111111 */
+        0xf4,                           /* hlt */
+    };
+    memset(ram + CODE, 0xf4, 0x100);
+    memcpy(ram + CODE, code, sizeof(code));
+    cpu_mem_changed(cpu);
+    state_random(&st_init, false);
+    st_init.r.eip = CODE;
+    st_init.r.gpr[CPU_EBX] = DATA;
+    state_load(&st_init);
+    cpu_run(cpu, 2);   /* both decoded, both fast forms */
+    CHECK(dc_is_fast(CODE) && dc_is_fast(CODE + 2));
+    st_init.r.gpr[CPU_EBX] = CODE + 3;
+    st_init.r.gpr[CPU_EAX] = 0x22222222u;
+    cpu_set_regs(cpu, &st_init.r);
+    cpu_run(cpu, 2);
+    CHECK(run_at(CODE, 2));   /* the two ran as one run */
+    struct cpu_regs r;
+    cpu_get_regs(cpu, &r);
+    CHECK_EQ_INT(r.eip, CODE + 7);
+    CHECK_EQ_INT(r.gpr[CPU_ECX], 0x22222222u);
+}
+
+TEST(a_run_stops_at_the_budget)
+{
+    /* Five INC EAX and a JMP back: a run of six fast forms. cpu_run with a
+     * budget that ends inside the run retires exactly that many. */
+    machine_init();
+    static const uint8_t code[] = {0x40, 0x40, 0x40, 0x40, 0x40, 0xeb, 0xf9};   /* 5 x inc eax; jmp CODE */
+    memset(ram + CODE, 0xf4, 0x100);
+    memcpy(ram + CODE, code, sizeof(code));
+    cpu_mem_changed(cpu);
+    state_random(&st_init, false);
+    st_init.r.eip = CODE;
+    st_init.r.gpr[CPU_EAX] = 0;
+    state_load(&st_init);
+    cpu_run(cpu, 12);   /* decoded, then once through as a run */
+    CHECK(run_at(CODE, 6));
+    uint64_t before = cpu_retired(cpu);
+    st_init.r.gpr[CPU_EAX] = 0;
+    cpu_set_regs(cpu, &st_init.r);
+    CHECK_EQ_INT(cpu_run(cpu, 3), CPU_STOP_BUDGET);
+    struct cpu_regs r;
+    cpu_get_regs(cpu, &r);
+    CHECK_EQ_INT(cpu_retired(cpu) - before, 3);
+    CHECK_EQ_INT(r.gpr[CPU_EAX], 3);
+    CHECK_EQ_INT(r.eip, CODE + 3);
+}
