@@ -1260,6 +1260,58 @@ TEST(dns_over_tcp_reaches_resolver)
     }
 }
 
+/* The DNS proxy's resolver does not answer on port 53 (a random loopback
+ * address nobody listens on): the guest's query gets port unreachable from
+ * the DNS address, quoting its IP and UDP headers, and the query's slot is
+ * given back at once (not after the 10 s expiry). */
+TEST(dns_to_dead_resolver_gets_port_unreachable)
+{
+    char ipstr[32], conf[] = "/tmp/usernet-resolv-XXXXXX";
+    srand((unsigned)getpid() + 1);
+    snprintf(ipstr, sizeof(ipstr), "127.56.%d.%d", 1 + rand() % 250, 1 + rand() % 250);
+    int fd = mkstemp(conf);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    dprintf(fd, "nameserver %s\n", ipstr);
+    close(fd);
+    const char *old = getenv("BAREMU_RESOLV_CONF");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("BAREMU_RESOLV_CONF", conf, 1);
+    struct unet *u = mk("user,id=dn1");
+    CHECK(u != NULL);
+    if (u) {
+        static const uint8_t query[] = {0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+                                        1, 'x', 0, 0, 1, 0, 1};
+        uint8_t f[200];
+        size_t fl = build_udp(f, ip4("10.0.2.15"), 5353, ip4("10.0.2.3"), 53, query, sizeof(query));
+        int before = sink.count;
+        send_frame(f, fl);
+        PUMP_UNTIL(find_ip(1, before) >= 0, 3000);
+        int i = find_ip(1, before);
+        CHECK(i >= 0);
+        if (i >= 0) {
+            const uint8_t *ip = fr_ip(sink.frame[i]), *ic = fr_l4(sink.frame[i]);
+            CHECK(!memcmp(ip + 12, (uint32_t[]){ip4("10.0.2.3")}, 4));
+            CHECK_EQ_INT(ic[0], 3);
+            CHECK_EQ_INT(ic[1], 3);
+            CHECK(!memcmp(ic + 8, f + 14, 28));
+            CHECK_EQ_INT(csum_fold(csum_add(0, ic, be16(ip + 2) - 20u)), 0);
+        }
+        struct unet_stats st;
+        unet_get_stats(u, &st);
+        CHECK_EQ_INT(st.dns_live, 0);
+        done(u);
+    }
+    unlink(conf);
+    if (saved) {
+        setenv("BAREMU_RESOLV_CONF", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("BAREMU_RESOLV_CONF");
+    }
+}
+
 /* UDP flow expiry: an idle flow gives its uplink socket back. */
 TEST(udp_flow_expires)
 {
