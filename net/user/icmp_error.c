@@ -6,7 +6,7 @@
  * a source that is not one host, or a fragment other than the first
  * (RFC 1122 3.2.2, RFC 1812 4.3.2.7), and is rate-limited by a token bucket
  * per network (RFC 1812 4.3.2.8). The message comes from the address the
- * guest sent to (libslirp's sends it from its host address), so it reads
+ * guest sent to (libslirp sends it from its host address), so it reads
  * as the answer of that host; TOS and TTL as libslirp (precedence 6, 255). */
 #include <errno.h>
 #include <string.h>
