@@ -502,11 +502,26 @@ int hsock_setopt(struct hsock *s, enum hsock_opt opt, int value)
                 ip_reset_option(s->udp, SOF_BROADCAST);
         }
         return 0;
+    case HSOCK_OPT_RECVERR:
+        /* lwIP's icmp_input does not hand destination unreachable and the
+         * like to UDP pcbs: nothing to report. */
+        return -1;
     default:
         /* Buffer sizes are lwIP's (lwipopts.h); multicast loop/TTL need
          * LWIP_MULTICAST_TX_OPTIONS, which is off: accepted, no effect. */
         return 0;
     }
+}
+
+int hsock_recv_icmp_error(struct hsock *s, struct hsock_icmp_error *e, void *buf, size_t len,
+                          size_t *qlen)
+{
+    (void)s;
+    (void)e;
+    (void)buf;
+    (void)len;
+    *qlen = 0;
+    return 0;
 }
 
 int hsock_join_multicast(struct hsock *s, uint32_t group, uint32_t local_ip)

@@ -66,8 +66,29 @@ int hsock_peer_addr(struct hsock *s, struct hsock_addr *a);
 enum hsock_opt {
     HSOCK_OPT_NODELAY, HSOCK_OPT_BROADCAST, HSOCK_OPT_MCAST_LOOP, HSOCK_OPT_MCAST_TTL,
     HSOCK_OPT_RCVBUF, HSOCK_OPT_SNDBUF, HSOCK_OPT_KEEPALIVE,
+    /* HSOCK_DGRAM / HSOCK_ICMP: queue the ICMP errors the uplink receives
+     * about this socket's datagrams for hsock_recv_icmp_error (hosted:
+     * Linux IP_RECVERR). A socket with it must drain them on
+     * HSOCK_EV_ERROR. -1 where the platform cannot (bare metal). */
+    HSOCK_OPT_RECVERR,
 };
 int hsock_setopt(struct hsock *s, enum hsock_opt opt, int value);
+
+/* One ICMP error about a datagram this socket sent (RFC 792). */
+struct hsock_icmp_error {
+    uint8_t type, code;     /* of the ICMP message that reported it */
+    int err;                /* its meaning as a negative errno (-ECONNREFUSED, ...) */
+    uint32_t dst;           /* the offending datagram's destination (host order) */
+    uint16_t dport;         /* ... and port (0 for HSOCK_ICMP) */
+    uint32_t from;          /* who sent the ICMP message (0 = unknown) */
+};
+/* Takes the oldest queued ICMP error (HSOCK_OPT_RECVERR): 1, or 0 when none.
+ * buf gets up to len bytes of the offending datagram as the ICMP message
+ * quoted it (HSOCK_DGRAM: the UDP payload; HSOCK_ICMP: the ICMP message),
+ * *qlen their count. Bare metal: always 0, its lwIP uplink does not hand
+ * ICMP errors to UDP pcbs. */
+int hsock_recv_icmp_error(struct hsock *s, struct hsock_icmp_error *e, void *buf, size_t len,
+                          size_t *qlen);
 /* Joins an IPv4 multicast group on the interface with address local_ip (0 = any). */
 int hsock_join_multicast(struct hsock *s, uint32_t group, uint32_t local_ip);
 

@@ -15,3 +15,6 @@ HOSTED_TOOLS += tests/usernet/tcp_churn.c
 $(B)/hosted/usernet-flowbench: $(B)/hosted/obj/tests/usernet/flowbench.o \
 		$(B)/hosted/obj/tests/usernet/flowbench_bulk.o $(B)/hosted/libbaremu.a
 	$(CC) -o $@ $^ $(HOSTED_LDLIBS) -lslirp
+# Overlapping fragments into both stacks (tests/usernet/fragdiff.t.sh), on demand for the same reason.
+$(B)/hosted/usernet-fragdiff: $(B)/hosted/obj/tests/usernet/fragdiff.o $(B)/hosted/libbaremu.a
+	$(CC) -o $@ $^ $(HOSTED_LDLIBS) -lslirp

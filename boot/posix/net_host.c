@@ -19,6 +19,9 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/errqueue.h>
+#endif
 
 #include "boot/posix/loop.h"
 
@@ -335,6 +338,9 @@ int hsock_setopt(struct hsock *s, enum hsock_opt opt, int value)
     case HSOCK_OPT_RCVBUF:     level = SOL_SOCKET;  name = SO_RCVBUF; break;
     case HSOCK_OPT_SNDBUF:     level = SOL_SOCKET;  name = SO_SNDBUF; break;
     case HSOCK_OPT_KEEPALIVE:  level = SOL_SOCKET;  name = SO_KEEPALIVE; break;
+#ifdef IP_RECVERR
+    case HSOCK_OPT_RECVERR:    level = IPPROTO_IP;  name = IP_RECVERR; break;
+#endif
     case HSOCK_OPT_MCAST_LOOP: {
         unsigned char v = (unsigned char)!!value;
         return setsockopt(s->fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, sizeof(v)) < 0 ? -1 : 0;
@@ -348,6 +354,57 @@ int hsock_setopt(struct hsock *s, enum hsock_opt opt, int value)
         return -1;
     }
     return setsockopt(s->fd, level, name, &value, sizeof(value)) < 0 ? -1 : 0;
+}
+
+/* Linux's error queue (ip(7) IP_RECVERR): recvmsg(MSG_ERRQUEUE) gives the
+ * offending datagram's destination as the address, its quoted payload as
+ * the data, and a sock_extended_err with the ICMP type/code and the
+ * sender of the ICMP message (SO_EE_OFFENDER). Errors of local origin
+ * (e.g. EMSGSIZE) are taken off the queue and not reported. */
+int hsock_recv_icmp_error(struct hsock *s, struct hsock_icmp_error *e, void *buf, size_t len,
+                          size_t *qlen)
+{
+    *qlen = 0;
+#ifdef __linux__
+    for (;;) {
+        struct sockaddr_storage ss;
+        union {
+            char b[CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in))];
+            struct cmsghdr align;
+        } ctl;
+        struct iovec iov = {.iov_base = buf, .iov_len = len};
+        struct msghdr m = {.msg_name = &ss, .msg_namelen = sizeof(ss), .msg_iov = &iov,
+                           .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b)};
+        ssize_t n = recvmsg(s->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+        if (n < 0)
+            return 0;
+        const struct sock_extended_err *ee = NULL;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR)
+                ee = (const struct sock_extended_err *)CMSG_DATA(c);
+        if (!ee || ee->ee_origin != SO_EE_ORIGIN_ICMP || ss.ss_family != AF_INET)
+            continue;
+        struct hsock_addr dst;
+        from_sockaddr(&ss, m.msg_namelen, &dst);
+        memset(e, 0, sizeof(*e));
+        e->type = ee->ee_type;
+        e->code = ee->ee_code;
+        e->err = -(int)ee->ee_errno;
+        e->dst = dst.ip;
+        e->dport = dst.port;
+        const struct sockaddr *off = SO_EE_OFFENDER(ee);
+        if (off->sa_family == AF_INET)
+            e->from = ntohl(((const struct sockaddr_in *)(const void *)off)->sin_addr.s_addr);
+        *qlen = (size_t)n;
+        return 1;
+    }
+#else
+    (void)s;
+    (void)e;
+    (void)buf;
+    (void)len;
+    return 0;
+#endif
 }
 
 int hsock_join_multicast(struct hsock *s, uint32_t group, uint32_t local_ip)

@@ -2,13 +2,18 @@
  * sent from its own uplink socket to the uplink's first resolver
  * (net_host_dns_servers) and the answer returned from DNS:53, untouched. A
  * truncated answer makes the guest retry over TCP to DNS:53, which the TCP
- * NAT carries to the same resolver (unet_map_outbound). */
+ * NAT carries to the same resolver (unet_map_outbound). When the uplink
+ * reports the resolver unreachable (its port closed, no route), the guest
+ * gets that destination unreachable from the DNS address, quoting its query
+ * (icmp_error.c), and tries its next server at once, as through libslirp,
+ * whose DNS address is a plain UDP NAT destination. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "baremu/platform.h"
 #include "lwip/sys.h"
 #include "lwip/ip.h"
+#include "lwip/prot/ip4.h"
 #include "lwip/timeouts.h"
 #include "lwip/udp.h"
 #include "net/net_host.h"
@@ -20,6 +25,8 @@ struct dns_query {
     struct hsock *s;
     ip4_addr_t guest;
     uint16_t guest_port;
+    uint8_t quote[60 + 8];   /* the query's IP and UDP headers, for an ICMP error */
+    uint8_t quote_len;
     struct dns_query *next;
 };
 
@@ -46,9 +53,30 @@ static void query_expire(void *arg)
     query_free(arg);
 }
 
+/* Destination unreachable (code) about the guest's query, from the DNS address. */
+static void query_unreach(struct dns_query *q, uint8_t code, const uint8_t *tail, size_t tlen)
+{
+    unet_icmp_error(q->u, 3, code, &q->u->cfg.dns, q->quote, q->quote_len, tail, tlen);
+}
+
 static void query_cb(struct hsock *s, int ev, void *ctx)
 {
     struct dns_query *q = ctx;
+    if (ev & HSOCK_EV_ERROR) {
+        static uint8_t quoted[548];
+        struct hsock_icmp_error e;
+        size_t ql;
+        bool refused = false;
+        while (hsock_recv_icmp_error(s, &e, quoted, sizeof(quoted), &ql) == 1)
+            if (e.type == 3 && e.code != 4 && !refused) {   /* as nat_udp.c */
+                query_unreach(q, e.code, quoted, ql);
+                refused = true;
+            }
+        if (refused) {
+            query_free(q);
+            return;
+        }
+    }
     struct hsock_addr from;
     ssize_t n = hsock_recvfrom(s, answer, sizeof(answer), &from);
     if (n == HSOCK_AGAIN)
@@ -63,6 +91,11 @@ static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
     struct unet *u = arg;
     static uint8_t req[4096];
     u16_t n = pbuf_copy_partial(p, req, sizeof(req), 0);
+    /* lwIP's current input: the IP header with the UDP header behind it,
+     * in p's first pbuf; kept for an ICMP error before p goes. */
+    uint8_t quote[60 + 8];
+    size_t qlen = (size_t)IPH_HL_BYTES(ip4_current_header()) + 8;
+    memcpy(quote, ip4_current_header(), qlen);
     pbuf_free(p);
     /* Only the DNS address serves DNS. restrict=on cuts it like any other
      * uplink traffic (libslirp keeps only DHCP, TFTP and the forwards). */
@@ -90,8 +123,16 @@ static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
     u->st.dns_live++;
     q->guest = *ip_2_ip4(addr);
     q->guest_port = port;
+    q->quote_len = (uint8_t)qlen;
+    memcpy(q->quote, quote, qlen);
+    hsock_setopt(q->s, HSOCK_OPT_RECVERR, 1);   /* may be refused: no errors then */
     struct hsock_addr to = {.family = HSOCK_INET, .ip = ips[0], .port = 53};
-    if (hsock_sendto(q->s, req, n, &to) < 0) {
+    ssize_t sent = hsock_sendto(q->s, req, n, &to);
+    if (sent < 0) {
+        int code = sent == HSOCK_ERR ? unet_icmp_unreach_code(hsock_error(q->s)) : -1;
+        if (code >= 0)   /* no route to the resolver */
+            query_unreach(q, (uint8_t)code, req, n);
+        u->st.dns_live--;
         hsock_close(q->s);
         free(q);
         return;

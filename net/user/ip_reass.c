@@ -6,11 +6,18 @@
  * Bounded per network: at most UNET_REASS_MAX datagrams in progress whose
  * buffers together stay under UNET_REASS_BYTES (a newcomer over either limit
  * evicts the oldest), each given UNET_REASS_AGE_MS (30 s, Linux's ipfrag_time
- * and libslirp's IPFRAGTTL) to complete. A fragment that overlaps data
- * already received with different bytes (RFC 5722's rule, here for IPv4:
- * overlaps are how fragment attacks hide data) or that is malformed (a middle
- * fragment not a multiple of 8 bytes, past 65535, beyond the last one) drops
- * its whole datagram and is counted; an identical duplicate is ignored. */
+ * and libslirp's IPFRAGTTL) to complete. A malformed fragment (a middle
+ * fragment not a multiple of 8 bytes, past 65535, beyond the last one, a
+ * second last one ending elsewhere) drops its whole datagram and is counted.
+ *
+ * Overlaps are trimmed as libslirp's ip_reass (the 4.4BSD one, RFC 791's
+ * procedure) does, not refused as RFC 5722 asks for IPv6, because QEMU's
+ * users get libslirp's result: a fragment's front that overlaps the
+ * fragment kept before it (the one starting at or before it) gives way to
+ * that one's data, and from there on it replaces whatever it covers, later
+ * fragments being cut to start after it. Kept fragments are remembered as
+ * a bit per 8-byte block where one begins, beside the bit per block
+ * received, so the buffer never holds more than one copy of a byte. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,9 +43,10 @@ struct unet_reass {
     size_t ihl;
     uint8_t *buf;                 /* payload at PAYLOAD_AT */
     size_t cap;                   /* bytes allocated for buf */
-    uint32_t got, end, total;     /* bytes received, highest end seen, length once the last came */
+    uint32_t blocks, end, total;  /* blocks received, highest end seen, length once the last came */
     uint32_t born_ms;
-    uint8_t map[8192 / 8];        /* one bit per 8-byte block of payload */
+    uint8_t map[8192 / 8];        /* one bit per 8-byte block of payload received */
+    uint8_t starts[8192 / 8];     /* ... and per block where a kept fragment begins */
     struct unet_reass *next;      /* newest first */
 };
 
@@ -85,21 +93,19 @@ static void sweep(void *arg)
         sys_timeout(SWEEP_MS, sweep, u);
 }
 
-/* Whether any block of [first, last] is already received (set) / all are. */
-static bool any_set(const struct unet_reass *r, uint32_t first, uint32_t last)
+#define NBLOCKS 8192u
+
+static bool bit(const uint8_t *m, uint32_t b)
 {
-    for (uint32_t b = first; b <= last; b++)
-        if (r->map[b >> 3] & (1u << (b & 7)))
-            return true;
-    return false;
+    return b < NBLOCKS && (m[b >> 3] & (1u << (b & 7)));
 }
 
-static bool all_set(const struct unet_reass *r, uint32_t first, uint32_t last)
+static void set_bit(uint8_t *m, uint32_t b, bool v)
 {
-    for (uint32_t b = first; b <= last; b++)
-        if (!(r->map[b >> 3] & (1u << (b & 7))))
-            return false;
-    return true;
+    if (v)
+        m[b >> 3] |= (uint8_t)(1u << (b & 7));
+    else
+        m[b >> 3] &= (uint8_t)~(1u << (b & 7));
 }
 
 /* Makes room for payload up to end; false if the byte budget cannot. */
@@ -181,45 +187,52 @@ uint8_t *unet_reass_input(struct unet *u, const uint8_t *f, size_t *start, size_
     }
 
     uint32_t end = off + plen;
-    uint32_t b0 = off / 8, b1 = (end - 1) / 8;
-    if (any_set(r, b0, b1)) {
-        /* An exact repeat of data we have is harmless (a duplicated frame);
-         * anything else is an overlap. */
-        bool same_role = mf ? !r->have_last || end < r->total : r->have_last && end == r->total;
-        if (all_set(r, b0, b1) && same_role && !memcmp(r->buf + PAYLOAD_AT + off, ip + ihl, plen))
-            return NULL;
-        u->st.frag_bad++;
-        drop(u, r);
-        return NULL;
-    }
     /* The last fragment fixes the length: nothing may lie beyond it, and a
-     * second, different "last" is a contradiction. */
-    if ((!mf && (r->have_last || end < r->end)) || (r->have_last && end > r->total)) {
+     * second "last" ending elsewhere is a contradiction. (libslirp keeps
+     * such a datagram until it expires, or takes the longer last one.) */
+    if ((!mf && ((r->have_last && end != r->total) || end < r->end)) || (r->have_last && end > r->total)) {
         u->st.frag_bad++;
         drop(u, r);
         return NULL;
     }
+    /* Blocks [b0, bend). The kept fragment holding block b0, if any, keeps
+     * its data: this one starts where that one ends (block nb), or is dropped
+     * whole when that one covers it (a duplicate, typically). */
+    uint32_t b0 = off / 8, bend = (end + 7) / 8, nb = b0;
+    if (bit(r->map, b0))
+        for (nb = b0 + 1; bit(r->map, nb) && !bit(r->starts, nb); nb++)
+            ;
+    if (nb >= bend)
+        return NULL;
     if (!grow(u, r, end)) {
         u->st.frag_refused++;
         drop(u, r);
         return NULL;
     }
-    memcpy(r->buf + PAYLOAD_AT + off, ip + ihl, plen);
-    for (uint32_t b = b0; b <= b1; b++)
-        r->map[b >> 3] |= (uint8_t)(1u << (b & 7));
-    r->got += plen;
+    /* From nb on, this fragment's data replaces what it covers; a kept
+     * fragment reaching past its end now begins there. */
+    memcpy(r->buf + PAYLOAD_AT + nb * 8, ip + ihl + (nb * 8 - off), end - nb * 8);
+    for (uint32_t b = nb; b < bend; b++) {
+        if (!bit(r->map, b)) {
+            set_bit(r->map, b, true);
+            r->blocks++;
+        }
+        set_bit(r->starts, b, b == nb);
+    }
+    if (bit(r->map, bend))
+        set_bit(r->starts, bend, true);
     if (end > r->end)
         r->end = end;
     if (!mf) {
         r->have_last = true;
         r->total = end;
     }
-    if (off == 0) {
+    if (nb == 0) {   /* the first fragment's header (libslirp: the one kept at offset 0) */
         r->have_first = true;
         r->ihl = ihl;
         memcpy(r->hdr, f, ETH_HLEN + ihl);
     }
-    if (!r->have_first || !r->have_last || r->got != r->total)
+    if (!r->have_first || !r->have_last || r->blocks != (r->total + 7) / 8)
         return NULL;
     if (r->ihl + r->total > IP_MAXLEN) {   /* options made it too long */
         u->st.frag_bad++;

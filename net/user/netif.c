@@ -320,7 +320,7 @@ static void steer(struct unet *u, const uint8_t *f, size_t len)
             ip4_addr_t s, d;
             ip4_addr_set_u32(&s, src);
             ip4_addr_set_u32(&d, dst);
-            unet_nat_udp_input(u, &s, sport, &d, dport, l4 + 8, ulen - 8u);
+            unet_nat_udp_input(u, ip, &s, sport, &d, dport, l4 + 8, ulen - 8u);
         }
         return;
     }
@@ -355,7 +355,7 @@ static void steer(struct unet *u, const uint8_t *f, size_t len)
         ip4_addr_t s, d;
         ip4_addr_set_u32(&s, src);
         ip4_addr_set_u32(&d, dst);
-        unet_icmp_fwd(u, &s, &d, l4, l4len);
+        unet_icmp_fwd(u, ip, &s, &d, l4, l4len);
         return;
     }
     if (proto == IP_PROTO_ICMP) {

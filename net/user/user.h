@@ -32,6 +32,11 @@
 #define UNET_REASS_MAX     16
 #define UNET_REASS_BYTES   (16u * (65535u + 74u))
 #define UNET_REASS_AGE_MS  30000u
+/* ICMP errors to the guest (icmp_error.c): a burst of 16, then 100 a second
+ * (RFC 1812 4.3.2.8 asks for a limit, not a figure; Linux's default is a
+ * burst of 50 and 1000 a second for the whole host). */
+#define UNET_ICMPERR_BURST       16u
+#define UNET_ICMPERR_INTERVAL_MS 10u
 
 struct unet_config {
     ip4_addr_t net, mask, host, dhcp_start, dns;
@@ -78,6 +83,7 @@ struct unet {
     struct unet_reass *reass;      /* guest datagrams being reassembled, newest first */
     size_t reass_bytes;            /* their buffers */
     bool reass_sweeping;           /* their expiry timer is armed */
+    uint32_t icmperr_tokens, icmperr_last_ms; /* icmp_error.c's token bucket */
     uint64_t stat_tcp_conns, stat_udp_flows, stat_dropped;
     struct unet_stats st;          /* live counts, limits, refusals (usernet.h) */
     struct unet *next;
@@ -120,16 +126,27 @@ void unet_dns_stop(struct unet *u);
 /* tftp_server.c */
 int unet_tftp_start(struct unet *u);
 void unet_tftp_stop(struct unet *u);
-/* nat_udp.c: a guest UDP datagram for the uplink; payload lent for the call. */
-void unet_nat_udp_input(struct unet *u, const ip4_addr_t *src, uint16_t sport,
+/* nat_udp.c: a guest UDP datagram for the uplink; payload lent for the call
+ * (iph: the guest's IP header, followed by the UDP header). */
+void unet_nat_udp_input(struct unet *u, const uint8_t *iph, const ip4_addr_t *src, uint16_t sport,
                         const ip4_addr_t *dst, uint16_t dport, const uint8_t *data, size_t len);
 void unet_nat_udp_fini(struct unet *u);
 /* Sends a UDP datagram to the guest with any source address and port. */
 void unet_udp_to_guest(struct unet *u, const ip4_addr_t *src, uint16_t sport,
                        const ip4_addr_t *dst, uint16_t dport, const void *data, size_t len);
-/* icmp_fwd.c: an ICMP message from the guest to an outside address. */
-void unet_icmp_fwd(struct unet *u, const ip4_addr_t *src, const ip4_addr_t *dst, const uint8_t *icmp,
-                   size_t len);
+/* icmp_fwd.c: an ICMP message from the guest to an outside address (iph:
+ * the guest's IP header, followed by the message). */
+void unet_icmp_fwd(struct unet *u, const uint8_t *iph, const ip4_addr_t *src, const ip4_addr_t *dst,
+                   const uint8_t *icmp, size_t len);
+/* icmp_error.c: sends the guest an ICMP error (type, code) from `from` about
+ * its datagram whose IP header and first bytes are orig (olen bytes: at
+ * least the header and 8 bytes), followed by tail (tlen bytes, may be NULL)
+ * of the same datagram; false when the rules or the rate limit say no. */
+bool unet_icmp_error(struct unet *u, uint8_t type, uint8_t code, const ip4_addr_t *from,
+                     const uint8_t *orig, size_t olen, const uint8_t *tail, size_t tlen);
+/* The destination unreachable code for an uplink's negative errno
+ * (ECONNREFUSED: 3, EHOSTUNREACH: 1, ENETUNREACH: 0), or -1. */
+int unet_icmp_unreach_code(int err);
 void unet_icmp_fini(struct unet *u);
 /* guestfwd.c */
 struct hsock;

@@ -8,6 +8,7 @@
 
 #include "baremu/platform.h"
 #include "config/qopts.h"
+#include "lwip/sys.h"
 #include "lwip/timeouts.h"
 #include "lwip/udp.h"
 #include "net/user/user.h"
@@ -38,7 +39,7 @@ static void unet_describe(struct net_port *p, char *buf, size_t len)
              "user,net=%s,host=%s,restrict=%s tcp %d/%d (held %d/%d, total %llu, refused %llu) "
              "udp %d/%d (total %llu, refused %llu) dns %d/%d (refused %llu) "
              "tftp %d/%d (refused %llu) frag %d/%d (whole %llu, bad %llu, expired %llu, "
-             "refused %llu) dropped %llu",
+             "refused %llu) icmperr %llu (limited %llu) dropped %llu",
              net, host, u->cfg.restrict_on ? "on" : "off", s->tcp_live, s->tcp_max, s->tcp_held,
              s->tcp_held_max, (unsigned long long)u->stat_tcp_conns,
              (unsigned long long)s->tcp_refused, s->udp_live, s->udp_max,
@@ -47,6 +48,7 @@ static void unet_describe(struct net_port *p, char *buf, size_t len)
              (unsigned long long)s->tftp_refused, s->frag_live, s->frag_max,
              (unsigned long long)s->frag_total, (unsigned long long)s->frag_bad,
              (unsigned long long)s->frag_expired, (unsigned long long)s->frag_refused,
+             (unsigned long long)s->icmperr_sent, (unsigned long long)s->icmperr_limited,
              (unsigned long long)u->stat_dropped);
 }
 
@@ -73,6 +75,17 @@ void unet_set_frag_limits(struct unet *u, int datagrams, size_t bytes, uint32_t 
         u->st.frag_bytes_max = bytes;
     if (expire_ms > 0)
         u->st.frag_expire_ms = expire_ms;
+}
+
+void unet_set_icmp_error_limit(struct unet *u, uint32_t burst, uint32_t interval_ms)
+{
+    if (burst) {
+        u->st.icmperr_burst = burst;
+        u->icmperr_tokens = burst;
+    }
+    if (interval_ms)
+        u->st.icmperr_interval_ms = interval_ms == UINT32_MAX ? 0 : interval_ms;
+    u->icmperr_last_ms = sys_now();
 }
 
 void unet_set_limits(struct unet *u, int tcp, int tcp_held, int udp, int dns, int tftp)
@@ -159,6 +172,9 @@ struct unet *unet_create(struct qopts *o, const char *id, char *err, size_t errl
     u->st.frag_max = UNET_REASS_MAX;
     u->st.frag_bytes_max = UNET_REASS_BYTES;
     u->st.frag_expire_ms = UNET_REASS_AGE_MS;
+    u->st.icmperr_burst = u->icmperr_tokens = UNET_ICMPERR_BURST;
+    u->st.icmperr_interval_ms = UNET_ICMPERR_INTERVAL_MS;
+    u->icmperr_last_ms = sys_now();
     if (unet_config_parse(&u->cfg, o, err, errlen) < 0) {
         free(u);
         return NULL;

@@ -54,11 +54,15 @@ struct unet_stats {
     uint64_t dropped;                                            /* other drops */
     /* Guest IPv4 fragments being reassembled (ip_reass.c): datagrams in
      * progress and their limits, whole ones made, datagrams dropped for a
-     * malformed or overlapping fragment, for their age, for the limits. */
+     * malformed fragment, for their age, for the limits. */
     int frag_live, frag_max;
     size_t frag_bytes_max;
     uint32_t frag_expire_ms;
     uint64_t frag_total, frag_bad, frag_expired, frag_refused;
+    /* ICMP errors to the guest (icmp_error.c): the rate limit (a burst of
+     * icmperr_burst, then one per icmperr_interval_ms), sent, held back. */
+    uint32_t icmperr_burst, icmperr_interval_ms;
+    uint64_t icmperr_sent, icmperr_limited;
 };
 void unet_get_stats(struct unet *u, struct unet_stats *st);
 /* Changes the limits (tests; values <= 0 keep the current one). */
@@ -69,6 +73,9 @@ void unet_set_udp_expiry(struct unet *u, uint32_t ms);
 /* The fragment reassembly's limits (tests; values <= 0 keep the current
  * one): datagrams in progress, their buffers' bytes, their time to complete. */
 void unet_set_frag_limits(struct unet *u, int datagrams, size_t bytes, uint32_t expire_ms);
+/* The rate limit of ICMP errors to the guest (tests): a burst of `burst`
+ * (0 keeps it), then one per interval_ms (0 keeps it; UINT32_MAX: none). */
+void unet_set_icmp_error_limit(struct unet *u, uint32_t burst, uint32_t interval_ms);
 /* The user networks, newest first (monitor lookups). */
 struct unet *unet_first(void);
 

@@ -21,6 +21,7 @@
 #define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
+#include "net/user/user.h"   /* unet_icmp_error's rules, checked directly */
 
 static struct sink sink;
 static char err[256];
@@ -786,30 +787,31 @@ TEST(fragments_bad_dropped_and_counted)
         CHECK_EQ_INT((int)st.frag_bad, bad);                                   \
         CHECK_EQ_INT((int)st.frag_total, total);                               \
     } while (0)
-    /* Overlap: the second piece starts 8 bytes into the first. */
+    /* An overlap is no error (libslirp trims it, see the overlap test):
+     * the second piece starts 8 bytes into the first, a piece waiting for
+     * the rest. */
     send_frag(1, 0, 1480, true, false);
     send_frag(1, 1472, 1480, true, false);
-    STATS_ARE(0, 1, 0);
-    send_frag(1, 2952, 1056, false, false);   /* the rest alone: waits */
-    STATS_ARE(1, 1, 0);
+    STATS_ARE(1, 0, 0);
     /* A middle fragment whose length is no multiple of 8. */
     send_frag(2, 0, 1476, true, false);
-    STATS_ARE(1, 2, 0);
+    STATS_ARE(1, 1, 0);
     /* Past the largest datagram; a bad header checksum. */
     send_frag(3, 65512, 8, false, false);
-    STATS_ARE(1, 3, 0);
+    STATS_ARE(1, 2, 0);
     send_frag(4, 0, 1480, true, true);
-    STATS_ARE(1, 4, 0);
-    /* A second, different last fragment. */
+    STATS_ARE(1, 3, 0);
+    /* A second last fragment ending elsewhere. */
     send_frag(5, 2960, 1048, false, false);
     send_frag(5, 1480, 1000, false, false);
-    STATS_ARE(1, 5, 0);
+    STATS_ARE(1, 4, 0);
     /* An identical duplicate is ignored: the datagram still arrives whole. */
     send_frag(6, 0, 1480, true, false);
     send_frag(6, 0, 1480, true, false);
     send_frag(6, 2960, iplen - 20 - 2960, false, false);
+    send_frag(6, 2960, iplen - 20 - 2960, false, false);
     send_frag(6, 1480, 1480, true, false);
-    STATS_ARE(1, 5, 1);
+    STATS_ARE(1, 4, 1);
     ssize_t n = -1;
     uint64_t end = plat_now_ns() + 3000000000ull;
     while (n < 0 && plat_now_ns() < end) {
@@ -819,27 +821,37 @@ TEST(fragments_bad_dropped_and_counted)
     CHECK_EQ_INT(n, 4000);
     n = recv(us, frag_got, sizeof(frag_got), 0);
     CHECK_EQ_INT(n, -1);   /* nothing of the broken ones */
+    /* id 1's rest: its overlapping pieces make the datagram. */
+    send_frag(1, 2952, 1056, false, false);
+    STATS_ARE(0, 4, 2);
+    n = -1;
+    end = plat_now_ns() + 3000000000ull;
+    while (n < 0 && plat_now_ns() < end) {
+        net_host_poll(1000000u);
+        n = recv(us, frag_got, sizeof(frag_got), 0);
+    }
+    CHECK_EQ_INT(n, 4000);
 
-    /* At most 2 in progress: a third evicts the oldest (id 1's last piece
-     * from above, then id 7), which never completes. */
+    /* At most 2 in progress: a third evicts the oldest (id 7), which never
+     * completes. */
     unet_set_frag_limits(u, 2, 0, 0);
     send_frag(7, 0, 1480, true, false);
     send_frag(8, 0, 1480, true, false);
     unet_get_stats(u, &st);
     CHECK_EQ_INT(st.frag_live, 2);
-    CHECK_EQ_INT((int)st.frag_refused, 1);
+    CHECK_EQ_INT((int)st.frag_refused, 0);
     send_frag(9, 0, 1480, true, false);
     unet_get_stats(u, &st);
     CHECK_EQ_INT(st.frag_live, 2);
-    CHECK_EQ_INT((int)st.frag_refused, 2);
+    CHECK_EQ_INT((int)st.frag_refused, 1);
     send_frag(7, 1480, 1480, true, false);    /* evicts 8; 7 is new again */
     send_frag(7, 2960, iplen - 20 - 2960, false, false);
     send_frag(9, 1480, 1480, true, false);
     send_frag(9, 2960, iplen - 20 - 2960, false, false);
-    STATS_ARE(1, 5, 2);                        /* 9 whole, 7 waits for its first */
+    STATS_ARE(1, 4, 3);                        /* 9 whole, 7 waits for its first */
     char desc[512];
     unet_port(u)->ops->describe(unet_port(u), desc, sizeof(desc));
-    CHECK(strstr(desc, "frag 1/2 (whole 2, bad 5, expired 0, refused 3)") != NULL);
+    CHECK(strstr(desc, "frag 1/2 (whole 3, bad 4, expired 0, refused 2) icmperr 0 (limited 0)") != NULL);
     /* What never completes expires (shortened from 30 s). */
     unet_set_frag_limits(u, 0, 0, 200);
     PUMP_UNTIL((unet_get_stats(u, &st), st.frag_live == 0), 5000);
@@ -847,6 +859,236 @@ TEST(fragments_bad_dropped_and_counted)
     CHECK_EQ_INT((int)st.frag_expired, 1);
 #undef STATS_ARE
     close(us);
+    done(u);
+}
+
+/* Overlapping fragments are trimmed as libslirp's ip_reass (4.4BSD) does:
+ * a fragment's front gives way to the kept fragment that starts at or
+ * before it; from there on its data replaces what it covers, and kept
+ * fragments further on are cut to begin after it. A 32-byte UDP datagram
+ * (8-byte header, 24 bytes of data) to a loopback socket, its blocks of 8
+ * bytes sent in two orders; the socket gets what libslirp would deliver. */
+static void send_piece(uint16_t id, size_t off, const char *bytes, size_t len, bool more)
+{
+    memcpy(dg + 34 + off, bytes, len);
+    send_frag(id, off, len, more, false);
+}
+
+static ssize_t recv_wait(int s, void *buf, size_t len)
+{
+    ssize_t n = -1;
+    uint64_t end = plat_now_ns() + 3000000000ull;
+    while (n < 0 && plat_now_ns() < end) {
+        net_host_poll(1000000u);
+        n = recv(s, buf, len, 0);
+    }
+    return n;
+}
+
+TEST(fragments_overlap_trimmed_as_libslirp)
+{
+    struct unet *u = mk("user,id=fr4");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port;
+    int us = loopback_listener(SOCK_DGRAM, &port);
+    struct timeval tv = {0, 1000};
+    setsockopt(us, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    build_big_udp(ip4("10.0.2.15"), 5710, ip4("10.0.2.2"), port, (const uint8_t *)"........................", 24);
+    uint8_t hdr[8];
+    memcpy(hdr, dg + 34, 8);
+    hdr[6] = hdr[7] = 0;   /* no UDP checksum: the pieces below change the data */
+    char got[64];
+
+    /* [0,8) header, [8,16) b, then [0,24) X c: its first block gives way
+     * to the header, its c replaces b; [24,32) d last. */
+    send_piece(1, 0, (const char *)hdr, 8, true);
+    send_piece(1, 8, "bbbbbbbb", 8, true);
+    send_piece(1, 0, "XXXXXXXXcccccccccccccccc", 24, true);
+    send_piece(1, 24, "dddddddd", 8, false);
+    ssize_t n = recv_wait(us, got, sizeof(got));
+    CHECK_EQ_INT(n, 24);
+    if (n == 24)
+        CHECK(!memcmp(got, "ccccccccccccccccdddddddd", 24));
+
+    /* [16,32) e last, then [8,24) f: f replaces e's front, e now begins at
+     * 24; then the header. A fragment wholly inside a kept one ([8,16) g
+     * inside f) is dropped. */
+    send_piece(2, 16, "eeeeeeeeeeeeeeee", 16, false);
+    send_piece(2, 8, "ffffffffffffffff", 16, true);
+    send_piece(2, 8, "gggggggg", 8, true);
+    send_piece(2, 0, (const char *)hdr, 8, true);
+    n = recv_wait(us, got, sizeof(got));
+    CHECK_EQ_INT(n, 24);
+    if (n == 24)
+        CHECK(!memcmp(got, "ffffffffffffffffeeeeeeee", 24));
+
+    /* The same pieces first to last: each front gives way to the one
+     * before it. */
+    send_piece(3, 0, (const char *)hdr, 8, true);
+    send_piece(3, 8, "ffffffffffffffff", 16, true);
+    send_piece(3, 16, "eeeeeeeeeeeeeeee", 16, false);
+    n = recv_wait(us, got, sizeof(got));
+    CHECK_EQ_INT(n, 24);
+    if (n == 24)
+        CHECK(!memcmp(got, "ffffffffffffffffeeeeeeee", 24));
+    struct unet_stats st;
+    unet_get_stats(u, &st);
+    CHECK_EQ_INT((int)st.frag_total, 3);
+    CHECK_EQ_INT((int)st.frag_bad, 0);
+    CHECK_EQ_INT(st.frag_live, 0);
+    close(us);
+    done(u);
+}
+
+/* A UDP port that was free a moment ago (nobody listens on it). */
+static uint16_t closed_udp_port(void)
+{
+    uint16_t port;
+    int s = loopback_listener(SOCK_DGRAM, &port);
+    close(s);
+    return port;
+}
+
+/* The ICMP messages the network sent the guest since frame `from`. */
+static int count_icmp(int from)
+{
+    int n = 0;
+    for (int i = from; (i = find_ip(1, i)) >= 0; i++)
+        n++;
+    return n;
+}
+
+/* UDP to a closed port: the uplink's port unreachable comes back to the
+ * guest as ICMP type 3 code 3 from the address it sent to, quoting its IP
+ * header, UDP header and data (RFC 792, RFC 1812 4.3.2.3), as libslirp's
+ * sorecvfrom does, so `nc -u` or a resolver fails at once. */
+TEST(udp_closed_port_gets_port_unreachable)
+{
+    struct unet *u = mk("user,id=ie1");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port = closed_udp_port();
+    uint8_t f[1600];
+    size_t fl = build_udp(f, ip4("10.0.2.15"), 5800, ip4("10.0.2.2"), port, "hello?", 6);
+    int before = sink.count;
+    send_frame(f, fl);
+    PUMP_UNTIL(find_ip(1, before) >= 0, 3000);
+    int i = find_ip(1, before);
+    CHECK(i >= 0);
+    if (i >= 0) {
+        const uint8_t *r = sink.frame[i], *ip = fr_ip(r), *ic = fr_l4(r);
+        size_t iclen = be16(ip + 2) - 20u;
+        CHECK(!memcmp(ip + 12, (uint32_t[]){ip4("10.0.2.2")}, 4));   /* from where it went */
+        CHECK(!memcmp(ip + 16, (uint32_t[]){ip4("10.0.2.15")}, 4));
+        CHECK_EQ_INT(ip[8], 255);
+        CHECK_EQ_INT(csum_fold(csum_add(0, ip, 20)), 0);
+        CHECK_EQ_INT(ic[0], 3);
+        CHECK_EQ_INT(ic[1], 3);
+        CHECK_EQ_INT(be32(ic + 4), 0);
+        CHECK_EQ_INT(csum_fold(csum_add(0, ic, iclen)), 0);
+        /* The guest's IP header + UDP header + its 6 bytes, unchanged. */
+        CHECK_EQ_INT((int)iclen, 8 + 20 + 8 + 6);
+        CHECK(!memcmp(ic + 8, f + 14, 20 + 8 + 6));
+    }
+    CHECK_EQ_INT(count_icmp(before), 1);
+    struct unet_stats st;
+    unet_get_stats(u, &st);
+    CHECK_EQ_INT((int)st.icmperr_sent, 1);
+    CHECK_EQ_INT((int)st.icmperr_limited, 0);
+    /* A flow that got its error still works: a listener on another port
+     * gets the next datagram of the same guest port. */
+    uint16_t lport;
+    int us = loopback_listener(SOCK_DGRAM, &lport);
+    struct timeval tv = {0, 1000};
+    setsockopt(us, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    send_frame(f, build_udp(f, ip4("10.0.2.15"), 5800, ip4("10.0.2.2"), lport, "again", 5));
+    char buf[16] = {0};
+    CHECK_EQ_INT(recv_wait(us, buf, sizeof(buf)), 5);
+    CHECK_STR(buf, "again");
+    close(us);
+    done(u);
+}
+
+/* The rate limit (RFC 1812 4.3.2.8): with a burst of 2 and no refill,
+ * four datagrams to closed ports get two errors, two are counted held back;
+ * a new token gives one more. */
+TEST(icmp_errors_rate_limited)
+{
+    struct unet *u = mk("user,id=ie2");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    unet_set_icmp_error_limit(u, 2, UINT32_MAX);
+    uint16_t port = closed_udp_port();
+    uint8_t f[1600];
+    int before = sink.count;
+    struct unet_stats st;
+    for (int k = 0; k < 4; k++)
+        send_frame(f, build_udp(f, ip4("10.0.2.15"), (uint16_t)(5810 + k), ip4("10.0.2.2"), port, "x", 1));
+    PUMP_UNTIL((unet_get_stats(u, &st), st.icmperr_sent + st.icmperr_limited >= 4), 3000);
+    CHECK_EQ_INT((int)st.icmperr_sent, 2);
+    CHECK_EQ_INT((int)st.icmperr_limited, 2);
+    CHECK_EQ_INT(count_icmp(before), 2);
+    unet_set_icmp_error_limit(u, 1, 0);
+    send_frame(f, build_udp(f, ip4("10.0.2.15"), 5820, ip4("10.0.2.2"), port, "y", 1));
+    PUMP_UNTIL((unet_get_stats(u, &st), st.icmperr_sent + st.icmperr_limited >= 5), 3000);
+    CHECK_EQ_INT((int)st.icmperr_sent, 3);
+    CHECK_EQ_INT(count_icmp(before), 3);
+    char desc[512];
+    unet_port(u)->ops->describe(unet_port(u), desc, sizeof(desc));
+    CHECK(strstr(desc, "icmperr 3 (limited 2)") != NULL);
+    done(u);
+}
+
+/* RFC 1122 3.2.2's "never": no ICMP error about an ICMP error (nor an
+ * unknown ICMP type), a broadcast or multicast destination, a fragment
+ * other than the first, or a source that is not one host; an echo request
+ * may get one. Checked on unet_icmp_error with crafted originals. */
+TEST(icmp_error_never_about_errors_broadcasts_fragments)
+{
+    struct unet *u = mk("user,id=ie3");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    ip4_addr_t from;
+    ip4_addr_set_u32(&from, ip4("10.0.2.2"));
+    uint8_t f[200], l4[8] = {0};
+    int before = sink.count;
+#define ORIG(proto, src, dst, type)                                            \
+    (l4[0] = (type), build_ip(f, (proto), ip4(src), ip4(dst), l4, 8), f + 14)
+    /* An ICMP destination unreachable, time exceeded, unknown type 40. */
+    CHECK(!unet_icmp_error(u, 3, 3, &from, ORIG(1, "10.0.2.15", "10.0.2.2", 3), 28, NULL, 0));
+    CHECK(!unet_icmp_error(u, 3, 3, &from, ORIG(1, "10.0.2.15", "10.0.2.2", 11), 28, NULL, 0));
+    CHECK(!unet_icmp_error(u, 3, 3, &from, ORIG(1, "10.0.2.15", "10.0.2.2", 40), 28, NULL, 0));
+    /* Broadcast and multicast destinations; sources 0.0.0.0, broadcast. */
+    CHECK(!unet_icmp_error(u, 3, 3, &from, ORIG(17, "10.0.2.15", "255.255.255.255", 0), 28, NULL, 0));
+    CHECK(!unet_icmp_error(u, 3, 3, &from, ORIG(17, "10.0.2.15", "10.0.2.255", 0), 28, NULL, 0));
+    CHECK(!unet_icmp_error(u, 3, 3, &from, ORIG(17, "10.0.2.15", "224.0.0.251", 0), 28, NULL, 0));
+    CHECK(!unet_icmp_error(u, 3, 3, &from, ORIG(17, "0.0.0.0", "10.0.2.2", 0), 28, NULL, 0));
+    CHECK(!unet_icmp_error(u, 3, 3, &from, ORIG(17, "10.0.2.255", "10.0.2.2", 0), 28, NULL, 0));
+    /* A later fragment (offset 8). */
+    (void)ORIG(17, "10.0.2.15", "10.0.2.2", 0);
+    f[14 + 7] = 1;
+    CHECK(!unet_icmp_error(u, 3, 3, &from, f + 14, 28, NULL, 0));
+    CHECK_EQ_INT(count_icmp(before), 0);
+    /* An echo request, and the first fragment of a UDP datagram, may. */
+    CHECK(unet_icmp_error(u, 3, 1, &from, ORIG(1, "10.0.2.15", "10.0.2.2", 8), 28, NULL, 0));
+    (void)ORIG(17, "10.0.2.15", "10.0.2.2", 0);
+    f[14 + 6] = 0x20;   /* MF, offset 0 */
+    CHECK(unet_icmp_error(u, 3, 3, &from, f + 14, 28, NULL, 0));
+    CHECK_EQ_INT(count_icmp(before), 2);
+    /* The quote stops at 548 bytes (a 576-byte ICMP datagram). */
+    static uint8_t big[1400];
+    (void)ORIG(17, "10.0.2.15", "10.0.2.2", 0);
+    CHECK(unet_icmp_error(u, 3, 3, &from, f + 14, 28, big, sizeof(big)));
+    int i = find_ip(1, sink.count - 1);
+    CHECK(i >= 0);
+    if (i >= 0)
+        CHECK_EQ_INT(be16(fr_ip(sink.frame[i]) + 2), 576);
+#undef ORIG
     done(u);
 }
 
@@ -1009,6 +1251,58 @@ TEST(dns_over_tcp_reaches_resolver)
         done(u);
     }
     close(ls);
+    unlink(conf);
+    if (saved) {
+        setenv("BAREMU_RESOLV_CONF", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("BAREMU_RESOLV_CONF");
+    }
+}
+
+/* The DNS proxy's resolver does not answer on port 53 (a random loopback
+ * address nobody listens on): the guest's query gets port unreachable from
+ * the DNS address, quoting its IP and UDP headers, and the query's slot is
+ * given back at once (not after the 10 s expiry). */
+TEST(dns_to_dead_resolver_gets_port_unreachable)
+{
+    char ipstr[32], conf[] = "/tmp/usernet-resolv-XXXXXX";
+    srand((unsigned)getpid() + 1);
+    snprintf(ipstr, sizeof(ipstr), "127.56.%d.%d", 1 + rand() % 250, 1 + rand() % 250);
+    int fd = mkstemp(conf);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    dprintf(fd, "nameserver %s\n", ipstr);
+    close(fd);
+    const char *old = getenv("BAREMU_RESOLV_CONF");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("BAREMU_RESOLV_CONF", conf, 1);
+    struct unet *u = mk("user,id=dn1");
+    CHECK(u != NULL);
+    if (u) {
+        static const uint8_t query[] = {0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+                                        1, 'x', 0, 0, 1, 0, 1};
+        uint8_t f[200];
+        size_t fl = build_udp(f, ip4("10.0.2.15"), 5353, ip4("10.0.2.3"), 53, query, sizeof(query));
+        int before = sink.count;
+        send_frame(f, fl);
+        PUMP_UNTIL(find_ip(1, before) >= 0, 3000);
+        int i = find_ip(1, before);
+        CHECK(i >= 0);
+        if (i >= 0) {
+            const uint8_t *ip = fr_ip(sink.frame[i]), *ic = fr_l4(sink.frame[i]);
+            CHECK(!memcmp(ip + 12, (uint32_t[]){ip4("10.0.2.3")}, 4));
+            CHECK_EQ_INT(ic[0], 3);
+            CHECK_EQ_INT(ic[1], 3);
+            CHECK(!memcmp(ic + 8, f + 14, 28));
+            CHECK_EQ_INT(csum_fold(csum_add(0, ic, be16(ip + 2) - 20u)), 0);
+        }
+        struct unet_stats st;
+        unet_get_stats(u, &st);
+        CHECK_EQ_INT(st.dns_live, 0);
+        done(u);
+    }
     unlink(conf);
     if (saved) {
         setenv("BAREMU_RESOLV_CONF", saved, 1);

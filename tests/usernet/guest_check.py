@@ -10,16 +10,21 @@ matched); wget downloads 1 MiB from an HTTP server on the host's loopback
 fragments both ways: busybox tftp puts and gets files with 4000- and
 65464-byte blocks through the UDP NAT to tftp_peer.py on the host's loopback
 (every DATA datagram is fragmented at MTU 1500; sizes and sha256 matched on
-both ends), and `ping -s 3000`/`-s 65507` to 10.0.2.2 answer. Restricted
+both ends), and `ping -s 3000`/`-s 65507` to 10.0.2.2 answer; a DNS query
+to a closed UDP port of the host gets the uplink's port unreachable relayed
+(busybox nslookup reads "Connection refused"). Restricted
 run (restrict=on): DNS and the download fail, DHCP, TFTP and hostfwd work.
 Mode icmp (run inside a network namespace where 192.0.2.1 is local and ping
 sockets are allowed): echo to 192.0.2.1 is forwarded and answered, also with
 3000 and 65507 bytes of data (fragments both ways); echo to 192.0.2.77 is
-not answered, small or fragmented.
+not answered, small or fragmented, but relayed as net unreachable (counted
+by `info network`: busybox ping ignores errors); a DNS query to a closed
+port of 192.0.2.1 reads "Connection refused".
 Usage: guest_check.py TMPDIR BAREMU (restrict|open|icmp)"""
 import hashlib
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -86,6 +91,23 @@ def monitor(port, line, secs=10):
         out += d
     c.close()
     return out.decode(errors="replace")
+
+
+def closed_udp_port():
+    """A UDP port of the host's loopback that nobody listens on (free a moment ago)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def refused_query(vm, server, port):
+    """An ICMP port unreachable relayed by baremu: busybox nslookup's
+    connected UDP socket reads ECONNREFUSED (it then waits out -timeout;
+    without the relay it only times out)."""
+    st, out = vm.run("nslookup -port=%d -retry=1 -timeout=3 probe.baremu.test %s" % (port, server), 40)
+    assert "Connection refused" in out, "no port unreachable for UDP to %s:%d:\n%s" % (server, port, out)
 
 
 def udp_fragments(vm, peer):
@@ -183,6 +205,24 @@ def main():
                 assert st != 0 and "0 packets received" in out, "unroutable big echo answered:\n" + out
                 check(vm, "ping -c 1 -W 5 -s 65507 192.0.2.1", 30, want="1 packets received")
                 print("icmp forwarding ok")
+                # Errors: the echoes to 192.0.2.77 found no route on the
+                # uplink (3 net unreachable), a query to a closed port of
+                # 192.0.2.1 gets port unreachable.
+                refused_query(vm, "192.0.2.1", 9)
+                out = monitor(mport, "info network")
+                m = re.search(r"icmperr (\d+) \(limited (\d+)\)", out)
+                assert m and int(m.group(1)) >= 4 and m.group(2) == "0", "ICMP errors relayed:\n" + out
+                # An error that arrives later, on the ping socket's error
+                # queue: 198.51.100.0/24 is on a veth of the namespace where
+                # nobody answers ARP, so the uplink's own stack reports host
+                # unreachable after its ARP retries (~3 s).
+                if os.environ.get("ICMP_VETH") == "1":
+                    before = int(m.group(1))
+                    vm.run("ping -c 1 -W 8 198.51.100.9", 30)
+                    out = monitor(mport, "info network")
+                    m = re.search(r"icmperr (\d+) \(limited (\d+)\)", out)
+                    assert m and int(m.group(1)) > before, "no host unreachable relayed for an echo:\n" + out
+                print("icmp errors ok (%s relayed)" % m.group(1))
                 rc = vm.poweroff(60)
                 assert rc == 0, "the VM exited with status %s" % rc
                 return
@@ -193,6 +233,8 @@ def main():
             else:
                 check(vm, "nslookup -type=a probe.baremu.test", 30, want="10.9.8.7")
                 print("dns ok")
+                refused_query(vm, "10.0.2.2", closed_udp_port())
+                print("udp port unreachable ok")
             _, out = check(vm, "cd /tmp && tftp -g -b 1024 -r file.bin -l /tmp/file.bin 10.0.2.2 && "
                            "sha256sum /tmp/file.bin", 60)
             assert out.split()[0] == hashlib.sha256(tblob).hexdigest(), "tftp sha256 mismatch:\n" + out
