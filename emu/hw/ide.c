@@ -555,6 +555,28 @@ static void atapi_read_toc(struct ide_channel *c, const uint8_t *p, uint32_t all
     }
 }
 
+/* Starts a read of n blocks from lba (READ(10), READ(12), READ CD) after
+ * the range check; send false (READ CD asking for no sector part) or no
+ * blocks end the command at once, as the range check passed. */
+static void atapi_start_read(struct ide_channel *c, uint64_t lba, uint32_t n, bool send)
+{
+    struct ide_drive *d = cur(c);
+    if (lba > d->sectors || n > d->sectors - lba) {
+        atapi_error(c, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
+        return;
+    }
+    if (!n || !send) {
+        atapi_ok(c);
+        return;
+    }
+    c->lba = lba;
+    c->remaining = n;
+    if (c->atapi_dma)
+        dma_start(c, DMA_ATAPI_READ);
+    else
+        atapi_read_chunk(c);
+}
+
 static void atapi_command(struct ide_channel *c)
 {
     struct ide_drive *d = cur(c);
@@ -615,22 +637,7 @@ static void atapi_command(struct ide_channel *c)
             atapi_error(c, SK_NOT_READY, ASC_MEDIUM_NOT_PRESENT);
             break;
         }
-        uint64_t lba = be32(p + 2);
-        uint32_t n = p[0] == 0x28 ? be16(p + 7) : be32(p + 6);
-        if (lba > d->sectors || n > d->sectors - lba) {
-            atapi_error(c, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
-            break;
-        }
-        if (!n) {
-            atapi_ok(c);
-            break;
-        }
-        c->lba = lba;
-        c->remaining = n;
-        if (c->atapi_dma)
-            dma_start(c, DMA_ATAPI_READ);
-        else
-            atapi_read_chunk(c);
+        atapi_start_read(c, be32(p + 2), p[0] == 0x28 ? be16(p + 7) : be32(p + 6), true);
         break;
     }
     case 0xbe: {  /* READ CD (MMC-2 6.1.16): user data of data sectors only */
@@ -638,28 +645,13 @@ static void atapi_command(struct ide_channel *c)
             atapi_error(c, SK_NOT_READY, ASC_MEDIUM_NOT_PRESENT);
             break;
         }
-        uint64_t lba = be32(p + 2);
-        uint32_t n = (uint32_t)p[6] << 16 | (uint32_t)p[7] << 8 | p[8];
         /* Byte 9 says which parts of each sector to send: none (0) or the
          * 2048 user bytes (0x10); headers, sync, EDC and C2 are not kept. */
         if ((p[9] & 0xf8) != 0x10 && (p[9] & 0xf8) != 0) {
             atapi_error(c, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD);
             break;
         }
-        if (lba > d->sectors || n > d->sectors - lba) {
-            atapi_error(c, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
-            break;
-        }
-        if (!n || !(p[9] & 0xf8)) {
-            atapi_ok(c);
-            break;
-        }
-        c->lba = lba;
-        c->remaining = n;
-        if (c->atapi_dma)
-            dma_start(c, DMA_ATAPI_READ);
-        else
-            atapi_read_chunk(c);
+        atapi_start_read(c, be32(p + 2), (uint32_t)p[6] << 16 | (uint32_t)p[7] << 8 | p[8], p[9] & 0xf8);
         break;
     }
     case 0x43:  /* READ TOC/PMA/ATIP */
