@@ -83,10 +83,14 @@ class TftpPeer:
             if block == want:
                 got += data[4:]
                 want = (want + 1) & 0xffff
+            last = block == (want - 1) & 0xffff and len(data) - 4 < bs
+            if last:
+                # Kept before the last ACK goes out: the guest's tftp exits on
+                # that ACK and the test then reads files at once.
+                self.files[name] = got
             self._send(struct.pack("!HH", 4, block), peer)   # a repeat is acknowledged again
-            if block == (want - 1) & 0xffff and len(data) - 4 < bs:
+            if last:
                 break
-        self.files[name] = got
 
     def _get(self, req, peer):
         name, opts = self._request(req)
