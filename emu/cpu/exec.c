@@ -1495,14 +1495,22 @@ static bool fx_is_branch(unsigned kind)
     }
 }
 
+/* The decode-cache entry of the instruction at offset OFF of the fetch
+ * window, if it is valid (decoded from these bytes in this mode), else NULL. */
+static inline const struct dc_entry *dc_valid_at(const struct cpu *c, uint32_t off)
+{
+    const struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];
+    return e->pa == c->fetch_pa_lo + off && e->key == c->fetch_key ? e : NULL;
+}
+
 /* Copies the valid fast entries that follow each other from page offset OFF
  * (physical PA) into run B, or returns NULL (and leaves B alone) if the
  * instruction at OFF is not a valid fast entry. */
 static __attribute__((noinline)) struct fx_block *fxb_build(struct cpu *c, struct fx_block *b, uint32_t off,
                                                             uint32_t pa)
 {
-    const struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];
-    if (e->pa != pa || e->key != c->fetch_key || e->kind < DC_FAST)
+    const struct dc_entry *e = dc_valid_at(c, off);
+    if (!e || e->kind < DC_FAST)
         return NULL;
     unsigned n = 0, last;
     bool open = false;
@@ -1512,8 +1520,8 @@ static __attribute__((noinline)) struct fx_block *fxb_build(struct cpu *c, struc
         off += e->fx.len;
         if (fx_is_branch(e->kind) || n == FXB_MAX || off >= c->fetch_eip_n)
             break;
-        e = &c->dc[off ^ c->fetch_dc_xor];
-        if (e->pa != c->fetch_pa_lo + off || e->key != c->fetch_key) {
+        e = dc_valid_at(c, off);
+        if (!e) {
             open = true;    /* not decoded yet: it may become a fast form */
             break;
         }
@@ -1538,10 +1546,7 @@ static __attribute__((noinline)) struct fx_block *fxb_build(struct cpu *c, struc
 static __attribute__((noinline)) void fxb_check_open(struct cpu *c, struct fx_block *b, uint32_t eip)
 {
     uint32_t off = eip - c->fetch_eip_lo;
-    if (off >= c->fetch_eip_n)
-        return;
-    const struct dc_entry *e = &c->dc[off ^ c->fetch_dc_xor];
-    if (e->pa == c->fetch_pa_lo + off && e->key == c->fetch_key)
+    if (off < c->fetch_eip_n && dc_valid_at(c, off))
         b->pa = ~0u;
 }
 
