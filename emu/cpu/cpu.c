@@ -20,6 +20,7 @@ static void code_written(void *opaque, uint64_t gpa, size_t len)
         if (p == c->fetch_ppage) {
             c->fetch_ver = c->code_ver[p];
             c->fetch_key = (c->fetch_ver << 1) | (c->fetch_key & 1);
+            c->run_stop = 0;    /* a run of fast forms in this page ends here */
         }
     }
 }
@@ -40,6 +41,7 @@ struct cpu *cpu_create(struct guest_memory *mem, struct io_bus *io)
         c->dc[i].pa = ~0u;
     for (int i = 0; i < FXB_SIZE; i++)
         c->fxb[i].pa = ~0u;
+    tlb_flush(c, false);    /* a zeroed entry would match page 0 */
     c->mem = mem;
     c->io = io;
     gmem_set_code_write_hook(mem, code_written, c);
@@ -352,6 +354,16 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t max_instructions)
     cpu_sync_mem(c);
     /* Faults longjmp here from anywhere in the instruction (cpu_raise). */
     if (setjmp(c->jb)) {
+        if (c->run) {
+            /* A fault inside a run of fast forms: the instructions before
+             * the faulting one (at eip_start) retired. */
+            uint32_t eip = c->run_eip;
+            for (unsigned i = 0; i < c->run->n && eip != c->eip_start; i++) {
+                eip += c->run->e[i].fx.len;
+                c->retired++;
+            }
+            c->run = NULL;
+        }
         if (!deliver_exception(c)) {
             c->exc_depth = 0;
             c->halted = false;

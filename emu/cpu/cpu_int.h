@@ -94,13 +94,21 @@ struct seg {
 #define TP_RU 4u   /* user read */
 #define TP_WU 8u   /* user write (D already set) */
 
+/* The hit test of an inline access is one compare: tag_r[user] (tag_w[user])
+ * holds the linear page number when a read (write) at that privilege may go
+ * straight to host memory, else ~0, and the access compares it with the page
+ * of its last byte, which also sends page-crossing accesses to the slow path
+ * (the next page never maps to the same slot). Direct writes need RAM behind
+ * both reads and writes at the same host page, and no decoded code in it. */
 struct tlb_entry {
+    uint32_t tag_r[2], tag_w[2];    /* [user] */
+    uint8_t *host;          /* host page for direct reads (RAM or ROM), else NULL */
     uint32_t lpage;         /* linear page number, or ~0 when empty */
-    uint32_t ppage;         /* physical page number (A20 applied) */
-    uint8_t *host_r, *host_w; /* host page for RAM reads/writes, else NULL */
-    uint8_t perm;
-    uint8_t global;
+    uint32_t ppage : 20;    /* physical page number (A20 applied) */
+    uint32_t perm : 4;      /* TP_* */
+    uint32_t global : 1;
 };
+_Static_assert(sizeof(struct tlb_entry) == 32, "tlb_entry is 32 bytes");
 
 /* One decoded instruction head (prefixes, opcode byte, ModRM/SIB/displacement)
  * keyed by the physical address of its first byte. Valid while the page's
@@ -266,6 +274,18 @@ struct cpu {
     uint16_t fxb_built[FXB_LOG];
     unsigned fxb_built_n;
     uint32_t *code_ver;         /* per physical page, bumped on code writes */
+    /* The run of fast forms executing, or NULL, and the EIP it began at:
+     * cpu_exec_loop stores EIP and the retired count only at a run's end,
+     * so a fault inside a run counts the instructions before the faulting
+     * one from here (cpu_run). Until the run ends, devices reading the
+     * retired count see it as at the run's start. */
+    const struct fx_block *run;
+    uint32_t run_eip;
+    /* The address of the entry after the run's last one to execute; 0 ends
+     * the run after the current instruction. Whatever changes fetch_key
+     * (the code-write hook, fetch_drop) clears it, so the run's loop tests
+     * one word per instruction for both its end and a write to its page. */
+    uintptr_t run_stop;
     struct dc_entry *cur;       /* the entry of the executing instruction, or NULL */
     uint64_t dc_misses;
 };
@@ -292,7 +312,8 @@ static inline void fetch_drop(struct cpu *c)
 {
     c->fetch_lpage = ~0u;
     c->fetch_eip_n = 0;
-    c->fetch_key = ~0u;     /* ends a run of fast forms (struct fx_block) at once */
+    c->fetch_key = ~0u;
+    c->run_stop = 0;        /* ends a run of fast forms (struct fx_block) at once */
 }
 
 /* cpu.c */
@@ -319,9 +340,8 @@ void lin_write_slow(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool
 CPU_INLINE uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool user)
 {
     const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    if (__builtin_expect(e->lpage == lin >> 12 && (e->perm & (user ? TP_RU : TP_RS)) && e->host_r &&
-                         (lin & 0xfff) <= 0x1000 - size, 1)) {
-        const uint8_t *p = e->host_r + (lin & 0xfff);
+    if (__builtin_expect(e->tag_r[user] == (lin + size - 1) >> 12, 1)) {
+        const uint8_t *p = e->host + (lin & 0xfff);
         if (size == 4) {
             uint32_t v;
             memcpy(&v, p, 4);
@@ -340,9 +360,8 @@ CPU_INLINE uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, bool us
 CPU_INLINE void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool user)
 {
     const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    if (__builtin_expect(e->lpage == lin >> 12 && (e->perm & (user ? TP_WU : TP_WS)) && e->host_w &&
-                         (lin & 0xfff) <= 0x1000 - size, 1)) {
-        uint8_t *p = e->host_w + (lin & 0xfff);
+    if (__builtin_expect(e->tag_w[user] == (lin + size - 1) >> 12, 1)) {
+        uint8_t *p = e->host + (lin & 0xfff);
         if (size == 4) {
             memcpy(p, &v, 4);
         } else if (size == 2) {

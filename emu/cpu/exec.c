@@ -279,6 +279,16 @@ CPU_INLINE void set_lazy(struct cpu *c, int op, uint32_t a, uint32_t b, uint32_t
     c->lf_sz = (uint8_t)sz;
 }
 
+/* AND, OR, XOR, TEST: the flags derive from the result alone (CF = OF = 0,
+ * AF undefined and left clear, SDM vol. 2 AND), so the operands are not
+ * kept; nothing reads lf_a or lf_b under LF_LOGIC. */
+CPU_INLINE void set_lazy_logic(struct cpu *c, uint32_t r, unsigned sz)
+{
+    c->lf_op = LF_LOGIC;
+    c->lf_res = r;
+    c->lf_sz = (uint8_t)sz;
+}
+
 /* ADD OR ADC SBB AND SUB XOR CMP, in the opcode-extension order. */
 CPU_INLINE uint32_t alu(struct cpu *c, int op, uint32_t a, uint32_t b, unsigned sz)
 {
@@ -287,11 +297,11 @@ CPU_INLINE uint32_t alu(struct cpu *c, int op, uint32_t a, uint32_t b, unsigned 
     b &= m;
     switch (op) {
     case 0: r = a + b; set_lazy(c, LF_ADD, a, b, r, sz); break;
-    case 1: r = a | b; set_lazy(c, LF_LOGIC, a, b, r, sz); break;
+    case 1: r = a | b; set_lazy_logic(c, r, sz); break;
     case 2: cin = get_cf(c); r = a + b + cin; set_lazy(c, LF_ADC, a, b, r, sz); c->lf_cin = cin; break;
     case 3: cin = get_cf(c); r = a - b - cin; set_lazy(c, LF_SBB, a, b, r, sz); c->lf_cin = cin; break;
-    case 4: r = a & b; set_lazy(c, LF_LOGIC, a, b, r, sz); break;
-    case 6: r = a ^ b; set_lazy(c, LF_LOGIC, a, b, r, sz); break;
+    case 4: r = a & b; set_lazy_logic(c, r, sz); break;
+    case 6: r = a ^ b; set_lazy_logic(c, r, sz); break;
     default: r = a - b; set_lazy(c, LF_SUB, a, b, r, sz); break;
     }
     return r & m;
@@ -502,12 +512,11 @@ static uint8_t *string_span(struct cpu *c, int s, uint32_t off, uint32_t am, uns
     uint64_t page = 0x1000 - (lin & 0xfff);
     uint32_t k = (uint32_t)((room < page ? room : page) / sz);
     const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    uint8_t need = write ? (is_user(c) ? TP_WU : TP_WS) : (is_user(c) ? TP_RU : TP_RS);
-    uint8_t *host = write ? e->host_w : e->host_r;
-    if (!k || e->lpage != lin >> 12 || !(e->perm & need) || !host)
+    uint32_t tag = write ? e->tag_w[is_user(c)] : e->tag_r[is_user(c)];
+    if (!k || tag != lin >> 12)
         return NULL;
     *n = k < *n ? k : *n;
-    return host + (lin & 0xfff);
+    return e->host + (lin & 0xfff);
 }
 
 /* REP MOVS/STOS ascending, a page's worth at a time straight in host RAM,
@@ -1550,15 +1559,62 @@ static __attribute__((noinline)) void fxb_check_open(struct cpu *c, struct fx_bl
         b->pa = ~0u;
 }
 
+/* Where a chain of runs stopped: the next EIP and the retired count. */
+struct fxb_ran {
+    uint32_t eip;
+    uint64_t retired;
+};
+
+/* Runs run B from EIP, then the runs that follow it while their successor
+ * is already built in the same fetch window, no event is pending and the
+ * budget (END) lasts; the outer loop does everything else (a new page, a
+ * run to build, events). Within a run, a store into the run's own page (or
+ * a TLB flush) clears c->run_stop, which ends the run after that
+ * instruction. A function of its own, so that the compiler keeps the run's
+ * state in registers: inside the large loop below it spilled EIP and the
+ * loop bounds to the stack every instruction. */
+static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx_block *b, uint32_t eip,
+                                                        uint64_t retired, uint64_t end)
+{
+    for (;;) {
+        const struct dc_entry *e = b->e;
+        unsigned n = end - retired < b->n ? (unsigned)(end - retired) : b->n;
+        c->run = b;
+        c->run_eip = eip;
+        c->run_stop = (uintptr_t)(e + n);
+        do
+            eip = exec_fast(c, e, eip);
+        while ((uintptr_t)++e < c->run_stop);
+        retired += (unsigned)(e - b->e);
+        c->retired = retired;
+        c->run = NULL;
+        if (__builtin_expect(b->open, 0) && e == b->e + b->n)
+            fxb_check_open(c, b, eip);
+        /* The outer loop's tests, in its order (fast forms leave TF alone). */
+        if (retired >= end || (c->ev | (c->intr & (c->flags >> 9))))
+            break;
+        uint32_t off = eip - c->fetch_eip_lo;
+        if (off >= c->fetch_eip_n)
+            break;
+        uint32_t pa = c->fetch_pa_lo + off;
+        b = &c->fxb[fxb_index(pa)];
+        if (b->pa != pa || b->key != c->fetch_key || b->last_off >= c->fetch_eip_n)
+            break;
+    }
+    c->eip = eip;
+    return (struct fxb_ran){eip, retired};
+}
+
 /* The interpreter loop: one test for pending events per run of fast forms
  * (struct fx_block) or per other instruction, the instructions themselves
  * inlined here (faults leave through cpu_run's setjmp). An interrupt that
  * becomes pending inside a run is taken at its end, at most FXB_MAX - 1
  * instructions later, as after a block on a translating emulator. EIP and
  * the retired count stay in locals while fast forms run, so the next lookup
- * does not wait for a store to reach memory and be loaded again; both are
- * still stored every instruction (faults, the TSC and the devices read
- * them) and reloaded after anything else. A run never goes past END. */
+ * does not wait for a store to reach memory and be loaded again; a run
+ * stores both once, at its end (a fault inside it is counted by cpu_run from
+ * c->run), the ordinary path after every instruction. A run never goes
+ * past END. */
 enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
 {
     /* HLT ends the loop by clearing run_end, so the loop needs no separate
@@ -1583,15 +1639,9 @@ enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
             if (__builtin_expect(b->pa != pa || b->key != c->fetch_key, 0))
                 b = fxb_build(c, b, off, pa);
             if (__builtin_expect(b && b->last_off < c->fetch_eip_n, 1)) {
-                const uint32_t key = b->key;
-                const struct dc_entry *e = b->e;
-                const struct dc_entry *stop = e + (end - retired < b->n ? (unsigned)(end - retired) : b->n);
-                do {
-                    eip = exec_fast(c, e, eip);
-                    c->retired = ++retired;
-                } while (++e < stop && c->fetch_key == key);
-                if (__builtin_expect(b->open, 0) && e == b->e + b->n)
-                    fxb_check_open(c, b, eip);
+                struct fxb_ran ran = fxb_run(c, b, eip, retired, end);
+                eip = ran.eip;
+                retired = ran.retired;
                 continue;
             }
         }

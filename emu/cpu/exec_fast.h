@@ -414,9 +414,9 @@ CPU_INLINE uint32_t fx_call_abs(struct cpu *c, uint32_t eip, uint32_t next, uint
 
 #define FX_ALU8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 
-/* Runs a fast form at EIP and returns the next EIP (also stored in c->eip).
- * Forms that can fault record the instruction start first, as the ordinary
- * path does in its head. */
+/* Runs a fast form at EIP and returns the next EIP; c->eip is stored by the
+ * loop at the end of the run (struct cpu's run). Forms that can fault record
+ * the instruction start first, as the ordinary path does in its head. */
 CPU_INLINE uint32_t exec_fast(struct cpu *c, const struct dc_entry *e, uint32_t eip)
 {
     uint32_t next = eip + e->fx.len, imm = e->fx.imm, a, r;
@@ -558,6 +558,5 @@ CPU_INLINE uint32_t exec_fast(struct cpu *c, const struct dc_entry *e, uint32_t 
     default:
         __builtin_unreachable();   /* dc_classify makes only the forms above */
     }
-    c->eip = next;
     return next;
 }

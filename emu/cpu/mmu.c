@@ -13,12 +13,18 @@
 #define PTE_PS 0x80u
 #define PTE_G 0x100u
 
+static void tlb_entry_clear(struct tlb_entry *e)
+{
+    e->lpage = ~0u;
+    e->tag_r[0] = e->tag_r[1] = e->tag_w[0] = e->tag_w[1] = ~0u;
+}
+
 void tlb_flush(struct cpu *c, bool keep_global)
 {
     fetch_drop(c);
     for (int i = 0; i < TLB_SIZE; i++)
         if (!(keep_global && c->tlb[i].global))
-            c->tlb[i].lpage = ~0u;
+            tlb_entry_clear(&c->tlb[i]);
 }
 
 void cpu_mem_changed(struct cpu *c)
@@ -47,7 +53,7 @@ void tlb_flush_page(struct cpu *c, uint32_t lin)
     fetch_drop(c);
     struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     if (e->lpage == lin >> 12)
-        e->lpage = ~0u;
+        tlb_entry_clear(e);
 }
 
 uint32_t phys_read32(struct cpu *c, uint32_t pa)
@@ -128,14 +134,21 @@ static struct tlb_entry *tlb_fill(struct cpu *c, uint32_t lin, bool write, bool 
         global = (pte & PTE_G) && (c->cr4 & CR4_PGE);
     }
     phys &= c->a20_mask;
-    e->lpage = lin >> 12;
-    e->ppage = phys >> 12;
-    e->host_r = gmem_page_ptr(c->mem, phys, false);
+    uint32_t page = lin >> 12;
+    uint8_t *host = gmem_page_ptr(c->mem, phys, false);
     /* Writes to pages holding decoded code take the slow path, whose
-     * code-write hook invalidates the decoded instructions. */
-    e->host_w = gmem_is_code(c->mem, phys) ? NULL : gmem_page_ptr(c->mem, phys, true);
-    e->perm = perm;
+     * code-write hook invalidates the decoded instructions; so do writes
+     * to a page read from ROM and written to RAM (PAM shadowing). */
+    bool direct_w = host && !gmem_is_code(c->mem, phys) && gmem_page_ptr(c->mem, phys, true) == host;
+    e->lpage = page;
+    e->ppage = phys >> 12;
+    e->host = host;
+    e->perm = perm & 15;
     e->global = global;
+    e->tag_r[0] = host && (perm & TP_RS) ? page : ~0u;
+    e->tag_r[1] = host && (perm & TP_RU) ? page : ~0u;
+    e->tag_w[0] = direct_w && (perm & TP_WS) ? page : ~0u;
+    e->tag_w[1] = direct_w && (perm & TP_WU) ? page : ~0u;
     return e;
 }
 
@@ -151,19 +164,19 @@ static inline struct tlb_entry *tlb_get(struct cpu *c, uint32_t lin, bool write,
 static uint8_t read8(struct cpu *c, uint32_t lin, bool user)
 {
     struct tlb_entry *e = tlb_get(c, lin, false, user);
-    if (e->host_r)
-        return e->host_r[lin & 0xfff];
+    if (e->host)
+        return e->host[lin & 0xfff];
     return (uint8_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), 1);
 }
 
 uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
 {
     struct tlb_entry *e = tlb_get(c, lin, false, is_user(c));
-    if (e->host_r) {
+    if (e->host) {
         c->fetch_lpage = lin >> 12;
         c->fetch_ppage = e->ppage;
         c->fetch_ver = c->code_ver[e->ppage];
-        c->fetch_host = e->host_r;
+        c->fetch_host = e->host;
         c->fetch_key = (c->fetch_ver << 1) | c->code32;
         /* The EIP window of this page in which a whole instruction (up to
          * 15 bytes) lies within the CS limit and does not wrap a 16-bit IP. */
@@ -174,11 +187,11 @@ uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
         uint64_t n = (uint64_t)lo + 14 <= top ? top - 14 - lo + 1 : 0;
         c->fetch_eip_lo = lo;
         c->fetch_eip_n = (uint32_t)(n < 0x1000 ? n : 0x1000);
-        c->fetch_pa_lo = e->ppage << 12;
+        c->fetch_pa_lo = (uint32_t)e->ppage << 12;
         /* The decode-cache index (pa ^ pa >> DC_BITS) mod DC_SIZE is, within
          * one page, the page offset XORed with this constant. */
         c->fetch_dc_xor = ((c->fetch_pa_lo & (DC_SIZE - 1) & ~0xfffu) ^ (c->fetch_pa_lo >> DC_BITS)) & (DC_SIZE - 1);
-        return e->host_r[lin & 0xfff];
+        return e->host[lin & 0xfff];
     }
     return (uint8_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), 1);
 }
@@ -187,8 +200,8 @@ uint32_t lin_read_slow(struct cpu *c, uint32_t lin, unsigned size, bool user)
 {
     if ((lin & 0xfff) + size <= 0x1000) {
         struct tlb_entry *e = tlb_get(c, lin, false, user);
-        if (e->host_r) {
-            const uint8_t *p = e->host_r + (lin & 0xfff);
+        if (e->host) {
+            const uint8_t *p = e->host + (lin & 0xfff);
             if (size == 4) {
                 uint32_t v;
                 memcpy(&v, p, 4);
@@ -217,8 +230,8 @@ uint32_t lin_read_slow(struct cpu *c, uint32_t lin, unsigned size, bool user)
 static void write8(struct cpu *c, uint32_t lin, uint8_t v, bool user)
 {
     struct tlb_entry *e = tlb_get(c, lin, true, user);
-    if (e->host_w)
-        e->host_w[lin & 0xfff] = v;
+    if (e->tag_w[user] == lin >> 12)
+        e->host[lin & 0xfff] = v;
     else
         gmem_write(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), v, 1);
 }
@@ -227,8 +240,8 @@ void lin_write_slow(struct cpu *c, uint32_t lin, uint32_t v, unsigned size, bool
 {
     if ((lin & 0xfff) + size <= 0x1000) {
         struct tlb_entry *e = tlb_get(c, lin, true, user);
-        if (e->host_w) {
-            uint8_t *p = e->host_w + (lin & 0xfff);
+        if (e->tag_w[user] == lin >> 12) {
+            uint8_t *p = e->host + (lin & 0xfff);
             if (size == 4)
                 memcpy(p, &v, 4);
             else if (size == 2) {
@@ -253,5 +266,5 @@ void tlb_mark_code_page(struct cpu *c, uint32_t ppage)
     gmem_mark_code(c->mem, (uint64_t)ppage << 12, true);
     for (int i = 0; i < TLB_SIZE; i++)
         if (c->tlb[i].ppage == ppage)
-            c->tlb[i].host_w = NULL;
+            c->tlb[i].tag_w[0] = c->tlb[i].tag_w[1] = ~0u;
 }

@@ -525,3 +525,43 @@ TEST(a_run_stops_at_the_budget)
     CHECK_EQ_INT(r.gpr[CPU_EAX], 3);
     CHECK_EQ_INT(r.eip, CODE + 3);
 }
+
+TEST(a_fault_inside_a_run_counts_the_instructions_before_it)
+{
+    /* Two INC EAX, a load that faults (#GP: past the flat DS limit), one
+     * more INC and a JMP back: one run of five fast forms. A run stores the
+     * retired count only at its end, so the fault must count the two INCs
+     * before it itself; the retired count and the frame's EIP must equal
+     * what the ordinary path (decode cache emptied) gives. */
+    machine_init();
+    static const uint8_t code[] = {0x40, 0x40, 0x8b, 0x0b, 0x40, 0xeb, 0xf9};   /* inc; inc; mov ecx,[ebx]; inc; jmp */
+    memset(ram + CODE, 0xf4, 0x100);
+    memcpy(ram + CODE, code, sizeof(code));
+    cpu_mem_changed(cpu);
+    state_random(&st_init, false);
+    st_init.r.eip = CODE;
+    st_init.r.gpr[CPU_EBX] = DATA;
+    state_load(&st_init);
+    cpu_run(cpu, 12);   /* decoded, then once through as a run */
+    CHECK(run_at(CODE, 5));
+    uint64_t delta[2];
+    uint32_t frame_eip[2], eax[2];
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            cpu_mem_changed(cpu);   /* the ordinary path */
+        st_init.r.gpr[CPU_EBX] = 0xfffffffeu;
+        st_init.r.gpr[CPU_EAX] = 0;
+        state_load(&st_init);
+        uint64_t before = cpu_retired(cpu);
+        CHECK_EQ_INT(cpu_run(cpu, 100), CPU_STOP_HLT);
+        delta[pass] = cpu_retired(cpu) - before;
+        struct cpu_regs r;
+        cpu_get_regs(cpu, &r);
+        memcpy(&frame_eip[pass], ram + r.gpr[CPU_ESP] + 4, 4);   /* #GP pushes an error code first */
+        eax[pass] = r.gpr[CPU_EAX];
+    }
+    CHECK_EQ_INT(eax[0], 2);
+    CHECK_EQ_INT(frame_eip[0], CODE + 2);
+    CHECK_EQ_INT(frame_eip[1], CODE + 2);
+    CHECK_EQ_INT(delta[0], delta[1]);
+}
