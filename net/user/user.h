@@ -43,7 +43,7 @@ struct unet_config {
     char hostname[UNET_STR], domainname[UNET_STR], dnssearch[UNET_STR]; /* dnssearch: "a,b" */
     char tftp_root[UNET_STR], tftp_server_name[UNET_STR], bootfile[UNET_STR];
     bool restrict_on, ipv4, ipv6, dnssearch_bad;
-    uint8_t ip6_prefix[16], ip6_host[16], ip6_dns[16]; /* checked, not served yet */
+    uint8_t ip6_prefix[16], ip6_host[16], ip6_dns[16]; /* served by ip6_gateway.c */
     int ip6_prefixlen;
     uint8_t mac[6];                /* the gateway's MAC, as libslirp: 52:55:0a:00:02:02 style */
 };
@@ -69,6 +69,10 @@ struct unet {
     uint8_t guest_mac[6];          /* last source MAC seen from the guest */
     struct { uint32_t ip; uint8_t mac[6]; } guests[UNET_GUESTS]; /* neighbour table */
     unsigned guest_next;
+    struct { uint8_t ip[16]; uint8_t mac[6]; } guests6[UNET_GUESTS]; /* IPv6 neighbours */
+    unsigned guest6_next;
+    uint32_t ra_rand;              /* ip6_gateway.c: the RA interval's random state */
+    bool ra_armed;                 /* ...and its periodic RA timer */
     struct unet_lease leases[UNET_LEASES];
     struct udp_pcb *dhcp_pcb, *tftp_pcb, *dns_pcb;
     struct tftp_xfer *tftp_xfers;
@@ -117,6 +121,13 @@ void unet_arp_reply(struct unet *u, const uint8_t *req, size_t len);
  * fragment with MF and offset cleared; otherwise NULL. */
 uint8_t *unet_reass_input(struct unet *u, const uint8_t *frame, size_t *start, size_t *len);
 void unet_reass_fini(struct unet *u);
+/* ip6_gateway.c: a guest IPv6 frame (type 0x86dd, at most a link frame). */
+void unet_ip6_input(struct unet *u, const uint8_t *frame, size_t len);
+/* Arms (ipv6=on) and cancels the periodic Router Advertisement. */
+void unet_ip6_start(struct unet *u);
+void unet_ip6_stop(struct unet *u);
+/* Whether a is the DNS address (in the prefix or link-local), as libslirp. */
+bool unet_ip6_is_dns(const struct unet *u, const uint8_t *a);
 /* dhcp_server.c */
 int unet_dhcp_start(struct unet *u);
 void unet_dhcp_stop(struct unet *u);
