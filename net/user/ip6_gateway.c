@@ -351,6 +351,25 @@ static void icmp6_input(struct unet *u, const uint8_t *f, const uint8_t *ip, con
     }
 }
 
+static void udp6_input(struct unet *u, const uint8_t *f, const uint8_t *ip, const uint8_t *d, size_t len)
+{
+    const uint8_t *src = ip + 8, *dst = ip + 24;
+    size_t ulen = len >= 8 ? (size_t)(d[4] << 8 | d[5]) : 0;
+    /* RFC 8200 8.1: a zero checksum is not allowed over IPv6. */
+    if (len < 8 || ulen < 8 || ulen > len || (d[6] == 0 && d[7] == 0) ||
+        csum6(src, dst, NH_UDP, d, ulen) != 0) {
+        u->st.ip6_bad++;
+        return;
+    }
+    uint16_t sport = (uint16_t)(d[0] << 8 | d[1]), dport = (uint16_t)(d[2] << 8 | d[3]);
+    if (dport == 53 && unet_ip6_is_dns(u, dst) && !is_zero(src) && src[0] != 0xff) {
+        learn(u, src, f + 6);
+        unet_dns6_query(u, src, sport, d + 8, ulen - 8);
+        return;
+    }
+    u->st.ip6_dropped++;
+}
+
 void unet_ip6_input(struct unet *u, const uint8_t *f, size_t len)
 {
     const uint8_t *ip = f + ETH_HLEN;
@@ -367,6 +386,29 @@ void unet_ip6_input(struct unet *u, const uint8_t *f, size_t len)
      * (hop-by-hop first), fragments and the rest are not served. */
     if (ip[6] == NH_ICMP6)
         icmp6_input(u, f, ip, ip + IP6_HLEN, plen);
+    else if (ip[6] == NH_UDP)
+        udp6_input(u, f, ip, ip + IP6_HLEN, plen);
     else
         u->st.ip6_dropped++;
+}
+
+void unet_ip6_udp_to_guest(struct unet *u, const uint8_t *src, uint16_t sport, const uint8_t *dst,
+                           uint16_t dport, const void *data, size_t len)
+{
+    if (len > UNET_MTU6 - IP6_HLEN - 8) {
+        u->st.ip6_dropped++;   /* would need IPv6 fragments: not made */
+        return;
+    }
+    uint8_t *d = out + ETH_HLEN + IP6_HLEN;
+    memmove(d + 8, data, len);
+    d[0] = (uint8_t)(sport >> 8);
+    d[1] = (uint8_t)sport;
+    d[2] = (uint8_t)(dport >> 8);
+    d[3] = (uint8_t)dport;
+    d[4] = (uint8_t)((len + 8) >> 8);
+    d[5] = (uint8_t)(len + 8);
+    uint8_t s[16], t[16];
+    memcpy(s, src, 16);
+    memcpy(t, dst, 16);
+    send6(u, s, t, NH_UDP, len + 8, 6);
 }

@@ -128,12 +128,19 @@ void unet_ip6_start(struct unet *u);
 void unet_ip6_stop(struct unet *u);
 /* Whether a is the DNS address (in the prefix or link-local), as libslirp. */
 bool unet_ip6_is_dns(const struct unet *u, const uint8_t *a);
+/* Sends the guest a UDP datagram over IPv6 (dropped and counted when it
+ * needs more than one frame). */
+void unet_ip6_udp_to_guest(struct unet *u, const uint8_t *src, uint16_t sport, const uint8_t *dst,
+                           uint16_t dport, const void *data, size_t len);
 /* dhcp_server.c */
 int unet_dhcp_start(struct unet *u);
 void unet_dhcp_stop(struct unet *u);
 /* dns_proxy.c */
 int unet_dns_start(struct unet *u);
 void unet_dns_stop(struct unet *u);
+/* A guest's DNS query over IPv6 (to the IPv6 DNS address, port 53); the
+ * answer goes back with unet_ip6_udp_to_guest. */
+void unet_dns6_query(struct unet *u, const uint8_t *guest6, uint16_t port, const uint8_t *req, size_t n);
 /* tftp_server.c */
 int unet_tftp_start(struct unet *u);
 void unet_tftp_stop(struct unet *u);

@@ -2,11 +2,19 @@
  * with crafted guest frames: Router Solicitation -> Router Advertisement with
  * libslirp's options, Neighbor Solicitation -> Advertisement, echo, and the
  * drops (bad checksum, NDP hop limit other than 255, truncation, ipv6=off);
- * ipv4=off,ipv6=on still serves IPv6. */
+ * ipv4=off,ipv6=on still serves IPv6; DNS over IPv6 through the proxy to a
+ * resolver of the test on a random loopback address. */
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "baremu/platform.h"
+#include "net/net_host.h"
+#include "net/timer.h"
 #include "net/user/usernet.h"
 #include "tests/usernet/frames.h"
 
@@ -38,6 +46,16 @@ static void done(struct unet *u)
     unet_destroy(u);
     net_port_unregister(&sink.port);
 }
+
+/* Runs the loop's work (sockets, net timers) for up to ms, or until cond. */
+#define PUMP_UNTIL(cond, ms)                                                   \
+    do {                                                                       \
+        uint64_t end_ = plat_now_ns() + (uint64_t)(ms) * 1000000u;             \
+        while (!(cond) && plat_now_ns() < end_) {                              \
+            net_host_poll(2000000u);                                           \
+            net_timers_run(plat_now_ns());                                     \
+        }                                                                      \
+    } while (0)
 
 static void send_frame(const uint8_t *f, size_t len)
 {
@@ -355,4 +373,93 @@ TEST(ip6_garbage_survives)
     struct unet_stats st = stats(u);
     CHECK(st.ip6_bad + st.ip6_dropped > 1000);
     done(u);
+}
+
+/* A query to fec0::3 port 53 reaches the uplink's resolver (this test's
+ * socket on a random 127.57.x.y:53, named by BAREMU_RESOLV_CONF) and its
+ * answer comes back over IPv6 from fec0::3:53; one to fec0::2:53 does not
+ * leave, nor one with a zero UDP checksum (RFC 8200 8.1). */
+TEST(ip6_dns_through_proxy)
+{
+    char ipstr[32], conf[] = "/tmp/usernet-resolv6-XXXXXX";
+    srand((unsigned)getpid() + 7);
+    snprintf(ipstr, sizeof(ipstr), "127.57.%d.%d", 1 + rand() % 250, 1 + rand() % 250);
+    int fd = mkstemp(conf);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    dprintf(fd, "nameserver %s\n", ipstr);
+    close(fd);
+    const char *old = getenv("BAREMU_RESOLV_CONF");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("BAREMU_RESOLV_CONF", conf, 1);
+    int rs = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+    inet_pton(AF_INET, ipstr, &a.sin_addr);
+    CHECK_EQ_INT(bind(rs, (struct sockaddr *)&a, sizeof(a)), 0);
+    fcntl(rs, F_SETFL, O_NONBLOCK);
+    struct unet *u = mk("user,id=d6");
+    CHECK(u != NULL);
+    if (u) {
+        static const uint8_t query[] = {0x43, 0x21, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+                                        1, 'q', 0, 0, 28, 0, 1};
+        uint8_t ud[8 + sizeof(query)] = {0x14, 0xe9, 0, 53, 0, (uint8_t)sizeof(ud)};   /* 5353 -> 53 */
+        memcpy(ud + 8, query, sizeof(query));
+        uint8_t f[200];
+        /* Not forwarded: to fec0::2, and a zero checksum. */
+        size_t fl = build_ip6(f, router_mac, GUEST_GLB, "fec0::2", 17, 64, ud, sizeof(ud));
+        send_frame(f, fl);
+        fl = build_ip6(f, router_mac, GUEST_GLB, "fec0::3", 17, 64, ud, sizeof(ud));
+        f[54 + 6] = f[54 + 7] = 0;
+        send_frame(f, fl);
+        fl = build_ip6(f, router_mac, GUEST_GLB, "fec0::3", 17, 64, ud, sizeof(ud));
+        send_frame(f, fl);
+        uint8_t got[512];
+        struct sockaddr_in from;
+        socklen_t fromlen = sizeof(from);
+        ssize_t n = -1;
+        uint64_t end = plat_now_ns() + 3000000000ull;
+        while (n < 0 && plat_now_ns() < end) {
+            net_host_poll(2000000u);
+            net_timers_run(plat_now_ns());
+            n = recvfrom(rs, got, sizeof(got), 0, (struct sockaddr *)&from, &fromlen);
+        }
+        CHECK_EQ_INT(n, (int)sizeof(query));
+        CHECK(n == (ssize_t)sizeof(query) && !memcmp(got, query, sizeof(query)));
+        ssize_t again = recvfrom(rs, got + 256, 256, 0, NULL, NULL);
+        CHECK(again < 0);   /* only the good query left */
+        if (n == (ssize_t)sizeof(query)) {
+            static const uint8_t ans[] = {0x43, 0x21, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0,
+                                          1, 'q', 0, 0, 28, 0, 1};
+            int before = sink.count;
+            sendto(rs, ans, sizeof(ans), 0, (struct sockaddr *)&from, fromlen);
+            PUMP_UNTIL(sink.count > before, 3000);
+            CHECK_EQ_INT(sink.count, before + 1);
+            if (sink.count == before + 1) {
+                const uint8_t *r = sink.frame[before];
+                uint8_t s6[16], d6[16];
+                ip6("fec0::3", s6);
+                ip6(GUEST_GLB, d6);
+                CHECK(r[12] == 0x86 && r[13] == 0xdd && r[20] == 17);
+                CHECK(!memcmp(r, guest_mac, 6));
+                CHECK(!memcmp(r + 22, s6, 16) && !memcmp(r + 38, d6, 16));
+                CHECK_EQ_INT(be16(r + 54), 53);
+                CHECK_EQ_INT(be16(r + 56), 5353);
+                CHECK_EQ_INT(be16(r + 58), 8 + (int)sizeof(ans));
+                CHECK_EQ_INT(csum6_ref(s6, d6, 17, r + 54, 8 + sizeof(ans)), 0);
+                CHECK(!memcmp(r + 62, ans, sizeof(ans)));
+            }
+        }
+        CHECK_EQ_INT((int)stats(u).ip6_bad, 1);
+        CHECK_EQ_INT((int)stats(u).ip6_dropped, 1);
+        done(u);
+    }
+    close(rs);
+    unlink(conf);
+    if (saved) {
+        setenv("BAREMU_RESOLV_CONF", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("BAREMU_RESOLV_CONF");
+    }
 }
