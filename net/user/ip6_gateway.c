@@ -3,8 +3,8 @@
  * for the host, DNS and link-local router addresses, Router Advertisements on
  * a Router Solicitation and every 200-600 s, with the prefix information,
  * source link-layer and RDNSS options, RFC 8106), ICMPv6 echo to those
- * addresses (RFC 4443 4.1/4.2), and UDP to the DNS address's port 53 handed
- * to the DNS proxy (dns_proxy.c). Every guest packet is checked first
+ * addresses (RFC 4443 4.1/4.2), UDP to the DNS address's port 53 handed
+ * to the DNS proxy (dns_proxy.c), other UDP to the IPv6 NAT (nat_udp6.c). Every guest packet is checked first
  * (lengths, RFC 4443 2.3 / RFC 8200 8.1 checksums over the pseudo-header,
  * NDP's hop limit 255 and option lengths, RFC 4861 6.1.1/7.1.1); a bad one is
  * dropped and counted. Addresses and MACs follow libslirp: the router is
@@ -366,6 +366,11 @@ static void udp6_input(struct unet *u, const uint8_t *f, const uint8_t *ip, cons
         learn(u, src, f + 6);
         unet_dns6_query(u, src, sport, d + 8, ulen - 8);
         return;
+    }
+    if (!is_zero(src) && src[0] != 0xff) {
+        learn(u, src, f + 6);
+        if (unet_nat_udp6_input(u, src, sport, dst, dport, d + 8, ulen - 8))
+            return;
     }
     u->st.ip6_dropped++;
 }

@@ -58,6 +58,7 @@ struct unet_fwd;
 struct unet_gfwd;
 struct icmp_flow;
 struct nat_udp_flow;
+struct nat_udp6_flow;
 struct tftp_xfer;
 struct dns_query;
 struct unet_reass;
@@ -79,6 +80,7 @@ struct unet {
     int tftp_count;
     struct dns_query *dns_queries;
     struct nat_udp_flow *udp_flows;
+    struct nat_udp6_flow *udp6_flows; /* nat_udp6.c */
     struct udp_pcb *udp_out_pcb;   /* sends NAT replies with any source */
     struct unet_fwd *fwds;
     struct unet_gfwd *gfwds;
@@ -128,6 +130,11 @@ void unet_ip6_start(struct unet *u);
 void unet_ip6_stop(struct unet *u);
 /* Whether a is the DNS address (in the prefix or link-local), as libslirp. */
 bool unet_ip6_is_dns(const struct unet *u, const uint8_t *a);
+/* nat_udp6.c: a guest UDP datagram over IPv6 for the uplink; false when
+ * its destination is not mapped (not taken, the caller counts it). */
+bool unet_nat_udp6_input(struct unet *u, const uint8_t *src, uint16_t sport, const uint8_t *dst,
+                         uint16_t dport, const uint8_t *data, size_t len);
+void unet_nat_udp6_fini(struct unet *u);
 /* Sends the guest a UDP datagram over IPv6 (dropped and counted when it
  * needs more than one frame). */
 void unet_ip6_udp_to_guest(struct unet *u, const uint8_t *src, uint16_t sport, const uint8_t *dst,

@@ -126,6 +126,7 @@ static void teardown(struct unet *u)
     unet_reass_fini(u);
     unet_nat_tcp_fini(u);
     unet_nat_udp_fini(u);
+    unet_nat_udp6_fini(u);
     unet_tftp_stop(u);
     unet_dns_stop(u);
     unet_dhcp_stop(u);

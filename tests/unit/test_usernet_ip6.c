@@ -377,8 +377,8 @@ TEST(ip6_garbage_survives)
 
 /* A query to fec0::3 port 53 reaches the uplink's resolver (this test's
  * socket on a random 127.57.x.y:53, named by BAREMU_RESOLV_CONF) and its
- * answer comes back over IPv6 from fec0::3:53; one to fec0::2:53 does not
- * leave, nor one with a zero UDP checksum (RFC 8200 8.1). */
+ * answer comes back over IPv6 from fec0::3:53; one to fec0::9:53 (no uplink
+ * meaning) does not leave, nor one with a zero UDP checksum (RFC 8200 8.1). */
 TEST(ip6_dns_through_proxy)
 {
     char ipstr[32], conf[] = "/tmp/usernet-resolv6-XXXXXX";
@@ -406,8 +406,8 @@ TEST(ip6_dns_through_proxy)
         uint8_t ud[8 + sizeof(query)] = {0x14, 0xe9, 0, 53, 0, (uint8_t)sizeof(ud)};   /* 5353 -> 53 */
         memcpy(ud + 8, query, sizeof(query));
         uint8_t f[200];
-        /* Not forwarded: to fec0::2, and a zero checksum. */
-        size_t fl = build_ip6(f, router_mac, GUEST_GLB, "fec0::2", 17, 64, ud, sizeof(ud));
+        /* Not forwarded: to another address of the prefix, and a zero checksum. */
+        size_t fl = build_ip6(f, router_mac, GUEST_GLB, "fec0::9", 17, 64, ud, sizeof(ud));
         send_frame(f, fl);
         fl = build_ip6(f, router_mac, GUEST_GLB, "fec0::3", 17, 64, ud, sizeof(ud));
         f[54 + 6] = f[54 + 7] = 0;
@@ -461,5 +461,70 @@ TEST(ip6_dns_through_proxy)
         free(saved);
     } else {
         unsetenv("BAREMU_RESOLV_CONF");
+    }
+}
+
+/* The IPv6 UDP NAT (nat_udp6.c): a datagram to fec0::2 reaches the test's
+ * socket on [::1] from an uplink socket, the answer comes back from
+ * fec0::2 to the guest's address and port; with restrict=on nothing leaves. */
+TEST(ip6_udp_nat_to_host_loopback)
+{
+    for (int restricted = 0; restricted < 2; restricted++) {
+        int hs = socket(AF_INET6, SOCK_DGRAM, 0);
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+        CHECK_EQ_INT(bind(hs, (struct sockaddr *)&a, sizeof(a)), 0);
+        socklen_t al = sizeof(a);
+        getsockname(hs, (struct sockaddr *)&a, &al);
+        uint16_t port = ntohs(a.sin6_port);
+        fcntl(hs, F_SETFL, O_NONBLOCK);
+        struct unet *u = mk(restricted ? "user,id=u6r,restrict=on" : "user,id=u6");
+        CHECK(u != NULL);
+        if (!u) {
+            close(hs);
+            return;
+        }
+        uint8_t ud[8 + 5] = {0x9c, 0x40, (uint8_t)(port >> 8), (uint8_t)port, 0, 13};   /* 40000 -> port */
+        memcpy(ud + 8, "hello", 5);
+        uint8_t f[200];
+        size_t fl = build_ip6(f, router_mac, GUEST_GLB, "fec0::2", 17, 64, ud, sizeof(ud));
+        send_frame(f, fl);
+        uint8_t got[64];
+        struct sockaddr_in6 from;
+        socklen_t fromlen = sizeof(from);
+        ssize_t n = -1;
+        uint64_t end = plat_now_ns() + (restricted ? 500000000ull : 3000000000ull);
+        while (n < 0 && plat_now_ns() < end) {
+            net_host_poll(2000000u);
+            net_timers_run(plat_now_ns());
+            n = recvfrom(hs, got, sizeof(got), 0, (struct sockaddr *)&from, &fromlen);
+        }
+        if (restricted) {
+            CHECK(n < 0);
+            CHECK_EQ_INT((int)stats(u).ip6_dropped, 1);
+        } else {
+            CHECK_EQ_INT(n, 5);
+            CHECK(n == 5 && !memcmp(got, "hello", 5));
+            CHECK_EQ_INT(stats(u).udp_live, 1);
+        }
+        if (n == 5) {
+            int before = sink.count;
+            sendto(hs, "world!", 6, 0, (struct sockaddr *)&from, fromlen);
+            PUMP_UNTIL(sink.count > before, 3000);
+            CHECK_EQ_INT(sink.count, before + 1);
+            if (sink.count == before + 1) {
+                const uint8_t *r = sink.frame[before];
+                uint8_t s6[16], d6[16];
+                ip6("fec0::2", s6);
+                ip6(GUEST_GLB, d6);
+                CHECK(r[12] == 0x86 && r[13] == 0xdd && r[20] == 17);
+                CHECK(!memcmp(r + 22, s6, 16) && !memcmp(r + 38, d6, 16));
+                CHECK_EQ_INT(be16(r + 54), port);
+                CHECK_EQ_INT(be16(r + 56), 40000);
+                CHECK_EQ_INT(csum6_ref(s6, d6, 17, r + 54, 14), 0);
+                CHECK(!memcmp(r + 62, "world!", 6));
+            }
+        }
+        done(u);
+        close(hs);
     }
 }
