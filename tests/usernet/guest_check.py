@@ -16,7 +16,8 @@ to a closed UDP port of the host gets the uplink's port unreachable relayed
 by SLAAC in fec0::/64, default route via fe80::2, ping -6 fec0::2 and
 fec0::3 answer, a name resolves with only `nameserver fec0::3` in
 resolv.conf (tests/lib/guest_ipv6.py; `info network` counts no malformed
-IPv6 packet). Restricted
+IPv6 packet); open run: busybox tftp puts and gets 3000 bytes through the
+IPv6 UDP NAT (fec0::2 = the host's ::1) to tftp_peer.py on ::1. Restricted
 run (restrict=on): DNS (also over IPv6) and the download fail, DHCP, TFTP and hostfwd work.
 Mode icmp (run inside a network namespace where 192.0.2.1 is local and ping
 sockets are allowed): echo to 192.0.2.1 is forwarded and answered, also with
@@ -239,6 +240,20 @@ def main():
                 assert not ok, "restrict=on: DNS over IPv6 answered:\n" + out
             else:
                 assert ok, "DNS over IPv6 (nameserver fec0::3) failed:\n" + out
+                # The IPv6 UDP NAT: busybox tftp to fec0::2, a TFTP peer on ::1.
+                peer6 = TftpPeer(socket.AF_INET6)
+                try:
+                    _, out = check(vm, "head -c 3000 /dev/urandom > /tmp/v6 && tftp -p -b 1024 -l /tmp/v6 -r v6 "
+                                   "fec0::2 %d && sha256sum /tmp/v6" % peer6.port, 60)
+                    got = peer6.files.get("v6")
+                    assert not peer6.errors and got and hashlib.sha256(got).hexdigest() == out.split()[0], \
+                        "tftp put over IPv6 to ::1: %r %s" % (peer6.errors, out)
+                    _, out = check(vm, "tftp -g -b 1024 -r v6 -l /tmp/v6.back fec0::2 %d && "
+                                   "sha256sum /tmp/v6.back" % peer6.port, 60)
+                    assert out.split()[0] == hashlib.sha256(got).hexdigest(), "tftp get over IPv6:\n" + out
+                finally:
+                    peer6.close()
+                print("ipv6 udp nat ok (tftp put/get via fec0::2 to ::1)")
             out = monitor(mport, "info network")
             m = re.search(r"ip6 on \(ra (\d+) na (\d+) echo (\d+) bad (\d+) dropped (\d+)\)", out)
             assert m and int(m.group(1)) >= 1 and int(m.group(2)) >= 2 and int(m.group(3)) >= 2, \
