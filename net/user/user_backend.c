@@ -40,7 +40,7 @@ static void unet_describe(struct net_port *p, char *buf, size_t len)
              "udp %d/%d (total %llu, refused %llu) dns %d/%d (refused %llu) "
              "tftp %d/%d (refused %llu) frag %d/%d (whole %llu, bad %llu, expired %llu, "
              "refused %llu) icmperr %llu (limited %llu) dropped %llu ip6 %s (ra %llu na %llu "
-             "echo %llu bad %llu dropped %llu)",
+             "echo %llu tcp-reset %llu bad %llu dropped %llu)",
              net, host, u->cfg.restrict_on ? "on" : "off", s->tcp_live, s->tcp_max, s->tcp_held,
              s->tcp_held_max, (unsigned long long)u->stat_tcp_conns,
              (unsigned long long)s->tcp_refused, s->udp_live, s->udp_max,
@@ -52,7 +52,8 @@ static void unet_describe(struct net_port *p, char *buf, size_t len)
              (unsigned long long)s->icmperr_sent, (unsigned long long)s->icmperr_limited,
              (unsigned long long)u->stat_dropped, u->cfg.ipv6 ? "on" : "off",
              (unsigned long long)s->ip6_ra_sent, (unsigned long long)s->ip6_na_sent,
-             (unsigned long long)s->ip6_echo_sent, (unsigned long long)s->ip6_bad,
+             (unsigned long long)s->ip6_echo_sent, (unsigned long long)s->ip6_tcp_reset,
+             (unsigned long long)s->ip6_bad,
              (unsigned long long)s->ip6_dropped);
 }
 

@@ -66,8 +66,9 @@ struct unet_stats {
     /* IPv6 (ip6_gateway.c): Router and Neighbor Advertisements and echo
      * replies sent; guest packets dropped as malformed (length, checksum,
      * NDP hop limit or options) and as not served (other destinations,
-     * protocols, extension headers). */
-    uint64_t ip6_ra_sent, ip6_na_sent, ip6_echo_sent, ip6_bad, ip6_dropped;
+     * protocols, extension headers; TCP among them, each segment reset:
+     * ip6_tcp_reset). */
+    uint64_t ip6_ra_sent, ip6_na_sent, ip6_echo_sent, ip6_bad, ip6_dropped, ip6_tcp_reset;
 };
 void unet_get_stats(struct unet *u, struct unet_stats *st);
 /* Changes the limits (tests; values <= 0 keep the current one). */

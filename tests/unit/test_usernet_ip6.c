@@ -528,3 +528,54 @@ TEST(ip6_udp_nat_to_host_loopback)
         close(hs);
     }
 }
+
+/* TCP over IPv6 is not carried: a SYN gets RST+ACK acknowledging it, a
+ * segment with ACK a RST with its acknowledgment as sequence number, both
+ * from the address and port it went to (RFC 793 3.4); a RST gets nothing,
+ * a bad checksum is counted malformed. */
+TEST(ip6_tcp_is_reset)
+{
+    struct unet *u = mk("user,id=t6");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint8_t t[20] = {0xa0, 0x00, 0x00, 80, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0, 5 << 4, 0x02, 0xff, 0xff};
+    uint8_t f[200];
+    size_t fl = build_ip6(f, router_mac, GUEST_GLB, "2001:db8::1", 6, 64, t, sizeof(t));
+    send_frame(f, fl);
+    CHECK_EQ_INT(sink.count, 1);
+    uint8_t s6[16], d6[16];
+    ip6("2001:db8::1", s6);
+    ip6(GUEST_GLB, d6);
+    if (sink.count == 1) {
+        const uint8_t *r = sink.frame[0];
+        CHECK(r[12] == 0x86 && r[13] == 0xdd && r[20] == 6 && be16(r + 18) == 20);
+        CHECK(!memcmp(r + 22, s6, 16) && !memcmp(r + 38, d6, 16));
+        CHECK_EQ_INT(be16(r + 54), 80);
+        CHECK_EQ_INT(be16(r + 56), 0xa000);
+        CHECK_EQ_INT(be32(r + 58), 0);
+        CHECK_EQ_INT(be32(r + 62), 0x11223345);    /* the SYN acknowledged */
+        CHECK_EQ_INT(r[67], 0x14);                 /* RST, ACK */
+        CHECK_EQ_INT(csum6_ref(s6, d6, 6, r + 54, 20), 0);
+    }
+    t[13] = 0x10;                                  /* an ACK of a connection we never had */
+    memcpy(t + 8, "\x55\x66\x77\x88", 4);
+    fl = build_ip6(f, router_mac, GUEST_GLB, "fec0::2", 6, 64, t, sizeof(t));
+    send_frame(f, fl);
+    CHECK_EQ_INT(sink.count, 2);
+    if (sink.count == 2) {
+        CHECK_EQ_INT(be32(sink.frame[1] + 58), 0x55667788);
+        CHECK_EQ_INT(sink.frame[1][67], 0x04);
+    }
+    t[13] = 0x04;                                  /* RST: never answered */
+    fl = build_ip6(f, router_mac, GUEST_GLB, "2001:db8::1", 6, 64, t, sizeof(t));
+    send_frame(f, fl);
+    t[13] = 0x02;
+    fl = build_ip6(f, router_mac, GUEST_GLB, "2001:db8::1", 6, 64, t, sizeof(t));
+    f[54 + 17] ^= 1;                               /* bad checksum */
+    send_frame(f, fl);
+    CHECK_EQ_INT(sink.count, 2);
+    CHECK_EQ_INT((int)stats(u).ip6_tcp_reset, 2);
+    CHECK_EQ_INT((int)stats(u).ip6_bad, 1);
+    done(u);
+}

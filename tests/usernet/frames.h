@@ -140,8 +140,8 @@ static inline size_t build_tcp(uint8_t *f, uint32_t src, uint16_t sport, uint32_
 }
 
 /* IPv6 (RFC 8200): an address from text, and Ethernet+IPv6 around l4 with
- * the given hop limit, to dmac; the checksum of ICMPv6 (offset 2) or UDP
- * (offset 6) is filled over the pseudo-header (RFC 4443 2.3, 8200 8.1). */
+ * the given hop limit, to dmac; the checksum of ICMPv6 (offset 2), UDP
+ * (offset 6) or TCP (offset 16) is filled over the pseudo-header (RFC 4443 2.3, 8200 8.1). */
 static inline void ip6(const char *s, uint8_t out[16])
 {
     inet_pton(AF_INET6, s, out);
@@ -172,8 +172,8 @@ static inline size_t build_ip6(uint8_t *f, const uint8_t *dmac, const char *src,
     ip6(dst, ip + 24);
     uint8_t *p = ip + 40;
     memcpy(p, l4, l4len);
-    int off = nh == 17 ? 6 : nh == 58 ? 2 : -1;
-    if (off >= 0) {
+    int off = nh == 17 ? 6 : nh == 58 ? 2 : nh == 6 ? 16 : -1;
+    if (off >= 0 && l4len >= (size_t)off + 2) {
         p[off] = p[off + 1] = 0;
         uint16_t c = csum6_ref(ip + 8, ip + 24, nh, p, l4len);
         if (nh == 17 && c == 0)

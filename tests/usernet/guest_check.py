@@ -17,7 +17,8 @@ by SLAAC in fec0::/64, default route via fe80::2, ping -6 fec0::2 and
 fec0::3 answer, a name resolves with only `nameserver fec0::3` in
 resolv.conf (tests/lib/guest_ipv6.py; `info network` counts no malformed
 IPv6 packet); open run: busybox tftp puts and gets 3000 bytes through the
-IPv6 UDP NAT (fec0::2 = the host's ::1) to tftp_peer.py on ::1. Restricted
+IPv6 UDP NAT (fec0::2 = the host's ::1) to tftp_peer.py on ::1, and
+wget to http://[fec0::2]:PORT/ is refused at once (TCP over IPv6 is reset). Restricted
 run (restrict=on): DNS (also over IPv6) and the download fail, DHCP, TFTP and hostfwd work.
 Mode icmp (run inside a network namespace where 192.0.2.1 is local and ping
 sockets are allowed): echo to 192.0.2.1 is forwarded and answered, also with
@@ -254,8 +255,12 @@ def main():
                 finally:
                     peer6.close()
                 print("ipv6 udp nat ok (tftp put/get via fec0::2 to ::1)")
+                # TCP over IPv6 is not carried (libslirp does): refused at once.
+                st, out = vm.run("wget -q -O /dev/null http://[fec0::2]:%d/ 2>&1" % hport, 30)
+                assert st != 0 and "refused" in out, "TCP over IPv6: expected connection refused:\n" + out
+                print("ipv6 tcp refused ok")
             out = monitor(mport, "info network")
-            m = re.search(r"ip6 on \(ra (\d+) na (\d+) echo (\d+) bad (\d+) dropped (\d+)\)", out)
+            m = re.search(r"ip6 on \(ra (\d+) na (\d+) echo (\d+) tcp-reset \d+ bad (\d+) dropped (\d+)\)", out)
             assert m and int(m.group(1)) >= 1 and int(m.group(2)) >= 2 and int(m.group(3)) >= 2, \
                 "IPv6 counters:\n" + out
             assert m.group(4) == "0", "the guest's IPv6 packets counted malformed:\n" + out
