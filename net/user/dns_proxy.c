@@ -6,7 +6,9 @@
  * reports the resolver unreachable (its port closed, no route), the guest
  * gets that destination unreachable from the DNS address, quoting its query
  * (icmp_error.c), and tries its next server at once, as through libslirp,
- * whose DNS address is a plain UDP NAT destination. */
+ * whose DNS address is a plain UDP NAT destination. Queries to the IPv6 DNS
+ * address (ip6_gateway.c) take the same way to the same resolver and their
+ * answers go back over IPv6 (no ICMPv6 error is made for them). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,8 @@ struct dns_query {
     struct unet *u;
     struct hsock *s;
     ip4_addr_t guest;
+    uint8_t guest6[16];      /* v6: the guest's IPv6 address */
+    bool v6;
     uint16_t guest_port;
     uint8_t quote[60 + 8];   /* the query's IP and UDP headers, for an ICMP error */
     uint8_t quote_len;
@@ -56,6 +60,8 @@ static void query_expire(void *arg)
 /* Destination unreachable (code) about the guest's query, from the DNS address. */
 static void query_unreach(struct dns_query *q, uint8_t code, const uint8_t *tail, size_t tlen)
 {
+    if (q->v6)
+        return;
     unet_icmp_error(q->u, 3, code, &q->u->cfg.dns, q->quote, q->quote_len, tail, tlen);
 }
 
@@ -81,25 +87,20 @@ static void query_cb(struct hsock *s, int ev, void *ctx)
     ssize_t n = hsock_recvfrom(s, answer, sizeof(answer), &from);
     if (n == HSOCK_AGAIN)
         return;
-    if (n >= 12)
+    if (n >= 12 && q->v6)
+        unet_ip6_udp_to_guest(q->u, q->u->cfg.ip6_dns, 53, q->guest6, q->guest_port, answer, (size_t)n);
+    else if (n >= 12)
         unet_udp_to_guest(q->u, &q->u->cfg.dns, 53, &q->guest, q->guest_port, answer, (size_t)n);
     query_free(q);
 }
 
-static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+/* Sends the guest's query (the guest and quote fields of g) to the
+ * uplink's first resolver on a socket of its own. */
+static void query_start(struct unet *u, const struct dns_query *g, const uint8_t *req, size_t n)
 {
-    struct unet *u = arg;
-    static uint8_t req[4096];
-    u16_t n = pbuf_copy_partial(p, req, sizeof(req), 0);
-    /* lwIP's current input: the IP header with the UDP header behind it,
-     * in p's first pbuf; kept for an ICMP error before p goes. */
-    uint8_t quote[60 + 8];
-    size_t qlen = (size_t)IPH_HL_BYTES(ip4_current_header()) + 8;
-    memcpy(quote, ip4_current_header(), qlen);
-    pbuf_free(p);
-    /* Only the DNS address serves DNS. restrict=on cuts it like any other
-     * uplink traffic (libslirp keeps only DHCP, TFTP and the forwards). */
-    if (n < 12 || u->cfg.restrict_on || !ip4_addr_cmp(ip4_current_dest_addr(), &u->cfg.dns))
+    /* restrict=on cuts DNS like any other uplink traffic (libslirp keeps
+     * only DHCP, TFTP and the forwards). */
+    if (u->cfg.restrict_on)
         return;
     uint32_t ips[4];
     if (net_host_dns_servers(ips, 4) < 1)
@@ -119,12 +120,11 @@ static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
         free(q);
         return;
     }
+    struct hsock *sock = q->s;
+    *q = *g;
+    q->s = sock;
     q->u = u;
     u->st.dns_live++;
-    q->guest = *ip_2_ip4(addr);
-    q->guest_port = port;
-    q->quote_len = (uint8_t)qlen;
-    memcpy(q->quote, quote, qlen);
     hsock_setopt(q->s, HSOCK_OPT_RECVERR, 1);   /* may be refused: no errors then */
     struct hsock_addr to = {.family = HSOCK_INET, .ip = ips[0], .port = 53};
     ssize_t sent = hsock_sendto(q->s, req, n, &to);
@@ -141,6 +141,35 @@ static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
     q->next = u->dns_queries;
     u->dns_queries = q;
     sys_timeout(UNET_DNS_EXPIRE_MS, query_expire, q);
+}
+
+
+static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+    struct unet *u = arg;
+    static uint8_t req[4096];
+    u16_t n = pbuf_copy_partial(p, req, sizeof(req), 0);
+    /* lwIP's current input: the IP header with the UDP header behind it,
+     * in p's first pbuf; kept for an ICMP error before p goes. */
+    uint8_t quote[60 + 8];
+    size_t qlen = (size_t)IPH_HL_BYTES(ip4_current_header()) + 8;
+    memcpy(quote, ip4_current_header(), qlen);
+    pbuf_free(p);
+    /* Only the DNS address serves DNS. */
+    if (n < 12 || !ip4_addr_cmp(ip4_current_dest_addr(), &u->cfg.dns))
+        return;
+    struct dns_query g = {.guest = *ip_2_ip4(addr), .guest_port = port, .quote_len = (uint8_t)qlen};
+    memcpy(g.quote, quote, qlen);
+    query_start(u, &g, req, n);
+}
+
+void unet_dns6_query(struct unet *u, const uint8_t *guest6, uint16_t port, const uint8_t *req, size_t n)
+{
+    if (n < 12)
+        return;
+    struct dns_query g = {.v6 = true, .guest_port = port};
+    memcpy(g.guest6, guest6, 16);
+    query_start(u, &g, req, n);
 }
 
 int unet_dns_start(struct unet *u)

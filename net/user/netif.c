@@ -3,7 +3,8 @@
  * the virtual addresses itself (RFC 826; libslirp's 52:55:a.b.c.d MACs), keeps
  * a small IP->MAC table of guests, and steers each IPv4 packet: to lwIP's
  * services, to the TCP catch-all (any destination), or to the UDP NAT;
- * fragments are reassembled first (ip_reass.c) and steered whole.
+ * fragments are reassembled first (ip_reass.c) and steered whole. IPv6
+ * frames go to ip6_gateway.c.
  *
  * Any-destination TCP: lwIP accepts only packets addressed to its netif. For
  * the duration of one input call the netif takes the packet's destination as
@@ -248,8 +249,12 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
         return true;
     }
     uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+    if (type == 0x86dd && u->cfg.ipv6) {
+        unet_ip6_input(u, f, len);
+        return true;
+    }
     if (!u->cfg.ipv4) {
-        u->stat_dropped++;   /* ipv4=off: and IPv6 is not served yet */
+        u->stat_dropped++;   /* ipv4=off: ARP and IPv4 are not served */
         return true;
     }
     if (type == 0x0806) {
@@ -257,7 +262,7 @@ static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
         return true;
     }
     if (type != 0x0800 || len < 14 + 20) {
-        u->stat_dropped++;   /* IPv6 and the rest: not served (yet) */
+        u->stat_dropped++;   /* IPv6 with ipv6=off and the rest: not served */
         return true;
     }
     const uint8_t *ip = f + 14;

@@ -43,7 +43,7 @@ struct unet_config {
     char hostname[UNET_STR], domainname[UNET_STR], dnssearch[UNET_STR]; /* dnssearch: "a,b" */
     char tftp_root[UNET_STR], tftp_server_name[UNET_STR], bootfile[UNET_STR];
     bool restrict_on, ipv4, ipv6, dnssearch_bad;
-    uint8_t ip6_prefix[16], ip6_host[16], ip6_dns[16]; /* checked, not served yet */
+    uint8_t ip6_prefix[16], ip6_host[16], ip6_dns[16]; /* served by ip6_gateway.c */
     int ip6_prefixlen;
     uint8_t mac[6];                /* the gateway's MAC, as libslirp: 52:55:0a:00:02:02 style */
 };
@@ -58,6 +58,7 @@ struct unet_fwd;
 struct unet_gfwd;
 struct icmp_flow;
 struct nat_udp_flow;
+struct nat_udp6_flow;
 struct tftp_xfer;
 struct dns_query;
 struct unet_reass;
@@ -69,12 +70,17 @@ struct unet {
     uint8_t guest_mac[6];          /* last source MAC seen from the guest */
     struct { uint32_t ip; uint8_t mac[6]; } guests[UNET_GUESTS]; /* neighbour table */
     unsigned guest_next;
+    struct { uint8_t ip[16]; uint8_t mac[6]; } guests6[UNET_GUESTS]; /* IPv6 neighbours */
+    unsigned guest6_next;
+    uint32_t ra_rand;              /* ip6_gateway.c: the RA interval's random state */
+    bool ra_armed;                 /* ...and its periodic RA timer */
     struct unet_lease leases[UNET_LEASES];
     struct udp_pcb *dhcp_pcb, *tftp_pcb, *dns_pcb;
     struct tftp_xfer *tftp_xfers;
     int tftp_count;
     struct dns_query *dns_queries;
     struct nat_udp_flow *udp_flows;
+    struct nat_udp6_flow *udp6_flows; /* nat_udp6.c */
     struct udp_pcb *udp_out_pcb;   /* sends NAT replies with any source */
     struct unet_fwd *fwds;
     struct unet_gfwd *gfwds;
@@ -117,12 +123,31 @@ void unet_arp_reply(struct unet *u, const uint8_t *req, size_t len);
  * fragment with MF and offset cleared; otherwise NULL. */
 uint8_t *unet_reass_input(struct unet *u, const uint8_t *frame, size_t *start, size_t *len);
 void unet_reass_fini(struct unet *u);
+/* ip6_gateway.c: a guest IPv6 frame (type 0x86dd, at most a link frame). */
+void unet_ip6_input(struct unet *u, const uint8_t *frame, size_t len);
+/* Arms (ipv6=on) and cancels the periodic Router Advertisement. */
+void unet_ip6_start(struct unet *u);
+void unet_ip6_stop(struct unet *u);
+/* Whether a is the DNS address (in the prefix or link-local), as libslirp. */
+bool unet_ip6_is_dns(const struct unet *u, const uint8_t *a);
+/* nat_udp6.c: a guest UDP datagram over IPv6 for the uplink; false when
+ * its destination is not mapped (not taken, the caller counts it). */
+bool unet_nat_udp6_input(struct unet *u, const uint8_t *src, uint16_t sport, const uint8_t *dst,
+                         uint16_t dport, const uint8_t *data, size_t len);
+void unet_nat_udp6_fini(struct unet *u);
+/* Sends the guest a UDP datagram over IPv6 (dropped and counted when it
+ * needs more than one frame). */
+void unet_ip6_udp_to_guest(struct unet *u, const uint8_t *src, uint16_t sport, const uint8_t *dst,
+                           uint16_t dport, const void *data, size_t len);
 /* dhcp_server.c */
 int unet_dhcp_start(struct unet *u);
 void unet_dhcp_stop(struct unet *u);
 /* dns_proxy.c */
 int unet_dns_start(struct unet *u);
 void unet_dns_stop(struct unet *u);
+/* A guest's DNS query over IPv6 (to the IPv6 DNS address, port 53); the
+ * answer goes back with unet_ip6_udp_to_guest. */
+void unet_dns6_query(struct unet *u, const uint8_t *guest6, uint16_t port, const uint8_t *req, size_t n);
 /* tftp_server.c */
 int unet_tftp_start(struct unet *u);
 void unet_tftp_stop(struct unet *u);

@@ -39,7 +39,8 @@ static void unet_describe(struct net_port *p, char *buf, size_t len)
              "user,net=%s,host=%s,restrict=%s tcp %d/%d (held %d/%d, total %llu, refused %llu) "
              "udp %d/%d (total %llu, refused %llu) dns %d/%d (refused %llu) "
              "tftp %d/%d (refused %llu) frag %d/%d (whole %llu, bad %llu, expired %llu, "
-             "refused %llu) icmperr %llu (limited %llu) dropped %llu",
+             "refused %llu) icmperr %llu (limited %llu) dropped %llu ip6 %s (ra %llu na %llu "
+             "echo %llu tcp-reset %llu bad %llu dropped %llu)",
              net, host, u->cfg.restrict_on ? "on" : "off", s->tcp_live, s->tcp_max, s->tcp_held,
              s->tcp_held_max, (unsigned long long)u->stat_tcp_conns,
              (unsigned long long)s->tcp_refused, s->udp_live, s->udp_max,
@@ -49,7 +50,11 @@ static void unet_describe(struct net_port *p, char *buf, size_t len)
              (unsigned long long)s->frag_total, (unsigned long long)s->frag_bad,
              (unsigned long long)s->frag_expired, (unsigned long long)s->frag_refused,
              (unsigned long long)s->icmperr_sent, (unsigned long long)s->icmperr_limited,
-             (unsigned long long)u->stat_dropped);
+             (unsigned long long)u->stat_dropped, u->cfg.ipv6 ? "on" : "off",
+             (unsigned long long)s->ip6_ra_sent, (unsigned long long)s->ip6_na_sent,
+             (unsigned long long)s->ip6_echo_sent, (unsigned long long)s->ip6_tcp_reset,
+             (unsigned long long)s->ip6_bad,
+             (unsigned long long)s->ip6_dropped);
 }
 
 void unet_get_stats(struct unet *u, struct unet_stats *st)
@@ -115,12 +120,14 @@ static const struct net_port_ops unet_ops = {
 
 static void teardown(struct unet *u)
 {
+    unet_ip6_stop(u);
     unet_hostfwd_fini(u);
     unet_guestfwd_fini(u);
     unet_icmp_fini(u);
     unet_reass_fini(u);
     unet_nat_tcp_fini(u);
     unet_nat_udp_fini(u);
+    unet_nat_udp6_fini(u);
     unet_tftp_stop(u);
     unet_dns_stop(u);
     unet_dhcp_stop(u);
@@ -200,6 +207,7 @@ struct unet *unet_create(struct qopts *o, const char *id, char *err, size_t errl
     }
     u->next = all_unets;
     all_unets = u;
+    unet_ip6_start(u);
     unet_timer_kick();
     u->udp_out_pcb = udp_new();
     if (!u->udp_out_pcb || unet_dhcp_start(u) < 0 || unet_dns_start(u) < 0 || unet_tftp_start(u) < 0) {

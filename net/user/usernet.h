@@ -63,6 +63,12 @@ struct unet_stats {
      * icmperr_burst, then one per icmperr_interval_ms), sent, held back. */
     uint32_t icmperr_burst, icmperr_interval_ms;
     uint64_t icmperr_sent, icmperr_limited;
+    /* IPv6 (ip6_gateway.c): Router and Neighbor Advertisements and echo
+     * replies sent; guest packets dropped as malformed (length, checksum,
+     * NDP hop limit or options) and as not served (other destinations,
+     * protocols, extension headers; TCP among them, each segment reset:
+     * ip6_tcp_reset). */
+    uint64_t ip6_ra_sent, ip6_na_sent, ip6_echo_sent, ip6_bad, ip6_dropped, ip6_tcp_reset;
 };
 void unet_get_stats(struct unet *u, struct unet_stats *st);
 /* Changes the limits (tests; values <= 0 keep the current one). */

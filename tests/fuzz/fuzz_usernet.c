@@ -6,7 +6,11 @@
  * the mode) so lwIP's checksum tests do not stop the exploration; with bit
  * 0x10 the first two bytes are the IPv4 flags/fragment offset and bits 5-6
  * the identification, so fragments reach the reassembly (ip_reass.c) with
- * valid headers. Built with
+ * valid headers. Mode bit 0x80 wraps the bytes in Ethernet + IPv6 instead
+ * (ICMPv6, UDP, TCP or hop-by-hop by mode & 3; to fec0::2, fec0::3,
+ * ff02::2 or fec0::2's solicited-node group by bits 2-3; hop limit 255, 64
+ * with bit 0x10) with a valid ICMPv6/UDP checksum, for ip6_gateway.c's NDP,
+ * echo and DNS. Built with
  * -DBAREMU_FUZZ, where the NAT maps nothing outside loopback. */
 #include <stdint.h>
 #include <stdio.h>
@@ -67,6 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             len = size;
         if (mode == 0) {
             net_port_send(&sink.port, data, len);
+        } else if (mode & 0x80) {
+            static const char *dsts6[4] = {"fec0::2", "fec0::3", "ff02::2", "ff02::1:ff00:2"};
+            static const uint8_t nhs[4] = {58, 17, 6, 0};
+            size_t n = build_ip6(frame, gw_mac, "fec0::5054:ff:fe12:3456", dsts6[(mode >> 2) & 3],
+                                 nhs[mode & 3], (mode & 0x10) ? 64 : 255, data, len > 1400 ? 1400 : len);
+            net_port_send(&sink.port, frame, n);
         } else {
             const uint8_t *l4p = data;
             size_t l4 = len > 1400 ? 1400 : len;

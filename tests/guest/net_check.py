@@ -3,10 +3,14 @@ checks the guest network path end to end: the NIC driver binds, udhcpc gets
 the lease 10.0.2.15 (address, default route via 10.0.2.2, DNS 10.0.2.3 in
 resolv.conf), `ping -c 2 10.0.2.2` succeeds, and wget fetches a file from an
 HTTP server on the host's loopback (10.0.2.2:PORT in the guest) whose sha256
-matches. Usage: net_check.py NAME LOG PORT SHA256 DRIVER_REGEX -- COMMAND..."""
+matches; IPv6 as libslirp serves it (tests/lib/guest_ipv6.py: SLAAC in
+fec0::/64, default route via fe80::2, ping -6 fec0::2 and fec0::3; whether
+`nameserver fec0::3` resolves is printed, not required: libslirp forwards it
+only to an IPv6 resolver of the host). Usage: net_check.py NAME LOG PORT SHA256 DRIVER_REGEX -- COMMAND..."""
 import sys
 import time
 
+import guest_ipv6
 from vm import VM
 
 
@@ -35,6 +39,10 @@ def main():
         check(vm, "ip route", want="default via 10.0.2.2 dev eth0")
         check(vm, "cat /etc/resolv.conf", want="nameserver 10.0.2.3")
         out = check(vm, "ping -c 2 -W 5 10.0.2.2", 30, want="2 packets received")
+        addr6 = guest_ipv6.check_slaac_and_ping(vm)
+        ok6, _ = guest_ipv6.resolve_with_fec0_3(vm, "deb.debian.org", "Address")
+        print("%s: ipv6 %s, ping -6 fec0::2/::3 ok, dns via fec0::3 %s"
+              % (name, addr6, "ok" if ok6 else "not answered"))
         out = check(vm, "wget -q -O /tmp/blob http://10.0.2.2:%s/blob && sha256sum /tmp/blob" % port, 120)
         got = out.split()[0] if out.split() else ""
         assert got == sha, "downloaded sha256 %s, expected %s" % (got, sha)

@@ -1,7 +1,7 @@
 # timeout: 240
 # lock: fuzz
 # Runs the libFuzzer harness of the user-mode network (tests/fuzz/
-# fuzz_usernet.c: arbitrary guest frames, raw or wrapped in valid IPv4) for
+# fuzz_usernet.c: arbitrary guest frames, raw or wrapped in valid IPv4 or IPv6) for
 # 20 seconds from a few seeds; any crash, sanitizer report or abort fails.
 # Leak detection is off inside the run because the network (its flows and
 # pcbs) deliberately lives across inputs; test_usernet and tcp_churn check
@@ -19,6 +19,13 @@ printf '\x01\x00\x14\x9c\x40\x00\x50\x00\x00\x00\x01\x00\x00\x00\x00\x50\x02\xff
 # Fragments (mode bit 0x10: flags/offset first): the first and the last
 # piece of a UDP datagram to the host, and a piece of an ICMP echo.
 printf '\x12\x00\x12\x20\x00\x9c\x40\x00\x50\x00\x20\x00\x00abcdefgh\x12\x00\x12\x00\x02ijklmnopqrstuvwx\x30\x00\x0a\x20\x00\x08\x00\x00\x00\x00\x01\x00\x01' >"$T/corpus/frag"
+# IPv6 (mode bit 0x80): a Router Solicitation to ff02::2, a Neighbor
+# Solicitation for fec0::2 to its solicited-node group, a DNS query to fec0::3,
+printf '\x88\x00\x10\x85\x00\x00\x00\x00\x00\x00\x00\x01\x01\x52\x54\x00\x12\x34\x56' >"$T/corpus/rs"
+printf '\x8c\x00\x20\x87\x00\x00\x00\x00\x00\x00\x00\xfe\xc0\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x01\x01\x52\x54\x00\x12\x34\x56' >"$T/corpus/ns"
+printf '\x85\x00\x1b\x14\xe9\x00\x35\x00\x1b\x00\x00\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01q\x00\x00\x1c\x00\x01' >"$T/corpus/dns6"
+# and a TCP SYN to fec0::2 (reset: TCP over IPv6 is not carried).
+printf '\x82\x00\x14\xa0\x00\x00\x50\x11\x22\x33\x44\x00\x00\x00\x00\x50\x02\xff\xff\x00\x00\x00\x00' >"$T/corpus/tcp6"
 head -c 300 /dev/zero | { printf '\x0a\x01\x34\x00\x44\x00\x43\x01\x34\x00\x00\x01\x01\x06'; cat; } >"$T/corpus/dhcp"
 "$fz" -max_total_time=20 -timeout=10 -rss_limit_mb=1536 -detect_leaks=0 -print_final_stats=1 \
     -artifact_prefix="$T/" "$T/corpus" >"$T/fuzz.log" 2>&1; rc=$?

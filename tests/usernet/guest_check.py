@@ -12,8 +12,14 @@ fragments both ways: busybox tftp puts and gets files with 4000- and
 (every DATA datagram is fragmented at MTU 1500; sizes and sha256 matched on
 both ends), and `ping -s 3000`/`-s 65507` to 10.0.2.2 answer; a DNS query
 to a closed UDP port of the host gets the uplink's port unreachable relayed
-(busybox nslookup reads "Connection refused"). Restricted
-run (restrict=on): DNS and the download fail, DHCP, TFTP and hostfwd work.
+(busybox nslookup reads "Connection refused"). Both runs: IPv6
+by SLAAC in fec0::/64, default route via fe80::2, ping -6 fec0::2 and
+fec0::3 answer, a name resolves with only `nameserver fec0::3` in
+resolv.conf (tests/lib/guest_ipv6.py; `info network` counts no malformed
+IPv6 packet); open run: busybox tftp puts and gets 3000 bytes through the
+IPv6 UDP NAT (fec0::2 = the host's ::1) to tftp_peer.py on ::1, and
+wget to http://[fec0::2]:PORT/ is refused at once (TCP over IPv6 is reset). Restricted
+run (restrict=on): DNS (also over IPv6) and the download fail, DHCP, TFTP and hostfwd work.
 Mode icmp (run inside a network namespace where 192.0.2.1 is local and ping
 sockets are allowed): echo to 192.0.2.1 is forwarded and answered, also with
 3000 and 65507 bytes of data (fragments both ways); echo to 192.0.2.77 is
@@ -30,6 +36,7 @@ import subprocess
 import sys
 import time
 
+import guest_ipv6
 from localnet import free_port, wait_listen
 from tftp_peer import TftpPeer
 from vm import VM
@@ -226,6 +233,39 @@ def main():
                 rc = vm.poweroff(60)
                 assert rc == 0, "the VM exited with status %s" % rc
                 return
+            # IPv6 (ip6_gateway.c): SLAAC in fec0::/64, echo to fec0::2/::3,
+            # DNS with only fec0::3 in resolv.conf (refused with restrict=on).
+            addr6 = guest_ipv6.check_slaac_and_ping(vm)
+            ok, out = guest_ipv6.resolve_with_fec0_3(vm, "probe.baremu.test", "10.9.8.7")
+            if restrict:
+                assert not ok, "restrict=on: DNS over IPv6 answered:\n" + out
+            else:
+                assert ok, "DNS over IPv6 (nameserver fec0::3) failed:\n" + out
+                # The IPv6 UDP NAT: busybox tftp to fec0::2, a TFTP peer on ::1.
+                peer6 = TftpPeer(socket.AF_INET6)
+                try:
+                    _, out = check(vm, "head -c 3000 /dev/urandom > /tmp/v6 && tftp -p -b 1024 -l /tmp/v6 -r v6 "
+                                   "fec0::2 %d && sha256sum /tmp/v6" % peer6.port, 60)
+                    got = peer6.files.get("v6")
+                    assert not peer6.errors and got and hashlib.sha256(got).hexdigest() == out.split()[0], \
+                        "tftp put over IPv6 to ::1: %r %s" % (peer6.errors, out)
+                    _, out = check(vm, "tftp -g -b 1024 -r v6 -l /tmp/v6.back fec0::2 %d && "
+                                   "sha256sum /tmp/v6.back" % peer6.port, 60)
+                    assert out.split()[0] == hashlib.sha256(got).hexdigest(), "tftp get over IPv6:\n" + out
+                finally:
+                    peer6.close()
+                print("ipv6 udp nat ok (tftp put/get via fec0::2 to ::1)")
+                # TCP over IPv6 is not carried (libslirp does): refused at once.
+                st, out = vm.run("wget -q -O /dev/null http://[fec0::2]:%d/ 2>&1" % hport, 30)
+                assert st != 0 and "refused" in out, "TCP over IPv6: expected connection refused:\n" + out
+                print("ipv6 tcp refused ok")
+            out = monitor(mport, "info network")
+            m = re.search(r"ip6 on \(ra (\d+) na (\d+) echo (\d+) tcp-reset \d+ bad (\d+) dropped (\d+)\)", out)
+            assert m and int(m.group(1)) >= 1 and int(m.group(2)) >= 2 and int(m.group(3)) >= 2, \
+                "IPv6 counters:\n" + out
+            assert m.group(4) == "0", "the guest's IPv6 packets counted malformed:\n" + out
+            print("ipv6 ok (%s; ra %s na %s echo %s dropped %s)" % (
+                addr6, m.group(1), m.group(2), m.group(3), m.group(5)))
             if restrict:
                 st, out = vm.run("nslookup -type=a probe.baremu.test", 30)
                 assert st != 0 and "10.9.8.7" not in out, "restrict=on: DNS answered:\n" + out

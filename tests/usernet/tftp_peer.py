@@ -7,17 +7,18 @@ guest to host for a put and host to guest for a get. It keeps what was put
 (by name) and serves it back, answering from its one socket (busybox tftp
 accepts that), one transfer at a time. `largest_rx`/`largest_tx` are the
 largest UDP payloads it received/sent: the evidence that big datagrams went
-through whole."""
+through whole. TftpPeer(socket.AF_INET6) listens on ::1 instead (the IPv6
+UDP NAT: fec0::2 in the guest)."""
 import socket
 import struct
 import threading
 
 
 class TftpPeer:
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    def __init__(self, family=socket.AF_INET):
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.files = {}
         self.largest_rx = self.largest_tx = 0
