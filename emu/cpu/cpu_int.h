@@ -293,16 +293,19 @@ struct cpu {
 /* The current CF without materialising the other lazy flags. */
 static inline bool cpu_cf(const struct cpu *c)
 {
+    switch (c->lf_op) {   /* the cases that need no operands first: INC/DEC ask after every op */
+    case LF_NONE: return c->flags & F_CF;
+    case LF_LOGIC: return false;
+    case LF_INC: case LF_DEC: return c->lf_cin;
+    default: break;
+    }
     uint32_t m = c->lf_sz == 4 ? 0xffffffffu : c->lf_sz == 2 ? 0xffffu : 0xffu;
     uint32_t r = c->lf_res & m, a = c->lf_a & m, b = c->lf_b & m;
     switch (c->lf_op) {
-    case LF_NONE: return c->flags & F_CF;
     case LF_ADD: return r < a;
     case LF_ADC: return r < a || (c->lf_cin && r == a);
     case LF_SUB: return a < b;
     case LF_SBB: return a < b || (c->lf_cin && a == b);
-    case LF_INC: case LF_DEC: return c->lf_cin;
-    case LF_LOGIC: return false;
     default: return c->flags & F_CF;   /* LF_ROT: the rotate wrote CF */
     }
 }
@@ -435,14 +438,14 @@ CPU_INLINE uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, b
 {
     const struct seg *sg = &c->s[s];
     uint16_t a = sg->attr;
-    int vec = s == CPU_SS ? EX_SS : EX_GP;
     /* The common case, a present writable expand-up data segment, passes
      * the type checks in every mode: only the limit remains. */
     if (__builtin_expect((a & (A_P | A_CODE | A_EXPD | A_RW)) == (A_P | A_RW), 1)) {
         if ((uint64_t)off + size - 1 > sg->limit)
-            cpu_raise(c, vec, 0);
+            cpu_raise(c, s == CPU_SS ? EX_SS : EX_GP, 0);
         return sg->base + off;
     }
+    int vec = s == CPU_SS ? EX_SS : EX_GP;
     if (c->pe_mode && !c->v86) {
         if (!(a & A_P))
             cpu_raise(c, vec, 0);
