@@ -409,6 +409,16 @@ TEST(fast_forms_match_the_ordinary_decoder)
     CHECK(bad == 0);
 }
 
+/* Puts CODE (HLT around it) at CODE, drops what was decoded there and makes
+ * st_init a random flat state starting at it. */
+static void code_at_start(const uint8_t *code, size_t len)
+{
+    memset(ram + CODE, 0xf4, 0x100);
+    memcpy(ram + CODE, code, len);
+    cpu_mem_changed(cpu);
+    state_random(&st_init, false);
+}
+
 TEST(a_code_write_drops_the_fast_form)
 {
     /* MOV EAX, imm32 runs fast; the guest then rewrites its immediate with a
@@ -419,10 +429,7 @@ TEST(a_code_write_drops_the_fast_form)
         0xc7, 0x05, 0x01, 0x00, 0x01, 0x00, 0x22, 0x22, 0x22, 0x22,   /* mov [CODE+1], 0x22222222 */
         0xeb, 0xef,                                     /* jmp CODE */
     };
-    memset(ram + CODE, 0xf4, 0x100);
-    memcpy(ram + CODE, code, sizeof(code));
-    cpu_mem_changed(cpu);
-    state_random(&st_init, false);
+    code_at_start(code, sizeof(code));
     state_load(&st_init);
     cpu_run(cpu, 1);
     CHECK(dc_is_fast(CODE));
@@ -480,11 +487,7 @@ TEST(a_store_into_its_own_run_ends_the_run)
         0xb9, 0x11, 0x11, 0x11, 0x11,   /* mov ecx, 0x11111111 */
         0xf4,                           /* hlt */
     };
-    memset(ram + CODE, 0xf4, 0x100);
-    memcpy(ram + CODE, code, sizeof(code));
-    cpu_mem_changed(cpu);
-    state_random(&st_init, false);
-    st_init.r.eip = CODE;
+    code_at_start(code, sizeof(code));
     st_init.r.gpr[CPU_EBX] = DATA;
     state_load(&st_init);
     cpu_run(cpu, 2);   /* both decoded, both fast forms */
@@ -506,11 +509,7 @@ TEST(a_run_stops_at_the_budget)
      * budget that ends inside the run retires exactly that many. */
     machine_init();
     static const uint8_t code[] = {0x40, 0x40, 0x40, 0x40, 0x40, 0xeb, 0xf9};   /* 5 x inc eax; jmp CODE */
-    memset(ram + CODE, 0xf4, 0x100);
-    memcpy(ram + CODE, code, sizeof(code));
-    cpu_mem_changed(cpu);
-    state_random(&st_init, false);
-    st_init.r.eip = CODE;
+    code_at_start(code, sizeof(code));
     st_init.r.gpr[CPU_EAX] = 0;
     state_load(&st_init);
     cpu_run(cpu, 12);   /* decoded, then once through as a run */
@@ -535,11 +534,7 @@ TEST(a_fault_inside_a_run_counts_the_instructions_before_it)
      * what the ordinary path (decode cache emptied) gives. */
     machine_init();
     static const uint8_t code[] = {0x40, 0x40, 0x8b, 0x0b, 0x40, 0xeb, 0xf9};   /* inc; inc; mov ecx,[ebx]; inc; jmp */
-    memset(ram + CODE, 0xf4, 0x100);
-    memcpy(ram + CODE, code, sizeof(code));
-    cpu_mem_changed(cpu);
-    state_random(&st_init, false);
-    st_init.r.eip = CODE;
+    code_at_start(code, sizeof(code));
     st_init.r.gpr[CPU_EBX] = DATA;
     state_load(&st_init);
     cpu_run(cpu, 12);   /* decoded, then once through as a run */
