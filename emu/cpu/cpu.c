@@ -96,6 +96,7 @@ void cpu_reset(struct cpu *c)
     c->ferr_level = 0;
     cpu_mem_changed(c);
     cpu_update_mode(c);
+    cpu_flat_update(c);
 }
 
 void cpu_update_mode(struct cpu *c)
@@ -466,4 +467,5 @@ void cpu_set_regs(struct cpu *c, const struct cpu_regs *r)
     c->halted = false;
     tlb_flush(c, false);
     cpu_update_mode(c);
+    cpu_flat_update(c);
 }

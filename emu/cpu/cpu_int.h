@@ -281,6 +281,13 @@ struct cpu {
      * retired count see it as at the run's start. */
     const struct fx_block *run;
     uint32_t run_eip;
+    /* Bit s: segment s is a present, writable, expand-up data segment with
+     * base 0 and a 4 GiB limit, so a fast form's access needs only the
+     * 4 GiB test (fx_seg_lin). Kept by cpu_flat_update wherever segments
+     * may have changed before a run: cpu_exec_loop's entry, after the
+     * ordinary path and after events, cpu_reset, cpu_set_regs. Runs
+     * themselves never load a segment. */
+    uint8_t flat_rw;
     /* The address of the entry after the run's last one to execute; 0 ends
      * the run after the current instruction. Whatever changes fetch_key
      * (the code-write hook, fetch_drop) clears it, so the run's loop tests
@@ -308,6 +315,18 @@ static inline bool cpu_cf(const struct cpu *c)
     case LF_SBB: return a < b || (c->lf_cin && a == b);
     default: return c->flags & F_CF;   /* LF_ROT: the rotate wrote CF */
     }
+}
+
+/* Recomputes c->flat_rw from the segment caches. */
+static inline void cpu_flat_update(struct cpu *c)
+{
+    unsigned f = 0;
+    for (int i = 0; i < 6; i++) {
+        const struct seg *s = &c->s[i];
+        f |= (unsigned)((s->attr & (A_P | A_CODE | A_EXPD | A_RW)) == (A_P | A_RW) && s->base == 0 &&
+                        s->limit == 0xffffffffu) << i;
+    }
+    c->flat_rw = (uint8_t)f;
 }
 
 /* Drops the cached code page (TLB flush, CS or CPL change). */

@@ -1622,11 +1622,13 @@ enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
     c->run_end = end;
     uint64_t retired = c->retired;
     uint32_t eip = c->eip;
+    cpu_flat_update(c);     /* an exception delivered since, or new registers */
     while (retired < end) {
         if (__builtin_expect(c->ev | (c->intr & (c->flags >> 9)), 0)) {
             int st = cpu_events(c);
             if (st >= 0)
                 return (enum cpu_stop)st;
+            cpu_flat_update(c);   /* an interrupt may have loaded CS and SS */
             eip = c->eip;
             end = c->run_end;
         }
@@ -1646,6 +1648,7 @@ enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
             }
         }
         exec_one(c);
+        cpu_flat_update(c);
         c->retired = retired = c->retired + 1;
         eip = c->eip;
         end = c->run_end;

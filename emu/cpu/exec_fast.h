@@ -381,14 +381,42 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
     e->kind = (uint8_t)kind;
 }
 
+/* The linear address of a fast form's memory operand. A flat segment
+ * (c->flat_rw, kept by cpu_exec_loop) needs only the 4 GiB limit test;
+ * the rest goes through seg_lin's type and limit checks. */
+CPU_INLINE uint32_t fx_seg_lin(struct cpu *c, int s, uint32_t off, unsigned size, bool write)
+{
+    if (__builtin_expect(((c->flat_rw >> s) & 1) && off <= 0u - size, 1))
+        return off;
+    return seg_lin(c, s, off, size, write);
+}
+
+CPU_INLINE uint32_t fx_mem_read(struct cpu *c, int s, uint32_t off, unsigned size)
+{
+    return lin_read(c, fx_seg_lin(c, s, off, size, false), size, is_user(c));
+}
+
+CPU_INLINE void fx_mem_write(struct cpu *c, int s, uint32_t off, uint32_t v, unsigned size)
+{
+    lin_write(c, fx_seg_lin(c, s, off, size, true), v, size, is_user(c));
+}
+
+/* PUSH of a fast form (32-bit stack or not, as push_i). */
+CPU_INLINE void fx_push(struct cpu *c, uint32_t v)
+{
+    uint32_t sp = (c->r[CPU_ESP] - 4) & sp_mask(c);
+    fx_mem_write(c, CPU_SS, sp, v, 4);
+    set_sp(c, sp);
+}
+
 /* [m] op= b: the store comes before the flags (see alu_value); CMP only reads. */
 CPU_INLINE void fx_alu_mem(struct cpu *c, const struct dc_entry *e, int aop, uint32_t b, unsigned sz)
 {
     if (aop == 7) {
-        alu(c, 7, mem_read(c, e->seg_default, fx_ea(c, e), sz), b, sz);
+        alu(c, 7, fx_mem_read(c, e->seg_default, fx_ea(c, e), sz), b, sz);
         return;
     }
-    uint32_t lin = seg_lin(c, e->seg_default, fx_ea(c, e), sz, true);
+    uint32_t lin = fx_seg_lin(c, e->seg_default, fx_ea(c, e), sz, true);
     uint32_t a = lin_read(c, lin, sz, is_user(c));
     lin_write(c, lin, alu_value(aop, a, b, (aop == 2 || aop == 3) ? cpu_cf(c) : 0), sz, is_user(c));
     alu(c, aop, a, b, sz);
@@ -397,7 +425,7 @@ CPU_INLINE void fx_alu_mem(struct cpu *c, const struct dc_entry *e, int aop, uin
 /* INC/DEC [m]: the store before the flags, as above. */
 CPU_INLINE void fx_inc_dec_mem(struct cpu *c, const struct dc_entry *e, bool dec)
 {
-    uint32_t lin = seg_lin(c, e->seg_default, fx_ea(c, e), 4, true);
+    uint32_t lin = fx_seg_lin(c, e->seg_default, fx_ea(c, e), 4, true);
     uint32_t a = lin_read(c, lin, 4, is_user(c));
     lin_write(c, lin, dec ? a - 1 : a + 1, 4, is_user(c));
     inc_dec(c, a, 4, dec);
@@ -408,7 +436,7 @@ CPU_INLINE void fx_inc_dec_mem(struct cpu *c, const struct dc_entry *e, bool dec
 CPU_INLINE uint32_t fx_call_abs(struct cpu *c, uint32_t eip, uint32_t next, uint32_t target)
 {
     target = fx_branch(c, eip, target);
-    push_i(c, next, 4);
+    fx_push(c, next);
     return target;
 }
 
@@ -486,13 +514,13 @@ CPU_INLINE uint32_t exec_fast(struct cpu *c, const struct dc_entry *e, uint32_t 
     /* The forms below touch memory: a fault restarts the instruction. */
 #define FX_MEM(kind) case kind: c->eip_start = eip; c->esp_start = c->r[CPU_ESP];
 #define RM(aop) FX_MEM(FX_ALU_RM + aop) \
-        r = alu(c, aop, c->r[s], mem_read(c, e->seg_default, fx_ea(c, e), 4), 4); \
+        r = alu(c, aop, c->r[s], fx_mem_read(c, e->seg_default, fx_ea(c, e), 4), 4); \
         if (aop != 7) c->r[s] = r; \
         break;
 #define MR(aop) FX_MEM(FX_ALU_MR + aop) fx_alu_mem(c, e, aop, c->r[s], 4); break;
 #define MI(aop) FX_MEM(FX_ALU_MI + aop) fx_alu_mem(c, e, aop, imm, 4); break;
 #define RM8(aop) FX_MEM(FX_ALU_RM8 + aop) \
-        r = alu(c, aop, get_reg(c, (int)s, 1), mem_read(c, e->seg_default, fx_ea(c, e), 1), 1); \
+        r = alu(c, aop, get_reg(c, (int)s, 1), fx_mem_read(c, e->seg_default, fx_ea(c, e), 1), 1); \
         if (aop != 7) set_reg(c, (int)s, 1, r); \
         break;
 #define MR8(aop) FX_MEM(FX_ALU_MR8 + aop) fx_alu_mem(c, e, aop, get_reg(c, (int)s, 1), 1); break;
@@ -509,47 +537,53 @@ CPU_INLINE uint32_t exec_fast(struct cpu *c, const struct dc_entry *e, uint32_t 
 #undef RM8
 #undef MR8
 #undef MI8
-    FX_MEM(FX_TEST_MI8) alu(c, 4, mem_read(c, e->seg_default, fx_ea(c, e), 1), imm, 1); break;
-    FX_MEM(FX_TEST_MR8) alu(c, 4, mem_read(c, e->seg_default, fx_ea(c, e), 1), get_reg(c, (int)s, 1), 1); break;
-    FX_MEM(FX_TEST_MR) alu(c, 4, mem_read(c, e->seg_default, fx_ea(c, e), 4), c->r[s], 4); break;
-    FX_MEM(FX_STORE_I8) mem_write(c, e->seg_default, fx_ea(c, e), imm, 1); break;
-    FX_MEM(FX_LOAD16) set_reg(c, (int)s, 2, mem_read(c, e->seg_default, fx_ea(c, e), 2)); break;
-    FX_MEM(FX_STORE16) mem_write(c, e->seg_default, fx_ea(c, e), c->r[s], 2); break;
+    FX_MEM(FX_TEST_MI8) alu(c, 4, fx_mem_read(c, e->seg_default, fx_ea(c, e), 1), imm, 1); break;
+    FX_MEM(FX_TEST_MR8) alu(c, 4, fx_mem_read(c, e->seg_default, fx_ea(c, e), 1), get_reg(c, (int)s, 1), 1); break;
+    FX_MEM(FX_TEST_MR) alu(c, 4, fx_mem_read(c, e->seg_default, fx_ea(c, e), 4), c->r[s], 4); break;
+    FX_MEM(FX_STORE_I8) fx_mem_write(c, e->seg_default, fx_ea(c, e), imm, 1); break;
+    FX_MEM(FX_LOAD16) set_reg(c, (int)s, 2, fx_mem_read(c, e->seg_default, fx_ea(c, e), 2)); break;
+    FX_MEM(FX_STORE16) fx_mem_write(c, e->seg_default, fx_ea(c, e), c->r[s], 2); break;
     FX_MEM(FX_INC_M) fx_inc_dec_mem(c, e, false); break;
     FX_MEM(FX_DEC_M) fx_inc_dec_mem(c, e, true); break;
     FX_MEM(FX_CALL_R) next = fx_call_abs(c, eip, next, c->r[d]); break;
-    FX_MEM(FX_CALL_M) next = fx_call_abs(c, eip, next, mem_read(c, e->seg_default, fx_ea(c, e), 4)); break;
-    FX_MEM(FX_JMP_M) next = fx_branch(c, eip, mem_read(c, e->seg_default, fx_ea(c, e), 4)); break;
-    FX_MEM(FX_PUSH_M) push_i(c, mem_read(c, e->seg_default, fx_ea(c, e), 4), 4); break;
-    FX_MEM(FX_SETCC_M) mem_write(c, e->seg_default, fx_ea(c, e), cond(c, e->fx.aux), 1); break;
+    FX_MEM(FX_CALL_M) next = fx_call_abs(c, eip, next, fx_mem_read(c, e->seg_default, fx_ea(c, e), 4)); break;
+    FX_MEM(FX_JMP_M) next = fx_branch(c, eip, fx_mem_read(c, e->seg_default, fx_ea(c, e), 4)); break;
+    FX_MEM(FX_PUSH_M) fx_push(c, fx_mem_read(c, e->seg_default, fx_ea(c, e), 4)); break;
+    FX_MEM(FX_SETCC_M) fx_mem_write(c, e->seg_default, fx_ea(c, e), cond(c, e->fx.aux), 1); break;
     FX_MEM(FX_CMOV_RM)
-        a = mem_read(c, e->seg_default, fx_ea(c, e), 4);   /* read (and may fault) either way */
+        a = fx_mem_read(c, e->seg_default, fx_ea(c, e), 4);   /* read (and may fault) either way */
         if (cond(c, e->fx.aux))
             c->r[s] = a;
         break;
     FX_MEM(FX_MOVX_RM)
-        a = mem_read(c, e->seg_default, fx_ea(c, e), (e->fx.aux & 1) ? 2 : 1);
+        a = fx_mem_read(c, e->seg_default, fx_ea(c, e), (e->fx.aux & 1) ? 2 : 1);
         if (e->fx.aux & 2)
             a = (e->fx.aux & 1) ? sext16(a) : sext8(a);
         c->r[s] = a;
         break;
-    FX_MEM(FX_LOAD) c->r[s] = mem_read(c, e->seg_default, fx_ea(c, e), 4); break;
-    FX_MEM(FX_STORE) mem_write(c, e->seg_default, fx_ea(c, e), c->r[s], 4); break;
-    FX_MEM(FX_LOAD8) set_reg(c, (int)s, 1, mem_read(c, e->seg_default, fx_ea(c, e), 1)); break;
-    FX_MEM(FX_STORE8) mem_write(c, e->seg_default, fx_ea(c, e), get_reg(c, (int)s, 1), 1); break;
-    FX_MEM(FX_STORE_I) mem_write(c, e->seg_default, fx_ea(c, e), imm, 4); break;
-    FX_MEM(FX_PUSH_R) push_i(c, c->r[d], 4); break;
-    FX_MEM(FX_POP_R) a = pop_i(c, 4); c->r[d] = a; break;
-    FX_MEM(FX_PUSH_I) push_i(c, imm, 4); break;
+    FX_MEM(FX_LOAD) c->r[s] = fx_mem_read(c, e->seg_default, fx_ea(c, e), 4); break;
+    FX_MEM(FX_STORE) fx_mem_write(c, e->seg_default, fx_ea(c, e), c->r[s], 4); break;
+    FX_MEM(FX_LOAD8) set_reg(c, (int)s, 1, fx_mem_read(c, e->seg_default, fx_ea(c, e), 1)); break;
+    FX_MEM(FX_STORE8) fx_mem_write(c, e->seg_default, fx_ea(c, e), get_reg(c, (int)s, 1), 1); break;
+    FX_MEM(FX_STORE_I) fx_mem_write(c, e->seg_default, fx_ea(c, e), imm, 4); break;
+    FX_MEM(FX_PUSH_R) fx_push(c, c->r[d]); break;
+    FX_MEM(FX_POP_R) {
+        uint32_t sp = c->r[CPU_ESP] & sp_mask(c);
+        a = fx_mem_read(c, CPU_SS, sp, 4);
+        set_sp(c, sp + 4);
+        c->r[d] = a;
+        break;
+    }
+    FX_MEM(FX_PUSH_I) fx_push(c, imm); break;
     FX_MEM(FX_CALL) {
         uint32_t target = fx_branch(c, eip, next + imm);
-        push_i(c, next, 4);
+        fx_push(c, next);
         next = target;
         break;
     }
     FX_MEM(FX_RET) {
         uint32_t sp = c->r[CPU_ESP] & sp_mask(c);
-        a = mem_read(c, CPU_SS, sp, 4);
+        a = fx_mem_read(c, CPU_SS, sp, 4);
         next = fx_branch(c, eip, a);
         set_sp(c, sp + 4);
         break;

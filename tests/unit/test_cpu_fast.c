@@ -560,3 +560,36 @@ TEST(a_fault_inside_a_run_counts_the_instructions_before_it)
     CHECK_EQ_INT(frame_eip[1], CODE + 2);
     CHECK_EQ_INT(delta[0], delta[1]);
 }
+
+TEST(a_segment_load_ends_the_flat_shortcut)
+{
+    /* A fast load through a flat DS takes the flat-segment shortcut
+     * (c->flat_rw). MOV DS (the ordinary path) then loads a 4 KiB data
+     * segment: the same fast load beyond its limit must raise #GP, so the
+     * shortcut must have been recomputed after the ordinary instruction. */
+    machine_init();
+    put32(GDT + 24, 0x00000fffu);   /* 0x18: data, base 0, limit 4 KiB - 1, present, writable */
+    put32(GDT + 28, 0x00409200u);
+    static const uint8_t code[] = {
+        0x8b, 0x0b,     /* mov ecx, [ebx] */
+        0x8e, 0xd8,     /* mov ds, ax */
+        0x8b, 0x0b,     /* mov ecx, [ebx] */
+        0xf4,           /* hlt */
+    };
+    code_at_start(code, sizeof(code));
+    st_init.r.gdt_limit = 31;
+    st_init.r.gpr[CPU_EBX] = DATA;
+    st_init.r.gpr[CPU_EAX] = 0x10;
+    state_load(&st_init);
+    CHECK_EQ_INT(cpu_run(cpu, 100), CPU_STOP_HLT);   /* decoded: both loads are fast forms now */
+    CHECK(dc_is_fast(CODE) && dc_is_fast(CODE + 4));
+    st_init.r.gpr[CPU_EAX] = 0x18;
+    state_load(&st_init);
+    CHECK_EQ_INT(cpu_run(cpu, 100), CPU_STOP_HLT);
+    struct cpu_regs r;
+    cpu_get_regs(cpu, &r);
+    uint32_t frame_eip;
+    memcpy(&frame_eip, ram + r.gpr[CPU_ESP] + 4, 4);   /* #GP pushes an error code first */
+    CHECK_EQ_INT(r.eip, HANDLER + 1);
+    CHECK_EQ_INT(frame_eip, CODE + 4);
+}
