@@ -16,50 +16,13 @@
 #include "net/timer.h"
 #include "net/user/usernet.h"
 #include "tests/usernet/frames.h"
+#include "tests/unit/usernet_harness.h"
 /* lwIP's pcb list, to see how much a connection holds (the C library's
  * htons & co. stay: lwIP must not define its own). */
 #define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "net/user/user.h"   /* unet_icmp_error's rules, checked directly */
-
-static struct sink sink;
-static char err[256];
-
-static struct unet *mk(const char *opts)
-{
-    memset(&sink, 0, sizeof(sink));
-    struct unet *u = unet_create_str(opts, err, sizeof(err));
-    if (!u)
-        return NULL;
-    static int n;
-    char id[32];
-    snprintf(id, sizeof(id), "sink%d", n++);
-    net_port_register(&sink.port, &sink_ops, "test", id, &sink);
-    net_port_connect(&sink.port, unet_port(u));
-    return u;
-}
-
-static void done(struct unet *u)
-{
-    unet_destroy(u);
-    net_port_unregister(&sink.port);
-}
-
-static void send_frame(const uint8_t *f, size_t len)
-{
-    net_port_send(&sink.port, f, len);
-}
-
-/* Runs the loop's work (sockets, net timers) for up to ms, or until cond. */
-#define PUMP_UNTIL(cond, ms)                                                   \
-    do {                                                                       \
-        uint64_t end_ = plat_now_ns() + (uint64_t)(ms) * 1000000u;             \
-        while (!(cond) && plat_now_ns() < end_) {                              \
-            net_host_poll(2000000u);                                           \
-            net_timers_run(plat_now_ns());                                     \
-        }                                                                      \
-    } while (0)
 
 /* The last captured frame of IP protocol proto (or -1). */
 static int find_ip(uint8_t proto, int from)

@@ -17,50 +17,13 @@
 #include "net/timer.h"
 #include "net/user/usernet.h"
 #include "tests/usernet/frames.h"
-
-static struct sink sink;
-static char err[256];
+#include "tests/unit/usernet_harness.h"
 
 static const uint8_t mc_routers[6] = {0x33, 0x33, 0, 0, 0, 2};
 static const uint8_t mc_all[6] = {0x33, 0x33, 0, 0, 0, 1};
 static const uint8_t router_mac[6] = {0x52, 0x56, 0, 0, 0, 2};
 #define GUEST_LL  "fe80::5054:ff:fe12:3456"
 #define GUEST_GLB "fec0::5054:ff:fe12:3456"
-
-static struct unet *mk(const char *opts)
-{
-    memset(&sink, 0, sizeof(sink));
-    struct unet *u = unet_create_str(opts, err, sizeof(err));
-    if (!u)
-        return NULL;
-    static int n;
-    char id[32];
-    snprintf(id, sizeof(id), "sink6_%d", n++);
-    net_port_register(&sink.port, &sink_ops, "test", id, &sink);
-    net_port_connect(&sink.port, unet_port(u));
-    return u;
-}
-
-static void done(struct unet *u)
-{
-    unet_destroy(u);
-    net_port_unregister(&sink.port);
-}
-
-/* Runs the loop's work (sockets, net timers) for up to ms, or until cond. */
-#define PUMP_UNTIL(cond, ms)                                                   \
-    do {                                                                       \
-        uint64_t end_ = plat_now_ns() + (uint64_t)(ms) * 1000000u;             \
-        while (!(cond) && plat_now_ns() < end_) {                              \
-            net_host_poll(2000000u);                                           \
-            net_timers_run(plat_now_ns());                                     \
-        }                                                                      \
-    } while (0)
-
-static void send_frame(const uint8_t *f, size_t len)
-{
-    net_port_send(&sink.port, f, len);
-}
 
 static struct unet_stats stats(struct unet *u)
 {
