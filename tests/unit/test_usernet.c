@@ -1159,15 +1159,11 @@ TEST(dns_over_tcp_reaches_resolver)
     char ipstr[32], conf[] = "/tmp/usernet-resolv-XXXXXX";
     srand((unsigned)getpid());
     snprintf(ipstr, sizeof(ipstr), "127.55.%d.%d", 1 + rand() % 250, 1 + rand() % 250);
-    int fd = mkstemp(conf);
-    CHECK(fd >= 0);
-    if (fd < 0)
+    char *saved;
+    bool conf_ok = resolv_conf_use(conf, ipstr, &saved);
+    CHECK(conf_ok);
+    if (!conf_ok)
         return;
-    dprintf(fd, "nameserver %s\n", ipstr);
-    close(fd);
-    const char *old = getenv("BAREMU_RESOLV_CONF");
-    char *saved = old ? strdup(old) : NULL;
-    setenv("BAREMU_RESOLV_CONF", conf, 1);
     int ls = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
     inet_pton(AF_INET, ipstr, &a.sin_addr);
@@ -1215,12 +1211,7 @@ TEST(dns_over_tcp_reaches_resolver)
     }
     close(ls);
     unlink(conf);
-    if (saved) {
-        setenv("BAREMU_RESOLV_CONF", saved, 1);
-        free(saved);
-    } else {
-        unsetenv("BAREMU_RESOLV_CONF");
-    }
+    resolv_conf_restore(saved);
 }
 
 /* The DNS proxy's resolver does not answer on port 53 (a random loopback
@@ -1232,15 +1223,11 @@ TEST(dns_to_dead_resolver_gets_port_unreachable)
     char ipstr[32], conf[] = "/tmp/usernet-resolv-XXXXXX";
     srand((unsigned)getpid() + 1);
     snprintf(ipstr, sizeof(ipstr), "127.56.%d.%d", 1 + rand() % 250, 1 + rand() % 250);
-    int fd = mkstemp(conf);
-    CHECK(fd >= 0);
-    if (fd < 0)
+    char *saved;
+    bool conf_ok = resolv_conf_use(conf, ipstr, &saved);
+    CHECK(conf_ok);
+    if (!conf_ok)
         return;
-    dprintf(fd, "nameserver %s\n", ipstr);
-    close(fd);
-    const char *old = getenv("BAREMU_RESOLV_CONF");
-    char *saved = old ? strdup(old) : NULL;
-    setenv("BAREMU_RESOLV_CONF", conf, 1);
     struct unet *u = mk("user,id=dn1");
     CHECK(u != NULL);
     if (u) {
@@ -1267,12 +1254,7 @@ TEST(dns_to_dead_resolver_gets_port_unreachable)
         done(u);
     }
     unlink(conf);
-    if (saved) {
-        setenv("BAREMU_RESOLV_CONF", saved, 1);
-        free(saved);
-    } else {
-        unsetenv("BAREMU_RESOLV_CONF");
-    }
+    resolv_conf_restore(saved);
 }
 
 /* UDP flow expiry: an idle flow gives its uplink socket back. */

@@ -347,15 +347,11 @@ TEST(ip6_dns_through_proxy)
     char ipstr[32], conf[] = "/tmp/usernet-resolv6-XXXXXX";
     srand((unsigned)getpid() + 7);
     snprintf(ipstr, sizeof(ipstr), "127.57.%d.%d", 1 + rand() % 250, 1 + rand() % 250);
-    int fd = mkstemp(conf);
-    CHECK(fd >= 0);
-    if (fd < 0)
+    char *saved;
+    bool conf_ok = resolv_conf_use(conf, ipstr, &saved);
+    CHECK(conf_ok);
+    if (!conf_ok)
         return;
-    dprintf(fd, "nameserver %s\n", ipstr);
-    close(fd);
-    const char *old = getenv("BAREMU_RESOLV_CONF");
-    char *saved = old ? strdup(old) : NULL;
-    setenv("BAREMU_RESOLV_CONF", conf, 1);
     int rs = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
     inet_pton(AF_INET, ipstr, &a.sin_addr);
@@ -419,12 +415,7 @@ TEST(ip6_dns_through_proxy)
     }
     close(rs);
     unlink(conf);
-    if (saved) {
-        setenv("BAREMU_RESOLV_CONF", saved, 1);
-        free(saved);
-    } else {
-        unsetenv("BAREMU_RESOLV_CONF");
-    }
+    resolv_conf_restore(saved);
 }
 
 /* The IPv6 UDP NAT (nat_udp6.c): a datagram to fec0::2 reaches the test's

@@ -6,7 +6,9 @@
 #define BAREMU_TESTS_UNIT_USERNET_HARNESS_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "baremu/platform.h"
 #include "net/net_host.h"
@@ -42,6 +44,32 @@ static void done(struct unet *u)
 static void send_frame(const uint8_t *f, size_t len)
 {
     net_port_send(&sink.port, f, len);
+}
+
+/* Writes "nameserver NS" to a new file (conf: a mkstemp template, filled
+ * in) and points the DNS proxy at it (BAREMU_RESOLV_CONF); false if the
+ * file cannot be made. *saved: what to give resolv_conf_restore. */
+static bool resolv_conf_use(char *conf, const char *ns, char **saved)
+{
+    int fd = mkstemp(conf);
+    if (fd < 0)
+        return false;
+    dprintf(fd, "nameserver %s\n", ns);
+    close(fd);
+    const char *old = getenv("BAREMU_RESOLV_CONF");
+    *saved = old ? strdup(old) : NULL;
+    setenv("BAREMU_RESOLV_CONF", conf, 1);
+    return true;
+}
+
+static void resolv_conf_restore(char *saved)
+{
+    if (saved) {
+        setenv("BAREMU_RESOLV_CONF", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("BAREMU_RESOLV_CONF");
+    }
 }
 
 /* Runs the loop's work (sockets, net timers) for up to ms, or until cond. */
