@@ -1,5 +1,5 @@
-/* The IPv6 side of a user-mode network, as libslirp serves it (no lwIP
- * IPv6): the gateway's Neighbor Discovery (RFC 4861: Neighbor Advertisements
+/* The IPv6 side of a user-mode network, as libslirp serves it (our code;
+ * lwIP's IPv6 only terminates TCP): the gateway's Neighbor Discovery (RFC 4861: Neighbor Advertisements
  * for the host, DNS and link-local router addresses, Router Advertisements on
  * a Router Solicitation and every 200-600 s, with the prefix information,
  * source link-layer and RDNSS options, RFC 8106), ICMPv6 echo to those
