@@ -433,14 +433,26 @@ void unet_tcp_relay_attach(struct tcp_relay *r, struct tcp_pcb *pcb, struct hsoc
 }
 
 /* The uplink address of a guest connection to dst:port (nat_udp.c's and
- * nat_udp6.c's mapping); false: refused (restrict=on, unmapped). */
+ * nat_udp6.c's mapping); false: refused (restrict=on, unmapped). The IPv6
+ * DNS address is the uplink's first resolver, whatever its family, as for
+ * the DNS proxy over UDP (libslirp: the host's IPv6 resolver), so a
+ * truncated answer can be asked again over TCP. */
 static bool map_tcp(struct unet *u, const ip_addr_t *dst, uint16_t port, struct hsock_addr *to)
 {
     memset(to, 0, sizeof(*to));
     to->port = port;
     if (IP_IS_V6(dst)) {
+        const uint8_t *a = (const uint8_t *)ip_2_ip6(dst)->addr;
+        if (unet_ip6_is_dns(u, a)) {
+            uint32_t ips[4];
+            if (u->cfg.restrict_on || net_host_dns_servers(ips, 4) < 1)
+                return false;
+            to->family = HSOCK_INET;
+            to->ip = ips[0];
+            return true;
+        }
         to->family = HSOCK_INET6;
-        return unet_map_outbound6(u, (const uint8_t *)ip_2_ip6(dst)->addr, to->ip6);
+        return unet_map_outbound6(u, a, to->ip6);
     }
     to->family = HSOCK_INET;
     return unet_map_outbound(u, ip_2_ip4(dst), &to->ip);

@@ -4,7 +4,8 @@
  * drops (bad checksum, NDP hop limit other than 255, truncation, ipv6=off);
  * ipv4=off,ipv6=on still serves IPv6; DNS over IPv6 through the proxy to a
  * resolver of the test on a random loopback address; TCP over IPv6 to the
- * host's [::1] relayed both ways, and its refusals reset. */
+ * host's [::1] relayed both ways, its refusals reset, DNS over TCP to
+ * fec0::3 to the resolver. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -704,4 +705,67 @@ TEST(ip6_tcp_refusals_reset)
         close(ls);
     if (cs >= 0)
         close(cs);
+}
+
+/* DNS over TCP over IPv6: a connection to fec0::3:53 reaches the uplink's
+ * resolver (the test's listener on a random 127.56.x.y:53 through
+ * BAREMU_RESOLV_CONF; an IPv4 resolver, as the UDP proxy uses), the query
+ * arrives whole. */
+TEST(ip6_dns_over_tcp_reaches_resolver)
+{
+    char ipstr[32], conf[] = "/tmp/usernet-resolv-XXXXXX";
+    srand((unsigned)getpid());
+    snprintf(ipstr, sizeof(ipstr), "127.56.%d.%d", 1 + rand() % 250, 1 + rand() % 250);
+    char *saved;
+    bool conf_ok = resolv_conf_use(conf, ipstr, &saved);
+    CHECK(conf_ok);
+    if (!conf_ok)
+        return;
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+    inet_pton(AF_INET, ipstr, &a.sin_addr);
+    int one = 1;
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    CHECK_EQ_INT(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+    listen(ls, 4);
+    fcntl(ls, F_SETFL, O_NONBLOCK);
+    struct unet *u = mk("user,id=dt6");
+    CHECK(u != NULL);
+    if (u) {
+        uint8_t f[200];
+        send_frame(f, build_tcp6(f, GUEST_GLB, 43000, "fec0::3", 53, 10, 0, 0x02, NULL, 0));
+        PUMP_UNTIL(find_tcp6(43000, 0, "fec0::3") >= 0, 3000);
+        int i = find_tcp6(43000, 0, "fec0::3");
+        CHECK(i >= 0 && (sink.frame[i][54 + 13] & 0x17) == 0x12);
+        if (i >= 0) {
+            uint32_t srv = be32(sink.frame[i] + 54 + 4) + 1;
+            static const uint8_t q[] = {0, 17, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 0, 1};
+            send_frame(f, build_tcp6(f, GUEST_GLB, 43000, "fec0::3", 53, 11, srv, 0x10, NULL, 0));
+            send_frame(f, build_tcp6(f, GUEST_GLB, 43000, "fec0::3", 53, 11, srv, 0x18, q, sizeof(q)));
+            int c = -1;
+            uint8_t got[64];
+            ssize_t n = 0;
+            uint64_t end = plat_now_ns() + 3000000000ull;
+            while ((c < 0 || n < (ssize_t)sizeof(q)) && plat_now_ns() < end) {
+                net_host_poll(2000000u);
+                net_timers_run(plat_now_ns());
+                if (c < 0 && (c = accept(ls, NULL, NULL)) >= 0)
+                    fcntl(c, F_SETFL, O_NONBLOCK);
+                if (c >= 0) {
+                    ssize_t r = recv(c, got + n, sizeof(got) - (size_t)n, 0);
+                    if (r > 0)
+                        n += r;
+                }
+            }
+            CHECK(c >= 0);
+            CHECK_EQ_INT(n, (int)sizeof(q));
+            CHECK(n == (ssize_t)sizeof(q) && !memcmp(got, q, sizeof(q)));
+            if (c >= 0)
+                close(c);
+        }
+        done(u);
+    }
+    close(ls);
+    unlink(conf);
+    resolv_conf_restore(saved);
 }
