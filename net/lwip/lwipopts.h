@@ -88,8 +88,9 @@ unsigned short baremu_lwip_chksum_copy(void *dst, const void *src, unsigned shor
 #define SO_REUSE                1
 
 /* The user-mode network answers for any destination address (see
- * net/user/netif.c): output made while it feeds lwIP a guest packet is
- * routed back to the guest's netif; NULL elsewhere = normal routing. */
+ * net/user/netif.c; IPv4, and TCP over IPv6): output made while it feeds
+ * lwIP a guest packet is routed back to the guest's netif; NULL elsewhere =
+ * normal routing. */
 struct netif;
 struct netif *unet_route_hook(const void *src, const void *dest);
 #define LWIP_HOOK_IP4_ROUTE_SRC(src, dest) unet_route_hook(src, dest)
