@@ -522,7 +522,8 @@ static int loopback6_listener(uint16_t *port, bool listening)
 /* TCP over IPv6 to the host address: a SYN to [fec0::2]:P, with a listener
  * of the test on [::1]:P, gets SYN/ACK from fec0::2 (MAC 52:56:0:0:0:2)
  * once the uplink connected; data both ways; the host's FIN reaches the
- * guest, the guest's reaches the host (EOF), and the relay is freed. */
+ * guest, the guest's reaches the host (EOF), and the relay is freed;
+ * nothing but TCP is sent (lwIP's own ND/MLD stay silent). */
 TEST(ip6_tcp_to_host_loopback)
 {
     uint16_t port;
@@ -616,6 +617,15 @@ TEST(ip6_tcp_to_host_loopback)
             close(c);
         }
     }
+    /* lwIP's IPv6 says nothing of its own (no neighbour solicitation for
+     * the guest, MLD report, router solicitation, DAD), also after its
+     * 1-second ND timer ran: every frame sent was TCP. */
+    PUMP_UNTIL(false, 1500);
+    int other = 0;
+    for (int k = 0; k < sink.count; k++)
+        if (sink.len[k] < 54 || sink.frame[k][12] != 0x86 || sink.frame[k][13] != 0xdd || sink.frame[k][20] != 6)
+            other++;
+    CHECK_EQ_INT(other, 0);
     CHECK_EQ_INT((int)stats(u).ip6_tcp_reset, 0);
     done(u);
     close(ls);
