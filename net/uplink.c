@@ -174,7 +174,7 @@ static void ping_send(void *arg)
         eh->chksum = 0;
         eh->chksum = inet_chksum(eh, p->len);
         ip_addr_t dst;
-        ip_addr_set_ip4_u32(&dst, lwip_htonl(u->cfg.ping_ip));
+        ip_addr_set_ip4_u32_val(dst, lwip_htonl(u->cfg.ping_ip));
         u->ping_sent_ms = sys_now();
         raw_sendto(u->ping_pcb, p, &dst);
         pbuf_free(p);
@@ -340,7 +340,7 @@ struct uplink *uplink_create(const char *name, const uint8_t mac[6], const struc
         netif_set_default(&u->netif);
     if (cfg->dns) {
         ip_addr_t d;
-        ip_addr_set_ip4_u32(&d, lwip_htonl(cfg->dns));
+        ip_addr_set_ip4_u32_val(d, lwip_htonl(cfg->dns));
         dns_setserver(0, &d);
     }
     netif_set_link_up(&u->netif);

@@ -29,7 +29,22 @@ void baremu_lwip_heap_trim(void);
 #define LWIP_ARP                1
 #define LWIP_ETHERNET           1
 #define LWIP_IPV4               1
-#define LWIP_IPV6               0
+/* Dual stack for TCP over IPv6 only (net/user/netif.c feeds lwIP a guest's
+ * IPv6 TCP segments; NDP, echo and UDP over IPv6 are our own code in
+ * net/user/ip6_gateway.c). None of lwIP's IPv6 machinery may speak on its
+ * own: no MLD reports, router solicitations, duplicate address detection
+ * or address autoconfiguration; fragments are neither made nor reassembled
+ * (TCP segments fit the link; the gateway drops guest fragments). */
+#define LWIP_IPV6               1
+#define LWIP_IPV6_MLD           0
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT 0
+#define LWIP_IPV6_AUTOCONFIG    0
+#define LWIP_IPV6_DUP_DETECT_ATTEMPTS 0
+#define LWIP_IPV6_REASS         0
+#define LWIP_IPV6_FRAG          0
+/* One slot: the any-destination trick writes the guest packet's
+ * destination there for the time of one input call. */
+#define LWIP_IPV6_NUM_ADDRESSES 1
 #define LWIP_ICMP               1
 #define LWIP_RAW                1
 #define LWIP_UDP                1
@@ -73,11 +88,13 @@ unsigned short baremu_lwip_chksum_copy(void *dst, const void *src, unsigned shor
 #define SO_REUSE                1
 
 /* The user-mode network answers for any destination address (see
- * net/user/netif.c): output made while it feeds lwIP a guest packet is
- * routed back to the guest's netif; NULL elsewhere = normal routing. */
+ * net/user/netif.c; IPv4, and TCP over IPv6): output made while it feeds
+ * lwIP a guest packet is routed back to the guest's netif; NULL elsewhere =
+ * normal routing. */
 struct netif;
 struct netif *unet_route_hook(const void *src, const void *dest);
 #define LWIP_HOOK_IP4_ROUTE_SRC(src, dest) unet_route_hook(src, dest)
+#define LWIP_HOOK_IP6_ROUTE(src, dest) unet_route_hook(src, dest)
 #define LWIP_STATS              0
 #define LWIP_DEBUG              0
 

@@ -1,11 +1,11 @@
-/* The IPv6 side of a user-mode network, as libslirp serves it (no lwIP
- * IPv6): the gateway's Neighbor Discovery (RFC 4861: Neighbor Advertisements
+/* The IPv6 side of a user-mode network, as libslirp serves it (our code;
+ * lwIP's IPv6 only terminates TCP): the gateway's Neighbor Discovery (RFC 4861: Neighbor Advertisements
  * for the host, DNS and link-local router addresses, Router Advertisements on
  * a Router Solicitation and every 200-600 s, with the prefix information,
  * source link-layer and RDNSS options, RFC 8106), ICMPv6 echo to those
  * addresses (RFC 4443 4.1/4.2), UDP to the DNS address's port 53 handed
- * to the DNS proxy (dns_proxy.c), other UDP to the IPv6 NAT (nat_udp6.c);
- * TCP is not carried, it is reset. Every guest packet is checked first
+ * to the DNS proxy (dns_proxy.c), other UDP to the IPv6 NAT (nat_udp6.c),
+ * TCP to lwIP's dual stack and the TCP relay (netif.c, nat_tcp.c). Every guest packet is checked first
  * (lengths, RFC 4443 2.3 / RFC 8200 8.1 checksums over the pseudo-header,
  * NDP's hop limit 255 and option lengths, RFC 4861 6.1.1/7.1.1); a bad one is
  * dropped and counted. Addresses and MACs follow libslirp: the router is
@@ -21,10 +21,6 @@
 #define IP6_HLEN  40
 #define NH_TCP    6
 #define NH_UDP    17
-#define TCP6_FIN  0x01
-#define TCP6_SYN  0x02
-#define TCP6_RST  0x04
-#define TCP6_ACK  0x10
 #define NH_ICMP6  58
 #define UNET_MTU6 1500
 
@@ -381,10 +377,10 @@ static void udp6_input(struct unet *u, const uint8_t *f, const uint8_t *ip, cons
     u->st.ip6_dropped++;
 }
 
-/* TCP over IPv6 is not carried (docs/notes/usernet.md says why): a
- * segment gets the reset a closed port gives (RFC 793 3.4, "Reset
- * Generation" for a connection that does not exist), from the address it
- * went to, so the guest's connect fails at once instead of timing out. */
+/* TCP over IPv6 is carried as over IPv4 (netif.c feeds lwIP's dual stack,
+ * nat_tcp.c relays to an AF_INET6 uplink socket): a refused connection or
+ * a segment without one gets lwIP's reset (RFC 793 3.4), counted in
+ * ip6_tcp_reset by the output path. */
 static void tcp6_input(struct unet *u, const uint8_t *f, const uint8_t *ip, const uint8_t *t, size_t len)
 {
     const uint8_t *src = ip + 8, *dst = ip + 24;
@@ -393,30 +389,22 @@ static void tcp6_input(struct unet *u, const uint8_t *f, const uint8_t *ip, cons
         u->st.ip6_bad++;
         return;
     }
-    u->st.ip6_dropped++;
-    uint8_t flags = t[13];
-    if ((flags & TCP6_RST) || is_zero(src) || src[0] == 0xff || dst[0] == 0xff)
+    /* Not to or from one host (lwIP drops mapped addresses itself). */
+    if (is_zero(src) || src[0] == 0xff || dst[0] == 0xff || is_zero(dst)) {
+        u->st.ip6_dropped++;
         return;
-    learn(u, src, f + 6);
-    uint8_t *r = out + ETH_HLEN + IP6_HLEN;
-    memset(r, 0, 20);
-    memcpy(r, t + 2, 2);               /* ports swapped */
-    memcpy(r + 2, t, 2);
-    r[12] = 5 << 4;
-    if (flags & TCP6_ACK) {
-        memcpy(r + 4, t + 8, 4);       /* seq = their ack */
-        r[13] = TCP6_RST;
-    } else {
-        uint32_t seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
-        uint32_t ack = seq + (uint32_t)(len - off) + !!(flags & TCP6_SYN) + !!(flags & TCP6_FIN);
-        put32(r + 8, ack);
-        r[13] = TCP6_RST | TCP6_ACK;
     }
-    uint8_t s6[16], d6[16];
-    memcpy(s6, dst, 16);
-    memcpy(d6, src, 16);
-    send6(u, s6, d6, NH_TCP, 20, 16);
-    u->st.ip6_tcp_reset++;
+    learn(u, src, f + 6);
+    ip_addr_t s6, d6;
+    unet_ip6_to_addr(u, src, &s6);
+    unet_ip6_to_addr(u, dst, &d6);
+    unet_tcp_input(u, f, ETH_HLEN + IP6_HLEN + len, &s6, &d6, t);
+}
+
+void unet_ip6_macs(struct unet *u, const uint8_t *src, const uint8_t *dst, uint8_t *smac, uint8_t *dmac)
+{
+    our_mac(src, smac);
+    dest_mac(u, dst, dmac);
 }
 
 void unet_ip6_input(struct unet *u, const uint8_t *f, size_t len)

@@ -5,7 +5,9 @@
  * acknowledged to lwIP (tcp_recved, reopening the guest's window) only once
  * the uplink took it, and uplink data is read only while lwIP's send buffer
  * has room. FINs are passed on as half-closes, errors as resets. The relay is
- * shared with hostfwd.c. */
+ * shared with hostfwd.c. Both families: a guest's IPv6 connection (lwIP's
+ * dual stack, see netif.c) goes out on an AF_INET6 uplink socket; where the
+ * uplink has none (bare metal) its SYN is reset. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,9 +51,9 @@ struct tcp_relay {
     bool syn_wait, syn_fed;
     uint8_t *syn;
     size_t syn_len;
-    ip4_addr_t g_ip, d_ip;
+    ip_addr_t g_ip, d_ip;      /* the guest's address and the one it connects to */
     uint16_t g_port, d_port;
-    uint32_t syn_ms;
+    uint32_t syn_ms, syn_seq;
     struct tcp_relay *pnext;
 };
 
@@ -430,6 +432,32 @@ void unet_tcp_relay_attach(struct tcp_relay *r, struct tcp_pcb *pcb, struct hsoc
     relay_update_want(r);
 }
 
+/* The uplink address of a guest connection to dst:port (nat_udp.c's and
+ * nat_udp6.c's mapping); false: refused (restrict=on, unmapped). The IPv6
+ * DNS address is the uplink's first resolver, whatever its family, as for
+ * the DNS proxy over UDP (libslirp: the host's IPv6 resolver), so a
+ * truncated answer can be asked again over TCP. */
+static bool map_tcp(struct unet *u, const ip_addr_t *dst, uint16_t port, struct hsock_addr *to)
+{
+    memset(to, 0, sizeof(*to));
+    to->port = port;
+    if (IP_IS_V6(dst)) {
+        const uint8_t *a = (const uint8_t *)ip_2_ip6(dst)->addr;
+        if (unet_ip6_is_dns(u, a)) {
+            uint32_t ips[4];
+            if (u->cfg.restrict_on || net_host_dns_servers(ips, 4) < 1)
+                return false;
+            to->family = HSOCK_INET;
+            to->ip = ips[0];
+            return true;
+        }
+        to->family = HSOCK_INET6;
+        return unet_map_outbound6(u, a, to->ip6);
+    }
+    to->family = HSOCK_INET;
+    return unet_map_outbound(u, ip_2_ip4(dst), &to->ip);
+}
+
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
     if (err != ERR_OK || !pcb)
@@ -443,16 +471,16 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     tcp_bind_netif(pcb, n);
     /* The usual case: the SYN was held until the uplink connected. */
     for (struct tcp_relay *p = pending; p; p = p->pnext)
-        if (p->syn_fed && p->u == u && ip4_addr_cmp(&p->g_ip, ip_2_ip4(&pcb->remote_ip)) &&
-            p->g_port == pcb->remote_port && ip4_addr_cmp(&p->d_ip, ip_2_ip4(&pcb->local_ip)) &&
+        if (p->syn_fed && p->u == u && ip_addr_cmp(&p->g_ip, &pcb->remote_ip) &&
+            p->g_port == pcb->remote_port && ip_addr_cmp(&p->d_ip, &pcb->local_ip) &&
             p->d_port == pcb->local_port) {
             pending_unlink(p);
             unet_tcp_relay_attach(p, pcb, p->s, false);
             return ERR_OK;
         }
     /* A handshake whose held relay expired: connect now. */
-    uint32_t up;
-    if (!unet_map_outbound(u, ip_2_ip4(&pcb->local_ip), &up)) {
+    struct hsock_addr to;
+    if (!map_tcp(u, &pcb->local_ip, pcb->local_port, &to)) {
         tcp_abort(pcb);
         return ERR_ABRT;
     }
@@ -461,8 +489,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
         tcp_abort(pcb);
         return ERR_ABRT;
     }
-    struct hsock *s = hsock_open(HSOCK_INET, HSOCK_STREAM, unet_tcp_relay_host_cb, r);
-    struct hsock_addr to = {.family = HSOCK_INET, .ip = up, .port = pcb->local_port};
+    struct hsock *s = hsock_open(to.family, HSOCK_STREAM, unet_tcp_relay_host_cb, r);
     int rc = s ? hsock_connect(s, &to) : -1;
     if (rc < 0) {
         if (s)
@@ -544,14 +571,11 @@ int unet_tcp_pcb_count(int *time_wait)
 }
 
 /* Resets the guest's SYN (RFC 793: ACK = its sequence + 1). */
-static void syn_reset(struct unet *u, const ip4_addr_t *g, uint16_t gp, const ip4_addr_t *d,
+static void syn_reset(struct unet *u, const ip_addr_t *g, uint16_t gp, const ip_addr_t *d,
                       uint16_t dp, uint32_t seq)
 {
-    ip_addr_t lo, re;
-    ip_addr_copy_from_ip4(lo, *d);
-    ip_addr_copy_from_ip4(re, *g);
     unet_output_begin(u);
-    tcp_rst(NULL, 0, seq + 1, &lo, &re, dp, gp);
+    tcp_rst(NULL, 0, seq + 1, d, g, dp, gp);
     unet_output_end();
 }
 
@@ -560,11 +584,7 @@ static void syn_connect_done(struct tcp_relay *r, int ev)
     if (!(ev & (HSOCK_EV_WRITE | HSOCK_EV_ERROR)))
         return;
     int e = hsock_error(r->s);
-    uint32_t seq = 0;
-    if (r->syn_len >= 14 + 20 + 8) {
-        const uint8_t *t = r->syn + 14 + (size_t)(r->syn[14] & 15) * 4;
-        seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
-    }
+    uint32_t seq = r->syn_seq;
     if (e) {
         LOGD("usernet", "TCP NAT: uplink connect failed: %s", hsock_strerror(e));
         syn_reset(r->u, &r->g_ip, r->g_port, &r->d_ip, r->d_port, seq);
@@ -581,7 +601,7 @@ static void syn_connect_done(struct tcp_relay *r, int ev)
     uint8_t *syn = r->syn;
     size_t len = r->syn_len;
     r->syn = NULL;
-    unet_feed_frame(r->u, syn, len, ip4_addr_get_u32(&r->d_ip));
+    unet_feed_frame(r->u, syn, len, &r->d_ip);
     free(syn);
 }
 
@@ -598,21 +618,25 @@ static void pending_sweep(void *arg)
         sys_timeout(SYN_HOLD_MS / 2, pending_sweep, NULL);
 }
 
-bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip4_addr_t *src,
-                      uint16_t sport, const ip4_addr_t *dst, uint16_t dport, uint32_t seq)
+bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip_addr_t *src,
+                      uint16_t sport, const ip_addr_t *dst, uint16_t dport, uint32_t seq)
 {
     for (struct tcp_relay *r = pending; r; r = r->pnext)
-        if (r->u == u && ip4_addr_cmp(&r->g_ip, src) && r->g_port == sport &&
-            ip4_addr_cmp(&r->d_ip, dst) && r->d_port == dport)
+        if (r->u == u && ip_addr_cmp(&r->g_ip, src) && r->g_port == sport &&
+            ip_addr_cmp(&r->d_ip, dst) && r->d_port == dport)
             return !r->syn_fed;   /* held: drop the retransmission; fed: lwIP answers it */
     for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
-        if (p->remote_port == sport && p->local_port == dport &&
-            ip4_addr_cmp(ip_2_ip4(&p->remote_ip), src) && ip4_addr_cmp(ip_2_ip4(&p->local_ip), dst))
+        if (p->remote_port == sport && p->local_port == dport && ip_addr_cmp(&p->remote_ip, src) &&
+            ip_addr_cmp(&p->local_ip, dst))
             return false;         /* a connection lwIP already has */
-    uint32_t up = 0;
-    struct unet_gfwd *g = unet_guestfwd_match(u, dst, dport);
-    if (!g && !unet_map_outbound(u, dst, &up))
-        return false;             /* no listener: lwIP resets it */
+    struct hsock_addr to;
+    struct unet_gfwd *g = IP_IS_V4(dst) ? unet_guestfwd_match(u, ip_2_ip4(dst), dport) : NULL;
+    if (!g && !map_tcp(u, dst, dport, &to)) {
+        /* restrict=on or no uplink meaning: refused, also where a
+         * catch-all listener of another network has this port. */
+        syn_reset(u, src, sport, dst, dport, seq);
+        return true;
+    }
     if (u->st.tcp_held >= u->st.tcp_held_max) {
         u->st.tcp_refused++;
         syn_reset(u, src, sport, dst, dport, seq);
@@ -628,10 +652,16 @@ bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip
     struct hsock *s = NULL;
     if (copy)
         s = g ? unet_guestfwd_open(g, unet_tcp_relay_host_cb, r, &rc)
-              : hsock_open(HSOCK_INET, HSOCK_STREAM, unet_tcp_relay_host_cb, r);
+              : hsock_open(to.family, HSOCK_STREAM, unet_tcp_relay_host_cb, r);
     if (!s) {
+        bool no_ip6 = copy && !g && to.family == HSOCK_INET6;
         free(copy);
         relay_unalloc(r);
+        if (no_ip6) {
+            /* No IPv6 on the uplink (bare metal): refused at once. */
+            syn_reset(u, src, sport, dst, dport, seq);
+            return true;
+        }
         u->stat_dropped++;
         return true;              /* out of resources: the guest retries */
     }
@@ -643,6 +673,7 @@ bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip
     r->g_port = sport;
     r->d_ip = *dst;
     r->d_port = dport;
+    r->syn_seq = seq;
     r->syn_ms = sys_now();
     r->syn_wait = true;
     if (!sweep_armed) {
@@ -653,10 +684,8 @@ bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip
     pending = r;
     u->st.tcp_held++;
     u->stat_tcp_conns++;
-    if (!g) {
-        struct hsock_addr to = {.family = HSOCK_INET, .ip = up, .port = dport};
+    if (!g)
         rc = hsock_connect(s, &to);
-    }
     if (rc < 0) {
         syn_reset(u, src, sport, dst, dport, seq);
         relay_free(r);
@@ -678,12 +707,12 @@ bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip
     return true;
 }
 
-void unet_nat_tcp_guest_rst(struct unet *u, const ip4_addr_t *src, uint16_t sport,
-                            const ip4_addr_t *dst, uint16_t dport)
+void unet_nat_tcp_guest_rst(struct unet *u, const ip_addr_t *src, uint16_t sport,
+                            const ip_addr_t *dst, uint16_t dport)
 {
     for (struct tcp_relay *r = pending; r; r = r->pnext)
-        if (r->u == u && ip4_addr_cmp(&r->g_ip, src) && r->g_port == sport &&
-            ip4_addr_cmp(&r->d_ip, dst) && r->d_port == dport) {
+        if (r->u == u && ip_addr_cmp(&r->g_ip, src) && r->g_port == sport &&
+            ip_addr_cmp(&r->d_ip, dst) && r->d_port == dport) {
             relay_free(r);
             return;
         }

@@ -59,11 +59,12 @@ static void flow_cb(struct hsock *s, int ev, void *ctx)
     }
 }
 
-/* The uplink address of a guest destination (libslirp's sotranslate_out):
+/* The uplink address of a guest destination (libslirp's sotranslate_out;
+ * TCP's too, nat_tcp.c):
  * the host address is ::1; the rest of the virtual prefix, link-local,
  * loopback, unspecified, multicast and IPv4-mapped addresses have no
  * uplink meaning. */
-static bool map_outbound6(struct unet *u, const uint8_t *dst, uint8_t *up)
+bool unet_map_outbound6(struct unet *u, const uint8_t *dst, uint8_t *up)
 {
     static const uint8_t loop6[16] = {[15] = 1};
     static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
@@ -105,7 +106,7 @@ bool unet_nat_udp6_input(struct unet *u, const uint8_t *src, uint16_t sport, con
                          uint16_t dport, const uint8_t *data, size_t len)
 {
     uint8_t up[16];
-    if (!map_outbound6(u, dst, up))
+    if (!unet_map_outbound6(u, dst, up))
         return false;
     struct nat_udp6_flow *f;
     int count = 0;

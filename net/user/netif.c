@@ -12,7 +12,15 @@
  * netif_set_ipaddr), a catch-all listener on IP_ANY:port takes the SYN and the
  * accepted pcb keeps the original destination as its local address. Output
  * made during that call is routed back to this netif by the
- * LWIP_HOOK_IP4_ROUTE_SRC hook; later output by pcbs bound to the netif. */
+ * LWIP_HOOK_IP4_ROUTE_SRC hook; later output by pcbs bound to the netif.
+ *
+ * TCP over IPv6 (from ip6_gateway.c) takes the same way with lwIP's IPv6
+ * (dual stack): for one input call the netif's only IPv6 address slot holds
+ * the segment's destination, valid (written directly: netif_ip6_addr_set
+ * would start MLD and callbacks), so ip6_input accepts it; output goes
+ * through LWIP_HOOK_IP6_ROUTE (or the zone of a link-local address, which
+ * ip6_input ties to this netif) and leaves by unet_output6, which addresses
+ * the frame as the gateway does (no lwIP neighbour discovery). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +30,8 @@
 #include "lwip/init.h"
 #include "lwip/ip.h"
 #include "lwip/ip4.h"
+#include "lwip/ip6.h"
+#include "lwip/ip6_addr.h"
 #include "lwip/prot/ethernet.h"
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/tcp.h"
@@ -84,6 +94,22 @@ static err_t unet_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *
     return ethernet_output(netif, p, (const struct eth_addr *)netif->hwaddr, &dst, ETHTYPE_IP);
 }
 
+/* netif->output_ip6: lwIP's TCP over IPv6 to the guest, from the MAC of
+ * the source address and to the guest's, as ip6_gateway.c sends. */
+static err_t unet_output6(struct netif *netif, struct pbuf *p, const ip6_addr_t *ipaddr)
+{
+    (void)ipaddr;
+    struct unet *u = netif->state;
+    struct eth_addr src, dst;
+    const uint8_t *ip = p->payload;   /* ip6_output_if put the header in the first pbuf */
+    if (p->len < 40)
+        return ERR_BUF;
+    unet_ip6_macs(u, ip + 8, ip + 24, src.addr, dst.addr);
+    if (ip[6] == IP_PROTO_TCP && p->len >= 40 + 20 && (ip[40 + 13] & TCP_RST))
+        u->st.ip6_tcp_reset++;
+    return ethernet_output(netif, p, &src, &dst, ETHTYPE_IPV6);
+}
+
 static err_t unet_linkoutput(struct netif *netif, struct pbuf *p)
 {
     struct unet *u = netif->state;
@@ -112,6 +138,7 @@ static err_t unet_netif_setup(struct netif *netif)
     /* ETHARP: lwIP only takes IP frames on ARP netifs; ARP itself never reaches it. */
     netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
     netif->output = unet_output;
+    netif->output_ip6 = unet_output6;   /* no NETIF_FLAG_MLD6: lwIP joins no group */
     netif->linkoutput = unet_linkoutput;
     return ERR_OK;
 }
@@ -240,6 +267,52 @@ static void lwip_input(struct unet *u, const uint8_t *frame, size_t len, uint32_
     }
 }
 
+/* An IPv6 TCP segment (frame checked by ip6_gateway.c) to lwIP, with its
+ * destination as the netif's IPv6 address for the call (file comment). */
+static void lwip_input6(struct unet *u, const uint8_t *frame, size_t len, const ip_addr_t *dst)
+{
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+    if (!p) {
+        u->st.ip6_dropped++;
+        return;
+    }
+    pbuf_take(p, frame, (u16_t)len);
+    ip_addr_copy(u->netif.ip6_addr[0], *dst);
+    u->netif.ip6_addr_state[0] = IP6_ADDR_PREFERRED;
+    input_netif = &u->netif;
+    u->netif.input(p, &u->netif);
+    input_netif = NULL;
+    u->netif.ip6_addr_state[0] = IP6_ADDR_INVALID;
+}
+
+void unet_ip6_to_addr(struct unet *u, const uint8_t *a, ip_addr_t *out)
+{
+    IP_ADDR6(out, 0, 0, 0, 0);
+    memcpy(ip_2_ip6(out)->addr, a, 16);
+    /* A link-local address is this netif's (ip6_input assigns the same
+     * zone to what it receives, so pcbs and these compare equal). */
+    ip6_addr_assign_zone(ip_2_ip6(out), IP6_UNKNOWN, &u->netif);
+}
+
+void unet_tcp_input(struct unet *u, const uint8_t *f, size_t len, const ip_addr_t *src,
+                    const ip_addr_t *dst, const uint8_t *tcp)
+{
+    uint16_t sport = (uint16_t)(tcp[0] << 8 | tcp[1]), dport = (uint16_t)(tcp[2] << 8 | tcp[3]);
+    uint8_t flags = tcp[13];
+    /* A new connection: the uplink connects first (nat_tcp.c), unless
+     * restrict=on or an unmapped destination, which get a reset. */
+    if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+        uint32_t seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
+        if (unet_nat_tcp_syn(u, f, len, src, sport, dst, dport, seq))
+            return;
+    } else if (flags & TCP_RST) {
+        /* The guest gives up a connection that may still wait for its
+         * uplink connect: free that at once (lwIP sees the RST too). */
+        unet_nat_tcp_guest_rst(u, src, sport, dst, dport);
+    }
+    unet_feed_frame(u, f, len, dst);
+}
+
 static void steer(struct unet *u, const uint8_t *f, size_t len);
 
 static bool receive_frame(struct unet *u, const uint8_t *f, size_t len)
@@ -332,27 +405,10 @@ static void steer(struct unet *u, const uint8_t *f, size_t len)
     if (proto == IP_PROTO_TCP) {
         if (l4len < 20 || bcast)
             return;
-        uint16_t dport = (uint16_t)(l4[2] << 8 | l4[3]);
-        uint8_t flags = l4[13];
-        /* A new connection: make sure a catch-all listener takes it, unless
-         * restrict=on, where lwIP answers with a reset. */
-        if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
-            ip4_addr_t s, d;
-            ip4_addr_set_u32(&s, src);
-            ip4_addr_set_u32(&d, dst);
-            uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);
-            uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
-            if (unet_nat_tcp_syn(u, f, 14 + tot, &s, sport, &d, dport, seq))
-                return;
-        } else if (flags & TCP_RST) {
-            /* The guest gives up a connection that may still wait for its
-             * uplink connect: free that at once (lwIP sees the RST too). */
-            ip4_addr_t s, d;
-            ip4_addr_set_u32(&s, src);
-            ip4_addr_set_u32(&d, dst);
-            unet_nat_tcp_guest_rst(u, &s, (uint16_t)(l4[0] << 8 | l4[1]), &d, dport);
-        }
-        lwip_input(u, f, 14 + tot, dst);
+        ip_addr_t s, d;
+        ip_addr_set_ip4_u32_val(s, src);
+        ip_addr_set_ip4_u32_val(d, dst);
+        unet_tcp_input(u, f, 14 + tot, &s, &d, l4);
         return;
     }
     if (proto == IP_PROTO_ICMP && !bcast && src && !is_host_or_dns(u, dst)) {
@@ -372,9 +428,12 @@ static void steer(struct unet *u, const uint8_t *f, size_t len)
     u->stat_dropped++;
 }
 
-void unet_feed_frame(struct unet *u, const uint8_t *frame, size_t len, uint32_t dst)
+void unet_feed_frame(struct unet *u, const uint8_t *frame, size_t len, const ip_addr_t *dst)
 {
-    lwip_input(u, frame, len, dst);
+    if (IP_IS_V6(dst))
+        lwip_input6(u, frame, len, dst);
+    else
+        lwip_input(u, frame, len, ip4_addr_get_u32(ip_2_ip4(dst)));
 }
 
 void unet_output_begin(struct unet *u)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lwip/ip4_addr.h"
+#include "lwip/ip_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "net/port.h"
@@ -108,9 +109,16 @@ int unet_inet_aton(const char *s, uint32_t *out);
 int unet_netif_init(struct unet *u);
 void unet_netif_fini(struct unet *u);
 bool unet_receive(struct net_port *p, const uint8_t *frame, size_t len);
-/* Feeds a guest frame to lwIP as if it had just arrived (dst: its IPv4
- * destination, network order). */
-void unet_feed_frame(struct unet *u, const uint8_t *frame, size_t len, uint32_t dst);
+/* Feeds a guest frame to lwIP as if it had just arrived (dst: its IP
+ * destination; IPv6: a TCP segment, see netif.c). */
+void unet_feed_frame(struct unet *u, const uint8_t *frame, size_t len, const ip_addr_t *dst);
+/* A guest TCP segment of either family (frame checked, len bytes up to the
+ * end of its IP payload; tcp: its TCP header, 20 bytes at least): a new
+ * connection's SYN to nat_tcp.c, the rest to lwIP. */
+void unet_tcp_input(struct unet *u, const uint8_t *frame, size_t len, const ip_addr_t *src,
+                    const ip_addr_t *dst, const uint8_t *tcp);
+/* An IPv6 address (16 bytes) as lwIP's, zoned to u's netif when link-local. */
+void unet_ip6_to_addr(struct unet *u, const uint8_t *a, ip_addr_t *out);
 /* Output between begin and end is routed to u's netif (see netif.c). */
 void unet_output_begin(struct unet *u);
 void unet_output_end(void);
@@ -128,6 +136,10 @@ void unet_ip6_input(struct unet *u, const uint8_t *frame, size_t len);
 /* Arms (ipv6=on) and cancels the periodic Router Advertisement. */
 void unet_ip6_start(struct unet *u);
 void unet_ip6_stop(struct unet *u);
+/* The MACs of a frame from the gateway's address src to dst (src: 52:56 and
+ * its last four bytes, as libslirp; dst: RFC 2464 for multicast, else the
+ * guest's). */
+void unet_ip6_macs(struct unet *u, const uint8_t *src, const uint8_t *dst, uint8_t *smac, uint8_t *dmac);
 /* Whether a is the DNS address (in the prefix or link-local), as libslirp. */
 bool unet_ip6_is_dns(const struct unet *u, const uint8_t *a);
 /* nat_udp6.c: a guest UDP datagram over IPv6 for the uplink; false when
@@ -135,6 +147,10 @@ bool unet_ip6_is_dns(const struct unet *u, const uint8_t *a);
 bool unet_nat_udp6_input(struct unet *u, const uint8_t *src, uint16_t sport, const uint8_t *dst,
                          uint16_t dport, const uint8_t *data, size_t len);
 void unet_nat_udp6_fini(struct unet *u);
+/* The uplink address (16 bytes) of a guest's IPv6 destination: ipv6-host is
+ * the host's ::1, a global address itself; false for the rest and with
+ * restrict=on (libslirp's sotranslate_out). */
+bool unet_map_outbound6(struct unet *u, const uint8_t *dst, uint8_t *up);
 /* Sends the guest a UDP datagram over IPv6 (dropped and counted when it
  * needs more than one frame). */
 void unet_ip6_udp_to_guest(struct unet *u, const uint8_t *src, uint16_t sport, const uint8_t *dst,
@@ -185,11 +201,11 @@ bool unet_guestfwd_has_addr(struct unet *u, const ip4_addr_t *ip);   /* ARP answ
 /* nat_tcp.c */
 /* A guest SYN (no ACK) for a new connection: connects the uplink first and
  * holds the frame (true = consumed), or lets lwIP take it now (false). */
-bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip4_addr_t *src,
-                      uint16_t sport, const ip4_addr_t *dst, uint16_t dport, uint32_t seq);
+bool unet_nat_tcp_syn(struct unet *u, const uint8_t *frame, size_t len, const ip_addr_t *src,
+                      uint16_t sport, const ip_addr_t *dst, uint16_t dport, uint32_t seq);
 /* A guest RST: drops a held or half-open relay of that connection. */
-void unet_nat_tcp_guest_rst(struct unet *u, const ip4_addr_t *src, uint16_t sport,
-                            const ip4_addr_t *dst, uint16_t dport);
+void unet_nat_tcp_guest_rst(struct unet *u, const ip_addr_t *src, uint16_t sport,
+                            const ip_addr_t *dst, uint16_t dport);
 /* Makes sure a SYN to port (host order) finds a listener. */
 int unet_nat_tcp_prepare(struct unet *u, uint16_t port);
 void unet_nat_tcp_fini(struct unet *u);

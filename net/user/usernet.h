@@ -66,8 +66,8 @@ struct unet_stats {
     /* IPv6 (ip6_gateway.c): Router and Neighbor Advertisements and echo
      * replies sent; guest packets dropped as malformed (length, checksum,
      * NDP hop limit or options) and as not served (other destinations,
-     * protocols, extension headers; TCP among them, each segment reset:
-     * ip6_tcp_reset). */
+     * protocols, extension headers); resets sent to the guest over IPv6
+     * (refused connections, segments without one: ip6_tcp_reset). */
     uint64_t ip6_ra_sent, ip6_na_sent, ip6_echo_sent, ip6_bad, ip6_dropped, ip6_tcp_reset;
 };
 void unet_get_stats(struct unet *u, struct unet_stats *st);

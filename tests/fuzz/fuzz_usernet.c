@@ -9,13 +9,19 @@
  * valid headers. Mode bit 0x80 wraps the bytes in Ethernet + IPv6 instead
  * (ICMPv6, UDP, TCP or hop-by-hop by mode & 3; to fec0::2, fec0::3,
  * ff02::2 or fec0::2's solicited-node group by bits 2-3; hop limit 255, 64
- * with bit 0x10) with a valid ICMPv6/UDP checksum, for ip6_gateway.c's NDP,
- * echo and DNS. Built with
+ * with bit 0x10) with a valid ICMPv6/UDP/TCP checksum, for ip6_gateway.c's
+ * NDP, echo and DNS and TCP over IPv6 (lwIP's dual stack, the relay). A
+ * listener of the harness on [::1]:48080 (fec0::2:48080 to the guest)
+ * accepts what the relay connects, writes a few bytes and closes, so the
+ * relay's uplink side, its data and EOF run too. Built with
  * -DBAREMU_FUZZ, where the NAT maps nothing outside loopback. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +32,24 @@
 
 static struct unet *u;
 static struct sink sink;
+static int listener6 = -1;   /* [::1]:48080, or -1 when the port is taken */
+
+static void open_listener6(void)
+{
+    int s = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT,
+                             .sin6_port = htons(48080)};
+    int one = 1;
+    if (s < 0)
+        return;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(s, 64) != 0) {
+        close(s);
+        return;
+    }
+    fcntl(s, F_SETFL, O_NONBLOCK);
+    listener6 = s;
+}
 
 static void setup(void)
 {
@@ -53,6 +77,7 @@ static void setup(void)
         abort();
     net_port_register(&sink.port, &sink_ops, "fuzz", "fuzzsink", &sink);
     net_port_connect(&sink.port, unet_port(u));
+    open_listener6();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -103,6 +128,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size -= len;
     }
     sink.count = 0;
+    net_host_poll(0);
+    for (int c, n = 0; listener6 >= 0 && n < 16 && (c = accept(listener6, NULL, NULL)) >= 0; n++) {
+        if (write(c, "HTTP/1.0 200 OK\r\n\r\nx", 20) < 0) {
+            /* the relay may be gone already */
+        }
+        close(c);
+    }
     net_host_poll(0);
     sys_check_timeouts();
     return 0;

@@ -6,7 +6,11 @@ HTTP server on the host's loopback (10.0.2.2:PORT in the guest) whose sha256
 matches; IPv6 as libslirp serves it (tests/lib/guest_ipv6.py: SLAAC in
 fec0::/64, default route via fe80::2, ping -6 fec0::2 and fec0::3; whether
 `nameserver fec0::3` resolves is printed, not required: libslirp forwards it
-only to an IPv6 resolver of the host). Usage: net_check.py NAME LOG PORT SHA256 DRIVER_REGEX -- COMMAND..."""
+only to an IPv6 resolver of the host); with PORT6 in the environment, wget
+fetches the same file over TCP over IPv6 from http://[fec0::2]:PORT6/ (an
+HTTP server on the host's [::1]). Usage: net_check.py NAME LOG PORT SHA256
+DRIVER_REGEX -- COMMAND..."""
+import os
 import sys
 import time
 
@@ -46,6 +50,11 @@ def main():
         out = check(vm, "wget -q -O /tmp/blob http://10.0.2.2:%s/blob && sha256sum /tmp/blob" % port, 120)
         got = out.split()[0] if out.split() else ""
         assert got == sha, "downloaded sha256 %s, expected %s" % (got, sha)
+        if os.environ.get("PORT6"):
+            st, out = guest_ipv6.wget_via_fec0_2(vm, int(os.environ["PORT6"]))
+            assert st == 0 and out.split() and out.split()[-2] == sha, \
+                "TCP over IPv6: wget from [fec0::2] (the host's [::1]) failed:\n" + out
+            print("%s: ipv6 tcp ok (wget via fec0::2, sha256 matched)" % name)
         rc = vm.poweroff(60)
         assert rc == 0, "the VM exited with status %s after poweroff" % rc
         print("%s: shell %.1fs, DHCP lease %.1fs, ping + wget + sha256 ok, total %.1fs"

@@ -3,7 +3,8 @@ tests/usernet/guest_check.py, baremu's -netdev user, and
 tests/guest/net_check.py, QEMU's libslirp, so both are held to the same
 commands): the kernel has IPv6, SLAAC gives eth0 an address in fec0::/64
 from the Router Advertisement (RFC 4862), the default route is via fe80::2, and echo to fec0::2 and fec0::3 is answered (neighbour
-discovery of both first, RFC 4861)."""
+discovery of both first, RFC 4861); TCP over IPv6: wget from
+http://[fec0::2]:PORT/, the host's [::1]:PORT."""
 import re
 
 
@@ -47,3 +48,11 @@ def resolve_with_fec0_3(vm, name, want):
         _run(vm, "cp /tmp/resolv.conf.v4 /etc/resolv.conf")
     ok = st == 0 and want in out and "fec0::3" in out
     return ok, out
+
+
+def wget_via_fec0_2(vm, port, path="/blob"):
+    """wget http://[fec0::2]:PORT/PATH (TCP over IPv6 to the host's
+    [::1]:PORT) into /tmp/blob6; returns (status, output), which ends with
+    the file's sha256sum line when the download worked."""
+    return _run(vm, "rm -f /tmp/blob6; wget -q -O /tmp/blob6 'http://[fec0::2]:%d%s' 2>&1 && "
+                "sha256sum /tmp/blob6" % (port, path), 120)

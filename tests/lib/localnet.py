@@ -12,11 +12,11 @@ def free_port():
     return p
 
 
-def wait_listen(port, secs):
+def wait_listen(port, secs, host="127.0.0.1"):
     end = time.monotonic() + secs
     while time.monotonic() < end:
         try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            socket.create_connection((host, port), 0.5).close()
             return True
         except OSError:
             time.sleep(0.1)

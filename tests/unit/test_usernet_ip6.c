@@ -3,7 +3,9 @@
  * libslirp's options, Neighbor Solicitation -> Advertisement, echo, and the
  * drops (bad checksum, NDP hop limit other than 255, truncation, ipv6=off);
  * ipv4=off,ipv6=on still serves IPv6; DNS over IPv6 through the proxy to a
- * resolver of the test on a random loopback address. */
+ * resolver of the test on a random loopback address; TCP over IPv6 to the
+ * host's [::1] relayed both ways, its refusals reset, DNS over TCP to
+ * fec0::3 to the resolver. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -483,53 +485,297 @@ TEST(ip6_udp_nat_to_host_loopback)
     }
 }
 
-/* TCP over IPv6 is not carried: a SYN gets RST+ACK acknowledging it, a
- * segment with ACK a RST with its acknowledgment as sequence number, both
- * from the address and port it went to (RFC 793 3.4); a RST gets nothing,
- * a bad checksum is counted malformed. */
-TEST(ip6_tcp_is_reset)
+/* The last frame from index `from` on that is TCP over IPv6 to the guest's
+ * port gport, with a right checksum, from src; -1 if none. */
+static int find_tcp6(uint16_t gport, int from, const char *src)
 {
-    struct unet *u = mk("user,id=t6");
-    CHECK(u != NULL);
-    if (!u)
-        return;
-    uint8_t t[20] = {0xa0, 0x00, 0x00, 80, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0, 5 << 4, 0x02, 0xff, 0xff};
-    uint8_t f[200];
-    size_t fl = build_ip6(f, router_mac, GUEST_GLB, "2001:db8::1", 6, 64, t, sizeof(t));
-    send_frame(f, fl);
-    CHECK_EQ_INT(sink.count, 1);
     uint8_t s6[16], d6[16];
-    ip6("2001:db8::1", s6);
+    ip6(src, s6);
     ip6(GUEST_GLB, d6);
-    if (sink.count == 1) {
-        const uint8_t *r = sink.frame[0];
-        CHECK(r[12] == 0x86 && r[13] == 0xdd && r[20] == 6 && be16(r + 18) == 20);
-        CHECK(!memcmp(r + 22, s6, 16) && !memcmp(r + 38, d6, 16));
-        CHECK_EQ_INT(be16(r + 54), 80);
-        CHECK_EQ_INT(be16(r + 56), 0xa000);
-        CHECK_EQ_INT(be32(r + 58), 0);
-        CHECK_EQ_INT(be32(r + 62), 0x11223345);    /* the SYN acknowledged */
-        CHECK_EQ_INT(r[67], 0x14);                 /* RST, ACK */
-        CHECK_EQ_INT(csum6_ref(s6, d6, 6, r + 54, 20), 0);
+    for (int i = sink.count - 1; i >= from; i--) {
+        const uint8_t *r = sink.frame[i];
+        if (sink.len[i] >= 74 && r[12] == 0x86 && r[13] == 0xdd && r[20] == 6 && be16(r + 56) == gport &&
+            !memcmp(r + 22, s6, 16) && !memcmp(r + 38, d6, 16) &&
+            csum6_ref(s6, d6, 6, r + 54, be16(r + 18)) == 0)
+            return i;
     }
-    t[13] = 0x10;                                  /* an ACK of a connection we never had */
-    memcpy(t + 8, "\x55\x66\x77\x88", 4);
-    fl = build_ip6(f, router_mac, GUEST_GLB, "fec0::2", 6, 64, t, sizeof(t));
-    send_frame(f, fl);
-    CHECK_EQ_INT(sink.count, 2);
-    if (sink.count == 2) {
-        CHECK_EQ_INT(be32(sink.frame[1] + 58), 0x55667788);
-        CHECK_EQ_INT(sink.frame[1][67], 0x04);
+    return -1;
+}
+
+/* A listening TCP socket on [::1] (port in *port), or -1. */
+static int loopback6_listener(uint16_t *port, bool listening)
+{
+    int s = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    socklen_t al = sizeof(a);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 || (listening && listen(s, 4) != 0) ||
+        getsockname(s, (struct sockaddr *)&a, &al) != 0) {
+        if (s >= 0)
+            close(s);
+        return -1;
     }
-    t[13] = 0x04;                                  /* RST: never answered */
-    fl = build_ip6(f, router_mac, GUEST_GLB, "2001:db8::1", 6, 64, t, sizeof(t));
+    *port = ntohs(a.sin6_port);
+    fcntl(s, F_SETFL, O_NONBLOCK);
+    return s;
+}
+
+/* TCP over IPv6 to the host address: a SYN to [fec0::2]:P, with a listener
+ * of the test on [::1]:P, gets SYN/ACK from fec0::2 (MAC 52:56:0:0:0:2)
+ * once the uplink connected; data both ways; the host's FIN reaches the
+ * guest, the guest's reaches the host (EOF), and the relay is freed;
+ * nothing but TCP is sent (lwIP's own ND/MLD stay silent). */
+TEST(ip6_tcp_to_host_loopback)
+{
+    uint16_t port;
+    int ls = loopback6_listener(&port, true);
+    CHECK(ls >= 0);
+    if (ls < 0)
+        return;
+    struct unet *u = mk("user,id=t6c");
+    CHECK(u != NULL);
+    if (!u) {
+        close(ls);
+        return;
+    }
+    uint8_t f[1600];
+    size_t fl = build_tcp6(f, GUEST_GLB, 40000, "fec0::2", port, 1000, 0, 0x02, NULL, 0);
     send_frame(f, fl);
-    t[13] = 0x02;
-    fl = build_ip6(f, router_mac, GUEST_GLB, "2001:db8::1", 6, 64, t, sizeof(t));
-    f[54 + 17] ^= 1;                               /* bad checksum */
-    send_frame(f, fl);
-    CHECK_EQ_INT(sink.count, 2);
-    CHECK_EQ_INT((int)stats(u).ip6_tcp_reset, 2);
-    CHECK_EQ_INT((int)stats(u).ip6_bad, 1);
+    PUMP_UNTIL(find_tcp6(40000, 0, "fec0::2") >= 0, 3000);
+    int i = find_tcp6(40000, 0, "fec0::2");
+    CHECK(i >= 0);
+    int c = -1;
+    if (i >= 0) {
+        const uint8_t *r = sink.frame[i], *t = r + 54;
+        CHECK(!memcmp(r + 6, router_mac, 6));
+        CHECK(!memcmp(r, guest_mac, 6));
+        CHECK_EQ_INT(be16(t), port);
+        CHECK_EQ_INT(t[13] & 0x17, 0x12);           /* SYN, ACK */
+        CHECK_EQ_INT(be32(t + 8), 1001);
+        uint32_t srv = be32(t + 4) + 1;
+        fl = build_tcp6(f, GUEST_GLB, 40000, "fec0::2", port, 1001, srv, 0x10, NULL, 0);
+        send_frame(f, fl);
+        fl = build_tcp6(f, GUEST_GLB, 40000, "fec0::2", port, 1001, srv, 0x18, "hello", 5);
+        send_frame(f, fl);
+        uint64_t end = plat_now_ns() + 3000000000ull;
+        while (c < 0 && plat_now_ns() < end) {
+            net_host_poll(2000000u);
+            net_timers_run(plat_now_ns());
+            c = accept(ls, NULL, NULL);
+        }
+        CHECK(c >= 0);
+        CHECK_EQ_INT(stats(u).tcp_live, 1);
+        if (c >= 0) {
+            fcntl(c, F_SETFL, O_NONBLOCK);
+            char buf[16] = {0};
+            ssize_t n = -1;
+            end = plat_now_ns() + 3000000000ull;
+            while (n <= 0 && plat_now_ns() < end) {
+                net_host_poll(2000000u);
+                net_timers_run(plat_now_ns());
+                n = recv(c, buf, sizeof(buf), 0);
+            }
+            CHECK_EQ_INT(n, 5);
+            CHECK_STR(buf, "hello");
+            CHECK_EQ_INT(send(c, "world!", 6, 0), 6);
+            shutdown(c, SHUT_WR);
+            int next = sink.count;
+            bool got_data = false, got_fin = false;
+            uint32_t fin_seq = 0;
+            end = plat_now_ns() + 3000000000ull;
+            while (!(got_data && got_fin) && plat_now_ns() < end) {
+                net_host_poll(2000000u);
+                net_timers_run(plat_now_ns());
+                for (; next < sink.count; next++) {
+                    if (find_tcp6(40000, next, "fec0::2") != next)
+                        continue;
+                    const uint8_t *tt = sink.frame[next] + 54;
+                    size_t hl = (size_t)(tt[12] >> 4) * 4, dl = be16(sink.frame[next] + 18) - hl;
+                    if (dl == 6 && !memcmp(tt + hl, "world!", 6) && be32(tt + 4) == srv)
+                        got_data = true;
+                    if (tt[13] & 0x01) {
+                        got_fin = true;
+                        fin_seq = be32(tt + 4) + (uint32_t)dl;
+                    }
+                }
+            }
+            CHECK(got_data);
+            CHECK(got_fin);
+            CHECK_EQ_INT(fin_seq, srv + 6);
+            /* The guest acknowledges all and closes: EOF on the host. */
+            fl = build_tcp6(f, GUEST_GLB, 40000, "fec0::2", port, 1006, fin_seq + 1, 0x11, NULL, 0);
+            send_frame(f, fl);
+            n = -1;
+            end = plat_now_ns() + 3000000000ull;
+            while (n < 0 && plat_now_ns() < end) {
+                net_host_poll(2000000u);
+                net_timers_run(plat_now_ns());
+                n = recv(c, buf, sizeof(buf), 0);
+            }
+            CHECK_EQ_INT(n, 0);
+            PUMP_UNTIL(stats(u).tcp_live == 0, 3000);
+            CHECK_EQ_INT(stats(u).tcp_live, 0);
+            close(c);
+        }
+    }
+    /* lwIP's IPv6 says nothing of its own (no neighbour solicitation for
+     * the guest, MLD report, router solicitation, DAD), also after its
+     * 1-second ND timer ran: every frame sent was TCP. */
+    PUMP_UNTIL(false, 1500);
+    int other = 0;
+    for (int k = 0; k < sink.count; k++)
+        if (sink.len[k] < 54 || sink.frame[k][12] != 0x86 || sink.frame[k][13] != 0xdd || sink.frame[k][20] != 6)
+            other++;
+    CHECK_EQ_INT(other, 0);
+    CHECK_EQ_INT((int)stats(u).ip6_tcp_reset, 0);
     done(u);
+    close(ls);
+}
+
+/* Refusals over IPv6, each the reset of a closed port (RFC 793 3.4) from
+ * the address and port the guest went to: restrict=on (the host's listener
+ * sees no connection), a closed port on [::1] (the uplink's connect is
+ * refused), an address of the prefix that is not the host (nothing is
+ * tried), an ACK without a connection (RST with its acknowledgment as
+ * sequence number); a RST gets nothing, a bad checksum is counted. The same
+ * SYN to the listener without restrict=on is answered (SYN/ACK). */
+TEST(ip6_tcp_refusals_reset)
+{
+    uint16_t port, closed;
+    int ls = loopback6_listener(&port, true), cs = loopback6_listener(&closed, false);
+    CHECK(ls >= 0 && cs >= 0);
+    uint8_t f[1600];
+    for (int restricted = 1; restricted >= 0 && ls >= 0 && cs >= 0; restricted--) {
+        struct unet *u = mk(restricted ? "user,id=t6r,restrict=on" : "user,id=t6n");
+        CHECK(u != NULL);
+        if (!u)
+            break;
+        struct { uint16_t gport; const char *dst; uint16_t dport; } cases[3] = {
+            {41000, "fec0::2", port}, {41001, "fec0::2", closed}, {41002, "fec0::99", 80}};
+        /* restrict=on: the listener's port; else the other two. */
+        for (int k = restricted ? 0 : 1; k < (restricted ? 1 : 3); k++) {
+            int before = sink.count;
+            size_t fl = build_tcp6(f, GUEST_GLB, cases[k].gport, cases[k].dst, cases[k].dport,
+                                   0x11223344, 0, 0x02, NULL, 0);
+            send_frame(f, fl);
+            PUMP_UNTIL(find_tcp6(cases[k].gport, before, cases[k].dst) >= 0, 3000);
+            int i = find_tcp6(cases[k].gport, before, cases[k].dst);
+            CHECK(i >= 0);
+            if (i >= 0) {
+                const uint8_t *t = sink.frame[i] + 54;
+                CHECK_EQ_INT(be16(t), cases[k].dport);
+                CHECK_EQ_INT(t[13] & 0x17, 0x14);   /* RST, ACK */
+                CHECK_EQ_INT(be32(t + 8), 0x11223345);
+            }
+        }
+        if (restricted) {
+            PUMP_UNTIL(false, 200);
+            int c = accept(ls, NULL, NULL);
+            CHECK(c < 0);
+            if (c >= 0)
+                close(c);
+            CHECK_EQ_INT((int)stats(u).ip6_tcp_reset, 1);
+            CHECK_EQ_INT(stats(u).tcp_live, 0);
+            done(u);
+            continue;
+        }
+        /* Without restrict=on the same SYN to the listener is answered: the
+         * reset above was restrict=on's. */
+        int before = sink.count;
+        size_t fl = build_tcp6(f, GUEST_GLB, 41006, "fec0::2", port, 0x11223344, 0, 0x02, NULL, 0);
+        send_frame(f, fl);
+        PUMP_UNTIL(find_tcp6(41006, before, "fec0::2") >= 0, 3000);
+        int i = find_tcp6(41006, before, "fec0::2");
+        CHECK(i >= 0 && (sink.frame[i][54 + 13] & 0x17) == 0x12);
+        fl = build_tcp6(f, GUEST_GLB, 41006, "fec0::2", port, 0x11223345, 0, 0x04, NULL, 0);
+        send_frame(f, fl);   /* the guest gives up: RST, nothing answers it */
+        PUMP_UNTIL(stats(u).tcp_live == 0, 3000);
+        before = sink.count;
+        fl = build_tcp6(f, GUEST_GLB, 41003, "fec0::2", port, 5, 0x55667788, 0x10, NULL, 0);
+        send_frame(f, fl);
+        i = find_tcp6(41003, before, "fec0::2");
+        CHECK(i >= 0);
+        if (i >= 0) {
+            CHECK_EQ_INT(be32(sink.frame[i] + 54 + 4), 0x55667788);
+            CHECK_EQ_INT(sink.frame[i][54 + 13] & 0x07, 0x04);   /* lwIP's RST carries ACK too */
+        }
+        before = sink.count;
+        fl = build_tcp6(f, GUEST_GLB, 41004, "fec0::2", port, 5, 0, 0x04, NULL, 0);
+        send_frame(f, fl);
+        fl = build_tcp6(f, GUEST_GLB, 41005, "fec0::2", port, 5, 0, 0x02, NULL, 0);
+        f[54 + 17] ^= 1;                           /* bad checksum */
+        send_frame(f, fl);
+        PUMP_UNTIL(false, 100);
+        CHECK_EQ_INT(sink.count, before);
+        CHECK_EQ_INT((int)stats(u).ip6_tcp_reset, 3);
+        CHECK_EQ_INT((int)stats(u).ip6_bad, 1);
+        CHECK_EQ_INT(stats(u).tcp_live, 0);
+        done(u);
+    }
+    if (ls >= 0)
+        close(ls);
+    if (cs >= 0)
+        close(cs);
+}
+
+/* DNS over TCP over IPv6: a connection to fec0::3:53 reaches the uplink's
+ * resolver (the test's listener on a random 127.56.x.y:53 through
+ * BAREMU_RESOLV_CONF; an IPv4 resolver, as the UDP proxy uses), the query
+ * arrives whole. */
+TEST(ip6_dns_over_tcp_reaches_resolver)
+{
+    char ipstr[32], conf[] = "/tmp/usernet-resolv-XXXXXX";
+    srand((unsigned)getpid());
+    snprintf(ipstr, sizeof(ipstr), "127.56.%d.%d", 1 + rand() % 250, 1 + rand() % 250);
+    char *saved;
+    bool conf_ok = resolv_conf_use(conf, ipstr, &saved);
+    CHECK(conf_ok);
+    if (!conf_ok)
+        return;
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+    inet_pton(AF_INET, ipstr, &a.sin_addr);
+    int one = 1;
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    CHECK_EQ_INT(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+    listen(ls, 4);
+    fcntl(ls, F_SETFL, O_NONBLOCK);
+    struct unet *u = mk("user,id=dt6");
+    CHECK(u != NULL);
+    if (u) {
+        uint8_t f[200];
+        send_frame(f, build_tcp6(f, GUEST_GLB, 43000, "fec0::3", 53, 10, 0, 0x02, NULL, 0));
+        PUMP_UNTIL(find_tcp6(43000, 0, "fec0::3") >= 0, 3000);
+        int i = find_tcp6(43000, 0, "fec0::3");
+        CHECK(i >= 0 && (sink.frame[i][54 + 13] & 0x17) == 0x12);
+        if (i >= 0) {
+            uint32_t srv = be32(sink.frame[i] + 54 + 4) + 1;
+            static const uint8_t q[] = {0, 17, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 0, 1};
+            send_frame(f, build_tcp6(f, GUEST_GLB, 43000, "fec0::3", 53, 11, srv, 0x10, NULL, 0));
+            send_frame(f, build_tcp6(f, GUEST_GLB, 43000, "fec0::3", 53, 11, srv, 0x18, q, sizeof(q)));
+            int c = -1;
+            uint8_t got[64];
+            ssize_t n = 0;
+            uint64_t end = plat_now_ns() + 3000000000ull;
+            while ((c < 0 || n < (ssize_t)sizeof(q)) && plat_now_ns() < end) {
+                net_host_poll(2000000u);
+                net_timers_run(plat_now_ns());
+                if (c < 0 && (c = accept(ls, NULL, NULL)) >= 0)
+                    fcntl(c, F_SETFL, O_NONBLOCK);
+                if (c >= 0) {
+                    ssize_t r = recv(c, got + n, sizeof(got) - (size_t)n, 0);
+                    if (r > 0)
+                        n += r;
+                }
+            }
+            CHECK(c >= 0);
+            CHECK_EQ_INT(n, (int)sizeof(q));
+            CHECK(n == (ssize_t)sizeof(q) && !memcmp(got, q, sizeof(q)));
+            if (c >= 0)
+                close(c);
+        }
+        done(u);
+    }
+    close(ls);
+    unlink(conf);
+    resolv_conf_restore(saved);
 }

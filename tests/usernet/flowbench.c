@@ -15,6 +15,9 @@
  * The uplink peer is a child process on 127.0.0.1 (10.0.2.2 in the virtual
  * network) that accepts everything, reads, and closes on EOF; its sockets
  * do not count against this process. The bulk modes are in flowbench_bulk.c.
+ * FB_IPV6=1 (baremu, cps and concurrent only): the same over IPv6, the guest
+ * fec0::5054:ff:fe12:3456 connecting to fec0::2, the peer on [::1] (libslirp
+ * would first want neighbour discovery answered, which this guest does not).
  * Usage: usernet-flowbench baremu|slirp cps|concurrent N | bulk-out|bulk-in MB */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,6 +56,7 @@ static struct sink snk;
 static uint8_t arp_reply[42];
 static bool arp_pending;
 static bool bulk_mode;
+static bool ipv6;   /* FB_IPV6=1 */
 
 uint64_t now_ns(void)
 {
@@ -78,13 +82,20 @@ static void from_stack(const uint8_t *f, size_t len)
         arp_pending = true;
         return;
     }
-    if (len < 54 || f[12] != 8 || f[13] != 0 || f[23] != 6)
-        return;
-    if (bulk_mode) {
-        bulk_rx(f, len);
-        return;
+    const uint8_t *t;
+    if (ipv6) {
+        if (len < 74 || f[12] != 0x86 || f[13] != 0xdd || f[20] != 6)
+            return;
+        t = f + 54;
+    } else {
+        if (len < 54 || f[12] != 8 || f[13] != 0 || f[23] != 6)
+            return;
+        if (bulk_mode) {
+            bulk_rx(f, len);
+            return;
+        }
+        t = fr_l4(f);
     }
-    const uint8_t *t = fr_l4(f);
     int i = be16(t + 2) - base_port;
     if (i < 0 || i >= MAXC)
         return;
@@ -224,8 +235,12 @@ static uint64_t t_est, t_fin;   /* per phase, for the report */
 static uint8_t fb[1600];
 static void send_seg(int i, uint32_t seq, uint32_t ack, uint8_t flags, const char *d, size_t n)
 {
-    to_stack(fb, build_tcp(fb, ip4("10.0.2.15"), (uint16_t)(base_port + i), ip4("10.0.2.2"),
-                           peer_port, seq, ack, flags, d, n));
+    if (ipv6)
+        to_stack(fb, build_tcp6(fb, "fec0::5054:ff:fe12:3456", (uint16_t)(base_port + i), "fec0::2",
+                                peer_port, seq, ack, flags, d, n));
+    else
+        to_stack(fb, build_tcp(fb, ip4("10.0.2.15"), (uint16_t)(base_port + i), ip4("10.0.2.2"),
+                               peer_port, seq, ack, flags, d, n));
 }
 
 static bool wait_state(int i, int want, uint64_t deadline)
@@ -253,6 +268,11 @@ int main(int argc, char **argv)
     bool cps = mode == 0;
     bulk_mode = mode >= 2;
     bool bulk_in = mode == 3;
+    ipv6 = getenv("FB_IPV6") && atoi(getenv("FB_IPV6"));
+    if (ipv6 && (use_slirp || bulk_mode)) {
+        fprintf(stderr, "FB_IPV6=1: baremu's cps and concurrent modes only\n");
+        return 2;
+    }
     int n = atoi(argv[3]);
     if (n < 1 || n > (bulk_mode ? 100000 : MAXC - 1))
         return 2;
@@ -262,13 +282,14 @@ int main(int argc, char **argv)
     setrlimit(RLIMIT_NOFILE, &rl);
     signal(SIGPIPE, SIG_IGN);
 
-    int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int ls = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof(a);
-    if (bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(ls, 4096) < 0 ||
-        getsockname(ls, (struct sockaddr *)&a, &al) < 0)
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    struct sockaddr *sa = ipv6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a;
+    socklen_t al = ipv6 ? sizeof(a6) : sizeof(a);
+    if (bind(ls, sa, al) < 0 || listen(ls, 4096) < 0 || getsockname(ls, sa, &al) < 0)
         return 1;
-    peer_port = ntohs(a.sin_port);
+    peer_port = ntohs(ipv6 ? a6.sin6_port : a.sin_port);
     int ctl[2], rep[2];
     if (pipe(ctl) < 0 || pipe(rep) < 0)
         return 1;
@@ -370,13 +391,13 @@ out:;
     long rss2 = rss_kb();
     size_t heap2 = mallinfo2().uordblks;
     if (cps)
-        printf("%s cps: %d connections in %.2f s = %.0f conn/s (mean SYN->SYN-ACK %.0f us, "
-               "SYN->FIN back %.0f us)\n", argv[1], done, secs, done / secs,
+        printf("%s%s cps: %d connections in %.2f s = %.0f conn/s (mean SYN->SYN-ACK %.0f us, "
+               "SYN->FIN back %.0f us)\n", argv[1], ipv6 ? " ipv6" : "", done, secs, done / secs,
                done ? t_est / 1e3 / done : 0.0, done ? t_fin / 1e3 / done : 0.0);
     else
-        printf("%s concurrent: %d flows open; heap +%zu KiB (%.0f B/flow), RSS +%ld KiB "
+        printf("%s%s concurrent: %d flows open; heap +%zu KiB (%.0f B/flow), RSS +%ld KiB "
                "(%.0f B/flow); stack at start heap %zu KiB RSS %ld KiB\n",
-               argv[1], done, (heap2 - heap1) / 1024, done ? (double)(heap2 - heap1) / done : 0.0,
+               argv[1], ipv6 ? " ipv6" : "", done, (heap2 - heap1) / 1024, done ? (double)(heap2 - heap1) / done : 0.0,
                rss2 - rss1, done ? (rss2 - rss1) * 1024.0 / done : 0.0, (heap1 - heap0) / 1024,
                rss1 - rss0);
     close(ctl[1]);

@@ -184,6 +184,30 @@ static inline size_t build_ip6(uint8_t *f, const uint8_t *dmac, const char *src,
     return 14 + 40 + l4len;
 }
 
+/* A TCP segment over IPv6 (20-byte header, window 65535) from src to dst,
+ * to the gateway's MAC 52:56:00:00:00:02. */
+static inline size_t build_tcp6(uint8_t *f, const char *src, uint16_t sport, const char *dst, uint16_t dport,
+                                uint32_t seq, uint32_t ack, uint8_t flags, const void *data, size_t len)
+{
+    static const uint8_t gw6_mac[6] = {0x52, 0x56, 0, 0, 0, 2};
+    uint8_t t[1500];
+    memset(t, 0, 20);
+    t[0] = (uint8_t)(sport >> 8);
+    t[1] = (uint8_t)sport;
+    t[2] = (uint8_t)(dport >> 8);
+    t[3] = (uint8_t)dport;
+    uint32_t s = htonl(seq), a = htonl(ack);
+    memcpy(t + 4, &s, 4);
+    memcpy(t + 8, &a, 4);
+    t[12] = 5 << 4;
+    t[13] = flags;
+    t[14] = 0xff;
+    t[15] = 0xff;
+    if (len)
+        memcpy(t + 20, data, len);
+    return build_ip6(f, gw6_mac, src, dst, 6, 64, t, 20 + len);
+}
+
 /* Accessors for a captured IPv4 frame. */
 static inline const uint8_t *fr_ip(const uint8_t *f) { return f + 14; }
 static inline const uint8_t *fr_l4(const uint8_t *f) { return f + 14 + (f[14] & 15) * 4; }

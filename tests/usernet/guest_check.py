@@ -18,8 +18,10 @@ fec0::3 answer, a name resolves with only `nameserver fec0::3` in
 resolv.conf (tests/lib/guest_ipv6.py; `info network` counts no malformed
 IPv6 packet); open run: busybox tftp puts and gets 3000 bytes through the
 IPv6 UDP NAT (fec0::2 = the host's ::1) to tftp_peer.py on ::1, and
-wget to http://[fec0::2]:PORT/ is refused at once (TCP over IPv6 is reset). Restricted
-run (restrict=on): DNS (also over IPv6) and the download fail, DHCP, TFTP and hostfwd work.
+wget downloads 1 MiB from http://[fec0::2]:PORT/ (TCP over IPv6 to an HTTP
+server on the host's [::1], sha256 matched). Restricted run (restrict=on):
+DNS (also over IPv6) and the downloads fail (over IPv6: connection refused
+at once), DHCP, TFTP and hostfwd work.
 Mode icmp (run inside a network namespace where 192.0.2.1 is local and ping
 sockets are allowed): echo to 192.0.2.1 is forwarded and answered, also with
 3000 and 65507 bytes of data (fragments both ways); echo to 192.0.2.77 is
@@ -160,6 +162,12 @@ def main():
             ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", tmp + "/www",
              str(hport)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         assert wait_listen(hport, 10), "http.server did not start"
+        # The same files on the host's [::1], for TCP over IPv6 (fec0::2).
+        hport6 = free_port()
+        procs.append(subprocess.Popen(
+            ["python3", "-m", "http.server", "--bind", "::1", "--directory", tmp + "/www",
+             str(hport6)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        assert wait_listen(hport6, 10, "::1"), "http.server on [::1] did not start"
         # A loopback address of its own: other test runs may hold port 53 elsewhere.
         dns_ip = "127.77.%d.%d" % (random.randrange(1, 255), random.randrange(1, 255))
         procs.append(subprocess.Popen(
@@ -239,6 +247,9 @@ def main():
             ok, out = guest_ipv6.resolve_with_fec0_3(vm, "probe.baremu.test", "10.9.8.7")
             if restrict:
                 assert not ok, "restrict=on: DNS over IPv6 answered:\n" + out
+                st, out = guest_ipv6.wget_via_fec0_2(vm, hport6)
+                assert st != 0 and "refused" in out, "restrict=on: TCP over IPv6 not refused:\n" + out
+                print("restricted ipv6 tcp refused ok")
             else:
                 assert ok, "DNS over IPv6 (nameserver fec0::3) failed:\n" + out
                 # The IPv6 UDP NAT: busybox tftp to fec0::2, a TFTP peer on ::1.
@@ -255,10 +266,13 @@ def main():
                 finally:
                     peer6.close()
                 print("ipv6 udp nat ok (tftp put/get via fec0::2 to ::1)")
-                # TCP over IPv6 is not carried (libslirp does): refused at once.
-                st, out = vm.run("wget -q -O /dev/null http://[fec0::2]:%d/ 2>&1" % hport, 30)
-                assert st != 0 and "refused" in out, "TCP over IPv6: expected connection refused:\n" + out
-                print("ipv6 tcp refused ok")
+                # TCP over IPv6 (lwIP's dual stack and the relay, as libslirp):
+                # 1 MiB from the host's [::1] through fec0::2.
+                t1 = time.monotonic()
+                st, out = guest_ipv6.wget_via_fec0_2(vm, hport6)
+                assert st == 0 and out.split() and out.split()[-2] == hashlib.sha256(blob).hexdigest(), \
+                    "TCP over IPv6: wget from [fec0::2] (the host's [::1]) failed:\n" + out
+                print("ipv6 tcp ok (wget 1 MiB from [::1] via fec0::2, %.1fs)" % (time.monotonic() - t1))
             out = monitor(mport, "info network")
             m = re.search(r"ip6 on \(ra (\d+) na (\d+) echo (\d+) tcp-reset \d+ bad (\d+) dropped (\d+)\)", out)
             assert m and int(m.group(1)) >= 1 and int(m.group(2)) >= 2 and int(m.group(3)) >= 2, \
