@@ -55,6 +55,7 @@ void cpu_destroy(struct cpu *c)
         return;
     if (c->mem && c->code_ver)
         gmem_set_code_write_hook(c->mem, NULL, NULL);
+    jit_destroy(c);
     free(c->dc);
     free(c->fxb);
     free(c->code_ver);

@@ -1546,6 +1546,8 @@ static __attribute__((noinline)) struct fx_block *fxb_build(struct cpu *c, struc
     b->n = (uint8_t)n;
     b->last_off = (uint16_t)last;
     b->open = open;
+    b->hits = 0;
+    b->jit = open ? NULL : jit_lookup(c, b);   /* an open run is rebuilt soon */
     return b;
 }
 
@@ -1578,18 +1580,32 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
 {
     for (;;) {
         const struct dc_entry *e = b->e;
-        unsigned n = end - retired < b->n ? (unsigned)(end - retired) : b->n;
         c->run = b;
         c->run_eip = eip;
-        c->run_stop = (uintptr_t)(e + n);
-        do
-            eip = exec_fast(c, e, eip);
-        while ((uintptr_t)++e < c->run_stop);
-        retired += (unsigned)(e - b->e);
-        c->retired = retired;
-        c->run = NULL;
-        if (__builtin_expect(b->open, 0) && e == b->e + b->n)
-            fxb_check_open(c, b, eip);
+        if (b->jit && end - retired >= b->n) {
+            /* Host code runs the whole run (a store into its page may end
+             * it early: run_stop, cleared by the code-write hook). */
+            c->run_stop = 1;
+            uint64_t ran = b->jit->code(c, eip);
+            eip = (uint32_t)ran;
+            retired += ran >> 32;
+            c->retired = retired;
+            c->run = NULL;
+        } else {
+            unsigned n = end - retired < b->n ? (unsigned)(end - retired) : b->n;
+            c->run_stop = (uintptr_t)(e + n);
+            do
+                eip = exec_fast(c, e, eip);
+            while ((uintptr_t)++e < c->run_stop);
+            retired += (unsigned)(e - b->e);
+            c->retired = retired;
+            c->run = NULL;
+            if (__builtin_expect(b->open, 0) && e == b->e + b->n)
+                fxb_check_open(c, b, eip);
+            else if (__builtin_expect(++b->hits == JIT_HOT, 0) && !b->open && e == b->e + b->n &&
+                     b->key == c->fetch_key)
+                jit_translate(c, b);
+        }
         /* The outer loop's tests, in its order (fast forms leave TF alone). */
         if (retired >= end || (c->ev | (c->intr & (c->flags >> 9))))
             break;
@@ -1604,6 +1620,14 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
     c->eip = eip;
     return (struct fxb_ran){eip, retired};
 }
+
+/* The pieces of the interpreter that translated code calls (cpu_int.h). */
+uint32_t cpu_fx_step(struct cpu *c, const struct dc_entry *e, uint32_t eip) { return exec_fast(c, e, eip); }
+uint32_t cpu_fx_read(struct cpu *c, int seg, uint32_t off, unsigned size) { return fx_mem_read(c, seg, off, size); }
+void cpu_fx_write(struct cpu *c, int seg, uint32_t off, uint32_t v, unsigned size) { fx_mem_write(c, seg, off, v, size); }
+uint32_t cpu_fx_cond(struct cpu *c, int cc) { return cond(c, cc); }
+uint32_t cpu_fx_cf(struct cpu *c) { return cpu_cf(c); }
+bool cpu_fx_is_branch(unsigned kind) { return fx_is_branch(kind); }
 
 /* The interpreter loop: one test for pending events per run of fast forms
  * (struct fx_block) or per other instruction, the instructions themselves

@@ -1,0 +1,486 @@
+/* The translator: a run of fast forms (struct fx_block) that has run often
+ * becomes x86-64 host code, so that it executes without the interpreter's
+ * per-instruction dispatch. Guest semantics are those of exec_fast
+ * (exec_fast.h, Intel SDM vol. 2); host encodings per Intel SDM vol. 2
+ * (2.1 instruction format, 2.2.1 REX prefixes, appendix A opcode map) and the
+ * System V AMD64 calling convention (3.2).
+ *
+ * What the code keeps exact, as the interpreter does:
+ * - every instruction leaves the guest registers and the lazy flags in
+ *   struct cpu, so a fault, an interrupt at the run's end or the ordinary path
+ *   after it sees the same state;
+ * - a form that can fault records eip_start/esp_start first, and faults leave
+ *   through cpu_raise's longjmp (the generated frames hold nothing to undo);
+ *   cpu_run counts the instructions before the faulting one from c->run;
+ * - a store that writes into the run's own code page clears c->run_stop, and
+ *   the code ends the run after that instruction.
+ * The simple register forms, loads, stores and branches are generated inline;
+ * every other form calls cpu_fx_step, the interpreter's own code for one
+ * fast form. Host registers: rbx holds the struct cpu, r12d the EIP the run
+ * began at (each instruction's EIP is that plus a constant). */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/cpu/cpu_int.h"
+#include "emu/cpu/fast_forms.h"
+#include "emu/emu_host.h"
+
+#if defined(__x86_64__) && !defined(BAREMU_NO_JIT)
+
+/* Host register numbers (SDM vol. 2 table 2-2). */
+enum { H_EAX, H_ECX, H_EDX, H_EBX, H_ESP, H_EBP, H_ESI, H_EDI, H_R8 };
+
+#define JIT_CODE_BYTES (16u << 20)  /* the code cache; full: everything is dropped */
+#define JIT_MAX_BLOCK 2048          /* more than a 16-instruction run needs */
+#define JIT_BITS 14
+#define JIT_SLOTS (1u << JIT_BITS)
+
+struct jit_state {
+    uint8_t *mem;                  /* JIT_CODE_BYTES, writable and executable */
+    size_t used;
+    bool failed;                   /* the host gave no code memory: interpret */
+    struct jit_block *slot[JIT_SLOTS];   /* by physical address of the run */
+    uint64_t translated, flushes;
+};
+
+struct emit {
+    uint8_t *p, *end;
+};
+
+static void b1(struct emit *x, uint8_t v)
+{
+    if (x->p < x->end)
+        *x->p = v;
+    x->p++;
+}
+
+static void b4(struct emit *x, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b1(x, (uint8_t)(v >> (8 * i)));
+}
+
+static void b8(struct emit *x, uint64_t v)
+{
+    b4(x, (uint32_t)v);
+    b4(x, (uint32_t)(v >> 32));
+}
+
+/* ModRM for [rbx + disp] with host register REG (disp8 when it fits). */
+static void rbx_mem(struct emit *x, int reg, uint32_t disp)
+{
+    if (disp < 128) {
+        b1(x, (uint8_t)(0x40 | (reg & 7) << 3 | H_EBX));
+        b1(x, (uint8_t)disp);
+    } else {
+        b1(x, (uint8_t)(0x80 | (reg & 7) << 3 | H_EBX));
+        b4(x, disp);
+    }
+}
+
+#define CPU_OFF(field) ((uint32_t)offsetof(struct cpu, field))
+
+/* Where guest register R lives in struct cpu. */
+static uint32_t greg(unsigned r) { return (uint32_t)offsetof(struct cpu, r) + 4u * r; }
+
+/* op r32, [rbx+disp]: MOV 8B, ADD 03, OR 0B, AND 23, SUB 2B, XOR 33, CMP 3B. */
+static void op_r_mem(struct emit *x, uint8_t op, int reg, uint32_t disp)
+{
+    b1(x, op);
+    rbx_mem(x, reg, disp);
+}
+
+/* mov [rbx+disp], r32 */
+static void st_mem(struct emit *x, int reg, uint32_t disp)
+{
+    b1(x, 0x89);
+    rbx_mem(x, reg, disp);
+}
+
+/* mov dword [rbx+disp], imm32 */
+static void st_mem_imm(struct emit *x, uint32_t disp, uint32_t imm)
+{
+    b1(x, 0xc7);
+    rbx_mem(x, 0, disp);
+    b4(x, imm);
+}
+
+/* mov r32, imm32 */
+static void mov_imm(struct emit *x, int reg, uint32_t imm)
+{
+    if (reg >= 8)
+        b1(x, 0x41);
+    b1(x, (uint8_t)(0xb8 + (reg & 7)));
+    b4(x, imm);
+}
+
+/* lea r32, [r12 + disp]: the EIP of an instruction of the run. */
+static void lea_eip(struct emit *x, int reg, uint32_t disp)
+{
+    b1(x, 0x41);
+    b1(x, 0x8d);
+    b1(x, (uint8_t)(0x80 | (reg & 7) << 3 | 4));
+    b1(x, 0x24);
+    b4(x, disp);
+}
+
+/* ALU r32, r32 (ADD 01, OR 09, AND 21, SUB 29, XOR 31, CMP 39 with ModRM
+ * reg = source, rm = destination). */
+static void alu_rr(struct emit *x, unsigned aop, int dst, int src)
+{
+    b1(x, (uint8_t)(aop << 3 | 1));
+    b1(x, (uint8_t)(0xc0 | src << 3 | dst));
+}
+
+/* Calls FN with the arguments already in place (rdi = c is loaded here). */
+static void call_fn(struct emit *x, const void *fn)
+{
+    b1(x, 0x48); b1(x, 0x89); b1(x, 0xdf);            /* mov rdi, rbx */
+    b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)fn);   /* mov rax, imm64 */
+    b1(x, 0xff); b1(x, 0xd0);                          /* call rax */
+}
+
+/* Leaves the run: EIP in eax, COUNT instructions retired. */
+static void exit_run(struct emit *x, unsigned count)
+{
+    b1(x, 0x89); b1(x, 0xc0);                          /* mov eax, eax: a callee may leave rax's top half */
+    mov_imm(x, H_EDX, count);
+    b1(x, 0x48); b1(x, 0xc1); b1(x, 0xe2); b1(x, 32);  /* shl rdx, 32 */
+    b1(x, 0x48); b1(x, 0x09); b1(x, 0xd0);             /* or rax, rdx */
+    b1(x, 0x41); b1(x, 0x5d);                          /* pop r13 */
+    b1(x, 0x41); b1(x, 0x5c);                          /* pop r12 */
+    b1(x, 0x5b);                                       /* pop rbx */
+    b1(x, 0xc3);                                       /* ret */
+}
+
+/* jcc rel32 to be patched; returns the place of the displacement. */
+static uint8_t *jcc_fwd(struct emit *x, unsigned cc)
+{
+    b1(x, 0x0f);
+    b1(x, (uint8_t)(0x80 | cc));
+    uint8_t *at = x->p;
+    b4(x, 0);
+    return at;
+}
+
+static void patch_here(struct emit *x, uint8_t *at)
+{
+    if (x->p <= x->end) {
+        uint32_t rel = (uint32_t)(x->p - (at + 4));
+        memcpy(at, &rel, 4);
+    }
+}
+
+/* The lazy-flag state the last inline instruction left, so that a Jcc can
+ * evaluate its condition with the host's own flags. */
+enum producer { P_UNKNOWN, P_ADD, P_SUB, P_LOGIC, P_INC, P_DEC };
+
+/* The memory operand's offset (fx_ea) into host register REG. */
+static void gen_ea(struct emit *x, const struct dc_entry *e, int reg)
+{
+    mov_imm(x, reg, e->disp);
+    if (e->base >= 0)
+        op_r_mem(x, 0x03, reg, greg((unsigned)e->base));   /* add reg, [base] */
+    if (e->index >= 0) {
+        op_r_mem(x, 0x8b, H_EAX, greg((unsigned)e->index));
+        if (e->scale) {
+            b1(x, 0xc1); b1(x, 0xe0); b1(x, e->scale);     /* shl eax, scale */
+        }
+        alu_rr(x, 0, reg, H_EAX);                          /* add reg, eax */
+    }
+}
+
+/* The head of a form that can fault: the instruction's EIP and ESP (FX_MEM). */
+static void gen_fault_point(struct emit *x, uint32_t off)
+{
+    lea_eip(x, H_EAX, off);
+    st_mem(x, H_EAX, CPU_OFF(eip_start));
+    op_r_mem(x, 0x8b, H_EAX, greg(CPU_ESP));
+    st_mem(x, H_EAX, CPU_OFF(esp_start));
+}
+
+/* After a store: a write into the run's page cleared run_stop; leave with
+ * the instructions up to and including this one. */
+static void gen_stop_check(struct emit *x, uint32_t next_off, unsigned count)
+{
+    b1(x, 0x48); b1(x, 0x83);                          /* cmp qword [rbx+run_stop], 0 */
+    rbx_mem(x, 7, CPU_OFF(run_stop));
+    b1(x, 0);
+    uint8_t *cont = jcc_fwd(x, 0x5);                   /* jne cont */
+    lea_eip(x, H_EAX, next_off);
+    exit_run(x, count);
+    patch_here(x, cont);
+}
+
+/* One fast form through the interpreter (cpu_fx_step); eax = next EIP. */
+static void gen_step(struct emit *x, const struct dc_entry *e, uint32_t off)
+{
+    b1(x, 0x48); b1(x, 0xbe); b8(x, (uint64_t)(uintptr_t)e);   /* mov rsi, imm64 */
+    lea_eip(x, H_EDX, off);
+    call_fn(x, (const void *)cpu_fx_step);
+}
+
+/* Sets the lazy flags of a 32-bit ALU op whose operands are in eax (a) and
+ * ecx (b), computes it into eax and returns what producer it was. */
+static enum producer gen_alu32(struct emit *x, unsigned aop)
+{
+    unsigned host = aop == 7 ? 5 : aop;     /* CMP computes as SUB */
+    bool logic = aop == 1 || aop == 4 || aop == 6;
+    if (!logic) {
+        st_mem(x, H_EAX, CPU_OFF(lf_a));
+        st_mem(x, H_ECX, CPU_OFF(lf_b));
+    }
+    alu_rr(x, host, H_EAX, H_ECX);
+    st_mem(x, H_EAX, CPU_OFF(lf_res));
+    unsigned lf = logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB;
+    b1(x, 0x66); b1(x, 0xc7);                          /* mov word [rbx+lf_op], op | 4 << 8 */
+    rbx_mem(x, 0, CPU_OFF(lf_op));
+    b1(x, (uint8_t)lf); b1(x, 4);
+    return logic ? P_LOGIC : aop == 0 ? P_ADD : P_SUB;
+}
+
+/* Host flags equal to the guest's for condition CC, from the lazy state a
+ * known producer left; false if this producer cannot give them. */
+static bool gen_host_flags(struct emit *x, enum producer p, unsigned cc)
+{
+    switch (p) {
+    case P_ADD: case P_SUB:
+        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(lf_a));
+        op_r_mem(x, p == P_ADD ? 0x03 : 0x3b, H_EAX, CPU_OFF(lf_b));
+        return true;
+    case P_LOGIC:
+        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(lf_res));
+        b1(x, 0x85); b1(x, 0xc0);                      /* test eax, eax */
+        return true;
+    case P_INC: case P_DEC:
+        /* INC/DEC keep CF: the host's add/sub would not. */
+        if (cc == 2 || cc == 3 || cc == 6 || cc == 7)
+            return false;
+        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(lf_a));
+        b1(x, 0x83); b1(x, p == P_INC ? 0xc0 : 0xe8); b1(x, 1);   /* add/sub eax, 1 */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A near branch to eax: beyond the CS limit the interpreter's form raises
+ * #GP (gen_step); otherwise leave the run there. */
+static void gen_branch_exit(struct emit *x, const struct dc_entry *e, uint32_t off, unsigned count)
+{
+    op_r_mem(x, 0x3b, H_EAX, CPU_OFF(s) + CPU_CS * (uint32_t)sizeof(struct seg) +
+                             (uint32_t)offsetof(struct seg, limit));   /* cmp eax, [cs.limit] */
+    uint8_t *slow = jcc_fwd(x, 0x7);                   /* ja slow */
+    exit_run(x, count);
+    patch_here(x, slow);
+    gen_step(x, e, off);
+    exit_run(x, count);
+}
+
+/* Translates run B (its entries copied at ENTS) into X. */
+static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_entry *ents)
+{
+    b1(x, 0x53);                                       /* push rbx */
+    b1(x, 0x41); b1(x, 0x54);                          /* push r12 */
+    b1(x, 0x41); b1(x, 0x55);                          /* push r13 (stack alignment) */
+    b1(x, 0x48); b1(x, 0x89); b1(x, 0xfb);             /* mov rbx, rdi */
+    b1(x, 0x41); b1(x, 0x89); b1(x, 0xf4);             /* mov r12d, esi */
+    enum producer prod = P_UNKNOWN;
+    uint32_t off = 0;
+    for (unsigned k = 0; k < b->n; k++) {
+        const struct dc_entry *e = &ents[k];
+        uint32_t next = off + e->fx.len;
+        unsigned d = e->form.rm, s = e->form.reg, kind = e->kind;
+        bool last = k + 1 == b->n;
+        if (kind >= FX_ALU_RR && kind < FX_ALU_RR + 8 && (kind - FX_ALU_RR) != 2 && (kind - FX_ALU_RR) != 3) {
+            unsigned aop = kind - FX_ALU_RR;
+            op_r_mem(x, 0x8b, H_EAX, greg(d));
+            op_r_mem(x, 0x8b, H_ECX, greg(s));
+            prod = gen_alu32(x, aop);
+            if (aop != 7)
+                st_mem(x, H_EAX, greg(d));
+        } else if (kind >= FX_ALU_RI && kind < FX_ALU_RI + 8 && (kind - FX_ALU_RI) != 2 && (kind - FX_ALU_RI) != 3) {
+            unsigned aop = kind - FX_ALU_RI;
+            op_r_mem(x, 0x8b, H_EAX, greg(d));
+            mov_imm(x, H_ECX, e->fx.imm);
+            prod = gen_alu32(x, aop);
+            if (aop != 7)
+                st_mem(x, H_EAX, greg(d));
+        } else if (kind == FX_TEST_RR || kind == FX_TEST_RI) {
+            op_r_mem(x, 0x8b, H_EAX, greg(d));
+            if (kind == FX_TEST_RR)
+                op_r_mem(x, 0x8b, H_ECX, greg(s));
+            else
+                mov_imm(x, H_ECX, e->fx.imm);
+            prod = gen_alu32(x, 4);
+        } else if (kind == FX_MOV_RR) {
+            op_r_mem(x, 0x8b, H_EAX, greg(s));
+            st_mem(x, H_EAX, greg(d));
+        } else if (kind == FX_MOV_RI) {
+            st_mem_imm(x, greg(d), e->fx.imm);
+        } else if (kind == FX_LEA) {
+            gen_ea(x, e, H_ECX);
+            st_mem(x, H_ECX, greg(s));
+        } else if (kind == FX_NOP) {
+            /* nothing */
+        } else if (kind == FX_LOAD) {
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            mov_imm(x, H_ESI, (uint32_t)e->seg_default);
+            mov_imm(x, H_ECX, 4);
+            call_fn(x, (const void *)cpu_fx_read);
+            st_mem(x, H_EAX, greg(s));
+            if (!last)
+                gen_stop_check(x, next, k + 1);
+        } else if (kind == FX_STORE) {
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            mov_imm(x, H_ESI, (uint32_t)e->seg_default);
+            op_r_mem(x, 0x8b, H_ECX, greg(s));
+            mov_imm(x, H_R8, 4);
+            call_fn(x, (const void *)cpu_fx_write);
+            if (!last)
+                gen_stop_check(x, next, k + 1);
+        } else if (kind == FX_INC_R || kind == FX_DEC_R) {
+            bool dec = kind == FX_DEC_R;
+            call_fn(x, (const void *)cpu_fx_cf);       /* CF stays: INC/DEC keep it in lf_cin */
+            st_mem(x, H_EAX, CPU_OFF(lf_cin));
+            op_r_mem(x, 0x8b, H_EAX, greg(d));
+            st_mem(x, H_EAX, CPU_OFF(lf_a));
+            st_mem_imm(x, CPU_OFF(lf_b), 1);
+            b1(x, 0x83); b1(x, dec ? 0xe8 : 0xc0); b1(x, 1);   /* add/sub eax, 1 */
+            st_mem(x, H_EAX, CPU_OFF(lf_res));
+            b1(x, 0x66); b1(x, 0xc7);
+            rbx_mem(x, 0, CPU_OFF(lf_op));
+            b1(x, (uint8_t)(dec ? LF_DEC : LF_INC)); b1(x, 4);
+            st_mem(x, H_EAX, greg(d));
+            prod = dec ? P_DEC : P_INC;
+        } else if (kind == FX_JCC && last) {
+            unsigned cc = e->fx.aux;
+            if (gen_host_flags(x, prod, cc)) {
+                uint8_t *taken = jcc_fwd(x, cc);
+                lea_eip(x, H_EAX, next);
+                exit_run(x, k + 1);
+                patch_here(x, taken);
+            } else {
+                mov_imm(x, H_ESI, cc);
+                call_fn(x, (const void *)cpu_fx_cond);
+                b1(x, 0x85); b1(x, 0xc0);              /* test eax, eax */
+                uint8_t *taken = jcc_fwd(x, 0x5);      /* jnz taken */
+                lea_eip(x, H_EAX, next);
+                exit_run(x, k + 1);
+                patch_here(x, taken);
+            }
+            lea_eip(x, H_EAX, next + e->fx.imm);
+            gen_branch_exit(x, e, off, k + 1);
+            return;
+        } else if (kind == FX_JMP && last) {
+            lea_eip(x, H_EAX, next + e->fx.imm);
+            gen_branch_exit(x, e, off, k + 1);
+            return;
+        } else {
+            gen_step(x, e, off);
+            prod = P_UNKNOWN;
+            if (last && cpu_fx_is_branch(kind)) {
+                exit_run(x, k + 1);   /* eax: the EIP the form chose */
+                return;
+            }
+            if (!last)
+                gen_stop_check(x, next, k + 1);
+        }
+        off = next;
+    }
+    lea_eip(x, H_EAX, off);
+    exit_run(x, b->n);
+}
+
+static void jit_drop_all(struct cpu *c)
+{
+    struct jit_state *j = c->jit;
+    memset(j->slot, 0, sizeof(j->slot));
+    j->used = 0;
+    j->flushes++;
+    for (unsigned i = 0; i < FXB_SIZE; i++)
+        c->fxb[i].jit = NULL;
+}
+
+static unsigned jit_index(uint32_t pa)
+{
+    return (pa ^ pa >> JIT_BITS ^ pa >> (2 * JIT_BITS)) & (JIT_SLOTS - 1);
+}
+
+static struct jit_state *jit_state(struct cpu *c)
+{
+    if (!c->jit) {
+        c->jit = calloc(1, sizeof(struct jit_state));
+        if (!c->jit)
+            return NULL;
+        c->jit->mem = emu_host_code_alloc(JIT_CODE_BYTES);
+        c->jit->failed = !c->jit->mem;
+    }
+    return c->jit->failed ? NULL : c->jit;
+}
+
+void jit_translate(struct cpu *c, struct fx_block *b)
+{
+    struct jit_state *j = jit_state(c);
+    if (!j)
+        return;
+    size_t head = sizeof(struct jit_block) + sizeof(struct dc_entry) * b->n;
+    size_t need = head + JIT_MAX_BLOCK;
+    if (j->used + need > JIT_CODE_BYTES)
+        jit_drop_all(c);
+    struct jit_block *t = (struct jit_block *)(j->mem + j->used);
+    t->pa = b->pa;
+    t->key = b->key;
+    t->n = b->n;
+    t->last_off = b->last_off;
+    memcpy(t->e, b->e, sizeof(struct dc_entry) * b->n);
+    uint8_t *code = j->mem + j->used + head;
+    struct emit x = {code, code + JIT_MAX_BLOCK};
+    gen_run(&x, b, t->e);
+    if (x.p > x.end)
+        return;   /* too long for its space: it stays interpreted */
+    t->code = (jit_code_fn)(void *)code;
+    j->used += head + (size_t)(x.p - code);
+    j->used = (j->used + 15) & ~(size_t)15;
+    j->slot[jit_index(b->pa)] = t;
+    j->translated++;
+    b->jit = t;
+}
+
+const struct jit_block *jit_lookup(struct cpu *c, const struct fx_block *b)
+{
+    struct jit_state *j = c->jit;
+    if (!j || j->failed)
+        return NULL;
+    const struct jit_block *t = j->slot[jit_index(b->pa)];
+    if (t && t->pa == b->pa && t->key == b->key && t->n == b->n && t->last_off == b->last_off)
+        return t;
+    return NULL;
+}
+
+void jit_flush(struct cpu *c)
+{
+    if (c->jit && !c->jit->failed)
+        jit_drop_all(c);
+}
+
+void jit_destroy(struct cpu *c)
+{
+    if (c->jit) {
+        emu_host_code_free(c->jit->mem, JIT_CODE_BYTES);
+        free(c->jit);
+        c->jit = NULL;
+    }
+}
+
+#else   /* no translator for this host: runs stay interpreted */
+
+void jit_translate(struct cpu *c, struct fx_block *b) { (void)c; (void)b; }
+const struct jit_block *jit_lookup(struct cpu *c, const struct fx_block *b) { (void)c; (void)b; return NULL; }
+void jit_flush(struct cpu *c) { (void)c; }
+void jit_destroy(struct cpu *c) { (void)c; }
+
+#endif
