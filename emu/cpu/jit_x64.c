@@ -213,6 +213,50 @@ static void gen_stop_check(struct emit *x, uint32_t next_off, unsigned count)
     patch_here(x, cont);
 }
 
+/* A 32-bit load or store at offset edx of segment SEG, the TLB hit inline
+ * (lin_read/lin_write's fast path: supervisor, flat segment, tag of the
+ * access's last page); anything else calls the interpreter's helper. A load
+ * leaves the value in eax; a store writes ecx. The code-write hook still
+ * sees every store into code: such pages have no write tag. */
+static void gen_mem32(struct emit *x, int seg, bool write)
+{
+    uint32_t tlb = CPU_OFF(tlb);
+    uint32_t tag = write ? (uint32_t)offsetof(struct tlb_entry, tag_w) : (uint32_t)offsetof(struct tlb_entry, tag_r);
+    b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(cpl)); b1(x, 3);        /* cmp byte [cpl], 3 */
+    uint8_t *s1 = jcc_fwd(x, 0x4);                              /* je slow */
+    b1(x, 0xf6); rbx_mem(x, 0, CPU_OFF(flat_rw)); b1(x, (uint8_t)(1u << seg));   /* test byte [flat_rw], bit */
+    uint8_t *s2 = jcc_fwd(x, 0x4);                              /* jz slow */
+    b1(x, 0x83); b1(x, 0xfa); b1(x, 0xfc);                      /* cmp edx, -4 */
+    uint8_t *s3 = jcc_fwd(x, 0x7);                              /* ja slow */
+    b1(x, 0x89); b1(x, 0xd0);                                   /* mov eax, edx */
+    b1(x, 0xc1); b1(x, 0xe8); b1(x, 12);                        /* shr eax, 12 */
+    b1(x, 0x25); b4(x, TLB_SIZE - 1);                           /* and eax, TLB_SIZE-1 */
+    b1(x, 0xc1); b1(x, 0xe0); b1(x, 5);                         /* shl eax, 5 (32-byte entries) */
+    b1(x, 0x8d); b1(x, 0x72); b1(x, 3);                         /* lea esi, [rdx+3] */
+    b1(x, 0xc1); b1(x, 0xee); b1(x, 12);                        /* shr esi, 12 */
+    b1(x, 0x3b); b1(x, 0xb4); b1(x, 0x03); b4(x, tlb + tag);   /* cmp esi, [rbx+rax+tag] */
+    uint8_t *s4 = jcc_fwd(x, 0x5);                              /* jne slow */
+    b1(x, 0x48); b1(x, 0x8b); b1(x, 0xb4); b1(x, 0x03);
+    b4(x, tlb + (uint32_t)offsetof(struct tlb_entry, host));   /* mov rsi, [rbx+rax+host] */
+    b1(x, 0x81); b1(x, 0xe2); b4(x, 0xfff);                     /* and edx, 0xfff */
+    if (write) {
+        b1(x, 0x89); b1(x, 0x0c); b1(x, 0x16);                  /* mov [rsi+rdx], ecx */
+    } else {
+        b1(x, 0x8b); b1(x, 0x04); b1(x, 0x16);                  /* mov eax, [rsi+rdx] */
+    }
+    b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);               /* jmp done */
+    patch_here(x, s1); patch_here(x, s2); patch_here(x, s3); patch_here(x, s4);
+    mov_imm(x, H_ESI, (uint32_t)seg);
+    if (write) {
+        mov_imm(x, H_R8, 4);
+        call_fn(x, (const void *)cpu_fx_write);
+    } else {
+        mov_imm(x, H_ECX, 4);
+        call_fn(x, (const void *)cpu_fx_read);
+    }
+    patch_here(x, done);
+}
+
 /* One fast form through the interpreter (cpu_fx_step); eax = next EIP. */
 static void gen_step(struct emit *x, const struct dc_entry *e, uint32_t off)
 {
@@ -327,19 +371,15 @@ static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_en
         } else if (kind == FX_LOAD) {
             gen_fault_point(x, off);
             gen_ea(x, e, H_EDX);
-            mov_imm(x, H_ESI, (uint32_t)e->seg_default);
-            mov_imm(x, H_ECX, 4);
-            call_fn(x, (const void *)cpu_fx_read);
+            gen_mem32(x, e->seg_default, false);
             st_mem(x, H_EAX, greg(s));
             if (!last)
                 gen_stop_check(x, next, k + 1);
         } else if (kind == FX_STORE) {
             gen_fault_point(x, off);
             gen_ea(x, e, H_EDX);
-            mov_imm(x, H_ESI, (uint32_t)e->seg_default);
             op_r_mem(x, 0x8b, H_ECX, greg(s));
-            mov_imm(x, H_R8, 4);
-            call_fn(x, (const void *)cpu_fx_write);
+            gen_mem32(x, e->seg_default, true);
             if (!last)
                 gen_stop_check(x, next, k + 1);
         } else if (kind == FX_INC_R || kind == FX_DEC_R) {
