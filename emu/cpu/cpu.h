@@ -54,6 +54,9 @@ void cpu_set_ferr(struct cpu *c, void (*ferr)(void *opaque, int level), void *op
  * offset): by default the retired-instruction count; a machine gives its
  * virtual clock so the TSC keeps a fixed rate across HLT and against the
  * timer devices (Linux checks the TSC against the PIT/ACPI PM timer). */
+/* Runs of instructions are translated to host code after THRESHOLD runs
+ * (0: never, interpret only). */
+void cpu_set_jit_threshold(struct cpu *c, unsigned threshold);
 void cpu_set_tsc_source(struct cpu *c, uint64_t (*ticks)(void *opaque), void *opaque);
 
 /* Register access for tests and the debugger. cpu_set_regs reloads the

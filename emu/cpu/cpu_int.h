@@ -200,7 +200,8 @@ struct jit_block {
     jit_code_fn code;
     struct dc_entry e[];
 };
-/* A run is translated after this many runs from the same build. */
+/* A run is translated after this many runs from the same build (the
+ * default of cpu_set_jit_threshold). */
 #define JIT_HOT 16
 
 struct cpu {
@@ -312,6 +313,7 @@ struct cpu {
     uintptr_t run_stop;
     struct dc_entry *cur;       /* the entry of the executing instruction, or NULL */
     struct jit_state *jit;      /* the translator's code cache (jit_x64.c), made on first use */
+    unsigned jit_hot;           /* runs before a run is translated; 0: never */
     uint64_t dc_misses;
 };
 

@@ -1602,7 +1602,7 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
             c->run = NULL;
             if (__builtin_expect(b->open, 0) && e == b->e + b->n)
                 fxb_check_open(c, b, eip);
-            else if (__builtin_expect(++b->hits == JIT_HOT, 0) && !b->open && e == b->e + b->n &&
+            else if (__builtin_expect(++b->hits == c->jit_hot, 0) && !b->open && e == b->e + b->n &&
                      b->key == c->fetch_key)
                 jit_translate(c, b);
         }

@@ -464,7 +464,7 @@ static struct jit_state *jit_state(struct cpu *c)
 
 void jit_translate(struct cpu *c, struct fx_block *b)
 {
-    struct jit_state *j = jit_state(c);
+    struct jit_state *j = c->jit_hot ? jit_state(c) : NULL;
     if (!j)
         return;
     size_t head = sizeof(struct jit_block) + sizeof(struct dc_entry) * b->n;
