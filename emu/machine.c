@@ -1123,6 +1123,11 @@ bool machine_running(const struct machine *m)
     return !m->stopped;
 }
 
+void machine_get_jit_stats(const struct machine *m, struct cpu_jit_stats *s)
+{
+    cpu_get_jit_stats(m->cpu, s);
+}
+
 void machine_get_cpu_regs(const struct machine *m, struct cpu_regs *r)
 {
     cpu_get_regs(m->cpu, r);

@@ -501,6 +501,18 @@ const struct jit_block *jit_lookup(struct cpu *c, const struct fx_block *b)
     return NULL;
 }
 
+void cpu_get_jit_stats(const struct cpu *c, struct cpu_jit_stats *s)
+{
+    const struct jit_state *j = c->jit;
+    *s = (struct cpu_jit_stats){.threshold = c->jit_hot, .code_capacity = JIT_CODE_BYTES};
+    if (j) {
+        s->available = !j->failed;
+        s->translated = j->translated;
+        s->flushes = j->flushes;
+        s->code_bytes = j->used;
+    }
+}
+
 void jit_flush(struct cpu *c)
 {
     if (c->jit && !c->jit->failed)
@@ -521,6 +533,10 @@ void jit_destroy(struct cpu *c)
 void jit_translate(struct cpu *c, struct fx_block *b) { (void)c; (void)b; }
 const struct jit_block *jit_lookup(struct cpu *c, const struct fx_block *b) { (void)c; (void)b; return NULL; }
 void jit_flush(struct cpu *c) { (void)c; }
+void cpu_get_jit_stats(const struct cpu *c, struct cpu_jit_stats *s)
+{
+    *s = (struct cpu_jit_stats){.threshold = c->jit_hot};
+}
 void jit_destroy(struct cpu *c) { (void)c; }
 
 #endif
