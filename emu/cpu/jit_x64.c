@@ -213,45 +213,69 @@ static void gen_stop_check(struct emit *x, uint32_t next_off, unsigned count)
     patch_here(x, cont);
 }
 
-/* A 32-bit load or store at offset edx of segment SEG, the TLB hit inline
- * (lin_read/lin_write's fast path: supervisor, flat segment, tag of the
- * access's last page); anything else calls the interpreter's helper. A load
- * leaves the value in eax; a store writes ecx. The code-write hook still
- * sees every store into code: such pages have no write tag. */
-static void gen_mem32(struct emit *x, int seg, bool write)
+/* The TLB hit inline for an access of SIZE bytes at offset edx of segment
+ * SEG (lin_read/lin_write's fast path: supervisor, flat segment, the tag of
+ * the access's last page). On a hit rsi + rdx addresses the bytes; on a
+ * miss it jumps to the returned places (four rel32 fields) with edx intact. */
+struct mem_miss {
+    uint8_t *at[4];
+};
+
+static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool write)
 {
+    struct mem_miss m;
     uint32_t tlb = CPU_OFF(tlb);
     uint32_t tag = write ? (uint32_t)offsetof(struct tlb_entry, tag_w) : (uint32_t)offsetof(struct tlb_entry, tag_r);
     b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(cpl)); b1(x, 3);        /* cmp byte [cpl], 3 */
-    uint8_t *s1 = jcc_fwd(x, 0x4);                              /* je slow */
+    m.at[0] = jcc_fwd(x, 0x4);                                  /* je miss */
     b1(x, 0xf6); rbx_mem(x, 0, CPU_OFF(flat_rw)); b1(x, (uint8_t)(1u << seg));   /* test byte [flat_rw], bit */
-    uint8_t *s2 = jcc_fwd(x, 0x4);                              /* jz slow */
-    b1(x, 0x83); b1(x, 0xfa); b1(x, 0xfc);                      /* cmp edx, -4 */
-    uint8_t *s3 = jcc_fwd(x, 0x7);                              /* ja slow */
+    m.at[1] = jcc_fwd(x, 0x4);                                  /* jz miss */
+    b1(x, 0x83); b1(x, 0xfa); b1(x, (uint8_t)(0x100 - size));   /* cmp edx, -size */
+    m.at[2] = jcc_fwd(x, 0x7);                                  /* ja miss */
     b1(x, 0x89); b1(x, 0xd0);                                   /* mov eax, edx */
     b1(x, 0xc1); b1(x, 0xe8); b1(x, 12);                        /* shr eax, 12 */
     b1(x, 0x25); b4(x, TLB_SIZE - 1);                           /* and eax, TLB_SIZE-1 */
     b1(x, 0xc1); b1(x, 0xe0); b1(x, 5);                         /* shl eax, 5 (32-byte entries) */
-    b1(x, 0x8d); b1(x, 0x72); b1(x, 3);                         /* lea esi, [rdx+3] */
+    b1(x, 0x8d); b1(x, 0x72); b1(x, (uint8_t)(size - 1));       /* lea esi, [rdx+size-1] */
     b1(x, 0xc1); b1(x, 0xee); b1(x, 12);                        /* shr esi, 12 */
     b1(x, 0x3b); b1(x, 0xb4); b1(x, 0x03); b4(x, tlb + tag);   /* cmp esi, [rbx+rax+tag] */
-    uint8_t *s4 = jcc_fwd(x, 0x5);                              /* jne slow */
+    m.at[3] = jcc_fwd(x, 0x5);                                  /* jne miss */
     b1(x, 0x48); b1(x, 0x8b); b1(x, 0xb4); b1(x, 0x03);
     b4(x, tlb + (uint32_t)offsetof(struct tlb_entry, host));   /* mov rsi, [rbx+rax+host] */
     b1(x, 0x81); b1(x, 0xe2); b4(x, 0xfff);                     /* and edx, 0xfff */
+    return m;
+}
+
+static void patch_miss(struct emit *x, const struct mem_miss *m)
+{
+    for (int i = 0; i < 4; i++)
+        patch_here(x, m->at[i]);
+}
+
+/* A load of SIZE bytes (zero-extended into eax) or a store of ecx's low
+ * SIZE bytes at offset edx of segment SEG; a miss calls the interpreter's
+ * helper. The code-write hook still sees every store into code: such pages
+ * have no write tag. */
+static void gen_mem(struct emit *x, int seg, unsigned size, bool write)
+{
+    struct mem_miss m = gen_tlb_hit(x, seg, size, write);
     if (write) {
-        b1(x, 0x89); b1(x, 0x0c); b1(x, 0x16);                  /* mov [rsi+rdx], ecx */
-    } else {
+        if (size == 2)
+            b1(x, 0x66);
+        b1(x, size == 1 ? 0x88 : 0x89); b1(x, 0x0c); b1(x, 0x16);   /* mov [rsi+rdx], cl/cx/ecx */
+    } else if (size == 4) {
         b1(x, 0x8b); b1(x, 0x04); b1(x, 0x16);                  /* mov eax, [rsi+rdx] */
+    } else {
+        b1(x, 0x0f); b1(x, size == 1 ? 0xb6 : 0xb7); b1(x, 0x04); b1(x, 0x16);   /* movzx eax, [rsi+rdx] */
     }
     b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);               /* jmp done */
-    patch_here(x, s1); patch_here(x, s2); patch_here(x, s3); patch_here(x, s4);
+    patch_miss(x, &m);
     mov_imm(x, H_ESI, (uint32_t)seg);
     if (write) {
-        mov_imm(x, H_R8, 4);
+        mov_imm(x, H_R8, size);
         call_fn(x, (const void *)cpu_fx_write);
     } else {
-        mov_imm(x, H_ECX, 4);
+        mov_imm(x, H_ECX, size);
         call_fn(x, (const void *)cpu_fx_read);
     }
     patch_here(x, done);
@@ -322,6 +346,77 @@ static void gen_branch_exit(struct emit *x, const struct dc_entry *e, uint32_t o
     exit_run(x, count);
 }
 
+/* Where byte register R (AL..BL, AH..BH) and word register R live. */
+static uint32_t greg8(unsigned r) { return greg(r & 3) + (r >> 2); }
+
+/* eax = guest 8- or 16-bit register R, zero- or sign-extended. */
+static void ld_reg_ext(struct emit *x, unsigned r, unsigned size, bool sign)
+{
+    b1(x, 0x0f);
+    b1(x, (uint8_t)((size == 1 ? 0xb6 : 0xb7) + (sign ? 8 : 0)));
+    rbx_mem(x, H_EAX, size == 1 ? greg8(r) : greg(r));
+}
+
+/* Guest 8- or 16-bit register R = al / ax. */
+static void st_reg_part(struct emit *x, unsigned r, unsigned size)
+{
+    if (size == 2)
+        b1(x, 0x66);
+    b1(x, size == 1 ? 0x88 : 0x89);
+    rbx_mem(x, H_EAX, size == 1 ? greg8(r) : greg(r));
+}
+
+/* The guest's CF into edx (0 or 1), from the host's flags when the producer
+ * is known, else through the interpreter. */
+static void gen_cf_edx(struct emit *x, enum producer prod)
+{
+    if (prod == P_ADD || prod == P_SUB || prod == P_LOGIC) {
+        gen_host_flags(x, prod, 2);
+        b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                  /* setc dl */
+        b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);                  /* movzx edx, dl */
+    } else {
+        call_fn(x, (const void *)cpu_fx_cf);
+        b1(x, 0x89); b1(x, 0xc2);                               /* mov edx, eax */
+    }
+}
+
+/* c->flags' six arithmetic bits = ecx, the lazy op none (as set_arith). */
+static void gen_set_arith(struct emit *x)
+{
+    op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
+    b1(x, 0x25); b4(x, ~(uint32_t)F_ARITH);                     /* and eax, ~F_ARITH */
+    b1(x, 0x09); b1(x, 0xc8);                                   /* or eax, ecx */
+    st_mem(x, H_EAX, CPU_OFF(flags));
+    b1(x, 0xc6); rbx_mem(x, 0, CPU_OFF(lf_op)); b1(x, LF_NONE); /* mov byte [lf_op], LF_NONE */
+}
+
+/* ecx = the host's CF, PF, ZF and SF after the last host instruction (lahf;
+ * AF is left out: the interpreter clears it for these forms). */
+static void gen_host_szpc(struct emit *x, uint8_t mask)
+{
+    b1(x, 0x9f);                                                /* lahf */
+    b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xcc);                      /* movzx ecx, ah */
+    b1(x, 0x83); b1(x, 0xe1); b1(x, mask);                      /* and ecx, mask (sign-extended imm8) */
+}
+
+/* The guest's condition CC into host flags for a jcc/setcc/cmovcc with the
+ * same condition code; false: eax = cond(c, cc) through the interpreter
+ * (then test with jnz/setnz/cmovnz). */
+static bool gen_cond(struct emit *x, enum producer prod, unsigned cc)
+{
+    if (gen_host_flags(x, prod, cc))
+        return true;
+    mov_imm(x, H_ESI, cc);
+    call_fn(x, (const void *)cpu_fx_cond);
+    b1(x, 0x85); b1(x, 0xc0);                                   /* test eax, eax */
+    return false;
+}
+
+/* A read-modify-write of a 32-bit memory operand (ALU [m], r/imm; INC/DEC
+ * [m]) inline only on a TLB write hit; anything else runs the whole form in
+ * the interpreter, which checks the segment for writing before it reads. */
+static bool rmw_inline(unsigned aop) { return aop != 2 && aop != 3; }
+
 /* Translates run B (its entries copied at ENTS) into X. */
 static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_entry *ents)
 {
@@ -334,58 +429,162 @@ static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_en
     uint32_t off = 0;
     for (unsigned k = 0; k < b->n; k++) {
         const struct dc_entry *e = &ents[k];
-        uint32_t next = off + e->fx.len;
-        unsigned d = e->form.rm, s = e->form.reg, kind = e->kind;
-        bool last = k + 1 == b->n;
-        if (kind >= FX_ALU_RR && kind < FX_ALU_RR + 8 && (kind - FX_ALU_RR) != 2 && (kind - FX_ALU_RR) != 3) {
-            unsigned aop = kind - FX_ALU_RR;
-            op_r_mem(x, 0x8b, H_EAX, greg(d));
-            op_r_mem(x, 0x8b, H_ECX, greg(s));
+        uint32_t next = off + e->fx.len, imm = e->fx.imm;
+        unsigned d = e->form.rm, s = e->form.reg, kind = e->kind, cc = e->fx.aux;
+        int seg = e->seg_default;
+        bool last = k + 1 == b->n, called = false;
+        if (kind >= FX_ALU_RR && kind < FX_ALU_RR + 16) {   /* ALU r, r / r, imm */
+            bool ri = kind >= FX_ALU_RI;
+            unsigned aop = kind - (ri ? FX_ALU_RI : FX_ALU_RR);
+            if (aop == 2 || aop == 3) {      /* ADC, SBB: r = a +/- b +/- CF */
+                gen_cf_edx(x, prod);
+                called = prod != P_ADD && prod != P_SUB && prod != P_LOGIC;
+                st_mem(x, H_EDX, CPU_OFF(lf_cin));
+                op_r_mem(x, 0x8b, H_EAX, greg(d));
+                if (ri)
+                    mov_imm(x, H_ECX, imm);
+                else
+                    op_r_mem(x, 0x8b, H_ECX, greg(s));
+                st_mem(x, H_EAX, CPU_OFF(lf_a));
+                st_mem(x, H_ECX, CPU_OFF(lf_b));
+                alu_rr(x, aop == 2 ? 0 : 5, H_EAX, H_ECX);
+                alu_rr(x, aop == 2 ? 0 : 5, H_EAX, H_EDX);
+                st_mem(x, H_EAX, CPU_OFF(lf_res));
+                b1(x, 0x66); b1(x, 0xc7); rbx_mem(x, 0, CPU_OFF(lf_op));
+                b1(x, (uint8_t)(aop == 2 ? LF_ADC : LF_SBB)); b1(x, 4);
+                st_mem(x, H_EAX, greg(d));
+                prod = P_UNKNOWN;
+            } else {
+                op_r_mem(x, 0x8b, H_EAX, greg(d));
+                if (ri)
+                    mov_imm(x, H_ECX, imm);
+                else
+                    op_r_mem(x, 0x8b, H_ECX, greg(s));
+                prod = gen_alu32(x, aop);
+                if (aop != 7)
+                    st_mem(x, H_EAX, greg(d));
+            }
+        } else if (kind >= FX_ALU_RM && kind < FX_ALU_RM + 8 && kind - FX_ALU_RM != 2 && kind - FX_ALU_RM != 3) {
+            unsigned aop = kind - FX_ALU_RM;  /* r op= [m] */
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            gen_mem(x, seg, 4, false);
+            b1(x, 0x89); b1(x, 0xc1);                          /* mov ecx, eax */
+            op_r_mem(x, 0x8b, H_EAX, greg(s));
             prod = gen_alu32(x, aop);
             if (aop != 7)
-                st_mem(x, H_EAX, greg(d));
-        } else if (kind >= FX_ALU_RI && kind < FX_ALU_RI + 8 && (kind - FX_ALU_RI) != 2 && (kind - FX_ALU_RI) != 3) {
-            unsigned aop = kind - FX_ALU_RI;
-            op_r_mem(x, 0x8b, H_EAX, greg(d));
-            mov_imm(x, H_ECX, e->fx.imm);
-            prod = gen_alu32(x, aop);
-            if (aop != 7)
-                st_mem(x, H_EAX, greg(d));
+                st_mem(x, H_EAX, greg(s));
+            called = true;
+        } else if ((kind >= FX_ALU_MR && kind < FX_ALU_MR + 16 && rmw_inline((kind - FX_ALU_MR) & 7))) {
+            bool mi = kind >= FX_ALU_MI;
+            unsigned aop = (kind - FX_ALU_MR) & 7;
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            if (aop == 7) {               /* CMP [m], r/imm only reads */
+                gen_mem(x, seg, 4, false);
+                if (mi)
+                    mov_imm(x, H_ECX, imm);
+                else
+                    op_r_mem(x, 0x8b, H_ECX, greg(s));
+                prod = gen_alu32(x, 7);
+            } else {
+                struct mem_miss m = gen_tlb_hit(x, seg, 4, true);
+                b1(x, 0x8b); b1(x, 0x04); b1(x, 0x16);          /* mov eax, [rsi+rdx] */
+                if (mi)
+                    mov_imm(x, H_ECX, imm);
+                else
+                    op_r_mem(x, 0x8b, H_ECX, greg(s));
+                prod = gen_alu32(x, aop);
+                b1(x, 0x89); b1(x, 0x04); b1(x, 0x16);          /* mov [rsi+rdx], eax */
+                b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);
+                patch_miss(x, &m);
+                gen_step(x, e, off);
+                patch_here(x, done);
+                prod = P_UNKNOWN;   /* the two paths leave different knowledge */
+            }
+            called = true;
         } else if (kind == FX_TEST_RR || kind == FX_TEST_RI) {
             op_r_mem(x, 0x8b, H_EAX, greg(d));
             if (kind == FX_TEST_RR)
                 op_r_mem(x, 0x8b, H_ECX, greg(s));
             else
-                mov_imm(x, H_ECX, e->fx.imm);
+                mov_imm(x, H_ECX, imm);
             prod = gen_alu32(x, 4);
         } else if (kind == FX_MOV_RR) {
             op_r_mem(x, 0x8b, H_EAX, greg(s));
             st_mem(x, H_EAX, greg(d));
         } else if (kind == FX_MOV_RI) {
-            st_mem_imm(x, greg(d), e->fx.imm);
+            st_mem_imm(x, greg(d), imm);
+        } else if (kind == FX_MOV_RR8 || kind == FX_MOV_RR16) {
+            unsigned size = kind == FX_MOV_RR8 ? 1 : 2;
+            ld_reg_ext(x, s, size, false);
+            st_reg_part(x, d, size);
+        } else if (kind == FX_MOV_RI8) {
+            mov_imm(x, H_EAX, imm);
+            st_reg_part(x, d, 1);
+        } else if (kind == FX_MOVX_RR) {
+            ld_reg_ext(x, s, (cc & 1) ? 2 : 1, (cc & 2) != 0);
+            st_mem(x, H_EAX, greg(d));
         } else if (kind == FX_LEA) {
             gen_ea(x, e, H_ECX);
             st_mem(x, H_ECX, greg(s));
         } else if (kind == FX_NOP) {
             /* nothing */
-        } else if (kind == FX_LOAD) {
+        } else if (kind == FX_LOAD || kind == FX_LOAD8 || kind == FX_LOAD16 || kind == FX_MOVX_RM) {
+            unsigned size = kind == FX_LOAD ? 4 : kind == FX_LOAD8 ? 1 : kind == FX_LOAD16 ? 2 : (cc & 1) ? 2 : 1;
             gen_fault_point(x, off);
             gen_ea(x, e, H_EDX);
-            gen_mem32(x, e->seg_default, false);
-            st_mem(x, H_EAX, greg(s));
-            if (!last)
-                gen_stop_check(x, next, k + 1);
-        } else if (kind == FX_STORE) {
+            gen_mem(x, seg, size, false);
+            if (kind == FX_MOVX_RM && (cc & 2)) {
+                b1(x, 0x0f); b1(x, size == 1 ? 0xbe : 0xbf); b1(x, 0xc0);   /* movsx eax, al/ax */
+            }
+            if (kind == FX_LOAD8 || kind == FX_LOAD16)
+                st_reg_part(x, s, size);
+            else
+                st_mem(x, H_EAX, greg(s));
+            called = true;
+        } else if (kind == FX_STORE || kind == FX_STORE8 || kind == FX_STORE16 || kind == FX_STORE_I ||
+                   kind == FX_STORE_I8) {
+            unsigned size = kind == FX_STORE8 || kind == FX_STORE_I8 ? 1 : kind == FX_STORE16 ? 2 : 4;
             gen_fault_point(x, off);
             gen_ea(x, e, H_EDX);
-            op_r_mem(x, 0x8b, H_ECX, greg(s));
-            gen_mem32(x, e->seg_default, true);
-            if (!last)
-                gen_stop_check(x, next, k + 1);
+            if (kind == FX_STORE_I || kind == FX_STORE_I8)
+                mov_imm(x, H_ECX, imm);
+            else if (kind == FX_STORE8)
+                { b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg8(s)); }   /* movzx ecx, r8 */
+            else
+                op_r_mem(x, 0x8b, H_ECX, greg(s));
+            gen_mem(x, seg, size, true);
+            called = true;
+        } else if (kind == FX_PUSH_R || kind == FX_PUSH_I || kind == FX_POP_R) {
+            /* 32-bit stacks inline; a 16-bit SP goes through the interpreter. */
+            b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(stack32)); b1(x, 0);   /* cmp byte [stack32], 0 */
+            uint8_t *sp16 = jcc_fwd(x, 0x4);
+            gen_fault_point(x, off);
+            op_r_mem(x, 0x8b, H_EDX, greg(CPU_ESP));
+            if (kind == FX_POP_R) {
+                gen_mem(x, CPU_SS, 4, false);
+                b1(x, 0x83); rbx_mem(x, 0, greg(CPU_ESP)); b1(x, 4);   /* add dword [esp], 4 */
+                st_mem(x, H_EAX, greg(d));                            /* POP ESP: the popped value wins */
+            } else {
+                b1(x, 0x83); b1(x, 0xea); b1(x, 4);                    /* sub edx, 4 */
+                if (kind == FX_PUSH_I)
+                    mov_imm(x, H_ECX, imm);
+                else
+                    op_r_mem(x, 0x8b, H_ECX, greg(d));                /* PUSH ESP pushes the old value */
+                gen_mem(x, CPU_SS, 4, true);
+                b1(x, 0x83); rbx_mem(x, 5, greg(CPU_ESP)); b1(x, 4);   /* sub dword [esp], 4 */
+            }
+            b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);
+            patch_here(x, sp16);
+            gen_step(x, e, off);
+            patch_here(x, done);
+            called = true;
         } else if (kind == FX_INC_R || kind == FX_DEC_R) {
             bool dec = kind == FX_DEC_R;
-            call_fn(x, (const void *)cpu_fx_cf);       /* CF stays: INC/DEC keep it in lf_cin */
-            st_mem(x, H_EAX, CPU_OFF(lf_cin));
+            gen_cf_edx(x, prod);                       /* CF stays: INC/DEC keep it in lf_cin */
+            called = prod != P_ADD && prod != P_SUB && prod != P_LOGIC;
+            st_mem(x, H_EDX, CPU_OFF(lf_cin));
             op_r_mem(x, 0x8b, H_EAX, greg(d));
             st_mem(x, H_EAX, CPU_OFF(lf_a));
             st_mem_imm(x, CPU_OFF(lf_b), 1);
@@ -396,39 +595,117 @@ static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_en
             b1(x, (uint8_t)(dec ? LF_DEC : LF_INC)); b1(x, 4);
             st_mem(x, H_EAX, greg(d));
             prod = dec ? P_DEC : P_INC;
-        } else if (kind == FX_JCC && last) {
-            unsigned cc = e->fx.aux;
-            if (gen_host_flags(x, prod, cc)) {
-                uint8_t *taken = jcc_fwd(x, cc);
-                lea_eip(x, H_EAX, next);
-                exit_run(x, k + 1);
-                patch_here(x, taken);
-            } else {
-                mov_imm(x, H_ESI, cc);
-                call_fn(x, (const void *)cpu_fx_cond);
-                b1(x, 0x85); b1(x, 0xc0);              /* test eax, eax */
-                uint8_t *taken = jcc_fwd(x, 0x5);      /* jnz taken */
-                lea_eip(x, H_EAX, next);
-                exit_run(x, k + 1);
-                patch_here(x, taken);
+        } else if (kind == FX_SHIFT_RI && (imm & 31) && (cc == 4 || cc == 5 || cc == 6 || cc == 7)) {
+            /* SHL/SAL, SHR, SAR by 1..31: all six flags from the result,
+             * AF clear, OF as the interpreter defines it for any count. */
+            unsigned n = imm & 31, ext = cc == 6 ? 4 : cc;
+            op_r_mem(x, 0x8b, H_EAX, greg(d));
+            if (cc == 5) {               /* SHR: OF = the operand's sign */
+                b1(x, 0x89); b1(x, 0xc2);                          /* mov edx, eax */
+                b1(x, 0xc1); b1(x, 0xea); b1(x, 31);               /* shr edx, 31 */
+                b1(x, 0xc1); b1(x, 0xe2); b1(x, 11);               /* shl edx, 11 */
             }
-            lea_eip(x, H_EAX, next + e->fx.imm);
+            b1(x, 0xc1); b1(x, (uint8_t)(0xc0 | ext << 3)); b1(x, (uint8_t)n);   /* shl/shr/sar eax, n */
+            st_mem(x, H_EAX, greg(d));
+            gen_host_szpc(x, 0xc5);
+            if (ext == 4) {              /* SHL: OF = SF ^ CF */
+                b1(x, 0x89); b1(x, 0xca);                          /* mov edx, ecx */
+                b1(x, 0xc1); b1(x, 0xea); b1(x, 7);                /* shr edx, 7 */
+                b1(x, 0x31); b1(x, 0xca);                          /* xor edx, ecx */
+                b1(x, 0x83); b1(x, 0xe2); b1(x, 1);                /* and edx, 1 */
+                b1(x, 0xc1); b1(x, 0xe2); b1(x, 11);               /* shl edx, 11 */
+            }
+            if (ext != 7) {
+                b1(x, 0x09); b1(x, 0xd1);                          /* or ecx, edx */
+            }
+            gen_set_arith(x);
+            prod = P_UNKNOWN;
+        } else if (kind == FX_IMUL_RR || kind == FX_IMUL_RRI) {
+            /* CF = OF = the signed product does not fit; SF, ZF, PF from the
+             * low half; AF clear (imul2). */
+            if (kind == FX_IMUL_RR) {
+                op_r_mem(x, 0x8b, H_EAX, greg(d));
+                b1(x, 0x0f); b1(x, 0xaf); rbx_mem(x, H_EAX, greg(s));   /* imul eax, [s] */
+            } else {
+                b1(x, 0x69); rbx_mem(x, H_EAX, greg(s)); b4(x, imm);   /* imul eax, [s], imm32 */
+            }
+            st_mem(x, H_EAX, greg(d));
+            b1(x, 0x0f); b1(x, 0x90); b1(x, 0xc2);                 /* seto dl */
+            b1(x, 0x85); b1(x, 0xc0);                              /* test eax, eax */
+            gen_host_szpc(x, 0xc4);
+            b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);                 /* movzx edx, dl */
+            b1(x, 0x69); b1(x, 0xd2); b4(x, F_CF | F_OF);          /* imul edx, edx, CF|OF */
+            b1(x, 0x09); b1(x, 0xd1);                              /* or ecx, edx */
+            gen_set_arith(x);
+            prod = P_UNKNOWN;
+        } else if (kind == FX_SETCC_R) {
+            bool host = gen_cond(x, prod, cc);
+            called = !host;
+            b1(x, 0x0f); b1(x, (uint8_t)(0x90 | (host ? cc : 0x5))); b1(x, 0xc0);   /* setcc al */
+            st_reg_part(x, d, 1);
+        } else if (kind == FX_CMOV_RR) {
+            bool host = gen_cond(x, prod, cc);
+            called = !host;
+            op_r_mem(x, 0x8b, H_ECX, greg(d));
+            b1(x, 0x0f); b1(x, (uint8_t)(0x40 | (host ? cc : 0x5))); rbx_mem(x, H_ECX, greg(s));   /* cmovcc ecx, [s] */
+            st_mem(x, H_ECX, greg(d));
+        } else if (kind == FX_JCC && last) {
+            bool host = gen_cond(x, prod, cc);
+            uint8_t *taken = jcc_fwd(x, host ? cc : 0x5);
+            lea_eip(x, H_EAX, next);
+            exit_run(x, k + 1);
+            patch_here(x, taken);
+            lea_eip(x, H_EAX, next + imm);
             gen_branch_exit(x, e, off, k + 1);
             return;
         } else if (kind == FX_JMP && last) {
-            lea_eip(x, H_EAX, next + e->fx.imm);
+            lea_eip(x, H_EAX, next + imm);
             gen_branch_exit(x, e, off, k + 1);
+            return;
+        } else if ((kind == FX_CALL || kind == FX_RET) && last) {
+            /* The target is checked before the stack moves (fx_branch first);
+             * a 16-bit SP or a target beyond the CS limit: the interpreter. */
+            b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(stack32)); b1(x, 0);
+            uint8_t *slow1 = jcc_fwd(x, 0x4);
+            gen_fault_point(x, off);
+            op_r_mem(x, 0x8b, H_EDX, greg(CPU_ESP));
+            uint8_t *slow2;
+            if (kind == FX_CALL) {
+                lea_eip(x, H_EAX, next + imm);
+                op_r_mem(x, 0x3b, H_EAX, CPU_OFF(s) + CPU_CS * (uint32_t)sizeof(struct seg) +
+                                         (uint32_t)offsetof(struct seg, limit));
+                slow2 = jcc_fwd(x, 0x7);
+                b1(x, 0x83); b1(x, 0xea); b1(x, 4);                /* sub edx, 4 */
+                lea_eip(x, H_ECX, next);
+                gen_mem(x, CPU_SS, 4, true);
+                b1(x, 0x83); rbx_mem(x, 5, greg(CPU_ESP)); b1(x, 4);   /* sub dword [esp], 4 */
+                lea_eip(x, H_EAX, next + imm);
+            } else {
+                gen_mem(x, CPU_SS, 4, false);
+                op_r_mem(x, 0x3b, H_EAX, CPU_OFF(s) + CPU_CS * (uint32_t)sizeof(struct seg) +
+                                         (uint32_t)offsetof(struct seg, limit));
+                slow2 = jcc_fwd(x, 0x7);
+                b1(x, 0x83); rbx_mem(x, 0, greg(CPU_ESP)); b1(x, 4);   /* add dword [esp], 4 */
+            }
+            exit_run(x, k + 1);
+            patch_here(x, slow1);
+            patch_here(x, slow2);
+            gen_step(x, e, off);
+            exit_run(x, k + 1);
             return;
         } else {
             gen_step(x, e, off);
             prod = P_UNKNOWN;
+            called = true;
             if (last && cpu_fx_is_branch(kind)) {
                 exit_run(x, k + 1);   /* eax: the EIP the form chose */
                 return;
             }
-            if (!last)
-                gen_stop_check(x, next, k + 1);
         }
+        /* A call may have stored into the run's page (or changed the memory
+         * map): the interpreter's loop tests run_stop after each form. */
+        if (called && !last)
+            gen_stop_check(x, next, k + 1);
         off = next;
     }
     lea_eip(x, H_EAX, off);
