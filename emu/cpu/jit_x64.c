@@ -174,7 +174,8 @@ static void patch_here(struct emit *x, uint8_t *at)
 
 /* The lazy-flag state the last inline instruction left, so that a Jcc can
  * evaluate its condition with the host's own flags. */
-enum producer { P_UNKNOWN, P_ADD, P_SUB, P_LOGIC, P_INC, P_DEC };
+enum producer { P_UNKNOWN, P_ADD, P_SUB, P_LOGIC, P_INC, P_DEC, P_ADC, P_SBB, P_ARITH };
+/* P_ARITH: the flags are in c->flags (set_arith: shifts, IMUL). */
 
 /* The memory operand's offset (fx_ea) into host register REG. */
 static void gen_ea(struct emit *x, const struct dc_entry *e, int reg)
@@ -321,6 +322,12 @@ static bool gen_host_flags(struct emit *x, enum producer p, unsigned cc)
         op_r_mem(x, 0x8b, H_EAX, CPU_OFF(lf_res));
         b1(x, 0x85); b1(x, 0xc0);                      /* test eax, eax */
         return true;
+    case P_ADC: case P_SBB:
+        /* The same operation again on the host, with the carry it took in. */
+        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(lf_a));
+        b1(x, 0x0f); b1(x, 0xba); rbx_mem(x, 4, CPU_OFF(lf_cin)); b1(x, 0);   /* bt dword [lf_cin], 0 */
+        op_r_mem(x, p == P_ADC ? 0x13 : 0x1b, H_EAX, CPU_OFF(lf_b));        /* adc/sbb eax, [lf_b] */
+        return true;
     case P_INC: case P_DEC:
         /* INC/DEC keep CF: the host's add/sub would not. */
         if (cc == 2 || cc == 3 || cc == 6 || cc == 7)
@@ -368,9 +375,19 @@ static void st_reg_part(struct emit *x, unsigned r, unsigned size)
 
 /* The guest's CF into edx (0 or 1), from the host's flags when the producer
  * is known, else through the interpreter. */
+static bool cf_known(enum producer prod)
+{
+    return prod != P_UNKNOWN;
+}
+
 static void gen_cf_edx(struct emit *x, enum producer prod)
 {
-    if (prod == P_ADD || prod == P_SUB || prod == P_LOGIC) {
+    if (prod == P_INC || prod == P_DEC) {
+        op_r_mem(x, 0x8b, H_EDX, CPU_OFF(lf_cin));              /* INC/DEC kept the CF before them */
+    } else if (prod == P_ARITH) {
+        op_r_mem(x, 0x8b, H_EDX, CPU_OFF(flags));
+        b1(x, 0x83); b1(x, 0xe2); b1(x, 1);                     /* and edx, CF */
+    } else if (prod != P_UNKNOWN) {
         gen_host_flags(x, prod, 2);
         b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                  /* setc dl */
         b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);                  /* movzx edx, dl */
@@ -438,7 +455,7 @@ static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_en
             unsigned aop = kind - (ri ? FX_ALU_RI : FX_ALU_RR);
             if (aop == 2 || aop == 3) {      /* ADC, SBB: r = a +/- b +/- CF */
                 gen_cf_edx(x, prod);
-                called = prod != P_ADD && prod != P_SUB && prod != P_LOGIC;
+                called = !cf_known(prod);
                 st_mem(x, H_EDX, CPU_OFF(lf_cin));
                 op_r_mem(x, 0x8b, H_EAX, greg(d));
                 if (ri)
@@ -453,7 +470,7 @@ static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_en
                 b1(x, 0x66); b1(x, 0xc7); rbx_mem(x, 0, CPU_OFF(lf_op));
                 b1(x, (uint8_t)(aop == 2 ? LF_ADC : LF_SBB)); b1(x, 4);
                 st_mem(x, H_EAX, greg(d));
-                prod = P_UNKNOWN;
+                prod = aop == 2 ? P_ADC : P_SBB;
             } else {
                 op_r_mem(x, 0x8b, H_EAX, greg(d));
                 if (ri)
@@ -583,7 +600,7 @@ static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_en
         } else if (kind == FX_INC_R || kind == FX_DEC_R) {
             bool dec = kind == FX_DEC_R;
             gen_cf_edx(x, prod);                       /* CF stays: INC/DEC keep it in lf_cin */
-            called = prod != P_ADD && prod != P_SUB && prod != P_LOGIC;
+            called = !cf_known(prod);
             st_mem(x, H_EDX, CPU_OFF(lf_cin));
             op_r_mem(x, 0x8b, H_EAX, greg(d));
             st_mem(x, H_EAX, CPU_OFF(lf_a));
@@ -619,7 +636,7 @@ static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_en
                 b1(x, 0x09); b1(x, 0xd1);                          /* or ecx, edx */
             }
             gen_set_arith(x);
-            prod = P_UNKNOWN;
+            prod = P_ARITH;
         } else if (kind == FX_IMUL_RR || kind == FX_IMUL_RRI) {
             /* CF = OF = the signed product does not fit; SF, ZF, PF from the
              * low half; AF clear (imul2). */
@@ -637,7 +654,7 @@ static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_en
             b1(x, 0x69); b1(x, 0xd2); b4(x, F_CF | F_OF);          /* imul edx, edx, CF|OF */
             b1(x, 0x09); b1(x, 0xd1);                              /* or ecx, edx */
             gen_set_arith(x);
-            prod = P_UNKNOWN;
+            prod = P_ARITH;
         } else if (kind == FX_SETCC_R) {
             bool host = gen_cond(x, prod, cc);
             called = !host;
