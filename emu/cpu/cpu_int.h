@@ -187,12 +187,19 @@ struct fx_block {
     struct dc_entry e[FXB_MAX];
 };
 
-/* A run translated to host code: the code runs the whole run from EIP and
- * returns the next EIP in the low half and the instructions retired in the
- * high half (fewer than n when a store into the run's page ended it). The
+/* The run-of-fast-forms slot of the instruction at physical address PA. */
+static inline uint32_t fxb_index(uint32_t pa)
+{
+    return (pa ^ pa >> FXB_BITS ^ pa >> (2 * FXB_BITS)) & (FXB_SIZE - 1);
+}
+
+/* A run translated to host code: the code runs the whole run from EIP, and
+ * the translated runs it chains to in the same page while the interpreter's
+ * loop would run them too, adds the instructions it ran to c->retired and
+ * returns the next EIP (a store into the run's page ends it early). The
  * run's entries are kept with it for the forms it hands to cpu_fx_step. */
 struct cpu;
-typedef uint64_t (*jit_code_fn)(struct cpu *c, uint32_t eip);
+typedef uint32_t (*jit_code_fn)(struct cpu *c, uint32_t eip);
 struct jit_block {
     uint32_t pa, key;       /* as the fx_block it was made from */
     uint16_t last_off;

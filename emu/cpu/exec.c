@@ -1486,12 +1486,6 @@ static __attribute__((noinline)) uint32_t fetch_window_switch(struct cpu *c, uin
     return eip - c->fetch_eip_lo;
 }
 
-/* The run-of-fast-forms slot of the instruction at physical address PA. */
-static inline uint32_t fxb_index(uint32_t pa)
-{
-    return (pa ^ pa >> FXB_BITS ^ pa >> (2 * FXB_BITS)) & (FXB_SIZE - 1);
-}
-
 /* Whether a fast form can move EIP elsewhere than the next instruction. */
 static bool fx_is_branch(unsigned kind)
 {
@@ -1583,13 +1577,12 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
         c->run = b;
         c->run_eip = eip;
         if (b->jit && end - retired >= b->n) {
-            /* Host code runs the whole run (a store into its page may end
-             * it early: run_stop, cleared by the code-write hook). */
+            /* Host code runs the whole run, and the runs it chains to (a
+             * store into its page may end it early: run_stop, cleared by the
+             * code-write hook); it counts what it ran into c->retired. */
             c->run_stop = 1;
-            uint64_t ran = b->jit->code(c, eip);
-            eip = (uint32_t)ran;
-            retired += ran >> 32;
-            c->retired = retired;
+            eip = b->jit->code(c, eip);
+            retired = c->retired;
             c->run = NULL;
         } else {
             unsigned n = end - retired < b->n ? (unsigned)(end - retired) : b->n;

@@ -141,17 +141,37 @@ static void call_fn(struct emit *x, const void *fn)
     b1(x, 0xff); b1(x, 0xd0);                          /* call rax */
 }
 
-/* Leaves the run: EIP in eax, COUNT instructions retired. */
-static void exit_run(struct emit *x, unsigned count)
+/* 64-bit op r64, [rbx+disp] (REX.W). */
+static void op64_r_mem(struct emit *x, uint8_t op, int reg, uint32_t disp)
 {
-    b1(x, 0x89); b1(x, 0xc0);                          /* mov eax, eax: a callee may leave rax's top half */
-    mov_imm(x, H_EDX, count);
-    b1(x, 0x48); b1(x, 0xc1); b1(x, 0xe2); b1(x, 32);  /* shl rdx, 32 */
-    b1(x, 0x48); b1(x, 0x09); b1(x, 0xd0);             /* or rax, rdx */
+    b1(x, 0x48);
+    b1(x, op);
+    rbx_mem(x, reg, disp);
+}
+
+/* c->retired += COUNT (the instructions of the run just finished). */
+static void add_retired(struct emit *x, unsigned count)
+{
+    op64_r_mem(x, 0x83, 0, CPU_OFF(retired));
+    b1(x, (uint8_t)count);
+}
+
+/* The code's frame, left by every exit; a chained run enters past it. */
+#define JIT_PROLOGUE_BYTES 11
+
+static void leave(struct emit *x)
+{
     b1(x, 0x41); b1(x, 0x5d);                          /* pop r13 */
     b1(x, 0x41); b1(x, 0x5c);                          /* pop r12 */
     b1(x, 0x5b);                                       /* pop rbx */
     b1(x, 0xc3);                                       /* ret */
+}
+
+/* Leaves the run: EIP in eax, COUNT instructions of it retired. */
+static void exit_run(struct emit *x, unsigned count)
+{
+    add_retired(x, count);
+    leave(x);
 }
 
 /* jcc rel32 to be patched; returns the place of the displacement. */
@@ -340,14 +360,71 @@ static bool gen_host_flags(struct emit *x, enum producer p, unsigned cc)
     }
 }
 
-/* A near branch to eax: beyond the CS limit the interpreter's form raises
- * #GP (gen_step); otherwise leave the run there. */
-static void gen_branch_exit(struct emit *x, const struct dc_entry *e, uint32_t off, unsigned count)
+/* The run's end with COUNT instructions done and the next EIP the run's
+ * EIP + TARGET: when the next instruction lies in the same page, the code
+ * goes on into that instruction's run if cpu_exec_loop would run the same
+ * translated run next (fxb_run's tests, in its order: no event pending and
+ * TF clear, the run slot holds this address and page version and lies in
+ * the fetch window, it has code, the budget takes all of it). Otherwise it
+ * returns to the loop. */
+static void gen_chain_or_exit(struct emit *x, struct cpu *c, const struct fx_block *b, uint32_t target,
+                              unsigned count)
 {
+    add_retired(x, count);
+    int64_t page_off = (int64_t)(b->pa & 0xfff) + (int32_t)target;
+    uint8_t *ret[8];
+    int n = 0;
+    if (page_off >= 0 && page_off < 0x1000) {
+        uint32_t pa = (b->pa & ~0xfffu) + (uint32_t)page_off;
+        const struct fx_block *next = &c->fxb[fxb_index(pa)];
+        op64_r_mem(x, 0x83, 7, CPU_OFF(run_stop)); b1(x, 0);   /* cmp qword [run_stop], 0 */
+        ret[n++] = jcc_fwd(x, 0x4);                             /* je ret */
+        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
+        b1(x, 0xa9); b4(x, F_TF);                               /* test eax, TF */
+        ret[n++] = jcc_fwd(x, 0x5);
+        b1(x, 0xc1); b1(x, 0xe8); b1(x, 9);                     /* shr eax, 9 (IF into bit 0) */
+        op_r_mem(x, 0x23, H_EAX, CPU_OFF(intr));                /* and eax, [intr] */
+        op_r_mem(x, 0x0b, H_EAX, CPU_OFF(ev));                  /* or eax, [ev] */
+        ret[n++] = jcc_fwd(x, 0x5);
+        b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)next);   /* mov rax, slot */
+        b1(x, 0x81); b1(x, 0x78); b1(x, (uint8_t)offsetof(struct fx_block, pa)); b4(x, pa);   /* cmp [rax+pa], pa */
+        ret[n++] = jcc_fwd(x, 0x5);
+        op_r_mem(x, 0x8b, H_ECX, CPU_OFF(fetch_key));
+        b1(x, 0x3b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, key));   /* cmp ecx, [rax+key] */
+        ret[n++] = jcc_fwd(x, 0x5);
+        b1(x, 0x0f); b1(x, 0xb7); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, last_off));   /* movzx ecx, [rax+last_off] */
+        op_r_mem(x, 0x3b, H_ECX, CPU_OFF(fetch_eip_n));        /* cmp ecx, [fetch_eip_n] */
+        ret[n++] = jcc_fwd(x, 0x3);                             /* jae ret */
+        b1(x, 0x48); b1(x, 0x8b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, jit));   /* mov rcx, [rax+jit] */
+        b1(x, 0x48); b1(x, 0x85); b1(x, 0xc9);                 /* test rcx, rcx */
+        ret[n++] = jcc_fwd(x, 0x4);
+        b1(x, 0x0f); b1(x, 0xb6); b1(x, 0x50); b1(x, (uint8_t)offsetof(struct fx_block, n));   /* movzx edx, [rax+n] */
+        op64_r_mem(x, 0x03, H_EDX, CPU_OFF(retired));          /* add rdx, [retired] */
+        op64_r_mem(x, 0x3b, H_EDX, CPU_OFF(run_end));          /* cmp rdx, [run_end] */
+        ret[n++] = jcc_fwd(x, 0x7);                             /* ja ret */
+        op64_r_mem(x, 0x89, H_EAX, CPU_OFF(run));               /* mov [run], rax */
+        b1(x, 0x45); b1(x, 0x8d); b1(x, 0xa4); b1(x, 0x24); b4(x, target);   /* lea r12d, [r12+target] */
+        b1(x, 0x44); b1(x, 0x89); rbx_mem(x, 4, CPU_OFF(run_eip));           /* mov [run_eip], r12d */
+        b1(x, 0x48); b1(x, 0x8b); b1(x, 0x49); b1(x, (uint8_t)offsetof(struct jit_block, code));   /* mov rcx, [rcx+code] */
+        b1(x, 0x48); b1(x, 0x83); b1(x, 0xc1); b1(x, JIT_PROLOGUE_BYTES);   /* add rcx, prologue */
+        b1(x, 0xff); b1(x, 0xe1);                               /* jmp rcx */
+    }
+    for (int i = 0; i < n; i++)
+        patch_here(x, ret[i]);
+    lea_eip(x, H_EAX, target);
+    leave(x);
+}
+
+/* A near branch to the run's EIP + TARGET: beyond the CS limit the
+ * interpreter's form raises #GP (gen_step); otherwise on to the target. */
+static void gen_branch_exit(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *e,
+                            uint32_t off, uint32_t target, unsigned count)
+{
+    lea_eip(x, H_EAX, target);
     op_r_mem(x, 0x3b, H_EAX, CPU_OFF(s) + CPU_CS * (uint32_t)sizeof(struct seg) +
                              (uint32_t)offsetof(struct seg, limit));   /* cmp eax, [cs.limit] */
     uint8_t *slow = jcc_fwd(x, 0x7);                   /* ja slow */
-    exit_run(x, count);
+    gen_chain_or_exit(x, c, b, target, count);
     patch_here(x, slow);
     gen_step(x, e, off);
     exit_run(x, count);
@@ -435,7 +512,7 @@ static bool gen_cond(struct emit *x, enum producer prod, unsigned cc)
 static bool rmw_inline(unsigned aop) { return aop != 2 && aop != 3; }
 
 /* Translates run B (its entries copied at ENTS) into X. */
-static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_entry *ents)
+static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *ents)
 {
     b1(x, 0x53);                                       /* push rbx */
     b1(x, 0x41); b1(x, 0x54);                          /* push r12 */
@@ -669,15 +746,12 @@ static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_en
         } else if (kind == FX_JCC && last) {
             bool host = gen_cond(x, prod, cc);
             uint8_t *taken = jcc_fwd(x, host ? cc : 0x5);
-            lea_eip(x, H_EAX, next);
-            exit_run(x, k + 1);
+            gen_chain_or_exit(x, c, b, next, k + 1);
             patch_here(x, taken);
-            lea_eip(x, H_EAX, next + imm);
-            gen_branch_exit(x, e, off, k + 1);
+            gen_branch_exit(x, c, b, e, off, next + imm, k + 1);
             return;
         } else if (kind == FX_JMP && last) {
-            lea_eip(x, H_EAX, next + imm);
-            gen_branch_exit(x, e, off, k + 1);
+            gen_branch_exit(x, c, b, e, off, next + imm, k + 1);
             return;
         } else if ((kind == FX_CALL || kind == FX_RET) && last) {
             /* The target is checked before the stack moves (fx_branch first);
@@ -696,15 +770,15 @@ static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_en
                 lea_eip(x, H_ECX, next);
                 gen_mem(x, CPU_SS, 4, true);
                 b1(x, 0x83); rbx_mem(x, 5, greg(CPU_ESP)); b1(x, 4);   /* sub dword [esp], 4 */
-                lea_eip(x, H_EAX, next + imm);
+                gen_chain_or_exit(x, c, b, next + imm, k + 1);
             } else {
                 gen_mem(x, CPU_SS, 4, false);
                 op_r_mem(x, 0x3b, H_EAX, CPU_OFF(s) + CPU_CS * (uint32_t)sizeof(struct seg) +
                                          (uint32_t)offsetof(struct seg, limit));
                 slow2 = jcc_fwd(x, 0x7);
                 b1(x, 0x83); rbx_mem(x, 0, greg(CPU_ESP)); b1(x, 4);   /* add dword [esp], 4 */
+                exit_run(x, k + 1);   /* eax: the return address */
             }
-            exit_run(x, k + 1);
             patch_here(x, slow1);
             patch_here(x, slow2);
             gen_step(x, e, off);
@@ -725,8 +799,7 @@ static void gen_run(struct emit *x, const struct fx_block *b, const struct dc_en
             gen_stop_check(x, next, k + 1);
         off = next;
     }
-    lea_eip(x, H_EAX, off);
-    exit_run(x, b->n);
+    gen_chain_or_exit(x, c, b, off, b->n);
 }
 
 static void jit_drop_all(struct cpu *c)
@@ -773,7 +846,7 @@ void jit_translate(struct cpu *c, struct fx_block *b)
     memcpy(t->e, b->e, sizeof(struct dc_entry) * b->n);
     uint8_t *code = j->mem + j->used + head;
     struct emit x = {code, code + JIT_MAX_BLOCK};
-    gen_run(&x, b, t->e);
+    gen_run(&x, c, b, t->e);
     if (x.p > x.end)
         return;   /* too long for its space: it stays interpreted */
     t->code = (jit_code_fn)(void *)code;
