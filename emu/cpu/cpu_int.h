@@ -114,7 +114,7 @@ _Static_assert(sizeof(struct tlb_entry) == 32, "tlb_entry is 32 bytes");
  * keyed by the physical address of its first byte. Valid while the page's
  * code version (bumped by the memory map's code-write hook) and the memory
  * map generation are unchanged. Immediates are still read from the page. */
-#define DC_BITS 13
+#define DC_BITS 16
 #define DC_SIZE (1 << DC_BITS)   /* entries, indexed by (pa ^ pa >> DC_BITS) mod DC_SIZE */
 #define CODE_PAGES (1u << 20)   /* 4 GiB of 32-bit physical space */
 /* The prefixes of an instruction and the operand/address sizes they select. */
@@ -187,6 +187,12 @@ struct fx_block {
     struct dc_entry e[FXB_MAX];
 };
 
+/* The bytes run B covers, from its first instruction to its end. */
+static inline uint32_t fxb_span(const struct fx_block *b)
+{
+    return b->last_off - (b->pa & 0xfff) + b->e[b->n - 1].fx.len;
+}
+
 /* The run-of-fast-forms slot of the instruction at physical address PA. */
 static inline uint32_t fxb_index(uint32_t pa)
 {
@@ -204,6 +210,7 @@ struct jit_block {
     uint32_t pa, key;       /* as the fx_block it was made from */
     uint16_t last_off;
     uint8_t n;
+    bool open;              /* made from an open run: its end returns to the loop */
     jit_code_fn code;
     struct dc_entry e[];
 };

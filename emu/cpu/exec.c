@@ -1541,7 +1541,7 @@ static __attribute__((noinline)) struct fx_block *fxb_build(struct cpu *c, struc
     b->last_off = (uint16_t)last;
     b->open = open;
     b->hits = 0;
-    b->jit = open ? NULL : jit_lookup(c, b);   /* an open run is rebuilt soon */
+    b->jit = jit_lookup(c, b);
     return b;
 }
 
@@ -1583,7 +1583,13 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
             c->run_stop = 1;
             eip = b->jit->code(c, eip);
             retired = c->retired;
+            /* An open run (the last one entered) ends the code's chain; as
+             * below, once it ran whole, see whether its successor has been
+             * decoded since. */
+            const struct fx_block *last = c->run;
             c->run = NULL;
+            if (__builtin_expect(last->open, 0) && eip == c->run_eip + fxb_span(last))
+                fxb_check_open(c, (struct fx_block *)last, eip);
         } else {
             unsigned n = end - retired < b->n ? (unsigned)(end - retired) : b->n;
             c->run_stop = (uintptr_t)(e + n);
@@ -1595,8 +1601,8 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
             c->run = NULL;
             if (__builtin_expect(b->open, 0) && e == b->e + b->n)
                 fxb_check_open(c, b, eip);
-            else if (__builtin_expect(++b->hits == c->jit_hot, 0) && !b->open && e == b->e + b->n &&
-                     b->key == c->fetch_key)
+            if (__builtin_expect(++b->hits == c->jit_hot, 0) && e == b->e + b->n && b->pa != ~0u &&
+                b->key == c->fetch_key)
                 jit_translate(c, b);
         }
         /* The outer loop's tests, in its order (fast forms leave TF alone). */

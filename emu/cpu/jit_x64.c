@@ -799,7 +799,12 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             gen_stop_check(x, next, k + 1);
         off = next;
     }
-    gen_chain_or_exit(x, c, b, off, b->n);
+    if (b->open) {   /* the loop looks at an open run's successor (fxb_check_open) */
+        lea_eip(x, H_EAX, off);
+        exit_run(x, b->n);
+    } else {
+        gen_chain_or_exit(x, c, b, off, b->n);
+    }
 }
 
 static void jit_drop_all(struct cpu *c)
@@ -843,6 +848,7 @@ void jit_translate(struct cpu *c, struct fx_block *b)
     t->key = b->key;
     t->n = b->n;
     t->last_off = b->last_off;
+    t->open = b->open;
     memcpy(t->e, b->e, sizeof(struct dc_entry) * b->n);
     uint8_t *code = j->mem + j->used + head;
     struct emit x = {code, code + JIT_MAX_BLOCK};
@@ -863,7 +869,8 @@ const struct jit_block *jit_lookup(struct cpu *c, const struct fx_block *b)
     if (!j || j->failed)
         return NULL;
     const struct jit_block *t = j->slot[jit_index(b->pa)];
-    if (t && t->pa == b->pa && t->key == b->key && t->n == b->n && t->last_off == b->last_off)
+    if (t && t->pa == b->pa && t->key == b->key && t->n == b->n && t->last_off == b->last_off &&
+        t->open == b->open)
         return t;
     return NULL;
 }
