@@ -112,6 +112,12 @@ struct display_ops {
 
 /* Reads a whole file (firmware, kernel, initrd) into a malloc'd buffer; NULL
  * with a message in err when it cannot be read or is larger than max_len. */
+/* Memory the CPU writes host code into and runs (the translator's code
+ * cache, emu/cpu/jit_x64.c): readable, writable and executable, SIZE bytes.
+ * NULL if the host gives none; the CPU then interprets only. */
+void *emu_host_code_alloc(size_t size);
+void emu_host_code_free(void *mem, size_t size);
+
 void *emu_host_read_file(const char *path, size_t max_len, size_t *len_out,
                          char *err, size_t errlen);
 

@@ -254,8 +254,9 @@ static int parse_machine_opt(struct options *o, bool *none, char *err, size_t er
  * the guest's code, which is what QEMU calls its tcg accelerator; KVM and
  * the others are refused with the reason, as QEMU refuses an accelerator
  * the host lacks. */
-static int parse_accel(struct options *o, char *err, size_t errlen)
+static int parse_accel(struct options *o, int *jit_threshold, char *err, size_t errlen)
 {
+    *jit_threshold = -1;   /* the CPU's default */
     if (options_flag(o, "enable-kvm")) {
         snprintf(err, errlen, "-enable-kvm: KVM is not available: baremu interprets the guest's "
                  "code (drop the option, or write -accel tcg)");
@@ -269,8 +270,30 @@ static int parse_accel(struct options *o, char *err, size_t errlen)
             return -1;
         const char *accel = qopts_get(&q, "accel");
         const char *thread = qopts_get(&q, "thread");
+        /* baremu's own: jit=off interprets only; jit-threshold=N translates
+         * a run of instructions once it has run N times (tests use 1). */
+        const char *jit = qopts_get(&q, "jit");
+        const char *jit_thr = qopts_get(&q, "jit-threshold");
         int rc = 0;
-        if (!accel || strcmp(accel, "tcg")) {
+        if (jit && strcmp(jit, "on") && strcmp(jit, "off")) {
+            snprintf(err, errlen, "-accel %s: jit must be on or off", it->arg);
+            rc = -1;
+        } else if (jit && !strcmp(jit, "off")) {
+            *jit_threshold = 0;
+        }
+        if (!rc && jit_thr) {
+            char *end;
+            unsigned long n = strtoul(jit_thr, &end, 10);
+            if (!*jit_thr || *end || n < 1 || n > 1000000) {
+                snprintf(err, errlen, "-accel %s: jit-threshold must be 1..1000000", it->arg);
+                rc = -1;
+            } else if (*jit_threshold != 0) {
+                *jit_threshold = (int)n;
+            }
+        }
+        if (rc) {
+            /* reported above */
+        } else if (!accel || strcmp(accel, "tcg")) {
             snprintf(err, errlen, "-accel %s: accelerator '%s' is not available (only tcg: baremu "
                      "interprets the guest's code)", it->arg, accel ? accel : "");
             rc = -1;
@@ -719,7 +742,8 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
 {
     err[0] = 0;
     bool none;
-    if (parse_machine_opt(o, &none, err, errlen) < 0 || parse_accel(o, err, errlen) < 0 || none)
+    int jit_threshold;
+    if (parse_machine_opt(o, &none, err, errlen) < 0 || parse_accel(o, &jit_threshold, err, errlen) < 0 || none)
         return NULL;
     struct machine *m = calloc(1, sizeof(*m));
     if (!m) {
@@ -772,6 +796,8 @@ struct machine *machine_create(struct options *o, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if (jit_threshold >= 0)
+        cpu_set_jit_threshold(m->cpu, (unsigned)jit_threshold);
     cpu_set_intr_ack(m->cpu, intr_ack, m);
     cpu_set_tsc_source(m->cpu, tsc_ticks, m);
     /* The legacy VGA window is not RAM: the VGA's, or unassigned. */
@@ -1095,6 +1121,11 @@ void machine_set_running(struct machine *m, bool running)
 bool machine_running(const struct machine *m)
 {
     return !m->stopped;
+}
+
+void machine_get_jit_stats(const struct machine *m, struct cpu_jit_stats *s)
+{
+    cpu_get_jit_stats(m->cpu, s);
 }
 
 void machine_get_cpu_regs(const struct machine *m, struct cpu_regs *r)

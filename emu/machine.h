@@ -44,11 +44,13 @@ int machine_exit_status(const struct machine *m);
  * system_reset (a reset as the guest's own; with -no-reboot, an exit),
  * system_powerdown (the ACPI power button), stop/cont (also -S), sendkey. */
 struct cpu_regs;
+struct cpu_jit_stats;
 void machine_system_reset(struct machine *m);
 void machine_system_powerdown(struct machine *m);
 void machine_set_running(struct machine *m, bool running);
 bool machine_running(const struct machine *m);
 void machine_get_cpu_regs(const struct machine *m, struct cpu_regs *r);
+void machine_get_jit_stats(const struct machine *m, struct cpu_jit_stats *s);
 /* A key on the PS/2 keyboard: its scan code set 1 make code (0xE0-prefixed
  * keys as 0xE000 | code), pressed or released (the monitor's sendkey). */
 void machine_key(struct machine *m, uint16_t code, bool down);

@@ -48,6 +48,26 @@ static int cmd_info_status(struct monitor *mon, int argc, char **argv)
     return 0;
 }
 
+/* The translator's state, in the spirit of QEMU's "info jit" (its TCG
+ * statistics): whether it runs, how many runs it translated, how full the
+ * code cache is and how often it was emptied. */
+static int cmd_info_jit(struct monitor *mon, int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    struct cpu_jit_stats s;
+    machine_get_jit_stats(mon_machine, &s);
+    if (!s.threshold) {
+        mon_printf(mon, "Translation: off (-accel tcg,jit=off): the CPU interprets\n");
+        return 0;
+    }
+    mon_printf(mon, "Translation: on, after %u runs of a block\n", s.threshold);
+    mon_printf(mon, "Translated blocks: %llu\n", (unsigned long long)s.translated);
+    mon_printf(mon, "Code cache: %llu of %llu KiB used, emptied %llu times%s\n",
+               (unsigned long long)(s.code_bytes >> 10), (unsigned long long)(s.code_capacity >> 10),
+               (unsigned long long)s.flushes, s.available || !s.translated ? "" : " (no code memory)");
+    return 0;
+}
+
 /* A segment register as QEMU's x86 "info registers" prints it: selector,
  * base, limit, then the descriptor's flag bits (bits 8-23 of its high word). */
 static void print_seg(struct monitor *mon, const char *name, const struct cpu_seg_state *s)
@@ -179,5 +199,6 @@ void machine_monitor_register(struct machine *m)
     monitor_register("c", "", "resume emulation", cmd_cont);
     monitor_register("info status", "", "show the current VM status (running|paused)", cmd_info_status);
     monitor_register("info registers", "", "show the CPU registers", cmd_info_registers);
+    monitor_register("info jit", "", "show the translator's state", cmd_info_jit);
     monitor_register("sendkey", "keys [hold_ms]", "send keys to the guest (e.g. ctrl-alt-delete)", cmd_sendkey);
 }

@@ -15,6 +15,7 @@
 #include "kernel/appliance.h"
 #include "kernel/bootinfo.h"
 #include "kernel/console.h"
+#include "kernel/mm.h"
 
 /* ---- character devices ---- */
 
@@ -212,4 +213,17 @@ void *emu_host_read_file(const char *path, size_t max_len, size_t *len_out, char
     memcpy(buf, f->data, f->size);
     *len_out = f->size;
     return buf;
+}
+
+/* The translator's code cache: whole pages. The kernel's page tables map
+ * all RAM without the NX bit (kernel/paging.c), so they may be executed. */
+void *emu_host_code_alloc(size_t size)
+{
+    return pmm_alloc((size + PAGE_SIZE - 1) / PAGE_SIZE, 0);
+}
+
+void emu_host_code_free(void *mem, size_t size)
+{
+    if (mem)
+        pmm_free(mem, (size + PAGE_SIZE - 1) / PAGE_SIZE);
 }

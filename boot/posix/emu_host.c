@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -284,4 +285,17 @@ void *emu_host_read_file(const char *path, size_t max_len, size_t *len_out, char
     fclose(fp);
     *len_out = len;
     return buf;
+}
+
+/* The translator's code cache: an anonymous mapping that may be executed. */
+void *emu_host_code_alloc(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void emu_host_code_free(void *mem, size_t size)
+{
+    if (mem)
+        munmap(mem, size);
 }

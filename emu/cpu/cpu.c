@@ -45,8 +45,14 @@ struct cpu *cpu_create(struct guest_memory *mem, struct io_bus *io)
     c->mem = mem;
     c->io = io;
     gmem_set_code_write_hook(mem, code_written, c);
+    c->jit_hot = JIT_HOT;
     cpu_reset(c);
     return c;
+}
+
+void cpu_set_jit_threshold(struct cpu *c, unsigned threshold)
+{
+    c->jit_hot = threshold;
 }
 
 void cpu_destroy(struct cpu *c)
@@ -55,6 +61,7 @@ void cpu_destroy(struct cpu *c)
         return;
     if (c->mem && c->code_ver)
         gmem_set_code_write_hook(c->mem, NULL, NULL);
+    jit_destroy(c);
     free(c->dc);
     free(c->fxb);
     free(c->code_ver);

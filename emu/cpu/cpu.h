@@ -54,6 +54,16 @@ void cpu_set_ferr(struct cpu *c, void (*ferr)(void *opaque, int level), void *op
  * offset): by default the retired-instruction count; a machine gives its
  * virtual clock so the TSC keeps a fixed rate across HLT and against the
  * timer devices (Linux checks the TSC against the PIT/ACPI PM timer). */
+/* Runs of instructions are translated to host code after THRESHOLD runs
+ * (0: never, interpret only). */
+void cpu_set_jit_threshold(struct cpu *c, unsigned threshold);
+/* The translator's counters, for the monitor's "info jit". */
+struct cpu_jit_stats {
+    unsigned threshold;     /* 0: off */
+    bool available;         /* the host gave code memory (false until first use) */
+    uint64_t translated, flushes, code_bytes, code_capacity;
+};
+void cpu_get_jit_stats(const struct cpu *c, struct cpu_jit_stats *s);
 void cpu_set_tsc_source(struct cpu *c, uint64_t (*ticks)(void *opaque), void *opaque);
 
 /* Register access for tests and the debugger. cpu_set_regs reloads the

@@ -114,7 +114,7 @@ _Static_assert(sizeof(struct tlb_entry) == 32, "tlb_entry is 32 bytes");
  * keyed by the physical address of its first byte. Valid while the page's
  * code version (bumped by the memory map's code-write hook) and the memory
  * map generation are unchanged. Immediates are still read from the page. */
-#define DC_BITS 13
+#define DC_BITS 16
 #define DC_SIZE (1 << DC_BITS)   /* entries, indexed by (pa ^ pa >> DC_BITS) mod DC_SIZE */
 #define CODE_PAGES (1u << 20)   /* 4 GiB of 32-bit physical space */
 /* The prefixes of an instruction and the operand/address sizes they select. */
@@ -182,9 +182,41 @@ struct fx_block {
     uint16_t last_off;      /* page offset of the last instruction */
     uint8_t n;              /* instructions */
     bool open;              /* ended before an instruction not decoded yet */
-    uint32_t pad;
+    uint32_t hits;          /* times run since it was built (the translator's trigger) */
+    const struct jit_block *jit;   /* its host code (jit_x64.c), or NULL */
     struct dc_entry e[FXB_MAX];
 };
+
+/* The bytes run B covers, from its first instruction to its end. */
+static inline uint32_t fxb_span(const struct fx_block *b)
+{
+    return b->last_off - (b->pa & 0xfff) + b->e[b->n - 1].fx.len;
+}
+
+/* The run-of-fast-forms slot of the instruction at physical address PA. */
+static inline uint32_t fxb_index(uint32_t pa)
+{
+    return (pa ^ pa >> FXB_BITS ^ pa >> (2 * FXB_BITS)) & (FXB_SIZE - 1);
+}
+
+/* A run translated to host code: the code runs the whole run from EIP, and
+ * the translated runs it chains to in the same page while the interpreter's
+ * loop would run them too, adds the instructions it ran to c->retired and
+ * returns the next EIP (a store into the run's page ends it early). The
+ * run's entries are kept with it for the forms it hands to cpu_fx_step. */
+struct cpu;
+typedef uint32_t (*jit_code_fn)(struct cpu *c, uint32_t eip);
+struct jit_block {
+    uint32_t pa, key;       /* as the fx_block it was made from */
+    uint16_t last_off;
+    uint8_t n;
+    bool open;              /* made from an open run: its end returns to the loop */
+    jit_code_fn code;
+    struct dc_entry e[];
+};
+/* A run is translated after this many runs from the same build (the
+ * default of cpu_set_jit_threshold). */
+#define JIT_HOT 16
 
 struct cpu {
     uint32_t r[8];
@@ -294,6 +326,8 @@ struct cpu {
      * one word per instruction for both its end and a write to its page. */
     uintptr_t run_stop;
     struct dc_entry *cur;       /* the entry of the executing instruction, or NULL */
+    struct jit_state *jit;      /* the translator's code cache (jit_x64.c), made on first use */
+    unsigned jit_hot;           /* runs before a run is translated; 0: never */
     uint64_t dc_misses;
 };
 
@@ -400,6 +434,22 @@ uint8_t lin_fetch8(struct cpu *c, uint32_t lin);
 /* The memory map changed (a new generation): drops the TLB and every
  * decoded instruction. */
 void cpu_mem_changed(struct cpu *c);
+
+/* The translator (jit_x64.c). jit_translate gives run B host code (b->jit)
+ * if it can; jit_lookup finds code made earlier for the run B now holds;
+ * jit_flush forgets all code (the memory map changed); jit_destroy frees it. */
+void jit_translate(struct cpu *c, struct fx_block *b);
+const struct jit_block *jit_lookup(struct cpu *c, const struct fx_block *b);
+void jit_flush(struct cpu *c);
+void jit_destroy(struct cpu *c);
+/* The interpreter's pieces the translated code calls (exec.c): one fast
+ * form, a fast form's memory read and write, a condition, CF. */
+uint32_t cpu_fx_step(struct cpu *c, const struct dc_entry *e, uint32_t eip);
+uint32_t cpu_fx_read(struct cpu *c, int seg, uint32_t off, unsigned size);
+void cpu_fx_write(struct cpu *c, int seg, uint32_t off, uint32_t v, unsigned size);
+uint32_t cpu_fx_cond(struct cpu *c, int cc);
+uint32_t cpu_fx_cf(struct cpu *c);
+bool cpu_fx_is_branch(unsigned kind);
 /* Flushes the TLB if the guest memory map changed (after device accesses). */
 static inline void cpu_sync_mem(struct cpu *c)
 {

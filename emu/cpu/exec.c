@@ -1486,12 +1486,6 @@ static __attribute__((noinline)) uint32_t fetch_window_switch(struct cpu *c, uin
     return eip - c->fetch_eip_lo;
 }
 
-/* The run-of-fast-forms slot of the instruction at physical address PA. */
-static inline uint32_t fxb_index(uint32_t pa)
-{
-    return (pa ^ pa >> FXB_BITS ^ pa >> (2 * FXB_BITS)) & (FXB_SIZE - 1);
-}
-
 /* Whether a fast form can move EIP elsewhere than the next instruction. */
 static bool fx_is_branch(unsigned kind)
 {
@@ -1546,6 +1540,8 @@ static __attribute__((noinline)) struct fx_block *fxb_build(struct cpu *c, struc
     b->n = (uint8_t)n;
     b->last_off = (uint16_t)last;
     b->open = open;
+    b->hits = 0;
+    b->jit = jit_lookup(c, b);
     return b;
 }
 
@@ -1578,18 +1574,37 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
 {
     for (;;) {
         const struct dc_entry *e = b->e;
-        unsigned n = end - retired < b->n ? (unsigned)(end - retired) : b->n;
         c->run = b;
         c->run_eip = eip;
-        c->run_stop = (uintptr_t)(e + n);
-        do
-            eip = exec_fast(c, e, eip);
-        while ((uintptr_t)++e < c->run_stop);
-        retired += (unsigned)(e - b->e);
-        c->retired = retired;
-        c->run = NULL;
-        if (__builtin_expect(b->open, 0) && e == b->e + b->n)
-            fxb_check_open(c, b, eip);
+        if (b->jit && end - retired >= b->n) {
+            /* Host code runs the whole run, and the runs it chains to (a
+             * store into its page may end it early: run_stop, cleared by the
+             * code-write hook); it counts what it ran into c->retired. */
+            c->run_stop = 1;
+            eip = b->jit->code(c, eip);
+            retired = c->retired;
+            /* An open run (the last one entered) ends the code's chain; as
+             * below, once it ran whole, see whether its successor has been
+             * decoded since. */
+            const struct fx_block *last = c->run;
+            c->run = NULL;
+            if (__builtin_expect(last->open, 0) && eip == c->run_eip + fxb_span(last))
+                fxb_check_open(c, (struct fx_block *)last, eip);
+        } else {
+            unsigned n = end - retired < b->n ? (unsigned)(end - retired) : b->n;
+            c->run_stop = (uintptr_t)(e + n);
+            do
+                eip = exec_fast(c, e, eip);
+            while ((uintptr_t)++e < c->run_stop);
+            retired += (unsigned)(e - b->e);
+            c->retired = retired;
+            c->run = NULL;
+            if (__builtin_expect(b->open, 0) && e == b->e + b->n)
+                fxb_check_open(c, b, eip);
+            if (__builtin_expect(++b->hits == c->jit_hot, 0) && e == b->e + b->n && b->pa != ~0u &&
+                b->key == c->fetch_key)
+                jit_translate(c, b);
+        }
         /* The outer loop's tests, in its order (fast forms leave TF alone). */
         if (retired >= end || (c->ev | (c->intr & (c->flags >> 9))))
             break;
@@ -1604,6 +1619,14 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
     c->eip = eip;
     return (struct fxb_ran){eip, retired};
 }
+
+/* The pieces of the interpreter that translated code calls (cpu_int.h). */
+uint32_t cpu_fx_step(struct cpu *c, const struct dc_entry *e, uint32_t eip) { return exec_fast(c, e, eip); }
+uint32_t cpu_fx_read(struct cpu *c, int seg, uint32_t off, unsigned size) { return fx_mem_read(c, seg, off, size); }
+void cpu_fx_write(struct cpu *c, int seg, uint32_t off, uint32_t v, unsigned size) { fx_mem_write(c, seg, off, v, size); }
+uint32_t cpu_fx_cond(struct cpu *c, int cc) { return cond(c, cc); }
+uint32_t cpu_fx_cf(struct cpu *c) { return cpu_cf(c); }
+bool cpu_fx_is_branch(unsigned kind) { return fx_is_branch(kind); }
 
 /* The interpreter loop: one test for pending events per run of fast forms
  * (struct fx_block) or per other instruction, the instructions themselves

@@ -34,6 +34,7 @@ void cpu_mem_changed(struct cpu *c)
     for (int i = 0; i < DC_SIZE; i++)
         c->dc[i].pa = ~0u;
     fxb_flush(c);
+    jit_flush(c);   /* a physical address may now hold other code */
 }
 
 void fxb_flush(struct cpu *c)

@@ -3,8 +3,9 @@
 # Runs the libFuzzer harness of the CPU interpreter (tests/fuzz/fuzz_cpu.c:
 # arbitrary instruction bytes in real mode, 16/32-bit protected mode at CPL
 # 0 and 3, with paging and in V86 mode, against half-garbage descriptor
-# tables) for 20 seconds from one seed per mode; any crash, sanitizer
-# report, timeout or abort fails.
+# tables) for 20 seconds from one seed per mode, each input interpreted and
+# then translated (emu/cpu/jit_x64.c, which must end in the same state); any
+# crash, sanitizer report, difference, timeout or abort fails.
 set -u
 . "$BAREMU_TOP/tests/lib/common.sh"
 need_cmd clang

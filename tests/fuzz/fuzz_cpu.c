@@ -5,7 +5,8 @@
  * are half well-formed and half fuzz bytes (Intel SDM vol. 3A 3.4-3.5
  * descriptors, 6.10-6.14 IDT gates, 7.2 the TSS, 4.3 two-level paging,
  * 20.2 V86). Whatever runs, the interpreter must stay inside its own memory
- * (ASan/UBSan) and return within its budget. */
+ * (ASan/UBSan) and return within its budget, and the translator
+ * (jit_x64.c) must give the interpreter's result. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -233,11 +234,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     r.eip = md->eip;
     r.gpr[CPU_ESP] = md->esp;
-    /* New code and tables, written behind the CPU's back: every decoded
-     * instruction and TLB entry goes. */
-    cpu_mem_changed(cpu);
-    cpu_set_regs(cpu, &r);
-    /* HLT with IF clear, a triple fault (shutdown) or the budget ends the run. */
-    cpu_run(cpu, BUDGET);
+    /* The run twice from the same memory: interpreted, then with every run
+     * of fast forms translated after its first execution (jit_x64.c). The
+     * two must end in the same registers, memory and retired count. */
+    static uint8_t ram0[RAM_SIZE], ram1[RAM_SIZE];
+    memcpy(ram0, ram, RAM_SIZE);
+    struct cpu_regs out[2];
+    uint64_t retired[2];
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            memcpy(ram, ram0, RAM_SIZE);
+        cpu_set_jit_threshold(cpu, pass);
+        cpu_reset(cpu);
+        cpu_set_a20(cpu, (mode & 0x80) != 0);
+        /* New code and tables, written behind the CPU's back: every decoded
+         * instruction and TLB entry goes. */
+        cpu_mem_changed(cpu);
+        cpu_set_regs(cpu, &r);
+        uint64_t before = cpu_retired(cpu);
+        /* HLT with IF clear, a triple fault (shutdown) or the budget ends the run. */
+        cpu_run(cpu, BUDGET);
+        retired[pass] = cpu_retired(cpu) - before;
+        cpu_get_regs(cpu, &out[pass]);
+        if (pass == 0)
+            memcpy(ram1, ram, RAM_SIZE);
+    }
+    if (retired[0] != retired[1] || memcmp(out[0].gpr, out[1].gpr, sizeof(out[0].gpr)) ||
+        out[0].eip != out[1].eip || out[0].eflags != out[1].eflags || memcmp(ram1, ram, RAM_SIZE))
+        __builtin_trap();   /* the translated run differs from the interpreted one */
     return 0;
 }

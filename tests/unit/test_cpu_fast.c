@@ -1,8 +1,10 @@
-/* The CPU's fast forms (emu/cpu/exec_fast.h) against its ordinary decoder:
- * every form, with random registers, flags, memory and address modes, runs
- * once to be classified, then from the same state through the fast path
- * and through the ordinary path (decode cache emptied), and the two results
- * must be equal: registers, EIP, EFLAGS, data and stack memory. The
+/* The CPU's fast forms (emu/cpu/exec_fast.h) and their translation to host
+ * code (emu/cpu/jit_x64.c) against its ordinary decoder: every form, with
+ * random registers, flags, memory and address modes, runs once to be
+ * classified, then from the same state translated, through the fast path
+ * and through the ordinary path (decode cache emptied), and the results
+ * must be equal: registers, EIP, EFLAGS, data and stack memory, the retired
+ * count. The
  * ordinary path is the one held to the recorded hardware tests (cpu/sst.t)
  * and the guest programs (cpu/guest.t). Faults (segment limit) and the
  * single-step trap are delivered through an IDT whose handlers halt, so the
@@ -73,6 +75,7 @@ static void machine_init(void)
 }
 
 struct state {
+    uint64_t retired;       /* by the compared run */
     struct cpu_regs r;
     uint8_t data[DATA_LEN];
     uint8_t stack[0x1000];
@@ -311,7 +314,7 @@ static const uint8_t setters[][3] = {
 };
 static const uint8_t setter_len[] = {0, 2, 2, 2, 2, 1, 1, 2, 3, 2, 2};
 
-static struct state st_init, st_fast, st_slow;
+static struct state st_init, st_fast, st_slow, st_jit;
 
 static bool dc_is_fast(uint32_t pa)
 {
@@ -319,60 +322,103 @@ static bool dc_is_fast(uint32_t pa)
            cpu->dc[(pa ^ pa >> DC_BITS) & (DC_SIZE - 1)].kind >= DC_FAST;
 }
 
-/* Runs the code at CODE from st_init: once to classify, then fast and slow.
- * fault 1: DS and FS shrunk to 64 KiB for the compared runs (DATA lies
- * above, so DS/FS forms raise #GP); fault 2: DS and FS read-only (stores
- * raise #GP, and a read-modify-write must leave EFLAGS as it was). Returns
- * false and prints on a difference. */
+/* What differs between two runs' results, or NULL. */
+static const char *difference(const struct state *x, const struct state *y)
+{
+    const struct cpu_regs *a = &x->r, *b = &y->r;
+    if (memcmp(a->gpr, b->gpr, sizeof(a->gpr)))
+        return "registers";
+    if (a->eip != b->eip)
+        return "EIP";
+    if (a->eflags != b->eflags)
+        return "EFLAGS";
+    if (memcmp(x->data, y->data, DATA_LEN))
+        return "data memory";
+    if (memcmp(x->stack, y->stack, sizeof(x->stack)))
+        return "stack memory";
+    if (x->retired != y->retired)
+        return "retired counts";
+    return NULL;
+}
+
+static void report(const char *name, const char *how, int fault, const char *what, const uint8_t *code,
+                   unsigned len, const struct state *x, const struct state *y)
+{
+    const struct cpu_regs *a = &x->r, *b = &y->r;
+    fprintf(stderr, "%s%s: %s differ (%s vs ordinary) for bytes", name,
+            fault == 1 ? " (limit fault)" : fault == 2 ? " (read-only)" : "", what, how);
+    for (unsigned i = 0; i < len; i++)
+        fprintf(stderr, " %02x", code[i]);
+    fprintf(stderr, "\n  eip %08x/%08x eflags %08x/%08x retired %llu/%llu", a->eip, b->eip, a->eflags,
+            b->eflags, (unsigned long long)x->retired, (unsigned long long)y->retired);
+    for (int i = 0; i < 8; i++)
+        fprintf(stderr, " r%d %08x/%08x", i, a->gpr[i], b->gpr[i]);
+    fprintf(stderr, "\n");
+}
+
+/* One compared run from S0: its result into OUT. */
+static void run_from(const struct state *s0, unsigned ninsn, struct state *out)
+{
+    state_load(s0);
+    uint64_t before = cpu_retired(cpu);
+    cpu_run(cpu, ninsn);
+    state_save(out);
+    out->retired = cpu_retired(cpu) - before;
+}
+
+/* Runs the code at CODE from st_init three ways: translated (jit_x64.c),
+ * as fast forms and through the ordinary decoder; the first two must equal
+ * the third. Translated: once to classify, once more (clean) so that the run
+ * of fast forms is built and translated (threshold 1), then the compared
+ * run. Fast: the decode cache emptied, once to classify, then the compared
+ * run interpreted. fault 1: DS and FS shrunk to 64 KiB for the compared runs
+ * (DATA lies above, so DS/FS forms raise #GP); fault 2: DS and FS read-only
+ * (stores raise #GP, and a read-modify-write must leave EFLAGS as it was).
+ * Returns false and prints on a difference. */
 static bool compare(const char *name, const uint8_t *code, unsigned len, unsigned ninsn,
-                    uint32_t tested_pa, int fault, int *fast_seen)
+                    uint32_t tested_pa, int fault, int *fast_seen, int *jit_seen)
 {
     memset(ram + CODE, 0xf4, 0x200);
     memcpy(ram + CODE, code, len);
+    struct state s0 = st_init;
+    if (fault == 1) {
+        s0.r.seg[CPU_DS].limit = 0xffff;
+        s0.r.seg[CPU_FS].limit = 0xffff;
+    } else if (fault == 2) {
+        s0.r.seg[CPU_DS].attr = 0x91 | 0xc00;
+        s0.r.seg[CPU_FS].attr = 0x91 | 0xc00;
+    }
+    cpu_set_jit_threshold(cpu, 1);
     cpu_mem_changed(cpu);   /* new code bytes: drop every decoded entry */
     state_load(&st_init);
     cpu_run(cpu, ninsn);
     if (dc_is_fast(tested_pa))
         ++*fast_seen;
-    struct state *runs[2] = {&st_fast, &st_slow};
-    for (int k = 0; k < 2; k++) {
-        if (k == 1)
-            cpu_mem_changed(cpu);   /* the ordinary decoder from the first byte */
-        struct state s0 = st_init;
-        if (fault == 1) {
-            s0.r.seg[CPU_DS].limit = 0xffff;
-            s0.r.seg[CPU_FS].limit = 0xffff;
-        } else if (fault == 2) {
-            s0.r.seg[CPU_DS].attr = 0x91 | 0xc00;
-            s0.r.seg[CPU_FS].attr = 0x91 | 0xc00;
-        }
-        state_load(&s0);
-        cpu_run(cpu, ninsn);
-        state_save(runs[k]);
+    state_load(&st_init);
+    cpu_run(cpu, ninsn);
+    if (cpu->fxb[fxb_index(CODE)].pa == CODE && cpu->fxb[fxb_index(CODE)].jit)
+        ++*jit_seen;
+    run_from(&s0, ninsn, &st_jit);
+
+    cpu_set_jit_threshold(cpu, 0);
+    cpu_mem_changed(cpu);
+    state_load(&st_init);
+    cpu_run(cpu, ninsn);
+    run_from(&s0, ninsn, &st_fast);
+
+    cpu_mem_changed(cpu);   /* the ordinary decoder from the first byte */
+    run_from(&s0, ninsn, &st_slow);
+    const char *what = difference(&st_fast, &st_slow);
+    if (what) {
+        report(name, "fast", fault, what, code, len, &st_fast, &st_slow);
+        return false;
     }
-    const struct cpu_regs *a = &st_fast.r, *b = &st_slow.r;
-    const char *what = NULL;
-    if (memcmp(a->gpr, b->gpr, sizeof(a->gpr)))
-        what = "registers";
-    else if (a->eip != b->eip)
-        what = "EIP";
-    else if (a->eflags != b->eflags)
-        what = "EFLAGS";
-    else if (memcmp(st_fast.data, st_slow.data, DATA_LEN))
-        what = "data memory";
-    else if (memcmp(st_fast.stack, st_slow.stack, sizeof(st_fast.stack)))
-        what = "stack memory";
-    if (!what)
-        return true;
-    fprintf(stderr, "%s%s: %s differ (fast vs ordinary) for bytes", name,
-            fault == 1 ? " (limit fault)" : fault == 2 ? " (read-only)" : "", what);
-    for (unsigned i = 0; i < len; i++)
-        fprintf(stderr, " %02x", code[i]);
-    fprintf(stderr, "\n  eip %08x/%08x eflags %08x/%08x", a->eip, b->eip, a->eflags, b->eflags);
-    for (int i = 0; i < 8; i++)
-        fprintf(stderr, " r%d %08x/%08x", i, a->gpr[i], b->gpr[i]);
-    fprintf(stderr, "\n");
-    return false;
+    what = difference(&st_jit, &st_slow);
+    if (what) {
+        report(name, "translated", fault, what, code, len, &st_jit, &st_slow);
+        return false;
+    }
+    return true;
 }
 
 TEST(fast_forms_match_the_ordinary_decoder)
@@ -381,7 +427,7 @@ TEST(fast_forms_match_the_ordinary_decoder)
     int bad = 0;
     for (size_t fi = 0; fi < sizeof(forms) / sizeof(forms[0]); fi++) {
         const struct form *f = &forms[fi];
-        int fast_seen = 0, runs = 0;
+        int fast_seen = 0, jit_seen = 0, runs = 0, untraced = 0;
         for (int t = 0; t < 150 && bad < 5; t++) {
             uint8_t code[32];
             unsigned si = rnd() % (sizeof(setters) / sizeof(setters[0]));
@@ -391,12 +437,23 @@ TEST(fast_forms_match_the_ordinary_decoder)
             n += emit(code + n, f);
             bool tf = t % 16 == 15;
             state_random(&st_init, tf);
-            if (!compare(f->name, code, n, si ? 2 : 1, tested, 0, &fast_seen))
+            int jit_before = jit_seen;
+            if (!compare(f->name, code, n, si ? 2 : 1, tested, 0, &fast_seen, &jit_seen))
                 bad++;
             runs++;
-            for (int fault = 1; fault <= 2 && f->modrm == M_MEM && !tf; fault++)
-                if (!compare(f->name, code, n, si ? 2 : 1, tested, fault, &fast_seen))
+            untraced += tf;
+            for (int fault = 1; fault <= 2 && f->modrm == M_MEM && !tf; fault++) {
+                int ignored = 0;
+                if (!compare(f->name, code, n, si ? 2 : 1, tested, fault, &ignored, &ignored))
                     bad++;
+            }
+            (void)jit_before;
+        }
+        /* ... and been translated in most runs without TF (the first runs
+         * of random operands may fault, so that no run completes). */
+        if (jit_seen * 4 < (runs - untraced) * 3) {
+            fprintf(stderr, "%s: translated in only %d of %d runs\n", f->name, jit_seen, runs - untraced);
+            bad++;
         }
         /* Every form must really have become a fast form in most runs (not
          * with TF, where the ordinary path runs it; not when the random
@@ -592,4 +649,107 @@ TEST(a_segment_load_ends_the_flat_shortcut)
     memcpy(&frame_eip, ram + r.gpr[CPU_ESP] + 4, 4);   /* #GP pushes an error code first */
     CHECK_EQ_INT(r.eip, HANDLER + 1);
     CHECK_EQ_INT(frame_eip, CODE + 4);
+}
+
+/* Runs st_init for BUDGET instructions with the translator at THRESHOLD
+ * (0: off) from a decode cache emptied, after WARM instructions that let it
+ * decode (and translate) the code; the result into OUT. */
+static void run_warm(unsigned threshold, unsigned warm, unsigned budget, struct state *out)
+{
+    cpu_set_jit_threshold(cpu, threshold);
+    cpu_mem_changed(cpu);
+    state_load(&st_init);
+    cpu_run(cpu, warm);
+    run_from(&st_init, budget, out);
+}
+
+TEST(translated_runs_chain_as_the_interpreter_runs_them)
+{
+    /* A loop of two runs in one page (a Jcc ends each): translated runs go
+     * on into each other without the interpreter's loop. For every budget
+     * the result, the retired count included, must be the interpreter's. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x40,                   /* L: inc eax */
+        0x01, 0xc2,             /*    add edx, eax */
+        0x39, 0xd8,             /*    cmp eax, ebx */
+        0x74, 0x05,             /*    je out */
+        0x83, 0xc1, 0x03,       /*    add ecx, 3 */
+        0xeb, 0xf4,             /*    jmp L */
+        0xf4,                   /* out: hlt */
+    };
+    code_at_start(code, sizeof(code));
+    st_init.r.gpr[CPU_EAX] = 0;
+    st_init.r.gpr[CPU_EBX] = 1000;
+    int bad = 0;
+    for (unsigned budget = 1; budget < 200 && bad < 3; budget += 7) {
+        run_warm(1, 40, budget, &st_jit);
+        run_warm(0, 40, budget, &st_slow);
+        const char *what = difference(&st_jit, &st_slow);
+        if (what) {
+            report("loop", "translated", 0, what, code, sizeof(code), &st_jit, &st_slow);
+            bad++;
+        }
+    }
+    run_warm(1, 40, 100000, &st_jit);
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    run_warm(0, 40, 100000, &st_slow);
+    CHECK(bad == 0 && !difference(&st_jit, &st_slow));
+    CHECK_EQ_INT(st_jit.r.eip, CODE + sizeof(code));   /* ran to the HLT */
+}
+
+TEST(a_store_into_its_own_translated_run_ends_it)
+{
+    /* As a_store_into_its_own_run_ends_the_run, with the run translated:
+     * the store rewrites the next instruction's immediate, the code must
+     * leave after the store and the MOV load the new immediate. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x89, 0x03,                     /* mov [ebx], eax */
+        0xb9, 0x11, 0x11, 0x11, 0x11,   /* mov ecx, 0x11111111 */
+        0xeb, 0xf7,                     /* jmp CODE */
+    };
+    code_at_start(code, sizeof(code));
+    st_init.r.gpr[CPU_EBX] = DATA;
+    cpu_set_jit_threshold(cpu, 1);
+    state_load(&st_init);
+    cpu_run(cpu, 9);   /* decoded, then run (translated after its first run) */
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    st_init.r.gpr[CPU_EBX] = CODE + 3;
+    st_init.r.gpr[CPU_EAX] = 0x22222222u;
+    cpu_set_regs(cpu, &st_init.r);
+    cpu_run(cpu, 2);
+    struct cpu_regs r;
+    cpu_get_regs(cpu, &r);
+    CHECK_EQ_INT(r.eip, CODE + 7);
+    CHECK_EQ_INT(r.gpr[CPU_ECX], 0x22222222u);
+    cpu_set_jit_threshold(cpu, 0);
+}
+
+TEST(a_16_bit_stack_in_a_translated_run)
+{
+    /* PUSH, POP, CALL and RET on a 16-bit stack segment (SP wraps at
+     * 64 KiB) go through the interpreter from translated code: the result
+     * must be the interpreter's. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x50,                           /* L: push eax */
+        0x5b,                           /*    pop ebx */
+        0x51,                           /*    push ecx */
+        0xe8, 0x02, 0x00, 0x00, 0x00,   /*    call f */
+        0xeb, 0xf6,                     /*    jmp L */
+        0x5a,                           /* f: pop edx (the return address) */
+        0x52,                           /*    push edx */
+        0xc3,                           /*    ret */
+    };
+    code_at_start(code, sizeof(code));
+    flat(&st_init.r.seg[CPU_SS], 0x10, 0, 0x93 | 0x800);   /* B clear: SP */
+    st_init.r.gpr[CPU_ESP] = 0x12340002u;                   /* wraps below 0 */
+    run_warm(1, 30, 200, &st_jit);
+    run_warm(0, 30, 200, &st_slow);
+    const char *what = difference(&st_jit, &st_slow);
+    if (what)
+        report("16-bit stack", "translated", 0, what, code, sizeof(code), &st_jit, &st_slow);
+    CHECK(!what);
+    CHECK_EQ_INT(st_slow.r.gpr[CPU_ESP] >> 16, 0x1234);
 }

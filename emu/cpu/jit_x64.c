@@ -1,0 +1,916 @@
+/* The translator: a run of fast forms (struct fx_block) that has run often
+ * becomes x86-64 host code, so that it executes without the interpreter's
+ * per-instruction dispatch. Guest semantics are those of exec_fast
+ * (exec_fast.h, Intel SDM vol. 2); host encodings per Intel SDM vol. 2
+ * (2.1 instruction format, 2.2.1 REX prefixes, appendix A opcode map) and the
+ * System V AMD64 calling convention (3.2).
+ *
+ * What the code keeps exact, as the interpreter does:
+ * - every instruction leaves the guest registers and the lazy flags in
+ *   struct cpu, so a fault, an interrupt at the run's end or the ordinary path
+ *   after it sees the same state;
+ * - a form that can fault records eip_start/esp_start first, and faults leave
+ *   through cpu_raise's longjmp (the generated frames hold nothing to undo);
+ *   cpu_run counts the instructions before the faulting one from c->run;
+ * - a store that writes into the run's own code page clears c->run_stop, and
+ *   the code ends the run after that instruction.
+ * The simple register forms, loads, stores and branches are generated inline;
+ * every other form calls cpu_fx_step, the interpreter's own code for one
+ * fast form. Host registers: rbx holds the struct cpu, r12d the EIP the run
+ * began at (each instruction's EIP is that plus a constant). */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/cpu/cpu_int.h"
+#include "emu/cpu/fast_forms.h"
+#include "emu/emu_host.h"
+
+#if defined(__x86_64__) && !defined(BAREMU_NO_JIT)
+
+/* Host register numbers (SDM vol. 2 table 2-2). */
+enum { H_EAX, H_ECX, H_EDX, H_EBX, H_ESP, H_EBP, H_ESI, H_EDI, H_R8 };
+
+#define JIT_CODE_BYTES (16u << 20)  /* the code cache; full: everything is dropped */
+#define JIT_MAX_BLOCK 2048          /* more than a 16-instruction run needs */
+#define JIT_BITS 14
+#define JIT_SLOTS (1u << JIT_BITS)
+
+struct jit_state {
+    uint8_t *mem;                  /* JIT_CODE_BYTES, writable and executable */
+    size_t used;
+    bool failed;                   /* the host gave no code memory: interpret */
+    struct jit_block *slot[JIT_SLOTS];   /* by physical address of the run */
+    uint64_t translated, flushes;
+};
+
+struct emit {
+    uint8_t *p, *end;
+};
+
+static void b1(struct emit *x, uint8_t v)
+{
+    if (x->p < x->end)
+        *x->p = v;
+    x->p++;
+}
+
+static void b4(struct emit *x, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b1(x, (uint8_t)(v >> (8 * i)));
+}
+
+static void b8(struct emit *x, uint64_t v)
+{
+    b4(x, (uint32_t)v);
+    b4(x, (uint32_t)(v >> 32));
+}
+
+/* ModRM for [rbx + disp] with host register REG (disp8 when it fits). */
+static void rbx_mem(struct emit *x, int reg, uint32_t disp)
+{
+    if (disp < 128) {
+        b1(x, (uint8_t)(0x40 | (reg & 7) << 3 | H_EBX));
+        b1(x, (uint8_t)disp);
+    } else {
+        b1(x, (uint8_t)(0x80 | (reg & 7) << 3 | H_EBX));
+        b4(x, disp);
+    }
+}
+
+#define CPU_OFF(field) ((uint32_t)offsetof(struct cpu, field))
+
+/* Where guest register R lives in struct cpu. */
+static uint32_t greg(unsigned r) { return (uint32_t)offsetof(struct cpu, r) + 4u * r; }
+
+/* op r32, [rbx+disp]: MOV 8B, ADD 03, OR 0B, AND 23, SUB 2B, XOR 33, CMP 3B. */
+static void op_r_mem(struct emit *x, uint8_t op, int reg, uint32_t disp)
+{
+    b1(x, op);
+    rbx_mem(x, reg, disp);
+}
+
+/* mov [rbx+disp], r32 */
+static void st_mem(struct emit *x, int reg, uint32_t disp)
+{
+    b1(x, 0x89);
+    rbx_mem(x, reg, disp);
+}
+
+/* mov dword [rbx+disp], imm32 */
+static void st_mem_imm(struct emit *x, uint32_t disp, uint32_t imm)
+{
+    b1(x, 0xc7);
+    rbx_mem(x, 0, disp);
+    b4(x, imm);
+}
+
+/* mov r32, imm32 */
+static void mov_imm(struct emit *x, int reg, uint32_t imm)
+{
+    if (reg >= 8)
+        b1(x, 0x41);
+    b1(x, (uint8_t)(0xb8 + (reg & 7)));
+    b4(x, imm);
+}
+
+/* lea r32, [r12 + disp]: the EIP of an instruction of the run. */
+static void lea_eip(struct emit *x, int reg, uint32_t disp)
+{
+    b1(x, 0x41);
+    b1(x, 0x8d);
+    b1(x, (uint8_t)(0x80 | (reg & 7) << 3 | 4));
+    b1(x, 0x24);
+    b4(x, disp);
+}
+
+/* ALU r32, r32 (ADD 01, OR 09, AND 21, SUB 29, XOR 31, CMP 39 with ModRM
+ * reg = source, rm = destination). */
+static void alu_rr(struct emit *x, unsigned aop, int dst, int src)
+{
+    b1(x, (uint8_t)(aop << 3 | 1));
+    b1(x, (uint8_t)(0xc0 | src << 3 | dst));
+}
+
+/* Calls FN with the arguments already in place (rdi = c is loaded here). */
+static void call_fn(struct emit *x, const void *fn)
+{
+    b1(x, 0x48); b1(x, 0x89); b1(x, 0xdf);            /* mov rdi, rbx */
+    b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)fn);   /* mov rax, imm64 */
+    b1(x, 0xff); b1(x, 0xd0);                          /* call rax */
+}
+
+/* 64-bit op r64, [rbx+disp] (REX.W). */
+static void op64_r_mem(struct emit *x, uint8_t op, int reg, uint32_t disp)
+{
+    b1(x, 0x48);
+    b1(x, op);
+    rbx_mem(x, reg, disp);
+}
+
+/* c->retired += COUNT (the instructions of the run just finished). */
+static void add_retired(struct emit *x, unsigned count)
+{
+    op64_r_mem(x, 0x83, 0, CPU_OFF(retired));
+    b1(x, (uint8_t)count);
+}
+
+/* The code's frame, left by every exit; a chained run enters past it. */
+#define JIT_PROLOGUE_BYTES 11
+
+static void leave(struct emit *x)
+{
+    b1(x, 0x41); b1(x, 0x5d);                          /* pop r13 */
+    b1(x, 0x41); b1(x, 0x5c);                          /* pop r12 */
+    b1(x, 0x5b);                                       /* pop rbx */
+    b1(x, 0xc3);                                       /* ret */
+}
+
+/* Leaves the run: EIP in eax, COUNT instructions of it retired. */
+static void exit_run(struct emit *x, unsigned count)
+{
+    add_retired(x, count);
+    leave(x);
+}
+
+/* jcc rel32 to be patched; returns the place of the displacement. */
+static uint8_t *jcc_fwd(struct emit *x, unsigned cc)
+{
+    b1(x, 0x0f);
+    b1(x, (uint8_t)(0x80 | cc));
+    uint8_t *at = x->p;
+    b4(x, 0);
+    return at;
+}
+
+static void patch_here(struct emit *x, uint8_t *at)
+{
+    if (x->p <= x->end) {
+        uint32_t rel = (uint32_t)(x->p - (at + 4));
+        memcpy(at, &rel, 4);
+    }
+}
+
+/* The lazy-flag state the last inline instruction left, so that a Jcc can
+ * evaluate its condition with the host's own flags. */
+enum producer { P_UNKNOWN, P_ADD, P_SUB, P_LOGIC, P_INC, P_DEC, P_ADC, P_SBB, P_ARITH };
+/* P_ARITH: the flags are in c->flags (set_arith: shifts, IMUL). */
+
+/* The memory operand's offset (fx_ea) into host register REG. */
+static void gen_ea(struct emit *x, const struct dc_entry *e, int reg)
+{
+    mov_imm(x, reg, e->disp);
+    if (e->base >= 0)
+        op_r_mem(x, 0x03, reg, greg((unsigned)e->base));   /* add reg, [base] */
+    if (e->index >= 0) {
+        op_r_mem(x, 0x8b, H_EAX, greg((unsigned)e->index));
+        if (e->scale) {
+            b1(x, 0xc1); b1(x, 0xe0); b1(x, e->scale);     /* shl eax, scale */
+        }
+        alu_rr(x, 0, reg, H_EAX);                          /* add reg, eax */
+    }
+}
+
+/* The head of a form that can fault: the instruction's EIP and ESP (FX_MEM). */
+static void gen_fault_point(struct emit *x, uint32_t off)
+{
+    lea_eip(x, H_EAX, off);
+    st_mem(x, H_EAX, CPU_OFF(eip_start));
+    op_r_mem(x, 0x8b, H_EAX, greg(CPU_ESP));
+    st_mem(x, H_EAX, CPU_OFF(esp_start));
+}
+
+/* After a store: a write into the run's page cleared run_stop; leave with
+ * the instructions up to and including this one. */
+static void gen_stop_check(struct emit *x, uint32_t next_off, unsigned count)
+{
+    b1(x, 0x48); b1(x, 0x83);                          /* cmp qword [rbx+run_stop], 0 */
+    rbx_mem(x, 7, CPU_OFF(run_stop));
+    b1(x, 0);
+    uint8_t *cont = jcc_fwd(x, 0x5);                   /* jne cont */
+    lea_eip(x, H_EAX, next_off);
+    exit_run(x, count);
+    patch_here(x, cont);
+}
+
+/* The TLB hit inline for an access of SIZE bytes at offset edx of segment
+ * SEG (lin_read/lin_write's fast path: supervisor, flat segment, the tag of
+ * the access's last page). On a hit rsi + rdx addresses the bytes; on a
+ * miss it jumps to the returned places (four rel32 fields) with edx intact. */
+struct mem_miss {
+    uint8_t *at[4];
+};
+
+static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool write)
+{
+    struct mem_miss m;
+    uint32_t tlb = CPU_OFF(tlb);
+    uint32_t tag = write ? (uint32_t)offsetof(struct tlb_entry, tag_w) : (uint32_t)offsetof(struct tlb_entry, tag_r);
+    b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(cpl)); b1(x, 3);        /* cmp byte [cpl], 3 */
+    m.at[0] = jcc_fwd(x, 0x4);                                  /* je miss */
+    b1(x, 0xf6); rbx_mem(x, 0, CPU_OFF(flat_rw)); b1(x, (uint8_t)(1u << seg));   /* test byte [flat_rw], bit */
+    m.at[1] = jcc_fwd(x, 0x4);                                  /* jz miss */
+    b1(x, 0x83); b1(x, 0xfa); b1(x, (uint8_t)(0x100 - size));   /* cmp edx, -size */
+    m.at[2] = jcc_fwd(x, 0x7);                                  /* ja miss */
+    b1(x, 0x89); b1(x, 0xd0);                                   /* mov eax, edx */
+    b1(x, 0xc1); b1(x, 0xe8); b1(x, 12);                        /* shr eax, 12 */
+    b1(x, 0x25); b4(x, TLB_SIZE - 1);                           /* and eax, TLB_SIZE-1 */
+    b1(x, 0xc1); b1(x, 0xe0); b1(x, 5);                         /* shl eax, 5 (32-byte entries) */
+    b1(x, 0x8d); b1(x, 0x72); b1(x, (uint8_t)(size - 1));       /* lea esi, [rdx+size-1] */
+    b1(x, 0xc1); b1(x, 0xee); b1(x, 12);                        /* shr esi, 12 */
+    b1(x, 0x3b); b1(x, 0xb4); b1(x, 0x03); b4(x, tlb + tag);   /* cmp esi, [rbx+rax+tag] */
+    m.at[3] = jcc_fwd(x, 0x5);                                  /* jne miss */
+    b1(x, 0x48); b1(x, 0x8b); b1(x, 0xb4); b1(x, 0x03);
+    b4(x, tlb + (uint32_t)offsetof(struct tlb_entry, host));   /* mov rsi, [rbx+rax+host] */
+    b1(x, 0x81); b1(x, 0xe2); b4(x, 0xfff);                     /* and edx, 0xfff */
+    return m;
+}
+
+static void patch_miss(struct emit *x, const struct mem_miss *m)
+{
+    for (int i = 0; i < 4; i++)
+        patch_here(x, m->at[i]);
+}
+
+/* A load of SIZE bytes (zero-extended into eax) or a store of ecx's low
+ * SIZE bytes at offset edx of segment SEG; a miss calls the interpreter's
+ * helper. The code-write hook still sees every store into code: such pages
+ * have no write tag. */
+static void gen_mem(struct emit *x, int seg, unsigned size, bool write)
+{
+    struct mem_miss m = gen_tlb_hit(x, seg, size, write);
+    if (write) {
+        if (size == 2)
+            b1(x, 0x66);
+        b1(x, size == 1 ? 0x88 : 0x89); b1(x, 0x0c); b1(x, 0x16);   /* mov [rsi+rdx], cl/cx/ecx */
+    } else if (size == 4) {
+        b1(x, 0x8b); b1(x, 0x04); b1(x, 0x16);                  /* mov eax, [rsi+rdx] */
+    } else {
+        b1(x, 0x0f); b1(x, size == 1 ? 0xb6 : 0xb7); b1(x, 0x04); b1(x, 0x16);   /* movzx eax, [rsi+rdx] */
+    }
+    b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);               /* jmp done */
+    patch_miss(x, &m);
+    mov_imm(x, H_ESI, (uint32_t)seg);
+    if (write) {
+        mov_imm(x, H_R8, size);
+        call_fn(x, (const void *)cpu_fx_write);
+    } else {
+        mov_imm(x, H_ECX, size);
+        call_fn(x, (const void *)cpu_fx_read);
+    }
+    patch_here(x, done);
+}
+
+/* One fast form through the interpreter (cpu_fx_step); eax = next EIP. */
+static void gen_step(struct emit *x, const struct dc_entry *e, uint32_t off)
+{
+    b1(x, 0x48); b1(x, 0xbe); b8(x, (uint64_t)(uintptr_t)e);   /* mov rsi, imm64 */
+    lea_eip(x, H_EDX, off);
+    call_fn(x, (const void *)cpu_fx_step);
+}
+
+/* Sets the lazy flags of a 32-bit ALU op whose operands are in eax (a) and
+ * ecx (b), computes it into eax and returns what producer it was. */
+static enum producer gen_alu32(struct emit *x, unsigned aop)
+{
+    unsigned host = aop == 7 ? 5 : aop;     /* CMP computes as SUB */
+    bool logic = aop == 1 || aop == 4 || aop == 6;
+    if (!logic) {
+        st_mem(x, H_EAX, CPU_OFF(lf_a));
+        st_mem(x, H_ECX, CPU_OFF(lf_b));
+    }
+    alu_rr(x, host, H_EAX, H_ECX);
+    st_mem(x, H_EAX, CPU_OFF(lf_res));
+    unsigned lf = logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB;
+    b1(x, 0x66); b1(x, 0xc7);                          /* mov word [rbx+lf_op], op | 4 << 8 */
+    rbx_mem(x, 0, CPU_OFF(lf_op));
+    b1(x, (uint8_t)lf); b1(x, 4);
+    return logic ? P_LOGIC : aop == 0 ? P_ADD : P_SUB;
+}
+
+/* Host flags equal to the guest's for condition CC, from the lazy state a
+ * known producer left; false if this producer cannot give them. */
+static bool gen_host_flags(struct emit *x, enum producer p, unsigned cc)
+{
+    switch (p) {
+    case P_ADD: case P_SUB:
+        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(lf_a));
+        op_r_mem(x, p == P_ADD ? 0x03 : 0x3b, H_EAX, CPU_OFF(lf_b));
+        return true;
+    case P_LOGIC:
+        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(lf_res));
+        b1(x, 0x85); b1(x, 0xc0);                      /* test eax, eax */
+        return true;
+    case P_ADC: case P_SBB:
+        /* The same operation again on the host, with the carry it took in. */
+        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(lf_a));
+        b1(x, 0x0f); b1(x, 0xba); rbx_mem(x, 4, CPU_OFF(lf_cin)); b1(x, 0);   /* bt dword [lf_cin], 0 */
+        op_r_mem(x, p == P_ADC ? 0x13 : 0x1b, H_EAX, CPU_OFF(lf_b));        /* adc/sbb eax, [lf_b] */
+        return true;
+    case P_INC: case P_DEC:
+        /* INC/DEC keep CF: the host's add/sub would not. */
+        if (cc == 2 || cc == 3 || cc == 6 || cc == 7)
+            return false;
+        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(lf_a));
+        b1(x, 0x83); b1(x, p == P_INC ? 0xc0 : 0xe8); b1(x, 1);   /* add/sub eax, 1 */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The run's end with COUNT instructions done and the next EIP the run's
+ * EIP + TARGET: when the next instruction lies in the same page, the code
+ * goes on into that instruction's run if cpu_exec_loop would run the same
+ * translated run next (fxb_run's tests, in its order: no event pending and
+ * TF clear, the run slot holds this address and page version and lies in
+ * the fetch window, it has code, the budget takes all of it). Otherwise it
+ * returns to the loop. */
+static void gen_chain_or_exit(struct emit *x, struct cpu *c, const struct fx_block *b, uint32_t target,
+                              unsigned count)
+{
+    add_retired(x, count);
+    int64_t page_off = (int64_t)(b->pa & 0xfff) + (int32_t)target;
+    uint8_t *ret[8];
+    int n = 0;
+    if (page_off >= 0 && page_off < 0x1000) {
+        uint32_t pa = (b->pa & ~0xfffu) + (uint32_t)page_off;
+        const struct fx_block *next = &c->fxb[fxb_index(pa)];
+        op64_r_mem(x, 0x83, 7, CPU_OFF(run_stop)); b1(x, 0);   /* cmp qword [run_stop], 0 */
+        ret[n++] = jcc_fwd(x, 0x4);                             /* je ret */
+        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
+        b1(x, 0xa9); b4(x, F_TF);                               /* test eax, TF */
+        ret[n++] = jcc_fwd(x, 0x5);
+        b1(x, 0xc1); b1(x, 0xe8); b1(x, 9);                     /* shr eax, 9 (IF into bit 0) */
+        op_r_mem(x, 0x23, H_EAX, CPU_OFF(intr));                /* and eax, [intr] */
+        op_r_mem(x, 0x0b, H_EAX, CPU_OFF(ev));                  /* or eax, [ev] */
+        ret[n++] = jcc_fwd(x, 0x5);
+        b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)next);   /* mov rax, slot */
+        b1(x, 0x81); b1(x, 0x78); b1(x, (uint8_t)offsetof(struct fx_block, pa)); b4(x, pa);   /* cmp [rax+pa], pa */
+        ret[n++] = jcc_fwd(x, 0x5);
+        op_r_mem(x, 0x8b, H_ECX, CPU_OFF(fetch_key));
+        b1(x, 0x3b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, key));   /* cmp ecx, [rax+key] */
+        ret[n++] = jcc_fwd(x, 0x5);
+        b1(x, 0x0f); b1(x, 0xb7); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, last_off));   /* movzx ecx, [rax+last_off] */
+        op_r_mem(x, 0x3b, H_ECX, CPU_OFF(fetch_eip_n));        /* cmp ecx, [fetch_eip_n] */
+        ret[n++] = jcc_fwd(x, 0x3);                             /* jae ret */
+        b1(x, 0x48); b1(x, 0x8b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, jit));   /* mov rcx, [rax+jit] */
+        b1(x, 0x48); b1(x, 0x85); b1(x, 0xc9);                 /* test rcx, rcx */
+        ret[n++] = jcc_fwd(x, 0x4);
+        b1(x, 0x0f); b1(x, 0xb6); b1(x, 0x50); b1(x, (uint8_t)offsetof(struct fx_block, n));   /* movzx edx, [rax+n] */
+        op64_r_mem(x, 0x03, H_EDX, CPU_OFF(retired));          /* add rdx, [retired] */
+        op64_r_mem(x, 0x3b, H_EDX, CPU_OFF(run_end));          /* cmp rdx, [run_end] */
+        ret[n++] = jcc_fwd(x, 0x7);                             /* ja ret */
+        op64_r_mem(x, 0x89, H_EAX, CPU_OFF(run));               /* mov [run], rax */
+        b1(x, 0x45); b1(x, 0x8d); b1(x, 0xa4); b1(x, 0x24); b4(x, target);   /* lea r12d, [r12+target] */
+        b1(x, 0x44); b1(x, 0x89); rbx_mem(x, 4, CPU_OFF(run_eip));           /* mov [run_eip], r12d */
+        b1(x, 0x48); b1(x, 0x8b); b1(x, 0x49); b1(x, (uint8_t)offsetof(struct jit_block, code));   /* mov rcx, [rcx+code] */
+        b1(x, 0x48); b1(x, 0x83); b1(x, 0xc1); b1(x, JIT_PROLOGUE_BYTES);   /* add rcx, prologue */
+        b1(x, 0xff); b1(x, 0xe1);                               /* jmp rcx */
+    }
+    for (int i = 0; i < n; i++)
+        patch_here(x, ret[i]);
+    lea_eip(x, H_EAX, target);
+    leave(x);
+}
+
+/* A near branch to the run's EIP + TARGET: beyond the CS limit the
+ * interpreter's form raises #GP (gen_step); otherwise on to the target. */
+static void gen_branch_exit(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *e,
+                            uint32_t off, uint32_t target, unsigned count)
+{
+    lea_eip(x, H_EAX, target);
+    op_r_mem(x, 0x3b, H_EAX, CPU_OFF(s) + CPU_CS * (uint32_t)sizeof(struct seg) +
+                             (uint32_t)offsetof(struct seg, limit));   /* cmp eax, [cs.limit] */
+    uint8_t *slow = jcc_fwd(x, 0x7);                   /* ja slow */
+    gen_chain_or_exit(x, c, b, target, count);
+    patch_here(x, slow);
+    gen_step(x, e, off);
+    exit_run(x, count);
+}
+
+/* Where byte register R (AL..BL, AH..BH) and word register R live. */
+static uint32_t greg8(unsigned r) { return greg(r & 3) + (r >> 2); }
+
+/* eax = guest 8- or 16-bit register R, zero- or sign-extended. */
+static void ld_reg_ext(struct emit *x, unsigned r, unsigned size, bool sign)
+{
+    b1(x, 0x0f);
+    b1(x, (uint8_t)((size == 1 ? 0xb6 : 0xb7) + (sign ? 8 : 0)));
+    rbx_mem(x, H_EAX, size == 1 ? greg8(r) : greg(r));
+}
+
+/* Guest 8- or 16-bit register R = al / ax. */
+static void st_reg_part(struct emit *x, unsigned r, unsigned size)
+{
+    if (size == 2)
+        b1(x, 0x66);
+    b1(x, size == 1 ? 0x88 : 0x89);
+    rbx_mem(x, H_EAX, size == 1 ? greg8(r) : greg(r));
+}
+
+/* The guest's CF into edx (0 or 1), from the host's flags when the producer
+ * is known, else through the interpreter. */
+static bool cf_known(enum producer prod)
+{
+    return prod != P_UNKNOWN;
+}
+
+static void gen_cf_edx(struct emit *x, enum producer prod)
+{
+    if (prod == P_INC || prod == P_DEC) {
+        op_r_mem(x, 0x8b, H_EDX, CPU_OFF(lf_cin));              /* INC/DEC kept the CF before them */
+    } else if (prod == P_ARITH) {
+        op_r_mem(x, 0x8b, H_EDX, CPU_OFF(flags));
+        b1(x, 0x83); b1(x, 0xe2); b1(x, 1);                     /* and edx, CF */
+    } else if (prod != P_UNKNOWN) {
+        gen_host_flags(x, prod, 2);
+        b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                  /* setc dl */
+        b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);                  /* movzx edx, dl */
+    } else {
+        call_fn(x, (const void *)cpu_fx_cf);
+        b1(x, 0x89); b1(x, 0xc2);                               /* mov edx, eax */
+    }
+}
+
+/* c->flags' six arithmetic bits = ecx, the lazy op none (as set_arith). */
+static void gen_set_arith(struct emit *x)
+{
+    op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
+    b1(x, 0x25); b4(x, ~(uint32_t)F_ARITH);                     /* and eax, ~F_ARITH */
+    b1(x, 0x09); b1(x, 0xc8);                                   /* or eax, ecx */
+    st_mem(x, H_EAX, CPU_OFF(flags));
+    b1(x, 0xc6); rbx_mem(x, 0, CPU_OFF(lf_op)); b1(x, LF_NONE); /* mov byte [lf_op], LF_NONE */
+}
+
+/* ecx = the host's CF, PF, ZF and SF after the last host instruction (lahf;
+ * AF is left out: the interpreter clears it for these forms). */
+static void gen_host_szpc(struct emit *x, uint8_t mask)
+{
+    b1(x, 0x9f);                                                /* lahf */
+    b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xcc);                      /* movzx ecx, ah */
+    b1(x, 0x83); b1(x, 0xe1); b1(x, mask);                      /* and ecx, mask (sign-extended imm8) */
+}
+
+/* The guest's condition CC into host flags for a jcc/setcc/cmovcc with the
+ * same condition code; false: eax = cond(c, cc) through the interpreter
+ * (then test with jnz/setnz/cmovnz). */
+static bool gen_cond(struct emit *x, enum producer prod, unsigned cc)
+{
+    if (gen_host_flags(x, prod, cc))
+        return true;
+    mov_imm(x, H_ESI, cc);
+    call_fn(x, (const void *)cpu_fx_cond);
+    b1(x, 0x85); b1(x, 0xc0);                                   /* test eax, eax */
+    return false;
+}
+
+/* A read-modify-write of a 32-bit memory operand (ALU [m], r/imm; INC/DEC
+ * [m]) inline only on a TLB write hit; anything else runs the whole form in
+ * the interpreter, which checks the segment for writing before it reads. */
+static bool rmw_inline(unsigned aop) { return aop != 2 && aop != 3; }
+
+/* Translates run B (its entries copied at ENTS) into X. */
+static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *ents)
+{
+    b1(x, 0x53);                                       /* push rbx */
+    b1(x, 0x41); b1(x, 0x54);                          /* push r12 */
+    b1(x, 0x41); b1(x, 0x55);                          /* push r13 (stack alignment) */
+    b1(x, 0x48); b1(x, 0x89); b1(x, 0xfb);             /* mov rbx, rdi */
+    b1(x, 0x41); b1(x, 0x89); b1(x, 0xf4);             /* mov r12d, esi */
+    enum producer prod = P_UNKNOWN;
+    uint32_t off = 0;
+    for (unsigned k = 0; k < b->n; k++) {
+        const struct dc_entry *e = &ents[k];
+        uint32_t next = off + e->fx.len, imm = e->fx.imm;
+        unsigned d = e->form.rm, s = e->form.reg, kind = e->kind, cc = e->fx.aux;
+        int seg = e->seg_default;
+        bool last = k + 1 == b->n, called = false;
+        if (kind >= FX_ALU_RR && kind < FX_ALU_RR + 16) {   /* ALU r, r / r, imm */
+            bool ri = kind >= FX_ALU_RI;
+            unsigned aop = kind - (ri ? FX_ALU_RI : FX_ALU_RR);
+            if (aop == 2 || aop == 3) {      /* ADC, SBB: r = a +/- b +/- CF */
+                gen_cf_edx(x, prod);
+                called = !cf_known(prod);
+                st_mem(x, H_EDX, CPU_OFF(lf_cin));
+                op_r_mem(x, 0x8b, H_EAX, greg(d));
+                if (ri)
+                    mov_imm(x, H_ECX, imm);
+                else
+                    op_r_mem(x, 0x8b, H_ECX, greg(s));
+                st_mem(x, H_EAX, CPU_OFF(lf_a));
+                st_mem(x, H_ECX, CPU_OFF(lf_b));
+                alu_rr(x, aop == 2 ? 0 : 5, H_EAX, H_ECX);
+                alu_rr(x, aop == 2 ? 0 : 5, H_EAX, H_EDX);
+                st_mem(x, H_EAX, CPU_OFF(lf_res));
+                b1(x, 0x66); b1(x, 0xc7); rbx_mem(x, 0, CPU_OFF(lf_op));
+                b1(x, (uint8_t)(aop == 2 ? LF_ADC : LF_SBB)); b1(x, 4);
+                st_mem(x, H_EAX, greg(d));
+                prod = aop == 2 ? P_ADC : P_SBB;
+            } else {
+                op_r_mem(x, 0x8b, H_EAX, greg(d));
+                if (ri)
+                    mov_imm(x, H_ECX, imm);
+                else
+                    op_r_mem(x, 0x8b, H_ECX, greg(s));
+                prod = gen_alu32(x, aop);
+                if (aop != 7)
+                    st_mem(x, H_EAX, greg(d));
+            }
+        } else if (kind >= FX_ALU_RM && kind < FX_ALU_RM + 8 && kind - FX_ALU_RM != 2 && kind - FX_ALU_RM != 3) {
+            unsigned aop = kind - FX_ALU_RM;  /* r op= [m] */
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            gen_mem(x, seg, 4, false);
+            b1(x, 0x89); b1(x, 0xc1);                          /* mov ecx, eax */
+            op_r_mem(x, 0x8b, H_EAX, greg(s));
+            prod = gen_alu32(x, aop);
+            if (aop != 7)
+                st_mem(x, H_EAX, greg(s));
+            called = true;
+        } else if ((kind >= FX_ALU_MR && kind < FX_ALU_MR + 16 && rmw_inline((kind - FX_ALU_MR) & 7))) {
+            bool mi = kind >= FX_ALU_MI;
+            unsigned aop = (kind - FX_ALU_MR) & 7;
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            if (aop == 7) {               /* CMP [m], r/imm only reads */
+                gen_mem(x, seg, 4, false);
+                if (mi)
+                    mov_imm(x, H_ECX, imm);
+                else
+                    op_r_mem(x, 0x8b, H_ECX, greg(s));
+                prod = gen_alu32(x, 7);
+            } else {
+                struct mem_miss m = gen_tlb_hit(x, seg, 4, true);
+                b1(x, 0x8b); b1(x, 0x04); b1(x, 0x16);          /* mov eax, [rsi+rdx] */
+                if (mi)
+                    mov_imm(x, H_ECX, imm);
+                else
+                    op_r_mem(x, 0x8b, H_ECX, greg(s));
+                prod = gen_alu32(x, aop);
+                b1(x, 0x89); b1(x, 0x04); b1(x, 0x16);          /* mov [rsi+rdx], eax */
+                b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);
+                patch_miss(x, &m);
+                gen_step(x, e, off);
+                patch_here(x, done);
+                prod = P_UNKNOWN;   /* the two paths leave different knowledge */
+            }
+            called = true;
+        } else if (kind == FX_TEST_RR || kind == FX_TEST_RI) {
+            op_r_mem(x, 0x8b, H_EAX, greg(d));
+            if (kind == FX_TEST_RR)
+                op_r_mem(x, 0x8b, H_ECX, greg(s));
+            else
+                mov_imm(x, H_ECX, imm);
+            prod = gen_alu32(x, 4);
+        } else if (kind == FX_MOV_RR) {
+            op_r_mem(x, 0x8b, H_EAX, greg(s));
+            st_mem(x, H_EAX, greg(d));
+        } else if (kind == FX_MOV_RI) {
+            st_mem_imm(x, greg(d), imm);
+        } else if (kind == FX_MOV_RR8 || kind == FX_MOV_RR16) {
+            unsigned size = kind == FX_MOV_RR8 ? 1 : 2;
+            ld_reg_ext(x, s, size, false);
+            st_reg_part(x, d, size);
+        } else if (kind == FX_MOV_RI8) {
+            mov_imm(x, H_EAX, imm);
+            st_reg_part(x, d, 1);
+        } else if (kind == FX_MOVX_RR) {
+            ld_reg_ext(x, s, (cc & 1) ? 2 : 1, (cc & 2) != 0);
+            st_mem(x, H_EAX, greg(d));
+        } else if (kind == FX_LEA) {
+            gen_ea(x, e, H_ECX);
+            st_mem(x, H_ECX, greg(s));
+        } else if (kind == FX_NOP) {
+            /* nothing */
+        } else if (kind == FX_LOAD || kind == FX_LOAD8 || kind == FX_LOAD16 || kind == FX_MOVX_RM) {
+            unsigned size = kind == FX_LOAD ? 4 : kind == FX_LOAD8 ? 1 : kind == FX_LOAD16 ? 2 : (cc & 1) ? 2 : 1;
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            gen_mem(x, seg, size, false);
+            if (kind == FX_MOVX_RM && (cc & 2)) {
+                b1(x, 0x0f); b1(x, size == 1 ? 0xbe : 0xbf); b1(x, 0xc0);   /* movsx eax, al/ax */
+            }
+            if (kind == FX_LOAD8 || kind == FX_LOAD16)
+                st_reg_part(x, s, size);
+            else
+                st_mem(x, H_EAX, greg(s));
+            called = true;
+        } else if (kind == FX_STORE || kind == FX_STORE8 || kind == FX_STORE16 || kind == FX_STORE_I ||
+                   kind == FX_STORE_I8) {
+            unsigned size = kind == FX_STORE8 || kind == FX_STORE_I8 ? 1 : kind == FX_STORE16 ? 2 : 4;
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            if (kind == FX_STORE_I || kind == FX_STORE_I8)
+                mov_imm(x, H_ECX, imm);
+            else if (kind == FX_STORE8)
+                { b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg8(s)); }   /* movzx ecx, r8 */
+            else
+                op_r_mem(x, 0x8b, H_ECX, greg(s));
+            gen_mem(x, seg, size, true);
+            called = true;
+        } else if (kind == FX_PUSH_R || kind == FX_PUSH_I || kind == FX_POP_R) {
+            /* 32-bit stacks inline; a 16-bit SP goes through the interpreter. */
+            b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(stack32)); b1(x, 0);   /* cmp byte [stack32], 0 */
+            uint8_t *sp16 = jcc_fwd(x, 0x4);
+            gen_fault_point(x, off);
+            op_r_mem(x, 0x8b, H_EDX, greg(CPU_ESP));
+            if (kind == FX_POP_R) {
+                gen_mem(x, CPU_SS, 4, false);
+                b1(x, 0x83); rbx_mem(x, 0, greg(CPU_ESP)); b1(x, 4);   /* add dword [esp], 4 */
+                st_mem(x, H_EAX, greg(d));                            /* POP ESP: the popped value wins */
+            } else {
+                b1(x, 0x83); b1(x, 0xea); b1(x, 4);                    /* sub edx, 4 */
+                if (kind == FX_PUSH_I)
+                    mov_imm(x, H_ECX, imm);
+                else
+                    op_r_mem(x, 0x8b, H_ECX, greg(d));                /* PUSH ESP pushes the old value */
+                gen_mem(x, CPU_SS, 4, true);
+                b1(x, 0x83); rbx_mem(x, 5, greg(CPU_ESP)); b1(x, 4);   /* sub dword [esp], 4 */
+            }
+            b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);
+            patch_here(x, sp16);
+            gen_step(x, e, off);
+            patch_here(x, done);
+            called = true;
+        } else if (kind == FX_INC_R || kind == FX_DEC_R) {
+            bool dec = kind == FX_DEC_R;
+            gen_cf_edx(x, prod);                       /* CF stays: INC/DEC keep it in lf_cin */
+            called = !cf_known(prod);
+            st_mem(x, H_EDX, CPU_OFF(lf_cin));
+            op_r_mem(x, 0x8b, H_EAX, greg(d));
+            st_mem(x, H_EAX, CPU_OFF(lf_a));
+            st_mem_imm(x, CPU_OFF(lf_b), 1);
+            b1(x, 0x83); b1(x, dec ? 0xe8 : 0xc0); b1(x, 1);   /* add/sub eax, 1 */
+            st_mem(x, H_EAX, CPU_OFF(lf_res));
+            b1(x, 0x66); b1(x, 0xc7);
+            rbx_mem(x, 0, CPU_OFF(lf_op));
+            b1(x, (uint8_t)(dec ? LF_DEC : LF_INC)); b1(x, 4);
+            st_mem(x, H_EAX, greg(d));
+            prod = dec ? P_DEC : P_INC;
+        } else if (kind == FX_SHIFT_RI && (imm & 31) && (cc == 4 || cc == 5 || cc == 6 || cc == 7)) {
+            /* SHL/SAL, SHR, SAR by 1..31: all six flags from the result,
+             * AF clear, OF as the interpreter defines it for any count. */
+            unsigned n = imm & 31, ext = cc == 6 ? 4 : cc;
+            op_r_mem(x, 0x8b, H_EAX, greg(d));
+            if (cc == 5) {               /* SHR: OF = the operand's sign */
+                b1(x, 0x89); b1(x, 0xc2);                          /* mov edx, eax */
+                b1(x, 0xc1); b1(x, 0xea); b1(x, 31);               /* shr edx, 31 */
+                b1(x, 0xc1); b1(x, 0xe2); b1(x, 11);               /* shl edx, 11 */
+            }
+            b1(x, 0xc1); b1(x, (uint8_t)(0xc0 | ext << 3)); b1(x, (uint8_t)n);   /* shl/shr/sar eax, n */
+            st_mem(x, H_EAX, greg(d));
+            gen_host_szpc(x, 0xc5);
+            if (ext == 4) {              /* SHL: OF = SF ^ CF */
+                b1(x, 0x89); b1(x, 0xca);                          /* mov edx, ecx */
+                b1(x, 0xc1); b1(x, 0xea); b1(x, 7);                /* shr edx, 7 */
+                b1(x, 0x31); b1(x, 0xca);                          /* xor edx, ecx */
+                b1(x, 0x83); b1(x, 0xe2); b1(x, 1);                /* and edx, 1 */
+                b1(x, 0xc1); b1(x, 0xe2); b1(x, 11);               /* shl edx, 11 */
+            }
+            if (ext != 7) {
+                b1(x, 0x09); b1(x, 0xd1);                          /* or ecx, edx */
+            }
+            gen_set_arith(x);
+            prod = P_ARITH;
+        } else if (kind == FX_IMUL_RR || kind == FX_IMUL_RRI) {
+            /* CF = OF = the signed product does not fit; SF, ZF, PF from the
+             * low half; AF clear (imul2). */
+            if (kind == FX_IMUL_RR) {
+                op_r_mem(x, 0x8b, H_EAX, greg(d));
+                b1(x, 0x0f); b1(x, 0xaf); rbx_mem(x, H_EAX, greg(s));   /* imul eax, [s] */
+            } else {
+                b1(x, 0x69); rbx_mem(x, H_EAX, greg(s)); b4(x, imm);   /* imul eax, [s], imm32 */
+            }
+            st_mem(x, H_EAX, greg(d));
+            b1(x, 0x0f); b1(x, 0x90); b1(x, 0xc2);                 /* seto dl */
+            b1(x, 0x85); b1(x, 0xc0);                              /* test eax, eax */
+            gen_host_szpc(x, 0xc4);
+            b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);                 /* movzx edx, dl */
+            b1(x, 0x69); b1(x, 0xd2); b4(x, F_CF | F_OF);          /* imul edx, edx, CF|OF */
+            b1(x, 0x09); b1(x, 0xd1);                              /* or ecx, edx */
+            gen_set_arith(x);
+            prod = P_ARITH;
+        } else if (kind == FX_SETCC_R) {
+            bool host = gen_cond(x, prod, cc);
+            called = !host;
+            b1(x, 0x0f); b1(x, (uint8_t)(0x90 | (host ? cc : 0x5))); b1(x, 0xc0);   /* setcc al */
+            st_reg_part(x, d, 1);
+        } else if (kind == FX_CMOV_RR) {
+            bool host = gen_cond(x, prod, cc);
+            called = !host;
+            op_r_mem(x, 0x8b, H_ECX, greg(d));
+            b1(x, 0x0f); b1(x, (uint8_t)(0x40 | (host ? cc : 0x5))); rbx_mem(x, H_ECX, greg(s));   /* cmovcc ecx, [s] */
+            st_mem(x, H_ECX, greg(d));
+        } else if (kind == FX_JCC && last) {
+            bool host = gen_cond(x, prod, cc);
+            uint8_t *taken = jcc_fwd(x, host ? cc : 0x5);
+            gen_chain_or_exit(x, c, b, next, k + 1);
+            patch_here(x, taken);
+            gen_branch_exit(x, c, b, e, off, next + imm, k + 1);
+            return;
+        } else if (kind == FX_JMP && last) {
+            gen_branch_exit(x, c, b, e, off, next + imm, k + 1);
+            return;
+        } else if ((kind == FX_CALL || kind == FX_RET) && last) {
+            /* The target is checked before the stack moves (fx_branch first);
+             * a 16-bit SP or a target beyond the CS limit: the interpreter. */
+            b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(stack32)); b1(x, 0);
+            uint8_t *slow1 = jcc_fwd(x, 0x4);
+            gen_fault_point(x, off);
+            op_r_mem(x, 0x8b, H_EDX, greg(CPU_ESP));
+            uint8_t *slow2;
+            if (kind == FX_CALL) {
+                lea_eip(x, H_EAX, next + imm);
+                op_r_mem(x, 0x3b, H_EAX, CPU_OFF(s) + CPU_CS * (uint32_t)sizeof(struct seg) +
+                                         (uint32_t)offsetof(struct seg, limit));
+                slow2 = jcc_fwd(x, 0x7);
+                b1(x, 0x83); b1(x, 0xea); b1(x, 4);                /* sub edx, 4 */
+                lea_eip(x, H_ECX, next);
+                gen_mem(x, CPU_SS, 4, true);
+                b1(x, 0x83); rbx_mem(x, 5, greg(CPU_ESP)); b1(x, 4);   /* sub dword [esp], 4 */
+                gen_chain_or_exit(x, c, b, next + imm, k + 1);
+            } else {
+                gen_mem(x, CPU_SS, 4, false);
+                op_r_mem(x, 0x3b, H_EAX, CPU_OFF(s) + CPU_CS * (uint32_t)sizeof(struct seg) +
+                                         (uint32_t)offsetof(struct seg, limit));
+                slow2 = jcc_fwd(x, 0x7);
+                b1(x, 0x83); rbx_mem(x, 0, greg(CPU_ESP)); b1(x, 4);   /* add dword [esp], 4 */
+                exit_run(x, k + 1);   /* eax: the return address */
+            }
+            patch_here(x, slow1);
+            patch_here(x, slow2);
+            gen_step(x, e, off);
+            exit_run(x, k + 1);
+            return;
+        } else {
+            gen_step(x, e, off);
+            prod = P_UNKNOWN;
+            called = true;
+            if (last && cpu_fx_is_branch(kind)) {
+                exit_run(x, k + 1);   /* eax: the EIP the form chose */
+                return;
+            }
+        }
+        /* A call may have stored into the run's page (or changed the memory
+         * map): the interpreter's loop tests run_stop after each form. */
+        if (called && !last)
+            gen_stop_check(x, next, k + 1);
+        off = next;
+    }
+    if (b->open) {   /* the loop looks at an open run's successor (fxb_check_open) */
+        lea_eip(x, H_EAX, off);
+        exit_run(x, b->n);
+    } else {
+        gen_chain_or_exit(x, c, b, off, b->n);
+    }
+}
+
+static void jit_drop_all(struct cpu *c)
+{
+    struct jit_state *j = c->jit;
+    memset(j->slot, 0, sizeof(j->slot));
+    j->used = 0;
+    j->flushes++;
+    for (unsigned i = 0; i < FXB_SIZE; i++)
+        c->fxb[i].jit = NULL;
+}
+
+static unsigned jit_index(uint32_t pa)
+{
+    return (pa ^ pa >> JIT_BITS ^ pa >> (2 * JIT_BITS)) & (JIT_SLOTS - 1);
+}
+
+static struct jit_state *jit_state(struct cpu *c)
+{
+    if (!c->jit) {
+        c->jit = calloc(1, sizeof(struct jit_state));
+        if (!c->jit)
+            return NULL;
+        c->jit->mem = emu_host_code_alloc(JIT_CODE_BYTES);
+        c->jit->failed = !c->jit->mem;
+    }
+    return c->jit->failed ? NULL : c->jit;
+}
+
+void jit_translate(struct cpu *c, struct fx_block *b)
+{
+    struct jit_state *j = c->jit_hot ? jit_state(c) : NULL;
+    if (!j)
+        return;
+    size_t head = sizeof(struct jit_block) + sizeof(struct dc_entry) * b->n;
+    size_t need = head + JIT_MAX_BLOCK;
+    if (j->used + need > JIT_CODE_BYTES)
+        jit_drop_all(c);
+    struct jit_block *t = (struct jit_block *)(j->mem + j->used);
+    t->pa = b->pa;
+    t->key = b->key;
+    t->n = b->n;
+    t->last_off = b->last_off;
+    t->open = b->open;
+    memcpy(t->e, b->e, sizeof(struct dc_entry) * b->n);
+    uint8_t *code = j->mem + j->used + head;
+    struct emit x = {code, code + JIT_MAX_BLOCK};
+    gen_run(&x, c, b, t->e);
+    if (x.p > x.end)
+        return;   /* too long for its space: it stays interpreted */
+    t->code = (jit_code_fn)(void *)code;
+    j->used += head + (size_t)(x.p - code);
+    j->used = (j->used + 15) & ~(size_t)15;
+    j->slot[jit_index(b->pa)] = t;
+    j->translated++;
+    b->jit = t;
+}
+
+const struct jit_block *jit_lookup(struct cpu *c, const struct fx_block *b)
+{
+    struct jit_state *j = c->jit;
+    if (!j || j->failed)
+        return NULL;
+    const struct jit_block *t = j->slot[jit_index(b->pa)];
+    if (t && t->pa == b->pa && t->key == b->key && t->n == b->n && t->last_off == b->last_off &&
+        t->open == b->open)
+        return t;
+    return NULL;
+}
+
+void cpu_get_jit_stats(const struct cpu *c, struct cpu_jit_stats *s)
+{
+    const struct jit_state *j = c->jit;
+    *s = (struct cpu_jit_stats){.threshold = c->jit_hot, .code_capacity = JIT_CODE_BYTES};
+    if (j) {
+        s->available = !j->failed;
+        s->translated = j->translated;
+        s->flushes = j->flushes;
+        s->code_bytes = j->used;
+    }
+}
+
+void jit_flush(struct cpu *c)
+{
+    if (c->jit && !c->jit->failed)
+        jit_drop_all(c);
+}
+
+void jit_destroy(struct cpu *c)
+{
+    if (c->jit) {
+        emu_host_code_free(c->jit->mem, JIT_CODE_BYTES);
+        free(c->jit);
+        c->jit = NULL;
+    }
+}
+
+#else   /* no translator for this host: runs stay interpreted */
+
+void jit_translate(struct cpu *c, struct fx_block *b) { (void)c; (void)b; }
+const struct jit_block *jit_lookup(struct cpu *c, const struct fx_block *b) { (void)c; (void)b; return NULL; }
+void jit_flush(struct cpu *c) { (void)c; }
+void cpu_get_jit_stats(const struct cpu *c, struct cpu_jit_stats *s)
+{
+    *s = (struct cpu_jit_stats){.threshold = c->jit_hot};
+}
+void jit_destroy(struct cpu *c) { (void)c; }
+
+#endif
