@@ -194,7 +194,7 @@ static void patch_here(struct emit *x, uint8_t *at)
 
 /* The lazy-flag state the last inline instruction left, so that a Jcc can
  * evaluate its condition with the host's own flags. */
-enum producer { P_UNKNOWN, P_ADD, P_SUB, P_LOGIC, P_INC, P_DEC, P_ADC, P_SBB, P_ARITH };
+enum producer { P_UNKNOWN, P_ADD, P_SUB, P_LOGIC, P_INC, P_DEC, P_ADC, P_SBB, P_ARITH, P_ADD8, P_SUB8, P_LOGIC8 };
 /* P_ARITH: the flags are in c->flags (set_arith: shifts, IMUL). */
 
 /* The memory operand's offset (fx_ea) into host register REG. */
@@ -312,7 +312,7 @@ static void gen_step(struct emit *x, const struct dc_entry *e, uint32_t off)
 
 /* Sets the lazy flags of a 32-bit ALU op whose operands are in eax (a) and
  * ecx (b), computes it into eax and returns what producer it was. */
-static enum producer gen_alu32(struct emit *x, unsigned aop)
+static enum producer gen_alu(struct emit *x, unsigned aop, unsigned sz)
 {
     unsigned host = aop == 7 ? 5 : aop;     /* CMP computes as SUB */
     bool logic = aop == 1 || aop == 4 || aop == 6;
@@ -320,13 +320,22 @@ static enum producer gen_alu32(struct emit *x, unsigned aop)
         st_mem(x, H_EAX, CPU_OFF(lf_a));
         st_mem(x, H_ECX, CPU_OFF(lf_b));
     }
+    /* Byte operands arrive zero-extended: the 32-bit result is alu()'s
+     * unmasked one, which it keeps in lf_res. */
     alu_rr(x, host, H_EAX, H_ECX);
     st_mem(x, H_EAX, CPU_OFF(lf_res));
     unsigned lf = logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB;
-    b1(x, 0x66); b1(x, 0xc7);                          /* mov word [rbx+lf_op], op | 4 << 8 */
+    b1(x, 0x66); b1(x, 0xc7);                          /* mov word [rbx+lf_op], op | sz << 8 */
     rbx_mem(x, 0, CPU_OFF(lf_op));
-    b1(x, (uint8_t)lf); b1(x, 4);
+    b1(x, (uint8_t)lf); b1(x, (uint8_t)sz);
+    if (sz == 1)
+        return logic ? P_LOGIC8 : aop == 0 ? P_ADD8 : P_SUB8;
     return logic ? P_LOGIC : aop == 0 ? P_ADD : P_SUB;
+}
+
+static enum producer gen_alu32(struct emit *x, unsigned aop)
+{
+    return gen_alu(x, aop, 4);
 }
 
 /* Host flags equal to the guest's for condition CC, from the lazy state a
@@ -341,6 +350,14 @@ static bool gen_host_flags(struct emit *x, enum producer p, unsigned cc)
     case P_LOGIC:
         op_r_mem(x, 0x8b, H_EAX, CPU_OFF(lf_res));
         b1(x, 0x85); b1(x, 0xc0);                      /* test eax, eax */
+        return true;
+    case P_ADD8: case P_SUB8:
+        op_r_mem(x, 0x8a, H_EAX, CPU_OFF(lf_a));       /* mov al, [lf_a] */
+        op_r_mem(x, p == P_ADD8 ? 0x02 : 0x3a, H_EAX, CPU_OFF(lf_b));   /* add/cmp al, [lf_b] */
+        return true;
+    case P_LOGIC8:
+        op_r_mem(x, 0x8a, H_EAX, CPU_OFF(lf_res));
+        b1(x, 0x84); b1(x, 0xc0);                      /* test al, al */
         return true;
     case P_ADC: case P_SBB:
         /* The same operation again on the host, with the carry it took in. */
@@ -596,6 +613,53 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                 patch_here(x, done);
                 prod = P_UNKNOWN;   /* the two paths leave different knowledge */
             }
+            called = true;
+        } else if ((kind >= FX_ALU_RR8 && kind < FX_ALU_RR8 + 16 && ((kind - FX_ALU_RR8) & 7) != 2 &&
+                    ((kind - FX_ALU_RR8) & 7) != 3) || kind == FX_TEST_RR8 || kind == FX_TEST_RI8) {
+            /* Byte ALU r8, r8 / r8, imm8 and TEST. */
+            bool test = kind == FX_TEST_RR8 || kind == FX_TEST_RI8;
+            bool ri = kind == FX_TEST_RI8 || (kind >= FX_ALU_RI8 && kind < FX_ALU_RI8 + 8);
+            unsigned aop = test ? 4 : (kind - FX_ALU_RR8) & 7;
+            ld_reg_ext(x, d, 1, false);
+            if (ri)
+                mov_imm(x, H_ECX, imm & 0xff);
+            else {
+                b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg8(s));   /* movzx ecx, r8 */
+            }
+            prod = gen_alu(x, aop, 1);
+            if (!test && aop != 7)
+                st_reg_part(x, d, 1);
+        } else if (kind >= FX_ALU_RM8 && kind < FX_ALU_RM8 + 8 && kind - FX_ALU_RM8 != 2 && kind - FX_ALU_RM8 != 3) {
+            unsigned aop = kind - FX_ALU_RM8;  /* r8 op= [m8] */
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            gen_mem(x, seg, 1, false);
+            b1(x, 0x89); b1(x, 0xc1);                          /* mov ecx, eax */
+            ld_reg_ext(x, s, 1, false);
+            prod = gen_alu(x, aop, 1);
+            if (aop != 7)
+                st_reg_part(x, s, 1);
+            called = true;
+        } else if (kind == FX_NOT_R) {
+            b1(x, 0xf7); rbx_mem(x, 2, greg(d));               /* not dword [d] */
+        } else if (kind == FX_NEG_R) {
+            b1(x, 0x31); b1(x, 0xc0);                          /* xor eax, eax: 0 - r */
+            op_r_mem(x, 0x8b, H_ECX, greg(d));
+            prod = gen_alu32(x, 5);
+            st_mem(x, H_EAX, greg(d));
+        } else if (kind == FX_CMOV_RM) {
+            /* The condition first (no side effects) into r13d, then the
+             * load, which may fault and happens either way. */
+            bool host = gen_cond(x, prod, cc);
+            b1(x, 0x41); b1(x, 0x0f); b1(x, (uint8_t)(0x90 | (host ? cc : 0x5))); b1(x, 0xc5);   /* setcc r13b */
+            b1(x, 0x45); b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xed);   /* movzx r13d, r13b */
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            gen_mem(x, seg, 4, false);
+            b1(x, 0x45); b1(x, 0x85); b1(x, 0xed);                 /* test r13d, r13d */
+            uint8_t *skip = jcc_fwd(x, 0x4);
+            st_mem(x, H_EAX, greg(s));
+            patch_here(x, skip);
             called = true;
         } else if (kind == FX_TEST_RR || kind == FX_TEST_RI) {
             op_r_mem(x, 0x8b, H_EAX, greg(d));
