@@ -377,58 +377,108 @@ static bool gen_host_flags(struct emit *x, enum producer p, unsigned cc)
     }
 }
 
+/* The event and stop tests of a chain (fxb_run's, in its order): leave
+ * through the returned places unless no event is pending, TF is clear and
+ * run_stop is still set (no store into this page, no TLB flush). */
+static int gen_chain_tests(struct emit *x, uint8_t **ret)
+{
+    int n = 0;
+    op64_r_mem(x, 0x83, 7, CPU_OFF(run_stop)); b1(x, 0);   /* cmp qword [run_stop], 0 */
+    ret[n++] = jcc_fwd(x, 0x4);                             /* je ret */
+    op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
+    b1(x, 0xa9); b4(x, F_TF);                               /* test eax, TF */
+    ret[n++] = jcc_fwd(x, 0x5);
+    b1(x, 0xc1); b1(x, 0xe8); b1(x, 9);                     /* shr eax, 9 (IF into bit 0) */
+    op_r_mem(x, 0x23, H_EAX, CPU_OFF(intr));                /* and eax, [intr] */
+    op_r_mem(x, 0x0b, H_EAX, CPU_OFF(ev));                  /* or eax, [ev] */
+    ret[n++] = jcc_fwd(x, 0x5);
+    return n;
+}
+
+/* With rax = the run slot for physical address esi and r13d = the next
+ * EIP: enter that slot's code if fxb_run would run it next (it holds this
+ * address and the current page version, lies in the fetch window, has
+ * code, the budget takes it whole); else leave through the places added
+ * to RET. */
+static int gen_enter_slot(struct emit *x, uint8_t **ret, int n)
+{
+    b1(x, 0x39); b1(x, 0x70); b1(x, (uint8_t)offsetof(struct fx_block, pa));   /* cmp [rax+pa], esi */
+    ret[n++] = jcc_fwd(x, 0x5);
+    op_r_mem(x, 0x8b, H_ECX, CPU_OFF(fetch_key));
+    b1(x, 0x3b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, key));   /* cmp ecx, [rax+key] */
+    ret[n++] = jcc_fwd(x, 0x5);
+    b1(x, 0x0f); b1(x, 0xb7); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, last_off));   /* movzx ecx, [rax+last_off] */
+    op_r_mem(x, 0x3b, H_ECX, CPU_OFF(fetch_eip_n));        /* cmp ecx, [fetch_eip_n] */
+    ret[n++] = jcc_fwd(x, 0x3);                             /* jae ret */
+    b1(x, 0x48); b1(x, 0x8b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, jit));   /* mov rcx, [rax+jit] */
+    b1(x, 0x48); b1(x, 0x85); b1(x, 0xc9);                 /* test rcx, rcx */
+    ret[n++] = jcc_fwd(x, 0x4);
+    b1(x, 0x0f); b1(x, 0xb6); b1(x, 0x50); b1(x, (uint8_t)offsetof(struct fx_block, n));   /* movzx edx, [rax+n] */
+    op64_r_mem(x, 0x03, H_EDX, CPU_OFF(retired));          /* add rdx, [retired] */
+    op64_r_mem(x, 0x3b, H_EDX, CPU_OFF(run_end));          /* cmp rdx, [run_end] */
+    ret[n++] = jcc_fwd(x, 0x7);                             /* ja ret */
+    op64_r_mem(x, 0x89, H_EAX, CPU_OFF(run));               /* mov [run], rax */
+    b1(x, 0x45); b1(x, 0x89); b1(x, 0xec);                 /* mov r12d, r13d */
+    b1(x, 0x44); b1(x, 0x89); rbx_mem(x, 4, CPU_OFF(run_eip));   /* mov [run_eip], r12d */
+    b1(x, 0x48); b1(x, 0x8b); b1(x, 0x49); b1(x, (uint8_t)offsetof(struct jit_block, code));   /* mov rcx, [rcx+code] */
+    b1(x, 0x48); b1(x, 0x83); b1(x, 0xc1); b1(x, JIT_PROLOGUE_BYTES);   /* add rcx, prologue */
+    b1(x, 0xff); b1(x, 0xe1);                               /* jmp rcx */
+    return n;
+}
+
 /* The run's end with COUNT instructions done and the next EIP the run's
- * EIP + TARGET: when the next instruction lies in the same page, the code
- * goes on into that instruction's run if cpu_exec_loop would run the same
- * translated run next (fxb_run's tests, in its order: no event pending and
- * TF clear, the run slot holds this address and page version and lies in
- * the fetch window, it has code, the budget takes all of it). Otherwise it
- * returns to the loop. */
+ * EIP + TARGET: when that lies in the same page, the code goes on into the
+ * next instruction's translated run when cpu_exec_loop would run it next
+ * (gen_chain_tests, gen_enter_slot); otherwise it returns to the loop. */
 static void gen_chain_or_exit(struct emit *x, struct cpu *c, const struct fx_block *b, uint32_t target,
                               unsigned count)
 {
     add_retired(x, count);
     int64_t page_off = (int64_t)(b->pa & 0xfff) + (int32_t)target;
-    uint8_t *ret[8];
+    uint8_t *ret[16];
     int n = 0;
     if (page_off >= 0 && page_off < 0x1000) {
         uint32_t pa = (b->pa & ~0xfffu) + (uint32_t)page_off;
-        const struct fx_block *next = &c->fxb[fxb_index(pa)];
-        op64_r_mem(x, 0x83, 7, CPU_OFF(run_stop)); b1(x, 0);   /* cmp qword [run_stop], 0 */
-        ret[n++] = jcc_fwd(x, 0x4);                             /* je ret */
-        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
-        b1(x, 0xa9); b4(x, F_TF);                               /* test eax, TF */
-        ret[n++] = jcc_fwd(x, 0x5);
-        b1(x, 0xc1); b1(x, 0xe8); b1(x, 9);                     /* shr eax, 9 (IF into bit 0) */
-        op_r_mem(x, 0x23, H_EAX, CPU_OFF(intr));                /* and eax, [intr] */
-        op_r_mem(x, 0x0b, H_EAX, CPU_OFF(ev));                  /* or eax, [ev] */
-        ret[n++] = jcc_fwd(x, 0x5);
-        b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)next);   /* mov rax, slot */
-        b1(x, 0x81); b1(x, 0x78); b1(x, (uint8_t)offsetof(struct fx_block, pa)); b4(x, pa);   /* cmp [rax+pa], pa */
-        ret[n++] = jcc_fwd(x, 0x5);
-        op_r_mem(x, 0x8b, H_ECX, CPU_OFF(fetch_key));
-        b1(x, 0x3b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, key));   /* cmp ecx, [rax+key] */
-        ret[n++] = jcc_fwd(x, 0x5);
-        b1(x, 0x0f); b1(x, 0xb7); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, last_off));   /* movzx ecx, [rax+last_off] */
-        op_r_mem(x, 0x3b, H_ECX, CPU_OFF(fetch_eip_n));        /* cmp ecx, [fetch_eip_n] */
-        ret[n++] = jcc_fwd(x, 0x3);                             /* jae ret */
-        b1(x, 0x48); b1(x, 0x8b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, jit));   /* mov rcx, [rax+jit] */
-        b1(x, 0x48); b1(x, 0x85); b1(x, 0xc9);                 /* test rcx, rcx */
-        ret[n++] = jcc_fwd(x, 0x4);
-        b1(x, 0x0f); b1(x, 0xb6); b1(x, 0x50); b1(x, (uint8_t)offsetof(struct fx_block, n));   /* movzx edx, [rax+n] */
-        op64_r_mem(x, 0x03, H_EDX, CPU_OFF(retired));          /* add rdx, [retired] */
-        op64_r_mem(x, 0x3b, H_EDX, CPU_OFF(run_end));          /* cmp rdx, [run_end] */
-        ret[n++] = jcc_fwd(x, 0x7);                             /* ja ret */
-        op64_r_mem(x, 0x89, H_EAX, CPU_OFF(run));               /* mov [run], rax */
-        b1(x, 0x45); b1(x, 0x8d); b1(x, 0xa4); b1(x, 0x24); b4(x, target);   /* lea r12d, [r12+target] */
-        b1(x, 0x44); b1(x, 0x89); rbx_mem(x, 4, CPU_OFF(run_eip));           /* mov [run_eip], r12d */
-        b1(x, 0x48); b1(x, 0x8b); b1(x, 0x49); b1(x, (uint8_t)offsetof(struct jit_block, code));   /* mov rcx, [rcx+code] */
-        b1(x, 0x48); b1(x, 0x83); b1(x, 0xc1); b1(x, JIT_PROLOGUE_BYTES);   /* add rcx, prologue */
-        b1(x, 0xff); b1(x, 0xe1);                               /* jmp rcx */
+        n = gen_chain_tests(x, ret);
+        b1(x, 0x45); b1(x, 0x8d); b1(x, 0xac); b1(x, 0x24); b4(x, target);   /* lea r13d, [r12+target] */
+        mov_imm(x, H_ESI, pa);
+        b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)&c->fxb[fxb_index(pa)]);   /* mov rax, slot */
+        n = gen_enter_slot(x, ret, n);
     }
     for (int i = 0; i < n; i++)
         patch_here(x, ret[i]);
     lea_eip(x, H_EAX, target);
+    leave(x);
+}
+
+/* The same for a next EIP known only when the code runs (RET, indirect
+ * branches), in eax: the fetch window (the page the run lies in) gives
+ * its physical address, as cpu_exec_loop finds it. */
+static void gen_chain_dynamic(struct emit *x, struct cpu *c, unsigned count)
+{
+    b1(x, 0x41); b1(x, 0x89); b1(x, 0xc5);                 /* mov r13d, eax */
+    add_retired(x, count);
+    uint8_t *ret[16];
+    int n = gen_chain_tests(x, ret);
+    b1(x, 0x44); b1(x, 0x89); b1(x, 0xe8);                 /* mov eax, r13d */
+    op_r_mem(x, 0x2b, H_EAX, CPU_OFF(fetch_eip_lo));       /* sub eax, [fetch_eip_lo] */
+    op_r_mem(x, 0x3b, H_EAX, CPU_OFF(fetch_eip_n));        /* cmp eax, [fetch_eip_n] */
+    ret[n++] = jcc_fwd(x, 0x3);                             /* jae ret: another page */
+    op_r_mem(x, 0x03, H_EAX, CPU_OFF(fetch_pa_lo));        /* add eax, [fetch_pa_lo]: pa */
+    b1(x, 0x89); b1(x, 0xc6);                               /* mov esi, eax */
+    b1(x, 0x89); b1(x, 0xc2);                               /* mov edx, eax */
+    b1(x, 0xc1); b1(x, 0xea); b1(x, FXB_BITS);             /* shr edx, FXB_BITS */
+    b1(x, 0x31); b1(x, 0xc2);                               /* xor edx, eax */
+    b1(x, 0xc1); b1(x, 0xe8); b1(x, 2 * FXB_BITS);         /* shr eax, 2 * FXB_BITS */
+    b1(x, 0x31); b1(x, 0xc2);                               /* xor edx, eax */
+    b1(x, 0x81); b1(x, 0xe2); b4(x, FXB_SIZE - 1);         /* and edx, FXB_SIZE - 1 (fxb_index) */
+    b1(x, 0x48); b1(x, 0x69); b1(x, 0xd2); b4(x, (uint32_t)sizeof(struct fx_block));   /* imul rdx, rdx, size */
+    b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)c->fxb);   /* mov rax, c->fxb */
+    b1(x, 0x48); b1(x, 0x01); b1(x, 0xd0);                 /* add rax, rdx */
+    n = gen_enter_slot(x, ret, n);
+    for (int i = 0; i < n; i++)
+        patch_here(x, ret[i]);
+    b1(x, 0x44); b1(x, 0x89); b1(x, 0xe8);                 /* mov eax, r13d */
     leave(x);
 }
 
@@ -841,7 +891,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                                          (uint32_t)offsetof(struct seg, limit));
                 slow2 = jcc_fwd(x, 0x7);
                 b1(x, 0x83); rbx_mem(x, 0, greg(CPU_ESP)); b1(x, 4);   /* add dword [esp], 4 */
-                exit_run(x, k + 1);   /* eax: the return address */
+                gen_chain_dynamic(x, c, k + 1);   /* eax: the return address */
             }
             patch_here(x, slow1);
             patch_here(x, slow2);
@@ -853,7 +903,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             prod = P_UNKNOWN;
             called = true;
             if (last && cpu_fx_is_branch(kind)) {
-                exit_run(x, k + 1);   /* eax: the EIP the form chose */
+                gen_chain_dynamic(x, c, k + 1);   /* eax: the EIP the form chose */
                 return;
             }
         }
