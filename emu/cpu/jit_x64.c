@@ -194,7 +194,7 @@ static void patch_here(struct emit *x, uint8_t *at)
 
 /* The lazy-flag state the last inline instruction left, so that a Jcc can
  * evaluate its condition with the host's own flags. */
-enum producer { P_UNKNOWN, P_ADD, P_SUB, P_LOGIC, P_INC, P_DEC, P_ADC, P_SBB, P_ARITH };
+enum producer { P_UNKNOWN, P_ADD, P_SUB, P_LOGIC, P_INC, P_DEC, P_ADC, P_SBB, P_ARITH, P_ADD8, P_SUB8, P_LOGIC8 };
 /* P_ARITH: the flags are in c->flags (set_arith: shifts, IMUL). */
 
 /* The memory operand's offset (fx_ea) into host register REG. */
@@ -312,7 +312,7 @@ static void gen_step(struct emit *x, const struct dc_entry *e, uint32_t off)
 
 /* Sets the lazy flags of a 32-bit ALU op whose operands are in eax (a) and
  * ecx (b), computes it into eax and returns what producer it was. */
-static enum producer gen_alu32(struct emit *x, unsigned aop)
+static enum producer gen_alu(struct emit *x, unsigned aop, unsigned sz)
 {
     unsigned host = aop == 7 ? 5 : aop;     /* CMP computes as SUB */
     bool logic = aop == 1 || aop == 4 || aop == 6;
@@ -320,13 +320,22 @@ static enum producer gen_alu32(struct emit *x, unsigned aop)
         st_mem(x, H_EAX, CPU_OFF(lf_a));
         st_mem(x, H_ECX, CPU_OFF(lf_b));
     }
+    /* Byte operands arrive zero-extended: the 32-bit result is alu()'s
+     * unmasked one, which it keeps in lf_res. */
     alu_rr(x, host, H_EAX, H_ECX);
     st_mem(x, H_EAX, CPU_OFF(lf_res));
     unsigned lf = logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB;
-    b1(x, 0x66); b1(x, 0xc7);                          /* mov word [rbx+lf_op], op | 4 << 8 */
+    b1(x, 0x66); b1(x, 0xc7);                          /* mov word [rbx+lf_op], op | sz << 8 */
     rbx_mem(x, 0, CPU_OFF(lf_op));
-    b1(x, (uint8_t)lf); b1(x, 4);
+    b1(x, (uint8_t)lf); b1(x, (uint8_t)sz);
+    if (sz == 1)
+        return logic ? P_LOGIC8 : aop == 0 ? P_ADD8 : P_SUB8;
     return logic ? P_LOGIC : aop == 0 ? P_ADD : P_SUB;
+}
+
+static enum producer gen_alu32(struct emit *x, unsigned aop)
+{
+    return gen_alu(x, aop, 4);
 }
 
 /* Host flags equal to the guest's for condition CC, from the lazy state a
@@ -341,6 +350,14 @@ static bool gen_host_flags(struct emit *x, enum producer p, unsigned cc)
     case P_LOGIC:
         op_r_mem(x, 0x8b, H_EAX, CPU_OFF(lf_res));
         b1(x, 0x85); b1(x, 0xc0);                      /* test eax, eax */
+        return true;
+    case P_ADD8: case P_SUB8:
+        op_r_mem(x, 0x8a, H_EAX, CPU_OFF(lf_a));       /* mov al, [lf_a] */
+        op_r_mem(x, p == P_ADD8 ? 0x02 : 0x3a, H_EAX, CPU_OFF(lf_b));   /* add/cmp al, [lf_b] */
+        return true;
+    case P_LOGIC8:
+        op_r_mem(x, 0x8a, H_EAX, CPU_OFF(lf_res));
+        b1(x, 0x84); b1(x, 0xc0);                      /* test al, al */
         return true;
     case P_ADC: case P_SBB:
         /* The same operation again on the host, with the carry it took in. */
@@ -360,58 +377,108 @@ static bool gen_host_flags(struct emit *x, enum producer p, unsigned cc)
     }
 }
 
+/* The event and stop tests of a chain (fxb_run's, in its order): leave
+ * through the returned places unless no event is pending, TF is clear and
+ * run_stop is still set (no store into this page, no TLB flush). */
+static int gen_chain_tests(struct emit *x, uint8_t **ret)
+{
+    int n = 0;
+    op64_r_mem(x, 0x83, 7, CPU_OFF(run_stop)); b1(x, 0);   /* cmp qword [run_stop], 0 */
+    ret[n++] = jcc_fwd(x, 0x4);                             /* je ret */
+    op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
+    b1(x, 0xa9); b4(x, F_TF);                               /* test eax, TF */
+    ret[n++] = jcc_fwd(x, 0x5);
+    b1(x, 0xc1); b1(x, 0xe8); b1(x, 9);                     /* shr eax, 9 (IF into bit 0) */
+    op_r_mem(x, 0x23, H_EAX, CPU_OFF(intr));                /* and eax, [intr] */
+    op_r_mem(x, 0x0b, H_EAX, CPU_OFF(ev));                  /* or eax, [ev] */
+    ret[n++] = jcc_fwd(x, 0x5);
+    return n;
+}
+
+/* With rax = the run slot for physical address esi and r13d = the next
+ * EIP: enter that slot's code if fxb_run would run it next (it holds this
+ * address and the current page version, lies in the fetch window, has
+ * code, the budget takes it whole); else leave through the places added
+ * to RET. */
+static int gen_enter_slot(struct emit *x, uint8_t **ret, int n)
+{
+    b1(x, 0x39); b1(x, 0x70); b1(x, (uint8_t)offsetof(struct fx_block, pa));   /* cmp [rax+pa], esi */
+    ret[n++] = jcc_fwd(x, 0x5);
+    op_r_mem(x, 0x8b, H_ECX, CPU_OFF(fetch_key));
+    b1(x, 0x3b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, key));   /* cmp ecx, [rax+key] */
+    ret[n++] = jcc_fwd(x, 0x5);
+    b1(x, 0x0f); b1(x, 0xb7); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, last_off));   /* movzx ecx, [rax+last_off] */
+    op_r_mem(x, 0x3b, H_ECX, CPU_OFF(fetch_eip_n));        /* cmp ecx, [fetch_eip_n] */
+    ret[n++] = jcc_fwd(x, 0x3);                             /* jae ret */
+    b1(x, 0x48); b1(x, 0x8b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, jit));   /* mov rcx, [rax+jit] */
+    b1(x, 0x48); b1(x, 0x85); b1(x, 0xc9);                 /* test rcx, rcx */
+    ret[n++] = jcc_fwd(x, 0x4);
+    b1(x, 0x0f); b1(x, 0xb6); b1(x, 0x50); b1(x, (uint8_t)offsetof(struct fx_block, n));   /* movzx edx, [rax+n] */
+    op64_r_mem(x, 0x03, H_EDX, CPU_OFF(retired));          /* add rdx, [retired] */
+    op64_r_mem(x, 0x3b, H_EDX, CPU_OFF(run_end));          /* cmp rdx, [run_end] */
+    ret[n++] = jcc_fwd(x, 0x7);                             /* ja ret */
+    op64_r_mem(x, 0x89, H_EAX, CPU_OFF(run));               /* mov [run], rax */
+    b1(x, 0x45); b1(x, 0x89); b1(x, 0xec);                 /* mov r12d, r13d */
+    b1(x, 0x44); b1(x, 0x89); rbx_mem(x, 4, CPU_OFF(run_eip));   /* mov [run_eip], r12d */
+    b1(x, 0x48); b1(x, 0x8b); b1(x, 0x49); b1(x, (uint8_t)offsetof(struct jit_block, code));   /* mov rcx, [rcx+code] */
+    b1(x, 0x48); b1(x, 0x83); b1(x, 0xc1); b1(x, JIT_PROLOGUE_BYTES);   /* add rcx, prologue */
+    b1(x, 0xff); b1(x, 0xe1);                               /* jmp rcx */
+    return n;
+}
+
 /* The run's end with COUNT instructions done and the next EIP the run's
- * EIP + TARGET: when the next instruction lies in the same page, the code
- * goes on into that instruction's run if cpu_exec_loop would run the same
- * translated run next (fxb_run's tests, in its order: no event pending and
- * TF clear, the run slot holds this address and page version and lies in
- * the fetch window, it has code, the budget takes all of it). Otherwise it
- * returns to the loop. */
+ * EIP + TARGET: when that lies in the same page, the code goes on into the
+ * next instruction's translated run when cpu_exec_loop would run it next
+ * (gen_chain_tests, gen_enter_slot); otherwise it returns to the loop. */
 static void gen_chain_or_exit(struct emit *x, struct cpu *c, const struct fx_block *b, uint32_t target,
                               unsigned count)
 {
     add_retired(x, count);
     int64_t page_off = (int64_t)(b->pa & 0xfff) + (int32_t)target;
-    uint8_t *ret[8];
+    uint8_t *ret[16];
     int n = 0;
     if (page_off >= 0 && page_off < 0x1000) {
         uint32_t pa = (b->pa & ~0xfffu) + (uint32_t)page_off;
-        const struct fx_block *next = &c->fxb[fxb_index(pa)];
-        op64_r_mem(x, 0x83, 7, CPU_OFF(run_stop)); b1(x, 0);   /* cmp qword [run_stop], 0 */
-        ret[n++] = jcc_fwd(x, 0x4);                             /* je ret */
-        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
-        b1(x, 0xa9); b4(x, F_TF);                               /* test eax, TF */
-        ret[n++] = jcc_fwd(x, 0x5);
-        b1(x, 0xc1); b1(x, 0xe8); b1(x, 9);                     /* shr eax, 9 (IF into bit 0) */
-        op_r_mem(x, 0x23, H_EAX, CPU_OFF(intr));                /* and eax, [intr] */
-        op_r_mem(x, 0x0b, H_EAX, CPU_OFF(ev));                  /* or eax, [ev] */
-        ret[n++] = jcc_fwd(x, 0x5);
-        b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)next);   /* mov rax, slot */
-        b1(x, 0x81); b1(x, 0x78); b1(x, (uint8_t)offsetof(struct fx_block, pa)); b4(x, pa);   /* cmp [rax+pa], pa */
-        ret[n++] = jcc_fwd(x, 0x5);
-        op_r_mem(x, 0x8b, H_ECX, CPU_OFF(fetch_key));
-        b1(x, 0x3b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, key));   /* cmp ecx, [rax+key] */
-        ret[n++] = jcc_fwd(x, 0x5);
-        b1(x, 0x0f); b1(x, 0xb7); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, last_off));   /* movzx ecx, [rax+last_off] */
-        op_r_mem(x, 0x3b, H_ECX, CPU_OFF(fetch_eip_n));        /* cmp ecx, [fetch_eip_n] */
-        ret[n++] = jcc_fwd(x, 0x3);                             /* jae ret */
-        b1(x, 0x48); b1(x, 0x8b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct fx_block, jit));   /* mov rcx, [rax+jit] */
-        b1(x, 0x48); b1(x, 0x85); b1(x, 0xc9);                 /* test rcx, rcx */
-        ret[n++] = jcc_fwd(x, 0x4);
-        b1(x, 0x0f); b1(x, 0xb6); b1(x, 0x50); b1(x, (uint8_t)offsetof(struct fx_block, n));   /* movzx edx, [rax+n] */
-        op64_r_mem(x, 0x03, H_EDX, CPU_OFF(retired));          /* add rdx, [retired] */
-        op64_r_mem(x, 0x3b, H_EDX, CPU_OFF(run_end));          /* cmp rdx, [run_end] */
-        ret[n++] = jcc_fwd(x, 0x7);                             /* ja ret */
-        op64_r_mem(x, 0x89, H_EAX, CPU_OFF(run));               /* mov [run], rax */
-        b1(x, 0x45); b1(x, 0x8d); b1(x, 0xa4); b1(x, 0x24); b4(x, target);   /* lea r12d, [r12+target] */
-        b1(x, 0x44); b1(x, 0x89); rbx_mem(x, 4, CPU_OFF(run_eip));           /* mov [run_eip], r12d */
-        b1(x, 0x48); b1(x, 0x8b); b1(x, 0x49); b1(x, (uint8_t)offsetof(struct jit_block, code));   /* mov rcx, [rcx+code] */
-        b1(x, 0x48); b1(x, 0x83); b1(x, 0xc1); b1(x, JIT_PROLOGUE_BYTES);   /* add rcx, prologue */
-        b1(x, 0xff); b1(x, 0xe1);                               /* jmp rcx */
+        n = gen_chain_tests(x, ret);
+        b1(x, 0x45); b1(x, 0x8d); b1(x, 0xac); b1(x, 0x24); b4(x, target);   /* lea r13d, [r12+target] */
+        mov_imm(x, H_ESI, pa);
+        b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)&c->fxb[fxb_index(pa)]);   /* mov rax, slot */
+        n = gen_enter_slot(x, ret, n);
     }
     for (int i = 0; i < n; i++)
         patch_here(x, ret[i]);
     lea_eip(x, H_EAX, target);
+    leave(x);
+}
+
+/* The same for a next EIP known only when the code runs (RET, indirect
+ * branches), in eax: the fetch window (the page the run lies in) gives
+ * its physical address, as cpu_exec_loop finds it. */
+static void gen_chain_dynamic(struct emit *x, struct cpu *c, unsigned count)
+{
+    b1(x, 0x41); b1(x, 0x89); b1(x, 0xc5);                 /* mov r13d, eax */
+    add_retired(x, count);
+    uint8_t *ret[16];
+    int n = gen_chain_tests(x, ret);
+    b1(x, 0x44); b1(x, 0x89); b1(x, 0xe8);                 /* mov eax, r13d */
+    op_r_mem(x, 0x2b, H_EAX, CPU_OFF(fetch_eip_lo));       /* sub eax, [fetch_eip_lo] */
+    op_r_mem(x, 0x3b, H_EAX, CPU_OFF(fetch_eip_n));        /* cmp eax, [fetch_eip_n] */
+    ret[n++] = jcc_fwd(x, 0x3);                             /* jae ret: another page */
+    op_r_mem(x, 0x03, H_EAX, CPU_OFF(fetch_pa_lo));        /* add eax, [fetch_pa_lo]: pa */
+    b1(x, 0x89); b1(x, 0xc6);                               /* mov esi, eax */
+    b1(x, 0x89); b1(x, 0xc2);                               /* mov edx, eax */
+    b1(x, 0xc1); b1(x, 0xea); b1(x, FXB_BITS);             /* shr edx, FXB_BITS */
+    b1(x, 0x31); b1(x, 0xc2);                               /* xor edx, eax */
+    b1(x, 0xc1); b1(x, 0xe8); b1(x, 2 * FXB_BITS);         /* shr eax, 2 * FXB_BITS */
+    b1(x, 0x31); b1(x, 0xc2);                               /* xor edx, eax */
+    b1(x, 0x81); b1(x, 0xe2); b4(x, FXB_SIZE - 1);         /* and edx, FXB_SIZE - 1 (fxb_index) */
+    b1(x, 0x48); b1(x, 0x69); b1(x, 0xd2); b4(x, (uint32_t)sizeof(struct fx_block));   /* imul rdx, rdx, size */
+    b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)c->fxb);   /* mov rax, c->fxb */
+    b1(x, 0x48); b1(x, 0x01); b1(x, 0xd0);                 /* add rax, rdx */
+    n = gen_enter_slot(x, ret, n);
+    for (int i = 0; i < n; i++)
+        patch_here(x, ret[i]);
+    b1(x, 0x44); b1(x, 0x89); b1(x, 0xe8);                 /* mov eax, r13d */
     leave(x);
 }
 
@@ -597,6 +664,53 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                 prod = P_UNKNOWN;   /* the two paths leave different knowledge */
             }
             called = true;
+        } else if ((kind >= FX_ALU_RR8 && kind < FX_ALU_RR8 + 16 && ((kind - FX_ALU_RR8) & 7) != 2 &&
+                    ((kind - FX_ALU_RR8) & 7) != 3) || kind == FX_TEST_RR8 || kind == FX_TEST_RI8) {
+            /* Byte ALU r8, r8 / r8, imm8 and TEST. */
+            bool test = kind == FX_TEST_RR8 || kind == FX_TEST_RI8;
+            bool ri = kind == FX_TEST_RI8 || (kind >= FX_ALU_RI8 && kind < FX_ALU_RI8 + 8);
+            unsigned aop = test ? 4 : (kind - FX_ALU_RR8) & 7;
+            ld_reg_ext(x, d, 1, false);
+            if (ri)
+                mov_imm(x, H_ECX, imm & 0xff);
+            else {
+                b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg8(s));   /* movzx ecx, r8 */
+            }
+            prod = gen_alu(x, aop, 1);
+            if (!test && aop != 7)
+                st_reg_part(x, d, 1);
+        } else if (kind >= FX_ALU_RM8 && kind < FX_ALU_RM8 + 8 && kind - FX_ALU_RM8 != 2 && kind - FX_ALU_RM8 != 3) {
+            unsigned aop = kind - FX_ALU_RM8;  /* r8 op= [m8] */
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            gen_mem(x, seg, 1, false);
+            b1(x, 0x89); b1(x, 0xc1);                          /* mov ecx, eax */
+            ld_reg_ext(x, s, 1, false);
+            prod = gen_alu(x, aop, 1);
+            if (aop != 7)
+                st_reg_part(x, s, 1);
+            called = true;
+        } else if (kind == FX_NOT_R) {
+            b1(x, 0xf7); rbx_mem(x, 2, greg(d));               /* not dword [d] */
+        } else if (kind == FX_NEG_R) {
+            b1(x, 0x31); b1(x, 0xc0);                          /* xor eax, eax: 0 - r */
+            op_r_mem(x, 0x8b, H_ECX, greg(d));
+            prod = gen_alu32(x, 5);
+            st_mem(x, H_EAX, greg(d));
+        } else if (kind == FX_CMOV_RM) {
+            /* The condition first (no side effects) into r13d, then the
+             * load, which may fault and happens either way. */
+            bool host = gen_cond(x, prod, cc);
+            b1(x, 0x41); b1(x, 0x0f); b1(x, (uint8_t)(0x90 | (host ? cc : 0x5))); b1(x, 0xc5);   /* setcc r13b */
+            b1(x, 0x45); b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xed);   /* movzx r13d, r13b */
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            gen_mem(x, seg, 4, false);
+            b1(x, 0x45); b1(x, 0x85); b1(x, 0xed);                 /* test r13d, r13d */
+            uint8_t *skip = jcc_fwd(x, 0x4);
+            st_mem(x, H_EAX, greg(s));
+            patch_here(x, skip);
+            called = true;
         } else if (kind == FX_TEST_RR || kind == FX_TEST_RI) {
             op_r_mem(x, 0x8b, H_EAX, greg(d));
             if (kind == FX_TEST_RR)
@@ -777,7 +891,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                                          (uint32_t)offsetof(struct seg, limit));
                 slow2 = jcc_fwd(x, 0x7);
                 b1(x, 0x83); rbx_mem(x, 0, greg(CPU_ESP)); b1(x, 4);   /* add dword [esp], 4 */
-                exit_run(x, k + 1);   /* eax: the return address */
+                gen_chain_dynamic(x, c, k + 1);   /* eax: the return address */
             }
             patch_here(x, slow1);
             patch_here(x, slow2);
@@ -789,7 +903,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             prod = P_UNKNOWN;
             called = true;
             if (last && cpu_fx_is_branch(kind)) {
-                exit_run(x, k + 1);   /* eax: the EIP the form chose */
+                gen_chain_dynamic(x, c, k + 1);   /* eax: the EIP the form chose */
                 return;
             }
         }

@@ -665,18 +665,22 @@ static void run_warm(unsigned threshold, unsigned warm, unsigned budget, struct 
 
 TEST(translated_runs_chain_as_the_interpreter_runs_them)
 {
-    /* A loop of two runs in one page (a Jcc ends each): translated runs go
-     * on into each other without the interpreter's loop. For every budget
-     * the result, the retired count included, must be the interpreter's. */
+    /* A loop of runs in one page (a CALL, a Jcc, a JMP and a RET end them):
+     * translated runs go on into each other without the interpreter's loop,
+     * through RET too. For every budget the result, the retired count
+     * included, must be the interpreter's. */
     machine_init();
     static const uint8_t code[] = {
-        0x40,                   /* L: inc eax */
-        0x01, 0xc2,             /*    add edx, eax */
-        0x39, 0xd8,             /*    cmp eax, ebx */
-        0x74, 0x05,             /*    je out */
-        0x83, 0xc1, 0x03,       /*    add ecx, 3 */
-        0xeb, 0xf4,             /*    jmp L */
-        0xf4,                   /* out: hlt */
+        0x40,                           /* L: inc eax */
+        0x01, 0xc2,                     /*    add edx, eax */
+        0xe8, 0x09, 0x00, 0x00, 0x00,   /*    call f */
+        0x39, 0xd8,                     /*    cmp eax, ebx */
+        0x74, 0x09,                     /*    je out */
+        0x83, 0xc1, 0x03,               /*    add ecx, 3 */
+        0xeb, 0xef,                     /*    jmp L */
+        0x83, 0xc6, 0x01,               /* f: add esi, 1 */
+        0xc3,                           /*    ret */
+        0xf4,                           /* out: hlt */
     };
     code_at_start(code, sizeof(code));
     st_init.r.gpr[CPU_EAX] = 0;

@@ -1156,21 +1156,11 @@ TEST(tables_are_bounded_and_counted)
  * random loopback address, named by BAREMU_RESOLV_CONF. */
 TEST(dns_over_tcp_reaches_resolver)
 {
-    char ipstr[32], conf[] = "/tmp/usernet-resolv-XXXXXX";
-    srand((unsigned)getpid());
-    snprintf(ipstr, sizeof(ipstr), "127.55.%d.%d", 1 + rand() % 250, 1 + rand() % 250);
-    char *saved;
-    bool conf_ok = resolv_conf_use(conf, ipstr, &saved);
-    CHECK(conf_ok);
-    if (!conf_ok)
+    char conf[] = "/tmp/usernet-resolv-XXXXXX", *saved;
+    int ls = resolver_listen("127.55", conf, &saved);
+    CHECK(ls >= 0);
+    if (ls < 0)
         return;
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
-    inet_pton(AF_INET, ipstr, &a.sin_addr);
-    int one = 1;
-    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    CHECK_EQ_INT(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
-    listen(ls, 4);
     struct unet *u = mk("user,id=dt1");
     CHECK(u != NULL);
     if (u) {
@@ -1185,33 +1175,14 @@ TEST(dns_over_tcp_reaches_resolver)
             static const uint8_t q[] = {0, 17, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 0, 1};
             send_frame(f, build_tcp(f, g, 43000, d, 53, 11, srv, 0x10, NULL, 0));
             send_frame(f, build_tcp(f, g, 43000, d, 53, 11, srv, 0x18, q, sizeof(q)));
-            int c = -1;
             uint8_t got[64];
-            ssize_t n = 0;
-            uint64_t end = plat_now_ns() + 3000000000ull;
-            fcntl(ls, F_SETFL, O_NONBLOCK);
-            while ((c < 0 || n < (ssize_t)sizeof(q)) && plat_now_ns() < end) {
-                net_host_poll(2000000u);
-                net_timers_run(plat_now_ns());
-                if (c < 0 && (c = accept(ls, NULL, NULL)) >= 0)
-                    fcntl(c, F_SETFL, O_NONBLOCK);
-                if (c >= 0) {
-                    ssize_t r = recv(c, got + n, sizeof(got) - (size_t)n, 0);
-                    if (r > 0)
-                        n += r;
-                }
-            }
-            CHECK(c >= 0);
+            ssize_t n = resolver_receive(ls, got, sizeof(q));
             CHECK_EQ_INT(n, (int)sizeof(q));
             CHECK(n == (ssize_t)sizeof(q) && !memcmp(got, q, sizeof(q)));
-            if (c >= 0)
-                close(c);
         }
         done(u);
     }
-    close(ls);
-    unlink(conf);
-    resolv_conf_restore(saved);
+    resolver_close(ls, conf, saved);
 }
 
 /* The DNS proxy's resolver does not answer on port 53 (a random loopback

@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "baremu/platform.h"
 #include "net/net_host.h"
@@ -70,6 +74,64 @@ static void resolv_conf_restore(char *saved)
     } else {
         unsetenv("BAREMU_RESOLV_CONF");
     }
+}
+
+/* A DNS resolver for TCP tests: a listener on port 53 of a random
+ * loopback address PREFIX.x.y (non-blocking), named by a test resolv.conf
+ * (resolv_conf_use). Returns the socket, or -1 with nothing to undo. */
+static int resolver_listen(const char *prefix, char *conf, char **saved)
+{
+    char ipstr[32];
+    srand((unsigned)getpid());
+    snprintf(ipstr, sizeof(ipstr), "%s.%d.%d", prefix, 1 + rand() % 250, 1 + rand() % 250);
+    if (!resolv_conf_use(conf, ipstr, saved))
+        return -1;
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+    inet_pton(AF_INET, ipstr, &a.sin_addr);
+    int one = 1;
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(ls, 4) < 0) {
+        if (ls >= 0)
+            close(ls);
+        unlink(conf);
+        resolv_conf_restore(*saved);
+        return -1;
+    }
+    fcntl(ls, F_SETFL, O_NONBLOCK);
+    return ls;
+}
+
+static void resolver_close(int ls, char *conf, char *saved)
+{
+    close(ls);
+    unlink(conf);
+    resolv_conf_restore(saved);
+}
+
+/* Runs the loop until the resolver LS has accepted a connection and read
+ * WANT bytes into GOT (or 3 s passed); returns the bytes read, -1 if
+ * nothing connected. */
+static ssize_t resolver_receive(int ls, uint8_t *got, size_t want)
+{
+    int c = -1;
+    ssize_t n = 0;
+    uint64_t end = plat_now_ns() + 3000000000ull;
+    while ((c < 0 || n < (ssize_t)want) && plat_now_ns() < end) {
+        net_host_poll(2000000u);
+        net_timers_run(plat_now_ns());
+        if (c < 0 && (c = accept(ls, NULL, NULL)) >= 0)
+            fcntl(c, F_SETFL, O_NONBLOCK);
+        if (c >= 0) {
+            ssize_t r = recv(c, got + n, want - (size_t)n, 0);
+            if (r > 0)
+                n += r;
+        }
+    }
+    if (c < 0)
+        return -1;
+    close(c);
+    return n;
 }
 
 /* Runs the loop's work (sockets, net timers) for up to ms, or until cond. */

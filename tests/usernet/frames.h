@@ -118,10 +118,10 @@ static inline size_t build_udp(uint8_t *f, uint32_t src, uint16_t sport, uint32_
     return build_ip(f, 17, src, dst, u, 8 + len);
 }
 
-static inline size_t build_tcp(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
-                        uint32_t seq, uint32_t ack, uint8_t flags, const void *data, size_t len)
+/* A 20-byte TCP header without checksum, window 65535, at T. */
+static inline void tcp_header(uint8_t *t, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                              uint8_t flags)
 {
-    uint8_t t[1500];
     memset(t, 0, 20);
     t[0] = (uint8_t)(sport >> 8);
     t[1] = (uint8_t)sport;
@@ -132,8 +132,15 @@ static inline size_t build_tcp(uint8_t *f, uint32_t src, uint16_t sport, uint32_
     memcpy(t + 8, &a, 4);
     t[12] = 5 << 4;
     t[13] = flags;
-    t[14] = 0xff;   /* window 65535 */
+    t[14] = 0xff;
     t[15] = 0xff;
+}
+
+static inline size_t build_tcp(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+                        uint32_t seq, uint32_t ack, uint8_t flags, const void *data, size_t len)
+{
+    uint8_t t[1500];
+    tcp_header(t, sport, dport, seq, ack, flags);
     if (len)
         memcpy(t + 20, data, len);
     return build_ip(f, 6, src, dst, t, 20 + len);
@@ -191,18 +198,7 @@ static inline size_t build_tcp6(uint8_t *f, const char *src, uint16_t sport, con
 {
     static const uint8_t gw6_mac[6] = {0x52, 0x56, 0, 0, 0, 2};
     uint8_t t[1500];
-    memset(t, 0, 20);
-    t[0] = (uint8_t)(sport >> 8);
-    t[1] = (uint8_t)sport;
-    t[2] = (uint8_t)(dport >> 8);
-    t[3] = (uint8_t)dport;
-    uint32_t s = htonl(seq), a = htonl(ack);
-    memcpy(t + 4, &s, 4);
-    memcpy(t + 8, &a, 4);
-    t[12] = 5 << 4;
-    t[13] = flags;
-    t[14] = 0xff;
-    t[15] = 0xff;
+    tcp_header(t, sport, dport, seq, ack, flags);
     if (len)
         memcpy(t + 20, data, len);
     return build_ip6(f, gw6_mac, src, dst, 6, 64, t, 20 + len);
