@@ -365,9 +365,9 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t max_instructions)
         if (c->run) {
             /* A fault inside a run of fast forms: the instructions before
              * the faulting one (at eip_start) retired. */
-            uint32_t eip = c->run_eip;
-            for (unsigned i = 0; i < c->run->n && eip != c->eip_start; i++) {
-                eip += c->run->e[i].fx.len;
+            uint32_t eip = c->run_skip ? c->run_skip_eip : c->run_eip;
+            for (unsigned i = c->run_skip; i < c->run->n && eip != c->eip_start; i++) {
+                eip += fx_entry_len(&c->run->e[i]);
                 c->retired++;
             }
             c->run = NULL;

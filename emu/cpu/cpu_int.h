@@ -122,7 +122,11 @@ struct cpu_prefixes {
     int8_t seg_ovr;
     bool op32, ad32, lock;
     uint8_t rep;
-    uint8_t pad[3];         /* 8 bytes: a decode-cache hit copies them with one move */
+    /* In a decode-cache entry that is not a fast form: the instruction's
+     * whole length if it may run inside a run of fast forms (dc_mark_in_run,
+     * exec.c), else 0. */
+    uint8_t run_len;
+    uint8_t pad[2];         /* 8 bytes: a decode-cache hit copies them with one move */
 };
 
 /* The register fields of a ModRM byte, as decode_modrm hands them out (the
@@ -187,10 +191,17 @@ struct fx_block {
     struct dc_entry e[FXB_MAX];
 };
 
+/* The length of a run's entry E: a fast form's, or that of an ordinary
+ * instruction allowed in runs (cpu_prefixes.run_len). */
+static inline uint32_t fx_entry_len(const struct dc_entry *e)
+{
+    return e->kind >= DC_FAST ? e->fx.len : e->pfx.run_len;
+}
+
 /* The bytes run B covers, from its first instruction to its end. */
 static inline uint32_t fxb_span(const struct fx_block *b)
 {
-    return b->last_off - (b->pa & 0xfff) + b->e[b->n - 1].fx.len;
+    return b->last_off - (b->pa & 0xfff) + fx_entry_len(&b->e[b->n - 1]);
 }
 
 /* The run-of-fast-forms slot of the instruction at physical address PA. */
@@ -313,6 +324,13 @@ struct cpu {
      * retired count see it as at the run's start. */
     const struct fx_block *run;
     uint32_t run_eip;
+    /* An ordinary instruction inside the run (cpu_fx_general) adds the
+     * run's instructions up to and including itself to the retired count at
+     * once, so that it sees the exact count: run_skip of the run's
+     * instructions are counted, the next one at run_skip_eip. Every run
+     * starts with run_skip 0. */
+    unsigned run_skip;
+    uint32_t run_skip_eip;
     /* Bit s: segment s is a present, writable, expand-up data segment with
      * base 0 and a 4 GiB limit, so a fast form's access needs only the
      * 4 GiB test (fx_seg_lin). Kept by cpu_flat_update wherever segments
@@ -431,6 +449,10 @@ CPU_INLINE void lin_write(struct cpu *c, uint32_t lin, uint32_t v, unsigned size
     lin_write_slow(c, lin, v, size, user);
 }
 uint8_t lin_fetch8(struct cpu *c, uint32_t lin);
+/* Makes the page of LIN the fetch page as lin_fetch8 does, but only when
+ * the TLB already maps it to RAM for a fetch at the current CPL, so that it
+ * cannot fault; false (and nothing changed) otherwise. */
+bool fetch_window_try(struct cpu *c, uint32_t lin);
 /* The memory map changed (a new generation): drops the TLB and every
  * decoded instruction. */
 void cpu_mem_changed(struct cpu *c);
@@ -443,13 +465,17 @@ const struct jit_block *jit_lookup(struct cpu *c, const struct fx_block *b);
 void jit_flush(struct cpu *c);
 void jit_destroy(struct cpu *c);
 /* The interpreter's pieces the translated code calls (exec.c): one fast
- * form, a fast form's memory read and write, a condition, CF. */
+ * form, a fast form's memory read and write, a condition, CF, the code
+ * of the run at EIP in another page, the ordinary instruction E that is
+ * instruction K of the run. */
 uint32_t cpu_fx_step(struct cpu *c, const struct dc_entry *e, uint32_t eip);
 uint32_t cpu_fx_read(struct cpu *c, int seg, uint32_t off, unsigned size);
 void cpu_fx_write(struct cpu *c, int seg, uint32_t off, uint32_t v, unsigned size);
 uint32_t cpu_fx_cond(struct cpu *c, int cc);
 uint32_t cpu_fx_cf(struct cpu *c);
 bool cpu_fx_is_branch(unsigned kind);
+const void *cpu_fx_enter_page(struct cpu *c, uint32_t eip);
+uint32_t cpu_fx_general(struct cpu *c, const struct dc_entry *e, uint32_t eip, unsigned k);
 /* Flushes the TLB if the guest memory map changed (after device accesses). */
 static inline void cpu_sync_mem(struct cpu *c)
 {

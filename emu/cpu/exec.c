@@ -956,6 +956,7 @@ static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
             e->pre_len = (uint8_t)used;
             e->op = (uint8_t)op;
             e->pfx = c->pfx;
+            e->pfx.run_len = 0;   /* dc_mark_in_run decides, once it has run */
         }
     }
 decoded:;
@@ -1459,14 +1460,24 @@ decoded:;
         cpu_raise(c, EX_UD, 0);
     }
 done:
-    if (__builtin_expect(miss_bytes != NULL, 0) && c->cur)
+    if (__builtin_expect(miss_bytes != NULL, 0) && c->cur) {
         dc_classify(c, c->cur, miss_bytes);
+        if (c->cur->kind < DC_FAST)
+            dc_mark_in_run(c, c->cur, miss_bytes);
+    }
     if (tf && !c->halted && c->int_shadow != SHADOW_SS) {
         /* Single-step trap after the instruction (SDM 17.3.1.4); MOV SS and
          * POP SS defer it past the next instruction (SDM 6.8.3). */
         c->dr[6] |= 0x4000;
         cpu_interrupt(c, EX_DB, false, false, 0);
     }
+}
+
+/* The ordinary path for one instruction, out of line: cpu_exec_loop and
+ * cpu_fx_general share this one copy of the interpreter's large switch. */
+static __attribute__((noinline)) void exec_one_call(struct cpu *c)
+{
+    exec_one(c);
 }
 
 /* EIP left the fetch window (a branch to another page, or straight-line
@@ -1513,14 +1524,14 @@ static __attribute__((noinline)) struct fx_block *fxb_build(struct cpu *c, struc
                                                             uint32_t pa)
 {
     const struct dc_entry *e = dc_valid_at(c, off);
-    if (!e || e->kind < DC_FAST)
+    if (!e || (e->kind < DC_FAST && !e->pfx.run_len))
         return NULL;
     unsigned n = 0, last;
     bool open = false;
     for (;;) {
         b->e[n++] = *e;
         last = off;
-        off += e->fx.len;
+        off += fx_entry_len(e);
         if (fx_is_branch(e->kind) || n == FXB_MAX || off >= c->fetch_eip_n)
             break;
         e = dc_valid_at(c, off);
@@ -1528,8 +1539,8 @@ static __attribute__((noinline)) struct fx_block *fxb_build(struct cpu *c, struc
             open = true;    /* not decoded yet: it may become a fast form */
             break;
         }
-        if (e->kind < DC_FAST)
-            break;          /* decoded, and not a fast form: it stays so */
+        if (e->kind < DC_FAST && !e->pfx.run_len)
+            break;          /* decoded, neither a fast form nor allowed in runs: it stays so */
     }
     if (c->fxb_built_n < FXB_LOG)
         c->fxb_built[c->fxb_built_n] = (uint16_t)(b - c->fxb);
@@ -1576,6 +1587,7 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
         const struct dc_entry *e = b->e;
         c->run = b;
         c->run_eip = eip;
+        c->run_skip = 0;
         if (b->jit && end - retired >= b->n) {
             /* Host code runs the whole run, and the runs it chains to (a
              * store into its page may end it early: run_stop, cleared by the
@@ -1596,7 +1608,8 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
             do
                 eip = exec_fast(c, e, eip);
             while ((uintptr_t)++e < c->run_stop);
-            retired += (unsigned)(e - b->e);
+            /* An ordinary instruction in the run counted those up to itself. */
+            retired = c->retired + (unsigned)(e - b->e) - c->run_skip;
             c->retired = retired;
             c->run = NULL;
             if (__builtin_expect(b->open, 0) && e == b->e + b->n)
@@ -1627,6 +1640,54 @@ void cpu_fx_write(struct cpu *c, int seg, uint32_t off, uint32_t v, unsigned siz
 uint32_t cpu_fx_cond(struct cpu *c, int cc) { return cond(c, cc); }
 uint32_t cpu_fx_cf(struct cpu *c) { return cpu_cf(c); }
 bool cpu_fx_is_branch(unsigned kind) { return fx_is_branch(kind); }
+
+/* An ordinary instruction (entry E, dc_mark_in_run) as instruction K of
+ * the current run, at EIP: it retires as on the ordinary path, with the
+ * exact retired count (the run's instructions before it are counted first,
+ * run_skip), and the run ends after it (run_stop cleared) wherever the loop
+ * would not go straight on to the next instruction: EIP elsewhere than
+ * after it (a string instruction not done yet), an event pending (an
+ * interrupt line, STI's shadow), TF set. Returns the next EIP. */
+uint32_t cpu_fx_general(struct cpu *c, const struct dc_entry *e, uint32_t eip, unsigned k)
+{
+    c->retired += k - c->run_skip;
+    c->run_skip = k;          /* a fault in it counts from itself (cpu_run) */
+    c->run_skip_eip = eip;
+    c->eip = eip;
+    exec_one_call(c);
+    cpu_flat_update(c);
+    c->retired++;
+    c->run_skip = k + 1;
+    c->run_skip_eip = c->eip;
+    if (c->eip != eip + e->pfx.run_len || (c->ev | (c->intr & (c->flags >> 9))) || (c->flags & F_TF))
+        c->run_stop = 0;
+    return c->eip;
+}
+
+/* Translated code whose next EIP lies outside the fetch page comes here,
+ * after the event and TF tests of a chain: this is what cpu_exec_loop would
+ * do next (fetch_window_switch, then the run's slot, then fxb_run's choice
+ * of host code), only without filling the TLB, building a run or
+ * interpreting, none of which the code could go on from. Returns the run
+ * whose code runs next (c->run and c->run_eip set), or NULL: the code
+ * returns to the loop, which does the rest. */
+const void *cpu_fx_enter_page(struct cpu *c, uint32_t eip)
+{
+    if (eip > c->s[CPU_CS].limit || !fetch_window_try(c, c->s[CPU_CS].base + eip))
+        return NULL;
+    uint32_t off = eip - c->fetch_eip_lo;
+    if (off >= c->fetch_eip_n)
+        return NULL;
+    uint32_t pa = c->fetch_pa_lo + off;
+    struct fx_block *b = &c->fxb[fxb_index(pa)];
+    if (b->pa != pa || b->key != c->fetch_key || b->last_off >= c->fetch_eip_n || !b->jit ||
+        c->retired + b->n > c->run_end)
+        return NULL;
+    c->run = b;
+    c->run_eip = eip;
+    c->run_skip = 0;
+    return b->jit;
+}
 
 /* The interpreter loop: one test for pending events per run of fast forms
  * (struct fx_block) or per other instruction, the instructions themselves
@@ -1670,7 +1731,7 @@ enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
                 continue;
             }
         }
-        exec_one(c);
+        exec_one_call(c);
         cpu_flat_update(c);
         c->retired = retired = c->retired + 1;
         eip = c->eip;

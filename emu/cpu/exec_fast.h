@@ -314,6 +314,67 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
     e->kind = (uint8_t)kind;
 }
 
+/* Whether an ordinary (not fast) instruction may run inside a run of fast
+ * forms through cpu_fx_general: it touches only registers, flags and memory
+ * (Intel SDM vol. 2 appendix A, one-byte and 0F maps), so that the run's
+ * code page, mode, segments and the fetch window stay what the run assumes.
+ * Branches, segment loads, I/O, HLT and the system instructions stay out
+ * (they end runs, as before); STI, POPF and string instructions are in,
+ * since cpu_fx_general ends the run after anything the loop must see. */
+static bool op_runs_in_run(const uint8_t *b, unsigned len)
+{
+    unsigned i = 0;
+    while (i < len && (b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x64 ||
+                       b[i] == 0x65 || b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf0 || b[i] == 0xf2 || b[i] == 0xf3))
+        i++;
+    if (i >= len)
+        return false;
+    unsigned op = b[i], reg = i + 1 < len ? (b[i + 1] >> 3) & 7 : 0;
+    if (op == 0x0f) {
+        if (i + 1 >= len)
+            return false;
+        unsigned op2 = b[i + 1];
+        return op2 == 0x1f || op2 == 0x31 || op2 == 0xa2 || (op2 >= 0x40 && op2 <= 0x4f) ||
+               (op2 >= 0x90 && op2 <= 0x9f) || (op2 >= 0xa3 && op2 <= 0xa5) || op2 == 0xab || op2 == 0xac || op2 == 0xad || op2 == 0xaf ||
+               op2 == 0xb0 || op2 == 0xb1 || op2 == 0xb3 || (op2 >= 0xb6 && op2 <= 0xbf && op2 != 0xb8 && op2 != 0xb9) ||
+               op2 == 0xc0 || op2 == 0xc1 || op2 == 0xc7 || (op2 >= 0xc8 && op2 <= 0xcf);
+    }
+    if (op < 0x40)
+        return (op & 7) < 6 || op == 0x27 || op == 0x2f || op == 0x37 || op == 0x3f;
+    if (op < 0x70)
+        return op <= 0x62 || (op >= 0x68 && op <= 0x6b);
+    if (op >= 0x80 && op <= 0x8f)
+        return op != 0x8e;
+    if (op >= 0x90 && op <= 0xbf)
+        return op != 0x9a;
+    switch (op) {
+    case 0xc0: case 0xc1: case 0xc6: case 0xc7: case 0xc8: case 0xc9:
+    case 0xd0: case 0xd1: case 0xd2: case 0xd3: case 0xd4: case 0xd5: case 0xd6: case 0xd7:
+    case 0xd8: case 0xd9: case 0xda: case 0xdb: case 0xdc: case 0xdd: case 0xde: case 0xdf:
+    case 0xf5: case 0xf6: case 0xf7: case 0xf8: case 0xf9: case 0xfa: case 0xfb: case 0xfc: case 0xfd:
+        return true;
+    case 0xfe:
+        return reg <= 1;
+    case 0xff:
+        return reg <= 1 || reg == 6;
+    default:
+        return false;
+    }
+}
+
+/* Marks the entry of an ordinary instruction that has just run the ordinary
+ * way (from bytes B) as allowed in runs, with its length, when it is one
+ * (op_runs_in_run), in 32-bit code, and lies whole in its page. Its length
+ * is where EIP went, which only an instruction that did not branch gives:
+ * a string instruction that stopped before its count was done left EIP on
+ * itself, and stays out. */
+static __attribute__((noinline, cold)) void dc_mark_in_run(struct cpu *c, struct dc_entry *e, const uint8_t *b)
+{
+    uint32_t len = c->eip - c->eip_start;
+    if ((e->key & 1) && len > 0 && len <= 15 && (e->pa & 0xfff) + len <= 0x1000 && op_runs_in_run(b, len))
+        e->pfx.run_len = (uint8_t)len;
+}
+
 /* The linear address of a fast form's memory operand. A flat segment
  * (c->flat_rw, kept by cpu_exec_loop) needs only the 4 GiB limit test;
  * the rest goes through seg_lin's type and limit checks. */
@@ -522,6 +583,8 @@ CPU_INLINE uint32_t exec_fast(struct cpu *c, const struct dc_entry *e, uint32_t 
         break;
     }
 #undef FX_MEM
+    case DC_HEAD: case DC_MODRM:   /* an ordinary instruction of the run (fxb_run) */
+        return cpu_fx_general(c, e, eip, (unsigned)(e - c->run->e));
     default:
         __builtin_unreachable();   /* dc_classify makes only the forms above */
     }

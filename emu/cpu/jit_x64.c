@@ -16,7 +16,11 @@
  *   the code ends the run after that instruction.
  * The simple register forms, loads, stores and branches are generated inline;
  * every other form calls cpu_fx_step, the interpreter's own code for one
- * fast form. Host registers: rbx holds the struct cpu, r12d the EIP the run
+ * fast form, and an ordinary instruction allowed in runs calls
+ * cpu_fx_general. A run's end goes on into the next run's code when the
+ * interpreter's loop would run that code next: in the same page through
+ * the run table (gen_enter_slot), in another page through
+ * cpu_fx_enter_page, which moves the fetch page. Host registers: rbx holds the struct cpu, r12d the EIP the run
  * began at (each instruction's EIP is that plus a constant). */
 #include <stddef.h>
 #include <stdlib.h>
@@ -49,6 +53,7 @@ struct jit_state {
 
 struct emit {
     uint8_t *p, *end;
+    unsigned skip;   /* the run's instructions already counted (cpu_fx_general) where code is being made */
 };
 
 static void b1(struct emit *x, uint8_t v)
@@ -152,11 +157,14 @@ static void op64_r_mem(struct emit *x, uint8_t op, int reg, uint32_t disp)
     rbx_mem(x, reg, disp);
 }
 
-/* c->retired += COUNT (the instructions of the run just finished). */
+/* c->retired += the instructions of the first COUNT of the run not counted
+ * yet (those up to an ordinary instruction were, by cpu_fx_general). */
 static void add_retired(struct emit *x, unsigned count)
 {
+    if (count == x->skip)
+        return;
     op64_r_mem(x, 0x83, 0, CPU_OFF(retired));
-    b1(x, (uint8_t)count);
+    b1(x, (uint8_t)(count - x->skip));
 }
 
 /* The code's frame, left by every exit; a chained run enters past it. */
@@ -421,9 +429,27 @@ static int gen_enter_slot(struct emit *x, uint8_t **ret, int n)
     op64_r_mem(x, 0x3b, H_EDX, CPU_OFF(run_end));          /* cmp rdx, [run_end] */
     ret[n++] = jcc_fwd(x, 0x7);                             /* ja ret */
     op64_r_mem(x, 0x89, H_EAX, CPU_OFF(run));               /* mov [run], rax */
+    st_mem_imm(x, CPU_OFF(run_skip), 0);
     b1(x, 0x45); b1(x, 0x89); b1(x, 0xec);                 /* mov r12d, r13d */
     b1(x, 0x44); b1(x, 0x89); rbx_mem(x, 4, CPU_OFF(run_eip));   /* mov [run_eip], r12d */
     b1(x, 0x48); b1(x, 0x8b); b1(x, 0x49); b1(x, (uint8_t)offsetof(struct jit_block, code));   /* mov rcx, [rcx+code] */
+    b1(x, 0x48); b1(x, 0x83); b1(x, 0xc1); b1(x, JIT_PROLOGUE_BYTES);   /* add rcx, prologue */
+    b1(x, 0xff); b1(x, 0xe1);                               /* jmp rcx */
+    return n;
+}
+
+/* With r13d = the next EIP, outside the fetch page, and the chain tests
+ * made: enter the code of the run there if cpu_exec_loop would run it next
+ * (cpu_fx_enter_page switches the fetch page); else leave through the
+ * places added to RET. */
+static int gen_enter_page(struct emit *x, uint8_t **ret, int n)
+{
+    b1(x, 0x44); b1(x, 0x89); b1(x, 0xee);                 /* mov esi, r13d */
+    call_fn(x, (const void *)cpu_fx_enter_page);
+    b1(x, 0x48); b1(x, 0x85); b1(x, 0xc0);                 /* test rax, rax */
+    ret[n++] = jcc_fwd(x, 0x4);                             /* jz ret */
+    b1(x, 0x45); b1(x, 0x89); b1(x, 0xec);                 /* mov r12d, r13d */
+    b1(x, 0x48); b1(x, 0x8b); b1(x, 0x48); b1(x, (uint8_t)offsetof(struct jit_block, code));   /* mov rcx, [rax+code] */
     b1(x, 0x48); b1(x, 0x83); b1(x, 0xc1); b1(x, JIT_PROLOGUE_BYTES);   /* add rcx, prologue */
     b1(x, 0xff); b1(x, 0xe1);                               /* jmp rcx */
     return n;
@@ -447,6 +473,10 @@ static void gen_chain_or_exit(struct emit *x, struct cpu *c, const struct fx_blo
         mov_imm(x, H_ESI, pa);
         b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)&c->fxb[fxb_index(pa)]);   /* mov rax, slot */
         n = gen_enter_slot(x, ret, n);
+    } else {
+        n = gen_chain_tests(x, ret);
+        b1(x, 0x45); b1(x, 0x8d); b1(x, 0xac); b1(x, 0x24); b4(x, target);   /* lea r13d, [r12+target] */
+        n = gen_enter_page(x, ret, n);
     }
     for (int i = 0; i < n; i++)
         patch_here(x, ret[i]);
@@ -466,7 +496,7 @@ static void gen_chain_dynamic(struct emit *x, struct cpu *c, unsigned count)
     b1(x, 0x44); b1(x, 0x89); b1(x, 0xe8);                 /* mov eax, r13d */
     op_r_mem(x, 0x2b, H_EAX, CPU_OFF(fetch_eip_lo));       /* sub eax, [fetch_eip_lo] */
     op_r_mem(x, 0x3b, H_EAX, CPU_OFF(fetch_eip_n));        /* cmp eax, [fetch_eip_n] */
-    ret[n++] = jcc_fwd(x, 0x3);                             /* jae ret: another page */
+    uint8_t *other = jcc_fwd(x, 0x3);                       /* jae other: another page */
     op_r_mem(x, 0x03, H_EAX, CPU_OFF(fetch_pa_lo));        /* add eax, [fetch_pa_lo]: pa */
     b1(x, 0x89); b1(x, 0xc6);                               /* mov esi, eax */
     b1(x, 0x89); b1(x, 0xc2);                               /* mov edx, eax */
@@ -479,6 +509,8 @@ static void gen_chain_dynamic(struct emit *x, struct cpu *c, unsigned count)
     b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)c->fxb);   /* mov rax, c->fxb */
     b1(x, 0x48); b1(x, 0x01); b1(x, 0xd0);                 /* add rax, rdx */
     n = gen_enter_slot(x, ret, n);
+    patch_here(x, other);
+    n = gen_enter_page(x, ret, n);
     for (int i = 0; i < n; i++)
         patch_here(x, ret[i]);
     b1(x, 0x44); b1(x, 0x89); b1(x, 0xe8);                 /* mov eax, r13d */
@@ -593,11 +625,25 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
     uint32_t off = 0;
     for (unsigned k = 0; k < b->n; k++) {
         const struct dc_entry *e = &ents[k];
-        uint32_t next = off + e->fx.len, imm = e->fx.imm;
+        uint32_t next = off + fx_entry_len(e), imm = e->fx.imm;
         unsigned d = e->form.rm, s = e->form.reg, kind = e->kind, cc = e->fx.aux;
         int seg = e->seg_default;
         bool last = k + 1 == b->n, called = false;
-        if (kind >= FX_ALU_RR && kind < FX_ALU_RR + 16) {   /* ALU r, r / r, imm */
+        if (kind < DC_FAST) {   /* an ordinary instruction: the interpreter runs it */
+            b1(x, 0x48); b1(x, 0xbe); b8(x, (uint64_t)(uintptr_t)e);   /* mov rsi, imm64 */
+            lea_eip(x, H_EDX, off);
+            mov_imm(x, H_ECX, k);
+            call_fn(x, (const void *)cpu_fx_general);
+            x->skip = k + 1;
+            /* It may end the run, with EIP where it went (eax). */
+            op64_r_mem(x, 0x83, 7, CPU_OFF(run_stop)); b1(x, 0);   /* cmp qword [run_stop], 0 */
+            uint8_t *cont = jcc_fwd(x, 0x5);                        /* jne cont */
+            leave(x);
+            patch_here(x, cont);
+            prod = P_UNKNOWN;
+            off = next;
+            continue;
+        } else if (kind >= FX_ALU_RR && kind < FX_ALU_RR + 16) {   /* ALU r, r / r, imm */
             bool ri = kind >= FX_ALU_RI;
             unsigned aop = kind - (ri ? FX_ALU_RI : FX_ALU_RR);
             if (aop == 2 || aop == 3) {      /* ADC, SBB: r = a +/- b +/- CF */
@@ -968,7 +1014,7 @@ void jit_translate(struct cpu *c, struct fx_block *b)
     t->open = b->open;
     memcpy(t->e, b->e, sizeof(struct dc_entry) * b->n);
     uint8_t *code = j->mem + j->used + head;
-    struct emit x = {code, code + JIT_MAX_BLOCK};
+    struct emit x = {code, code + JIT_MAX_BLOCK, 0};
     gen_run(&x, c, b, t->e);
     if (x.p > x.end)
         return;   /* too long for its space: it stays interpreted */

@@ -170,31 +170,46 @@ static uint8_t read8(struct cpu *c, uint32_t lin, bool user)
     return (uint8_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), 1);
 }
 
+/* Makes the RAM page of TLB entry E, which maps LIN, the fetch page. */
+static void fetch_window_set(struct cpu *c, uint32_t lin, const struct tlb_entry *e)
+{
+    c->fetch_lpage = lin >> 12;
+    c->fetch_ppage = e->ppage;
+    c->fetch_ver = c->code_ver[e->ppage];
+    c->fetch_host = e->host;
+    c->fetch_key = (c->fetch_ver << 1) | c->code32;
+    /* The EIP window of this page in which a whole instruction (up to
+     * 15 bytes) lies within the CS limit and does not wrap a 16-bit IP. */
+    uint32_t lo = (lin & ~0xfffu) - c->s[CPU_CS].base;
+    uint64_t top = c->s[CPU_CS].limit;
+    if (!c->code32 && top > 0xffff)
+        top = 0xffff;
+    uint64_t n = (uint64_t)lo + 14 <= top ? top - 14 - lo + 1 : 0;
+    c->fetch_eip_lo = lo;
+    c->fetch_eip_n = (uint32_t)(n < 0x1000 ? n : 0x1000);
+    c->fetch_pa_lo = (uint32_t)e->ppage << 12;
+    /* The decode-cache index (pa ^ pa >> DC_BITS) mod DC_SIZE is, within
+     * one page, the page offset XORed with this constant. */
+    c->fetch_dc_xor = ((c->fetch_pa_lo & (DC_SIZE - 1) & ~0xfffu) ^ (c->fetch_pa_lo >> DC_BITS)) & (DC_SIZE - 1);
+}
+
 uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
 {
     struct tlb_entry *e = tlb_get(c, lin, false, is_user(c));
     if (e->host) {
-        c->fetch_lpage = lin >> 12;
-        c->fetch_ppage = e->ppage;
-        c->fetch_ver = c->code_ver[e->ppage];
-        c->fetch_host = e->host;
-        c->fetch_key = (c->fetch_ver << 1) | c->code32;
-        /* The EIP window of this page in which a whole instruction (up to
-         * 15 bytes) lies within the CS limit and does not wrap a 16-bit IP. */
-        uint32_t lo = (lin & ~0xfffu) - c->s[CPU_CS].base;
-        uint64_t top = c->s[CPU_CS].limit;
-        if (!c->code32 && top > 0xffff)
-            top = 0xffff;
-        uint64_t n = (uint64_t)lo + 14 <= top ? top - 14 - lo + 1 : 0;
-        c->fetch_eip_lo = lo;
-        c->fetch_eip_n = (uint32_t)(n < 0x1000 ? n : 0x1000);
-        c->fetch_pa_lo = (uint32_t)e->ppage << 12;
-        /* The decode-cache index (pa ^ pa >> DC_BITS) mod DC_SIZE is, within
-         * one page, the page offset XORed with this constant. */
-        c->fetch_dc_xor = ((c->fetch_pa_lo & (DC_SIZE - 1) & ~0xfffu) ^ (c->fetch_pa_lo >> DC_BITS)) & (DC_SIZE - 1);
+        fetch_window_set(c, lin, e);
         return e->host[lin & 0xfff];
     }
     return (uint8_t)gmem_read(c->mem, ((uint64_t)e->ppage << 12) | (lin & 0xfff), 1);
+}
+
+bool fetch_window_try(struct cpu *c, uint32_t lin)
+{
+    const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->lpage != lin >> 12 || !(e->perm & (is_user(c) ? TP_RU : TP_RS)) || !e->host)
+        return false;
+    fetch_window_set(c, lin, e);
+    return true;
 }
 
 uint32_t lin_read_slow(struct cpu *c, uint32_t lin, unsigned size, bool user)

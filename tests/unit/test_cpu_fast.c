@@ -757,3 +757,110 @@ TEST(a_16_bit_stack_in_a_translated_run)
     CHECK(!what);
     CHECK_EQ_INT(st_slow.r.gpr[CPU_ESP] >> 16, 0x1234);
 }
+
+TEST(ordinary_instructions_run_inside_runs)
+{
+    /* DIV, SHRD, BT, CLD, REP STOSB and PUSHF are not fast forms: they run
+     * inside the run through the interpreter's ordinary path
+     * (cpu_fx_general), so the loop below is one run up to its JMP. For
+     * every budget the result, the retired count included, must be the
+     * same translated as interpreted. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x40,                           /* L: inc eax */
+        0x31, 0xd2,                     /*    xor edx, edx */
+        0xb9, 0x07, 0x00, 0x00, 0x00,   /*    mov ecx, 7 */
+        0xf7, 0xf1,                     /*    div ecx */
+        0x0f, 0xac, 0xc6, 0x03,         /*    shrd esi, eax, 3 */
+        0x0f, 0xba, 0xe0, 0x01,         /*    bt eax, 1 */
+        0x11, 0xd3,                     /*    adc ebx, edx */
+        0xfc,                           /*    cld */
+        0x89, 0xdf,                     /*    mov edi, ebx */
+        0x81, 0xe7, 0xff, 0x0f, 0x00, 0x00,   /* and edi, 0xfff */
+        0x81, 0xc7, 0x00, 0x00, 0x10, 0x00,   /* add edi, DATA */
+        0xb9, 0x03, 0x00, 0x00, 0x00,   /*    mov ecx, 3 */
+        0xf3, 0xaa,                     /*    rep stosb */
+        0x9c,                           /*    pushf */
+        0x5d,                           /*    pop ebp */
+        0xeb, 0xd2,                     /*    jmp L */
+    };
+    _Static_assert(sizeof(code) == 0x2e, "the JMP goes back to L");
+    code_at_start(code, sizeof(code));
+    st_init.r.gpr[CPU_EAX] = 5;
+    st_init.r.gpr[CPU_EBX] = 0x1234;
+    int bad = 0;
+    for (unsigned budget = 1; budget < 160 && bad < 3; budget += 5) {
+        run_warm(1, 60, budget, &st_jit);
+        run_warm(0, 60, budget, &st_slow);
+        const char *what = difference(&st_jit, &st_slow);
+        if (what) {
+            report("ordinary in runs", "translated", 0, what, code, sizeof(code), &st_jit, &st_slow);
+            bad++;
+        }
+    }
+    CHECK(bad == 0);
+    run_warm(1, 60, 1000, &st_jit);
+    CHECK(run_at(CODE, 16));
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+}
+
+/* Runs st_init from CODE until the fault handler's HLT, three ways: as a
+ * translated run, as an interpreted run and through the ordinary decoder;
+ * the retired counts, EAX and the fault frame's EIP (vector VEC's frame
+ * has an error code if ERR) must agree. BAD_EBX, BAD_ECX: the registers
+ * that make the compared pass fault. */
+static void fault_three_ways(uint32_t bad_ebx, uint32_t bad_ecx, bool err, uint32_t want_eip, uint32_t want_eax)
+{
+    uint64_t delta[3];
+    uint32_t frame_eip[3], eax[3];
+    for (int pass = 0; pass < 3; pass++) {
+        cpu_set_jit_threshold(cpu, pass == 0 ? 1 : 0);
+        cpu_mem_changed(cpu);
+        st_init.r.gpr[CPU_EBX] = DATA;
+        st_init.r.gpr[CPU_ECX] = 1;
+        state_load(&st_init);
+        cpu_run(cpu, 40);   /* decoded, built (and translated) */
+        if (pass == 2)
+            cpu_mem_changed(cpu);   /* the ordinary path */
+        else
+            CHECK(run_at(CODE, 6));
+        st_init.r.gpr[CPU_EBX] = bad_ebx;
+        st_init.r.gpr[CPU_ECX] = bad_ecx;
+        st_init.r.gpr[CPU_EAX] = 0;
+        state_load(&st_init);
+        uint64_t before = cpu_retired(cpu);
+        CHECK_EQ_INT(cpu_run(cpu, 100), CPU_STOP_HLT);
+        delta[pass] = cpu_retired(cpu) - before;
+        struct cpu_regs r;
+        cpu_get_regs(cpu, &r);
+        memcpy(&frame_eip[pass], ram + r.gpr[CPU_ESP] + (err ? 4 : 0), 4);
+        eax[pass] = r.gpr[CPU_EAX];
+    }
+    cpu_set_jit_threshold(cpu, 0);
+    for (int pass = 0; pass < 3; pass++) {
+        CHECK_EQ_INT(frame_eip[pass], want_eip);
+        CHECK_EQ_INT(eax[pass], want_eax);
+        CHECK_EQ_INT(delta[pass], delta[2]);
+    }
+}
+
+TEST(a_fault_in_or_after_an_ordinary_instruction_of_a_run_counts_as_the_ordinary_path)
+{
+    /* INC, INC, DIV ECX (ordinary), INC, MOV ECX,[EBX] (fast), JMP back: one
+     * run of six. DIV by zero (#DE, no error code) and then a load past the
+     * flat limit (#GP) after the DIV has counted the instructions before it:
+     * the retired count must be the ordinary path's both times. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x40, 0x40,                     /* inc eax; inc eax */
+        0xf7, 0xf1,                     /* div ecx (edx:eax / ecx) */
+        0x40,                           /* inc eax */
+        0x8b, 0x0b,                     /* mov ecx, [ebx] */
+        0xeb, 0xf7,                     /* jmp CODE */
+    };
+    code_at_start(code, sizeof(code));
+    put32(DATA, 1);   /* what the load gives ECX: the next DIV divides by 1 */
+    st_init.r.gpr[CPU_EDX] = 0;
+    fault_three_ways(DATA, 0, false, CODE + 2, 2);
+    fault_three_ways(0xfffffffeu, 1, true, CODE + 5, 3);
+}
