@@ -465,7 +465,7 @@ const struct jit_block *jit_lookup(struct cpu *c, const struct fx_block *b);
 void jit_flush(struct cpu *c);
 void jit_destroy(struct cpu *c);
 /* The interpreter's pieces the translated code calls (exec.c): one fast
- * form, a fast form's memory read and write, a condition, CF, the code
+ * form, a fast form's memory read and write, a condition, CF, EFLAGS, the code
  * of the run at EIP in another page, the ordinary instruction E that is
  * instruction K of the run. */
 uint32_t cpu_fx_step(struct cpu *c, const struct dc_entry *e, uint32_t eip);
@@ -473,6 +473,7 @@ uint32_t cpu_fx_read(struct cpu *c, int seg, uint32_t off, unsigned size);
 void cpu_fx_write(struct cpu *c, int seg, uint32_t off, uint32_t v, unsigned size);
 uint32_t cpu_fx_cond(struct cpu *c, int cc);
 uint32_t cpu_fx_cf(struct cpu *c);
+uint32_t cpu_fx_flags(struct cpu *c);
 bool cpu_fx_is_branch(unsigned kind);
 const void *cpu_fx_enter_page(struct cpu *c, uint32_t eip);
 uint32_t cpu_fx_general(struct cpu *c, const struct dc_entry *e, uint32_t eip, unsigned k);

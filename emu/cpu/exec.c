@@ -1639,6 +1639,7 @@ uint32_t cpu_fx_read(struct cpu *c, int seg, uint32_t off, unsigned size) { retu
 void cpu_fx_write(struct cpu *c, int seg, uint32_t off, uint32_t v, unsigned size) { fx_mem_write(c, seg, off, v, size); }
 uint32_t cpu_fx_cond(struct cpu *c, int cc) { return cond(c, cc); }
 uint32_t cpu_fx_cf(struct cpu *c) { return cpu_cf(c); }
+uint32_t cpu_fx_flags(struct cpu *c) { return cpu_get_flags(c); }
 bool cpu_fx_is_branch(unsigned kind) { return fx_is_branch(kind); }
 
 /* An ordinary instruction (entry E, dc_mark_in_run) as instruction K of

@@ -595,17 +595,68 @@ static void gen_host_szpc(struct emit *x, uint8_t mask)
     b1(x, 0x83); b1(x, 0xe1); b1(x, mask);                      /* and ecx, mask (sign-extended imm8) */
 }
 
+/* Host flags from the guest EFLAGS in eax: SF, ZF, AF, PF and CF through
+ * SAHF, and OF (which SAHF leaves alone) first, for the conditions that
+ * read it, by an 8-bit add that overflows exactly when OF is set. */
+static void gen_eflags_to_host(struct emit *x, unsigned cc)
+{
+    unsigned t = cc >> 1;
+    if (t == 0 || t == 6 || t == 7) {
+        b1(x, 0x89); b1(x, 0xc1);                               /* mov ecx, eax */
+        b1(x, 0xc1); b1(x, 0xe9); b1(x, 11);                    /* shr ecx, 11 */
+        b1(x, 0x83); b1(x, 0xe1); b1(x, 1);                     /* and ecx, 1 */
+        b1(x, 0x80); b1(x, 0xc1); b1(x, 0x7f);                  /* add cl, 0x7f: OF = the bit */
+    }
+    b1(x, 0x88); b1(x, 0xc4);                                   /* mov ah, al */
+    b1(x, 0x9e);                                                /* sahf */
+}
+
 /* The guest's condition CC into host flags for a jcc/setcc/cmovcc with the
  * same condition code; false: eax = cond(c, cc) through the interpreter
- * (then test with jnz/setnz/cmovnz). */
+ * (then test with jnz/setnz/cmovnz). A producer not known here is looked at
+ * when the code runs: a 32-bit CMP/SUB or logic op gives the host flags
+ * from its operands, EFLAGS already whole (shifts, IMUL, the ordinary
+ * path's flags) through gen_eflags_to_host, anything else after
+ * cpu_fx_flags has made EFLAGS whole. */
 static bool gen_cond(struct emit *x, enum producer prod, unsigned cc)
 {
     if (gen_host_flags(x, prod, cc))
         return true;
-    mov_imm(x, H_ESI, cc);
-    call_fn(x, (const void *)cpu_fx_cond);
-    b1(x, 0x85); b1(x, 0xc0);                                   /* test eax, eax */
-    return false;
+    if (prod == P_ARITH) {
+        op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
+        gen_eflags_to_host(x, cc);
+        return true;
+    }
+    if (prod != P_UNKNOWN) {   /* INC/DEC and a condition on CF */
+        mov_imm(x, H_ESI, cc);
+        call_fn(x, (const void *)cpu_fx_cond);
+        b1(x, 0x85); b1(x, 0xc0);                               /* test eax, eax */
+        return false;
+    }
+    _Static_assert(offsetof(struct cpu, lf_sz) == offsetof(struct cpu, lf_op) + 1, "lf_op, lf_sz: one word");
+    b1(x, 0x0f); b1(x, 0xb7); rbx_mem(x, H_EAX, CPU_OFF(lf_op));   /* movzx eax, word [lf_op] */
+    b1(x, 0x3d); b4(x, LF_SUB | 4u << 8);                       /* cmp eax, SUB size 4 */
+    uint8_t *not_sub = jcc_fwd(x, 0x5);
+    gen_host_flags(x, P_SUB, cc);
+    b1(x, 0xe9); uint8_t *done1 = x->p; b4(x, 0);
+    patch_here(x, not_sub);
+    b1(x, 0x3d); b4(x, LF_LOGIC | 4u << 8);                     /* cmp eax, LOGIC size 4 */
+    uint8_t *not_logic = jcc_fwd(x, 0x5);
+    gen_host_flags(x, P_LOGIC, cc);
+    b1(x, 0xe9); uint8_t *done2 = x->p; b4(x, 0);
+    patch_here(x, not_logic);
+    b1(x, 0x84); b1(x, 0xc0);                                   /* test al, al (LF_NONE) */
+    uint8_t *lazy = jcc_fwd(x, 0x5);
+    op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
+    uint8_t *have = NULL;
+    b1(x, 0xe9); have = x->p; b4(x, 0);
+    patch_here(x, lazy);
+    call_fn(x, (const void *)cpu_fx_flags);
+    patch_here(x, have);
+    gen_eflags_to_host(x, cc);
+    patch_here(x, done1);
+    patch_here(x, done2);
+    return true;
 }
 
 /* A read-modify-write of a 32-bit memory operand (ALU [m], r/imm; INC/DEC
