@@ -595,6 +595,48 @@ static void gen_host_szpc(struct emit *x, uint8_t mask)
     b1(x, 0x83); b1(x, 0xe1); b1(x, mask);                      /* and ecx, mask (sign-extended imm8) */
 }
 
+/* SHL/SAL, SHR or SAR (group 2 operation OP, 4 to 7) of the SIZE-byte
+ * (2 or 4) guest register R by COUNT (1..size*8-1), or by cl when COUNT is
+ * 0 (cl already 1..31): all six flags from the result as the interpreter's
+ * shift() sets them (AF clear; OF: SHL the result's sign ^ CF, SHR the
+ * operand's sign, SAR 0), into c->flags (P_ARITH). */
+static void gen_shift(struct emit *x, unsigned r, unsigned op, unsigned size, unsigned count)
+{
+    unsigned ext = op == 6 ? 4 : op;
+    if (size == 2)
+        ld_reg_ext(x, r, 2, false);
+    else
+        op_r_mem(x, 0x8b, H_EAX, greg(r));
+    if (ext == 5) {                  /* SHR: OF = the operand's sign */
+        b1(x, 0x89); b1(x, 0xc2);                          /* mov edx, eax */
+        b1(x, 0xc1); b1(x, 0xea); b1(x, (uint8_t)(size * 8 - 1));   /* shr edx, sign bit */
+        b1(x, 0xc1); b1(x, 0xe2); b1(x, 11);               /* shl edx, 11 */
+    }
+    if (size == 2)
+        b1(x, 0x66);
+    if (count) {
+        b1(x, 0xc1); b1(x, (uint8_t)(0xc0 | ext << 3)); b1(x, (uint8_t)count);   /* shl/shr/sar r, n */
+    } else {
+        b1(x, 0xd3); b1(x, (uint8_t)(0xc0 | ext << 3));   /* shl/shr/sar r, cl */
+    }
+    if (size == 2)                   /* before LAHF, which writes ah */
+        st_reg_part(x, r, 2);
+    else
+        st_mem(x, H_EAX, greg(r));
+    gen_host_szpc(x, 0xc5);
+    if (ext == 4) {                  /* SHL: OF = SF ^ CF */
+        b1(x, 0x89); b1(x, 0xca);                          /* mov edx, ecx */
+        b1(x, 0xc1); b1(x, 0xea); b1(x, 7);                /* shr edx, 7 */
+        b1(x, 0x31); b1(x, 0xca);                          /* xor edx, ecx */
+        b1(x, 0x83); b1(x, 0xe2); b1(x, 1);                /* and edx, 1 */
+        b1(x, 0xc1); b1(x, 0xe2); b1(x, 11);               /* shl edx, 11 */
+    }
+    if (ext != 7) {
+        b1(x, 0x09); b1(x, 0xd1);                          /* or ecx, edx */
+    }
+    gen_set_arith(x);
+}
+
 /* Host flags from the guest EFLAGS in eax: SF, ZF, AF, PF and CF through
  * SAHF, and OF (which SAHF leaves alone) first, for the conditions that
  * read it, by an 8-bit add that overflows exactly when OF is set. */
@@ -903,31 +945,44 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             b1(x, (uint8_t)(dec ? LF_DEC : LF_INC)); b1(x, 4);
             st_mem(x, H_EAX, greg(d));
             prod = dec ? P_DEC : P_INC;
-        } else if (kind == FX_SHIFT_RI && (imm & 31) && (cc == 4 || cc == 5 || cc == 6 || cc == 7)) {
-            /* SHL/SAL, SHR, SAR by 1..31: all six flags from the result,
-             * AF clear, OF as the interpreter defines it for any count. */
-            unsigned n = imm & 31, ext = cc == 6 ? 4 : cc;
-            op_r_mem(x, 0x8b, H_EAX, greg(d));
-            if (cc == 5) {               /* SHR: OF = the operand's sign */
-                b1(x, 0x89); b1(x, 0xc2);                          /* mov edx, eax */
-                b1(x, 0xc1); b1(x, 0xea); b1(x, 31);               /* shr edx, 31 */
-                b1(x, 0xc1); b1(x, 0xe2); b1(x, 11);               /* shl edx, 11 */
-            }
-            b1(x, 0xc1); b1(x, (uint8_t)(0xc0 | ext << 3)); b1(x, (uint8_t)n);   /* shl/shr/sar eax, n */
-            st_mem(x, H_EAX, greg(d));
-            gen_host_szpc(x, 0xc5);
-            if (ext == 4) {              /* SHL: OF = SF ^ CF */
-                b1(x, 0x89); b1(x, 0xca);                          /* mov edx, ecx */
-                b1(x, 0xc1); b1(x, 0xea); b1(x, 7);                /* shr edx, 7 */
-                b1(x, 0x31); b1(x, 0xca);                          /* xor edx, ecx */
-                b1(x, 0x83); b1(x, 0xe2); b1(x, 1);                /* and edx, 1 */
-                b1(x, 0xc1); b1(x, 0xe2); b1(x, 11);               /* shl edx, 11 */
-            }
-            if (ext != 7) {
-                b1(x, 0x09); b1(x, 0xd1);                          /* or ecx, edx */
-            }
-            gen_set_arith(x);
+        } else if ((kind == FX_SHIFT_RI && (imm & 31) && cc >= 4) ||
+                   (kind == FX_SHIFT_RI16 && (imm & 31) && (imm & 31) < 16 && cc >= 4)) {
+            gen_shift(x, d, cc, kind == FX_SHIFT_RI16 ? 2 : 4, imm & 31);
             prod = P_ARITH;
+        } else if (kind == FX_SHIFT_RC && cc >= 4) {
+            /* By CL: a count of 0 changes nothing, flags included. */
+            b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg(CPU_ECX));   /* movzx ecx, cl */
+            b1(x, 0x83); b1(x, 0xe1); b1(x, 31);                   /* and ecx, 31 */
+            uint8_t *zero = jcc_fwd(x, 0x4);                        /* jz: nothing */
+            gen_shift(x, d, cc, 4, 0);
+            patch_here(x, zero);
+            prod = P_UNKNOWN;
+        } else if (kind == FX_INC_M || kind == FX_DEC_M) {
+            /* CF first (INC/DEC keep it, in lf_cin), kept in r13d, stored
+             * only on the inline path: the interpreter's path reads the
+             * lazy state as it was. */
+            bool dec = kind == FX_DEC_M;
+            gen_cf_edx(x, prod);
+            b1(x, 0x41); b1(x, 0x89); b1(x, 0xd5);                 /* mov r13d, edx */
+            gen_fault_point(x, off);
+            gen_ea(x, e, H_EDX);
+            struct mem_miss m = gen_tlb_hit(x, seg, 4, true);
+            b1(x, 0x8b); b1(x, 0x04); b1(x, 0x16);                 /* mov eax, [rsi+rdx] */
+            b1(x, 0x44); b1(x, 0x89); rbx_mem(x, 5, CPU_OFF(lf_cin));   /* mov [lf_cin], r13d */
+            st_mem(x, H_EAX, CPU_OFF(lf_a));
+            st_mem_imm(x, CPU_OFF(lf_b), 1);
+            b1(x, 0x83); b1(x, dec ? 0xe8 : 0xc0); b1(x, 1);       /* add/sub eax, 1 */
+            b1(x, 0x89); b1(x, 0x04); b1(x, 0x16);                 /* mov [rsi+rdx], eax */
+            st_mem(x, H_EAX, CPU_OFF(lf_res));
+            b1(x, 0x66); b1(x, 0xc7);
+            rbx_mem(x, 0, CPU_OFF(lf_op));
+            b1(x, (uint8_t)(dec ? LF_DEC : LF_INC)); b1(x, 4);
+            b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);
+            patch_miss(x, &m);
+            gen_step(x, e, off);
+            patch_here(x, done);
+            prod = P_UNKNOWN;   /* the two paths leave different knowledge */
+            called = true;
         } else if (kind == FX_IMUL_RR || kind == FX_IMUL_RRI) {
             /* CF = OF = the signed product does not fit; SF, ZF, PF from the
              * low half; AF clear (imul2). */
