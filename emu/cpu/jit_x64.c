@@ -54,6 +54,7 @@ struct jit_state {
 struct emit {
     uint8_t *p, *end;
     unsigned skip;   /* the run's instructions already counted (cpu_fx_general) where code is being made */
+    bool flags_dead; /* the instruction being made need not leave its flags (flags_dead_at) */
 };
 
 static void b1(struct emit *x, uint8_t v)
@@ -327,6 +328,10 @@ static enum producer gen_alu(struct emit *x, unsigned aop, unsigned sz)
 {
     unsigned host = aop == 7 ? 5 : aop;     /* CMP computes as SUB */
     bool logic = aop == 1 || aop == 4 || aop == 6;
+    if (x->flags_dead) {
+        alu_rr(x, host, H_EAX, H_ECX);
+        return P_UNKNOWN;
+    }
     if (!logic) {
         st_mem(x, H_EAX, CPU_OFF(lf_a));
         st_mem(x, H_ECX, CPU_OFF(lf_b));
@@ -623,6 +628,8 @@ static void gen_shift(struct emit *x, unsigned r, unsigned op, unsigned size, un
         st_reg_part(x, r, 2);
     else
         st_mem(x, H_EAX, greg(r));
+    if (x->flags_dead)
+        return;
     gen_host_szpc(x, 0xc5);
     if (ext == 4) {                  /* SHL: OF = SF ^ CF */
         b1(x, 0x89); b1(x, 0xca);                          /* mov edx, ecx */
@@ -707,6 +714,60 @@ static bool gen_cond(struct emit *x, enum producer prod, unsigned cc)
 static bool rmw_inline(unsigned aop) { return aop != 2 && aop != 3; }
 
 /* Translates run B (its entries copied at ENTS) into X. */
+/* Whether form E is generated inline as a register-only instruction that
+ * sets all six arithmetic flags without reading them (CF included, unlike
+ * INC/DEC), and cannot fault or leave the run. */
+static bool fx_sets_all_flags(const struct dc_entry *e)
+{
+    unsigned kind = e->kind, aop, n = e->fx.imm & 31;
+    if ((kind >= FX_ALU_RR && kind < FX_ALU_RR + 16) || (kind >= FX_ALU_RR8 && kind < FX_ALU_RR8 + 16)) {
+        aop = (kind - (kind >= FX_ALU_RR8 ? FX_ALU_RR8 : FX_ALU_RR)) & 7;
+        return aop != 2 && aop != 3;   /* ADC and SBB read CF */
+    }
+    switch (kind) {
+    case FX_TEST_RR: case FX_TEST_RI: case FX_TEST_RR8: case FX_TEST_RI8:
+    case FX_NEG_R: case FX_IMUL_RR: case FX_IMUL_RRI:
+        return true;
+    case FX_SHIFT_RI:
+        return n && e->fx.aux >= 4;
+    case FX_SHIFT_RI16:
+        return n && n < 16 && e->fx.aux >= 4;
+    default:
+        return false;
+    }
+}
+
+/* Whether form E neither touches the flags nor can fault or leave the run
+ * (inline register moves). */
+static bool fx_flags_untouched(const struct dc_entry *e)
+{
+    switch (e->kind) {
+    case FX_MOV_RR: case FX_MOV_RI: case FX_MOVX_RR: case FX_LEA: case FX_NOT_R:
+    case FX_MOV_RR8: case FX_MOV_RI8: case FX_MOV_RR16: case FX_NOP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Whether instruction K of the run need not leave its flags in struct cpu:
+ * a later instruction sets them all again before anything could read them,
+ * fault (an exception frame holds EFLAGS) or end the run. Only register
+ * forms generated inline qualify, so nothing between can see the
+ * difference: the dropped stores are the lazy state (lf_*) or EFLAGS. */
+static bool flags_dead_at(const struct dc_entry *ents, unsigned n, unsigned k)
+{
+    if (!fx_sets_all_flags(&ents[k]))
+        return false;
+    for (unsigned j = k + 1; j < n; j++) {
+        if (fx_sets_all_flags(&ents[j]))
+            return true;
+        if (!fx_flags_untouched(&ents[j]))
+            return false;
+    }
+    return false;   /* the run's end: the flags are live */
+}
+
 static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *ents)
 {
     b1(x, 0x53);                                       /* push rbx */
@@ -722,6 +783,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
         unsigned d = e->form.rm, s = e->form.reg, kind = e->kind, cc = e->fx.aux;
         int seg = e->seg_default;
         bool last = k + 1 == b->n, called = false;
+        x->flags_dead = flags_dead_at(ents, b->n, k);
         if (kind < DC_FAST) {   /* an ordinary instruction: the interpreter runs it */
             b1(x, 0x48); b1(x, 0xbe); b8(x, (uint64_t)(uintptr_t)e);   /* mov rsi, imm64 */
             lea_eip(x, H_EDX, off);
@@ -948,7 +1010,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
         } else if ((kind == FX_SHIFT_RI && (imm & 31) && cc >= 4) ||
                    (kind == FX_SHIFT_RI16 && (imm & 31) && (imm & 31) < 16 && cc >= 4)) {
             gen_shift(x, d, cc, kind == FX_SHIFT_RI16 ? 2 : 4, imm & 31);
-            prod = P_ARITH;
+            prod = x->flags_dead ? P_UNKNOWN : P_ARITH;
         } else if (kind == FX_SHIFT_RC && cc >= 4) {
             /* By CL: a count of 0 changes nothing, flags included. */
             b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg(CPU_ECX));   /* movzx ecx, cl */
@@ -993,6 +1055,11 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                 b1(x, 0x69); rbx_mem(x, H_EAX, greg(s)); b4(x, imm);   /* imul eax, [s], imm32 */
             }
             st_mem(x, H_EAX, greg(d));
+            if (x->flags_dead) {
+                prod = P_UNKNOWN;
+                off = next;
+                continue;
+            }
             b1(x, 0x0f); b1(x, 0x90); b1(x, 0xc2);                 /* seto dl */
             b1(x, 0x85); b1(x, 0xc0);                              /* test eax, eax */
             gen_host_szpc(x, 0xc4);
@@ -1120,7 +1187,7 @@ void jit_translate(struct cpu *c, struct fx_block *b)
     t->open = b->open;
     memcpy(t->e, b->e, sizeof(struct dc_entry) * b->n);
     uint8_t *code = j->mem + j->used + head;
-    struct emit x = {code, code + JIT_MAX_BLOCK, 0};
+    struct emit x = {code, code + JIT_MAX_BLOCK, 0, false};
     gen_run(&x, c, b, t->e);
     if (x.p > x.end)
         return;   /* too long for its space: it stays interpreted */
