@@ -72,7 +72,7 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
         return;
     bool o16 = !e->pfx.op32;   /* only the 16-bit kinds below take it */
     int seg = e->pfx.seg_ovr >= 0 ? e->pfx.seg_ovr : e->seg_default;
-    bool modrm = e->kind == DC_MODRM, mem = modrm && e->form.mem;
+    bool modrm = e->kind == DC_MODRM, mem = modrm && e->form.mem, moffs = false;
     unsigned op = e->op, p = e->pre_len, len = p;   /* p: where the immediate starts */
     uint8_t reg = e->form.reg, rm = e->form.rm;
     uint8_t dst = rm, src = reg, aux = 0;
@@ -226,6 +226,18 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
             }
             break;
         case 0x8d: if (mem) kind = FX_LEA; break;
+        case 0xa0: case 0xa1: case 0xa2: case 0xa3:
+            /* MOV AL/EAX <-> moffs: a load or store at a 32-bit offset
+             * alone, in DS unless overridden. */
+            kind = op == 0xa0 ? FX_LOAD8 : op == 0xa1 ? FX_LOAD : op == 0xa2 ? FX_STORE8 : FX_STORE;
+            moffs = true;
+            mem = true;
+            reg = CPU_EAX;
+            if (e->pfx.seg_ovr < 0)
+                seg = CPU_DS;
+            imm = fx_imm32(b + p);
+            len = p + 4;
+            break;
         case 0x90: if (e->pre_len == 1) kind = FX_NOP; break;
         case 0xa8: kind = FX_TEST_RI8; dst = CPU_EAX; imm = b[p]; len = p + 1; break;
         case 0xa9: kind = FX_TEST_RI; dst = CPU_EAX; imm = fx_imm32(b + p); len = p + 4; break;
@@ -310,6 +322,13 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
     if (!mem) {
         e->base = -1;
         e->index = -1;
+    }
+    if (moffs) {   /* no ModRM: the offset is the whole address */
+        e->base = -1;
+        e->index = -1;
+        e->scale = 0;
+        e->disp = imm;
+        e->fx.imm = 0;
     }
     e->kind = (uint8_t)kind;
 }

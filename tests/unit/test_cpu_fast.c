@@ -147,7 +147,7 @@ static void state_random(struct state *s, bool tf)
 
 /* The instructions under test: opcode bytes, then what follows them. */
 enum { M_REG, M_MEM, M_NONE };            /* ModRM: register, memory, no ModRM */
-enum { I_NONE, I_8, I_32, I_REL8, I_REL32 };
+enum { I_NONE, I_8, I_32, I_REL8, I_REL32, I_MOFFS };   /* I_MOFFS: a 32-bit offset into DATA */
 struct form {
     const char *name;
     uint8_t pfx;    /* 0x66 or 0 */
@@ -184,6 +184,10 @@ static const struct form forms[] = {
     {"MOV Gb,[m]", 0, {0x8a}, 1, M_MEM, -1, I_NONE},
     {"MOV Gv,Ev", 0, {0x8b}, 1, M_REG, -1, I_NONE},
     {"MOV Gv,[m]", 0, {0x8b}, 1, M_MEM, -1, I_NONE},
+    {"MOV AL,moffs", 0, {0xa0}, 1, M_NONE, -1, I_MOFFS},
+    {"MOV EAX,moffs", 0, {0xa1}, 1, M_NONE, -1, I_MOFFS},
+    {"MOV moffs,AL", 0, {0xa2}, 1, M_NONE, -1, I_MOFFS},
+    {"MOV moffs,EAX", 0, {0xa3}, 1, M_NONE, -1, I_MOFFS},
     {"LEA", 0, {0x8d}, 1, M_MEM, -1, I_NONE},
     {"NOP", 0, {0x90}, 1, M_NONE, -1, I_NONE},
     {"TEST eAX,imm32", 0, {0xa9}, 1, M_NONE, -1, I_32},
@@ -307,6 +311,7 @@ static unsigned emit(uint8_t *p, const struct form *f)
     case I_32: v = value(); memcpy(p + n, &v, 4); n += 4; break;
     case I_REL8: p[n++] = (uint8_t)(rnd() % 16); break;
     case I_REL32: v = rnd() % 64; memcpy(p + n, &v, 4); n += 4; break;
+    case I_MOFFS: v = DATA + rnd() % (DATA_LEN - 4); memcpy(p + n, &v, 4); n += 4; break;
     default: break;
     }
     return n;
@@ -474,7 +479,7 @@ TEST(fast_forms_match_the_ordinary_decoder)
                 bad++;
             runs++;
             untraced += tf;
-            for (int fault = 1; fault <= 2 && f->modrm == M_MEM && !tf; fault++) {
+            for (int fault = 1; fault <= 2 && (f->modrm == M_MEM || f->imm == I_MOFFS) && !tf; fault++) {
                 int ignored = 0;
                 if (!compare(f->name, code, n, ninsn, tested, fault, &ignored, &ignored))
                     bad++;
