@@ -600,6 +600,17 @@ static void gen_host_szpc(struct emit *x, uint8_t mask)
     b1(x, 0x83); b1(x, 0xe1); b1(x, mask);                      /* and ecx, mask (sign-extended imm8) */
 }
 
+/* The end of a read-modify-write form whose inline path (TLB hit) has
+ * just been made: that path jumps over the miss, which runs the whole form
+ * through the interpreter (the four places of M). */
+static void gen_miss_steps(struct emit *x, const struct mem_miss *m, const struct dc_entry *e, uint32_t off)
+{
+    b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);               /* jmp done */
+    patch_miss(x, m);
+    gen_step(x, e, off);
+    patch_here(x, done);
+}
+
 /* SHL/SAL, SHR or SAR (group 2 operation OP, 4 to 7) of the SIZE-byte
  * (2 or 4) guest register R by COUNT (1..size*8-1), or by cl when COUNT is
  * 0 (cl already 1..31): all six flags from the result as the interpreter's
@@ -861,10 +872,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                     op_r_mem(x, 0x8b, H_ECX, greg(s));
                 prod = gen_alu32(x, aop);
                 b1(x, 0x89); b1(x, 0x04); b1(x, 0x16);          /* mov [rsi+rdx], eax */
-                b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);
-                patch_miss(x, &m);
-                gen_step(x, e, off);
-                patch_here(x, done);
+                gen_miss_steps(x, &m, e, off);
                 prod = P_UNKNOWN;   /* the two paths leave different knowledge */
             }
             called = true;
@@ -1039,10 +1047,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             b1(x, 0x66); b1(x, 0xc7);
             rbx_mem(x, 0, CPU_OFF(lf_op));
             b1(x, (uint8_t)(dec ? LF_DEC : LF_INC)); b1(x, 4);
-            b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);
-            patch_miss(x, &m);
-            gen_step(x, e, off);
-            patch_here(x, done);
+            gen_miss_steps(x, &m, e, off);
             prod = P_UNKNOWN;   /* the two paths leave different knowledge */
             called = true;
         } else if (kind == FX_IMUL_RR || kind == FX_IMUL_RRI) {

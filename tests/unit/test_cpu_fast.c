@@ -619,6 +619,20 @@ TEST(a_run_stops_at_the_budget)
     CHECK_EQ_INT(r.eip, CODE + 3);
 }
 
+/* Runs st_init until the fault handler's HLT: the instructions retired,
+ * the fault frame's EIP (above an error code if ERR) and EAX. */
+static void run_to_handler(bool err, uint64_t *retired, uint32_t *frame_eip, uint32_t *eax)
+{
+    state_load(&st_init);
+    uint64_t before = cpu_retired(cpu);
+    CHECK_EQ_INT(cpu_run(cpu, 100), CPU_STOP_HLT);
+    *retired = cpu_retired(cpu) - before;
+    struct cpu_regs r;
+    cpu_get_regs(cpu, &r);
+    memcpy(frame_eip, ram + r.gpr[CPU_ESP] + (err ? 4 : 0), 4);
+    *eax = r.gpr[CPU_EAX];
+}
+
 TEST(a_fault_inside_a_run_counts_the_instructions_before_it)
 {
     /* Two INC EAX, a load that faults (#GP: past the flat DS limit), one
@@ -640,14 +654,7 @@ TEST(a_fault_inside_a_run_counts_the_instructions_before_it)
             cpu_mem_changed(cpu);   /* the ordinary path */
         st_init.r.gpr[CPU_EBX] = 0xfffffffeu;
         st_init.r.gpr[CPU_EAX] = 0;
-        state_load(&st_init);
-        uint64_t before = cpu_retired(cpu);
-        CHECK_EQ_INT(cpu_run(cpu, 100), CPU_STOP_HLT);
-        delta[pass] = cpu_retired(cpu) - before;
-        struct cpu_regs r;
-        cpu_get_regs(cpu, &r);
-        memcpy(&frame_eip[pass], ram + r.gpr[CPU_ESP] + 4, 4);   /* #GP pushes an error code first */
-        eax[pass] = r.gpr[CPU_EAX];
+        run_to_handler(true, &delta[pass], &frame_eip[pass], &eax[pass]);   /* #GP: an error code */
     }
     CHECK_EQ_INT(eax[0], 2);
     CHECK_EQ_INT(frame_eip[0], CODE + 2);
@@ -700,6 +707,25 @@ static void run_warm(unsigned threshold, unsigned warm, unsigned budget, struct 
     run_from(&st_init, budget, out);
 }
 
+/* Runs st_init translated and interpreted for budgets 1, 1 + STEP, ...
+ * below MAX (after WARM instructions each) and reports every budget (up to
+ * three) whose results differ; returns how many did. */
+static int budgets_differ(const char *name, const uint8_t *code, unsigned len, unsigned warm, unsigned max,
+                          unsigned step)
+{
+    int bad = 0;
+    for (unsigned budget = 1; budget < max && bad < 3; budget += step) {
+        run_warm(1, warm, budget, &st_jit);
+        run_warm(0, warm, budget, &st_slow);
+        const char *what = difference(&st_jit, &st_slow);
+        if (what) {
+            report(name, "translated", 0, what, code, len, &st_jit, &st_slow);
+            bad++;
+        }
+    }
+    return bad;
+}
+
 TEST(translated_runs_chain_as_the_interpreter_runs_them)
 {
     /* A loop of runs in one page (a CALL, a Jcc, a JMP and a RET end them):
@@ -722,16 +748,7 @@ TEST(translated_runs_chain_as_the_interpreter_runs_them)
     code_at_start(code, sizeof(code));
     st_init.r.gpr[CPU_EAX] = 0;
     st_init.r.gpr[CPU_EBX] = 1000;
-    int bad = 0;
-    for (unsigned budget = 1; budget < 200 && bad < 3; budget += 7) {
-        run_warm(1, 40, budget, &st_jit);
-        run_warm(0, 40, budget, &st_slow);
-        const char *what = difference(&st_jit, &st_slow);
-        if (what) {
-            report("loop", "translated", 0, what, code, sizeof(code), &st_jit, &st_slow);
-            bad++;
-        }
-    }
+    int bad = budgets_differ("loop", code, sizeof(code), 40, 200, 7);
     run_warm(1, 40, 100000, &st_jit);
     CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
     run_warm(0, 40, 100000, &st_slow);
@@ -825,16 +842,7 @@ TEST(ordinary_instructions_run_inside_runs)
     code_at_start(code, sizeof(code));
     st_init.r.gpr[CPU_EAX] = 5;
     st_init.r.gpr[CPU_EBX] = 0x1234;
-    int bad = 0;
-    for (unsigned budget = 1; budget < 160 && bad < 3; budget += 5) {
-        run_warm(1, 60, budget, &st_jit);
-        run_warm(0, 60, budget, &st_slow);
-        const char *what = difference(&st_jit, &st_slow);
-        if (what) {
-            report("ordinary in runs", "translated", 0, what, code, sizeof(code), &st_jit, &st_slow);
-            bad++;
-        }
-    }
+    int bad = budgets_differ("ordinary in runs", code, sizeof(code), 60, 160, 5);
     CHECK(bad == 0);
     run_warm(1, 60, 1000, &st_jit);
     CHECK(run_at(CODE, 16));
@@ -864,14 +872,7 @@ static void fault_three_ways(uint32_t bad_ebx, uint32_t bad_ecx, bool err, uint3
         st_init.r.gpr[CPU_EBX] = bad_ebx;
         st_init.r.gpr[CPU_ECX] = bad_ecx;
         st_init.r.gpr[CPU_EAX] = 0;
-        state_load(&st_init);
-        uint64_t before = cpu_retired(cpu);
-        CHECK_EQ_INT(cpu_run(cpu, 100), CPU_STOP_HLT);
-        delta[pass] = cpu_retired(cpu) - before;
-        struct cpu_regs r;
-        cpu_get_regs(cpu, &r);
-        memcpy(&frame_eip[pass], ram + r.gpr[CPU_ESP] + (err ? 4 : 0), 4);
-        eax[pass] = r.gpr[CPU_EAX];
+        run_to_handler(err, &delta[pass], &frame_eip[pass], &eax[pass]);
     }
     cpu_set_jit_threshold(cpu, 0);
     for (int pass = 0; pass < 3; pass++) {
