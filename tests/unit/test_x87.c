@@ -247,17 +247,37 @@ static void pair_state(uint8_t *img, struct x87_reg a, struct x87_reg b)
     put16(img + 46, b.sign_exp);
 }
 
+/* Whether FPREM/FPREM1 (SCALE false) or FSCALE would give back a denormal
+ * ST(0) unchanged (a remainder by a larger or infinite divisor, a scale by
+ * less than 1) with underflow unmasked (CW in the image): Intel x87s differ
+ * there. The emulator raises #U for the tiny result, as the SDM's "result
+ * too small" reads and as the hosts of the first sessions did; the Xeon of
+ * 2026-12-06 raises only #D. Such cases are not compared. */
+static bool unchanged_denormal(const uint8_t *img, struct x87_reg a, struct x87_reg b, bool scale)
+{
+    bool ue_unmasked = !(get16(img) & 0x10);
+    unsigned ea = a.sign_exp & 0x7FFF, eb = b.sign_exp & 0x7FFF;
+    if (!ue_unmasked || ea != 0 || a.mant == 0)
+        return false;
+    if (scale)
+        return eb < 0x3FFF;   /* |ST(1)| < 1 truncates to a scale of 0 */
+    return (eb == 0x7FFF && b.mant == 1ull << 63) || (eb > 0 && eb < 0x7FFF) || (eb == 0 && b.mant > a.mant);
+}
+
 static unsigned long run_pairs(const char *name, uint8_t opcode, uint8_t modrm, unsigned n,
                                void (*gen)(struct x87_reg *a, struct x87_reg *b))
 {
     struct tally t = {0, 0, ""};
     uint8_t mem[MEMOP];
     memset(mem, 0, sizeof(mem));
+    bool prem = opcode == 0xD9 && (modrm == 0xF8 || modrm == 0xF5), fscale = opcode == 0xD9 && modrm == 0xFD;
     for (unsigned i = 0; i < n; i++) {
         struct x87_reg a, b;
         uint8_t img[IMG];
         gen(&a, &b);
         pair_state(img, a, b);
+        if ((prem || fscale) && unchanged_denormal(img, a, b, fscale))
+            continue;
         compare_case(&t, opcode, modrm, img, mem, 0);
     }
     report(name, &t);
