@@ -1618,8 +1618,9 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
                 b->key == c->fetch_key)
                 jit_translate(c, b);
         }
-        /* The outer loop's tests, in its order (fast forms leave TF alone). */
-        if (retired >= end || (c->ev | (c->intr & (c->flags >> 9))))
+        /* The outer loop's tests, in its order (fast forms leave TF alone,
+         * but a POPF inside the run may have set it). */
+        if (retired >= end || (c->ev | (c->intr & (c->flags >> 9))) || (c->flags & F_TF))
             break;
         uint32_t off = eip - c->fetch_eip_lo;
         if (off >= c->fetch_eip_n)

@@ -902,3 +902,41 @@ TEST(a_fault_in_or_after_an_ordinary_instruction_of_a_run_counts_as_the_ordinary
     fault_three_ways(DATA, 0, false, CODE + 2, 2);
     fault_three_ways(0xfffffffeu, 1, true, CODE + 5, 3);
 }
+
+TEST(a_popf_that_sets_tf_inside_a_run_traps_after_the_next_instruction)
+{
+    /* PUSHF, OR [ESP] with TF, POPF (an ordinary instruction inside the
+     * run), then INCs that are also a run of their own (entered at L
+     * first): the single-step trap comes after the first INC, as on the
+     * ordinary path, translated or not; the run after the POPF must not
+     * run whole. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x9c,                                       /* pushf */
+        0x81, 0x0c, 0x24, 0x00, 0x01, 0x00, 0x00,   /* or dword [esp], TF */
+        0x9d,                                       /* popf */
+        0x40, 0x40, 0x40,                           /* L: inc eax (3x) */
+        0xf4,                                       /* hlt */
+    };
+    code_at_start(code, sizeof(code));
+    for (unsigned threshold = 0; threshold <= 1; threshold++) {
+        cpu_set_jit_threshold(cpu, threshold);
+        cpu_mem_changed(cpu);
+        for (int pass = 0; pass < 5; pass++) {   /* L decoded and built (translated), then from the start */
+            st_init.r.gpr[CPU_EAX] = 0;
+            st_init.r.eip = pass < 2 ? CODE + 9 : CODE;
+            state_load(&st_init);
+            CHECK_EQ_INT(cpu_run(cpu, 100), CPU_STOP_HLT);
+            if (pass < 2)
+                continue;
+            struct cpu_regs r;
+            cpu_get_regs(cpu, &r);
+            CHECK_EQ_INT(r.gpr[CPU_EAX], 1);
+            CHECK_EQ_INT(r.eip, HANDLER + 1);   /* #DB's handler */
+        }
+        CHECK(run_at(CODE, 6));   /* the POPF inside, the INCs after it */
+        CHECK(run_at(CODE + 9, 3));
+    }
+    cpu_set_jit_threshold(cpu, 0);
+    st_init.r.eip = CODE;
+}
