@@ -1656,8 +1656,7 @@ uint32_t cpu_fx_general(struct cpu *c, const struct dc_entry *e, uint32_t eip, u
     c->run_skip = k;          /* a fault in it counts from itself (cpu_run) */
     c->run_skip_eip = eip;
     c->eip = eip;
-    exec_one_call(c);
-    cpu_flat_update(c);
+    exec_one_call(c);   /* no segment load (op_runs_in_run): flat_rw stays */
     c->retired++;
     c->run_skip = k + 1;
     c->run_skip_eip = c->eip;

@@ -73,6 +73,7 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
     bool o16 = !e->pfx.op32;   /* only the 16-bit kinds below take it */
     int seg = e->pfx.seg_ovr >= 0 ? e->pfx.seg_ovr : e->seg_default;
     bool modrm = e->kind == DC_MODRM, mem = modrm && e->form.mem, moffs = false;
+    uint32_t moffs_disp = 0;
     unsigned op = e->op, p = e->pre_len, len = p;   /* p: where the immediate starts */
     uint8_t reg = e->form.reg, rm = e->form.rm;
     uint8_t dst = rm, src = reg, aux = 0;
@@ -235,7 +236,7 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
             reg = CPU_EAX;
             if (e->pfx.seg_ovr < 0)
                 seg = CPU_DS;
-            imm = fx_imm32(b + p);
+            moffs_disp = fx_imm32(b + p);
             len = p + 4;
             break;
         case 0x90: if (e->pre_len == 1) kind = FX_NOP; break;
@@ -327,8 +328,7 @@ static __attribute__((noinline, cold)) void dc_classify(struct cpu *c, struct dc
         e->base = -1;
         e->index = -1;
         e->scale = 0;
-        e->disp = imm;
-        e->fx.imm = 0;
+        e->disp = moffs_disp;
     }
     e->kind = (uint8_t)kind;
 }

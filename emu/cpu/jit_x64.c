@@ -8,7 +8,8 @@
  * What the code keeps exact, as the interpreter does:
  * - every instruction leaves the guest registers and the lazy flags in
  *   struct cpu, so a fault, an interrupt at the run's end or the ordinary path
- *   after it sees the same state;
+ *   after it sees the same state (except flags that a later register form
+ *   sets again before anything can see them, flags_dead_at);
  * - a form that can fault records eip_start/esp_start first, and faults leave
  *   through cpu_raise's longjmp (the generated frames hold nothing to undo);
  *   cpu_run counts the instructions before the faulting one from c->run;
@@ -20,8 +21,9 @@
  * cpu_fx_general. A run's end goes on into the next run's code when the
  * interpreter's loop would run that code next: in the same page through
  * the run table (gen_enter_slot), in another page through
- * cpu_fx_enter_page, which moves the fetch page. Host registers: rbx holds the struct cpu, r12d the EIP the run
- * began at (each instruction's EIP is that plus a constant). */
+ * cpu_fx_enter_page, which moves the fetch page. Host registers: rbx holds
+ * the struct cpu, r12d the EIP the run began at (each instruction's EIP is
+ * that plus a constant). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -708,8 +710,7 @@ static bool gen_cond(struct emit *x, enum producer prod, unsigned cc)
     b1(x, 0x84); b1(x, 0xc0);                                   /* test al, al (LF_NONE) */
     uint8_t *lazy = jcc_fwd(x, 0x5);
     op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
-    uint8_t *have = NULL;
-    b1(x, 0xe9); have = x->p; b4(x, 0);
+    b1(x, 0xe9); uint8_t *have = x->p; b4(x, 0);
     patch_here(x, lazy);
     call_fn(x, (const void *)cpu_fx_flags);
     patch_here(x, have);
@@ -724,13 +725,20 @@ static bool gen_cond(struct emit *x, enum producer prod, unsigned cc)
  * the interpreter, which checks the segment for writing before it reads. */
 static bool rmw_inline(unsigned aop) { return aop != 2 && aop != 3; }
 
-/* Translates run B (its entries copied at ENTS) into X. */
+/* Whether the shift by an immediate E is generated inline (gen_shift):
+ * SHL/SAL, SHR, SAR by 1..31 (32-bit) or 1..15 (16-bit). */
+static bool shift_inline(const struct dc_entry *e)
+{
+    unsigned n = e->fx.imm & 31;
+    return e->fx.aux >= 4 && n && (e->kind == FX_SHIFT_RI || (e->kind == FX_SHIFT_RI16 && n < 16));
+}
+
 /* Whether form E is generated inline as a register-only instruction that
  * sets all six arithmetic flags without reading them (CF included, unlike
  * INC/DEC), and cannot fault or leave the run. */
 static bool fx_sets_all_flags(const struct dc_entry *e)
 {
-    unsigned kind = e->kind, aop, n = e->fx.imm & 31;
+    unsigned kind = e->kind, aop;
     if ((kind >= FX_ALU_RR && kind < FX_ALU_RR + 16) || (kind >= FX_ALU_RR8 && kind < FX_ALU_RR8 + 16)) {
         aop = (kind - (kind >= FX_ALU_RR8 ? FX_ALU_RR8 : FX_ALU_RR)) & 7;
         return aop != 2 && aop != 3;   /* ADC and SBB read CF */
@@ -739,10 +747,8 @@ static bool fx_sets_all_flags(const struct dc_entry *e)
     case FX_TEST_RR: case FX_TEST_RI: case FX_TEST_RR8: case FX_TEST_RI8:
     case FX_NEG_R: case FX_IMUL_RR: case FX_IMUL_RRI:
         return true;
-    case FX_SHIFT_RI:
-        return n && e->fx.aux >= 4;
-    case FX_SHIFT_RI16:
-        return n && n < 16 && e->fx.aux >= 4;
+    case FX_SHIFT_RI: case FX_SHIFT_RI16:
+        return shift_inline(e);
     default:
         return false;
     }
@@ -779,6 +785,7 @@ static bool flags_dead_at(const struct dc_entry *ents, unsigned n, unsigned k)
     return false;   /* the run's end: the flags are live */
 }
 
+/* Translates run B (its entries copied at ENTS) into X. */
 static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *ents)
 {
     b1(x, 0x53);                                       /* push rbx */
@@ -1015,8 +1022,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             b1(x, (uint8_t)(dec ? LF_DEC : LF_INC)); b1(x, 4);
             st_mem(x, H_EAX, greg(d));
             prod = dec ? P_DEC : P_INC;
-        } else if ((kind == FX_SHIFT_RI && (imm & 31) && cc >= 4) ||
-                   (kind == FX_SHIFT_RI16 && (imm & 31) && (imm & 31) < 16 && cc >= 4)) {
+        } else if ((kind == FX_SHIFT_RI || kind == FX_SHIFT_RI16) && shift_inline(e)) {
             gen_shift(x, d, cc, kind == FX_SHIFT_RI16 ? 2 : 4, imm & 31);
             prod = x->flags_dead ? P_UNKNOWN : P_ARITH;
         } else if (kind == FX_SHIFT_RC && cc >= 4) {
@@ -1060,19 +1066,17 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                 b1(x, 0x69); rbx_mem(x, H_EAX, greg(s)); b4(x, imm);   /* imul eax, [s], imm32 */
             }
             st_mem(x, H_EAX, greg(d));
-            if (x->flags_dead) {
-                prod = P_UNKNOWN;
-                off = next;
-                continue;
+            prod = P_UNKNOWN;
+            if (!x->flags_dead) {
+                b1(x, 0x0f); b1(x, 0x90); b1(x, 0xc2);             /* seto dl */
+                b1(x, 0x85); b1(x, 0xc0);                          /* test eax, eax */
+                gen_host_szpc(x, 0xc4);
+                b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);             /* movzx edx, dl */
+                b1(x, 0x69); b1(x, 0xd2); b4(x, F_CF | F_OF);      /* imul edx, edx, CF|OF */
+                b1(x, 0x09); b1(x, 0xd1);                          /* or ecx, edx */
+                gen_set_arith(x);
+                prod = P_ARITH;
             }
-            b1(x, 0x0f); b1(x, 0x90); b1(x, 0xc2);                 /* seto dl */
-            b1(x, 0x85); b1(x, 0xc0);                              /* test eax, eax */
-            gen_host_szpc(x, 0xc4);
-            b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);                 /* movzx edx, dl */
-            b1(x, 0x69); b1(x, 0xd2); b4(x, F_CF | F_OF);          /* imul edx, edx, CF|OF */
-            b1(x, 0x09); b1(x, 0xd1);                              /* or ecx, edx */
-            gen_set_arith(x);
-            prod = P_ARITH;
         } else if (kind == FX_SETCC_R) {
             bool host = gen_cond(x, prod, cc);
             called = !host;

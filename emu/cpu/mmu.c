@@ -153,13 +153,18 @@ static struct tlb_entry *tlb_fill(struct cpu *c, uint32_t lin, bool write, bool 
     return e;
 }
 
-static inline struct tlb_entry *tlb_get(struct cpu *c, uint32_t lin, bool write, bool user)
+/* The TLB entry that maps LIN for this access, or NULL if none does yet. */
+static inline struct tlb_entry *tlb_hit(struct cpu *c, uint32_t lin, bool write, bool user)
 {
     struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     uint8_t need = write ? (user ? TP_WU : TP_WS) : (user ? TP_RU : TP_RS);
-    if (e->lpage == lin >> 12 && (e->perm & need))
-        return e;
-    return tlb_fill(c, lin, write, user);
+    return e->lpage == lin >> 12 && (e->perm & need) ? e : NULL;
+}
+
+static inline struct tlb_entry *tlb_get(struct cpu *c, uint32_t lin, bool write, bool user)
+{
+    struct tlb_entry *e = tlb_hit(c, lin, write, user);
+    return e ? e : tlb_fill(c, lin, write, user);
 }
 
 static uint8_t read8(struct cpu *c, uint32_t lin, bool user)
@@ -205,8 +210,8 @@ uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
 
 bool fetch_window_try(struct cpu *c, uint32_t lin)
 {
-    const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->lpage != lin >> 12 || !(e->perm & (is_user(c) ? TP_RU : TP_RS)) || !e->host)
+    const struct tlb_entry *e = tlb_hit(c, lin, false, is_user(c));
+    if (!e || !e->host)
         return false;
     fetch_window_set(c, lin, e);
     return true;
