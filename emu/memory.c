@@ -39,6 +39,7 @@ struct guest_memory {
     uint32_t rom_pages[GMEM_MAX_REGIONS];  /* pages showing each copy; 0 = reusable */
     int nroms;
     uint32_t generation;
+    bool code_remapped;     /* a page marked as code changed its mapping (gmem_take_code_remapped) */
     void (*code_hook)(void *opaque, uint64_t gpa, size_t len);
     void *code_opaque;
 };
@@ -64,6 +65,14 @@ static struct gpage *page_make(struct guest_memory *m, uint64_t gpa)
             return NULL;
     }
     return &m->l1[i1][pfn & ((1u << GMEM_L2_BITS) - 1)];
+}
+
+/* Page P is about to change what it maps: when the CPU has decoded code
+ * from it, its decoded instructions become stale (gmem_take_code_remapped). */
+static void page_remap(struct guest_memory *m, const struct gpage *p)
+{
+    if (p->code)
+        m->code_remapped = true;
 }
 
 /* A page stops showing its ROM copy or MMIO region (about to be mapped
@@ -117,6 +126,13 @@ uint8_t *gmem_ram(struct guest_memory *m) { return m->ram; }
 uint64_t gmem_ram_size(const struct guest_memory *m) { return m->ram_size; }
 uint32_t gmem_generation(const struct guest_memory *m) { return m->generation; }
 
+bool gmem_take_code_remapped(struct guest_memory *m)
+{
+    bool r = m->code_remapped;
+    m->code_remapped = false;
+    return r;
+}
+
 static bool range_ok(uint64_t gpa, uint64_t len)
 {
     return (gpa & (GMEM_PAGE_SIZE - 1)) == 0 && len > 0 &&
@@ -132,6 +148,7 @@ int gmem_map_ram(struct guest_memory *m, uint64_t gpa, uint64_t len, uint64_t ra
         struct gpage *p = page_make(m, gpa + o);
         if (!p)
             return -1;
+        page_remap(m, p);
         p->has_ram = 1;
         p->ram_off = ram_offset + o;
         p->rd = p->wr = GMEM_RAM;
@@ -167,6 +184,7 @@ int gmem_map_rom(struct guest_memory *m, uint64_t gpa, const void *data, uint64_
         struct gpage *p = page_make(m, gpa + o);
         if (!p)
             return -1;
+        page_remap(m, p);
         release_other(m, p);
         p->other = GMEM_ROM;
         p->rom = copy + o;
@@ -197,6 +215,7 @@ int gmem_map_mmio(struct guest_memory *m, uint64_t gpa, uint64_t len,
         struct gpage *p = page_make(m, gpa + o);
         if (!p)
             return -1;
+        page_remap(m, p);
         release_other(m, p);
         p->other = GMEM_MMIO;
         p->region = (uint8_t)idx;
@@ -212,6 +231,7 @@ void gmem_unmap(struct guest_memory *m, uint64_t gpa, uint64_t len)
     for (uint64_t o = 0; o < len; o += GMEM_PAGE_SIZE) {
         struct gpage *p = page_get(m, (gpa & ~(uint64_t)(GMEM_PAGE_SIZE - 1)) + o);
         if (p) {
+            page_remap(m, p);
             release_other(m, p);
             memset(p, 0, sizeof(*p));
         }
@@ -226,6 +246,7 @@ int gmem_set_shadow(struct guest_memory *m, uint64_t gpa, uint64_t len, bool rea
         struct gpage *p = page_make(m, a);
         if (!p || a + GMEM_PAGE_SIZE > m->ram_size)
             return -1;
+        page_remap(m, p);
         /* The RAM behind a shadowable page is the RAM at the same address. */
         p->has_ram = 1;
         p->ram_off = a;
@@ -356,7 +377,9 @@ void gmem_set_code_write_hook(struct guest_memory *m,
 
 void gmem_mark_code(struct guest_memory *m, uint64_t gpa, bool is_code)
 {
-    struct gpage *p = page_get(m, gpa);
+    /* Made if absent: code run from an unmapped page (all ones) must see a
+     * later mapping there too. */
+    struct gpage *p = is_code ? page_make(m, gpa) : page_get(m, gpa);
     if (p)
         p->code = is_code;
 }

@@ -55,6 +55,11 @@ int gmem_set_shadow(struct guest_memory *m, uint64_t gpa, uint64_t len,
 uint8_t *gmem_page_ptr(struct guest_memory *m, uint64_t gpa, bool write);
 /* Bumped whenever the map changes; the CPU flushes its TLB when it does. */
 uint32_t gmem_generation(const struct guest_memory *m);
+/* Whether a page marked as code (gmem_mark_code) changed its mapping since
+ * the last call, which clears it: only then are the CPU's decoded
+ * instructions stale. A guest moving PCI BARs (Linux sizes every BAR at
+ * boot) changes the map many times without touching a code page. */
+bool gmem_take_code_remapped(struct guest_memory *m);
 
 /* The slow path, for any address: MMIO dispatch, unassigned = all ones.
  * An access must not cross a page boundary (the CPU splits them). */

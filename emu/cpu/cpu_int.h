@@ -456,8 +456,10 @@ uint8_t lin_fetch8(struct cpu *c, uint32_t lin);
  * the TLB already maps it to RAM for a fetch at the current CPL, so that it
  * cannot fault; false (and nothing changed) otherwise. */
 bool fetch_window_try(struct cpu *c, uint32_t lin);
-/* The memory map changed (a new generation): drops the TLB and every
- * decoded instruction. */
+/* The memory map changed (a new generation): drops the TLB, and every
+ * decoded instruction when a page holding code was remapped. */
+void cpu_map_changed(struct cpu *c);
+/* Drops the TLB and every decoded instruction (reset, new code bytes). */
 void cpu_mem_changed(struct cpu *c);
 
 /* The translator (jit_x64.c). jit_translate gives run B host code (b->jit)
@@ -484,7 +486,7 @@ uint32_t cpu_fx_general(struct cpu *c, const struct dc_entry *e, uint32_t eip, u
 static inline void cpu_sync_mem(struct cpu *c)
 {
     if (c->mem_gen != gmem_generation(c->mem))
-        cpu_mem_changed(c);
+        cpu_map_changed(c);
 }
 uint32_t phys_read32(struct cpu *c, uint32_t pa);
 

@@ -1517,6 +1517,16 @@ static inline const struct dc_entry *dc_valid_at(const struct cpu *c, uint32_t o
     return e->pa == c->fetch_pa_lo + off && e->key == c->fetch_key ? e : NULL;
 }
 
+/* Whether a run valid in this window starts at offset OFF of it (its first
+ * instruction was decoded from these bytes in this mode, even if another
+ * page's instruction has taken its decode-cache entry since). */
+static bool fxb_starts_at(const struct cpu *c, uint32_t off)
+{
+    uint32_t pa = c->fetch_pa_lo + off;
+    const struct fx_block *b = &c->fxb[fxb_index(pa)];
+    return b->pa == pa && b->key == c->fetch_key && b->last_off < c->fetch_eip_n;
+}
+
 /* Copies the valid fast entries that follow each other from page offset OFF
  * (physical PA) into run B, or returns NULL (and leaves B alone) if the
  * instruction at OFF is not a valid fast entry. */
@@ -1536,7 +1546,12 @@ static __attribute__((noinline)) struct fx_block *fxb_build(struct cpu *c, struc
             break;
         e = dc_valid_at(c, off);
         if (!e) {
-            open = true;    /* not decoded yet: it may become a fast form */
+            /* Not decoded yet, it may become a fast form: the run stays open.
+             * But the decode cache is direct-mapped, so a decoded entry can be
+             * lost to another page's instruction while the run that starts
+             * there lives on; this run then ends before it, closed, so that
+             * the two chain (an open run always goes back to the loop). */
+            open = !fxb_starts_at(c, off);
             break;
         }
         if (e->kind < DC_FAST && !e->pfx.run_len)
@@ -1556,13 +1571,14 @@ static __attribute__((noinline)) struct fx_block *fxb_build(struct cpu *c, struc
     return b;
 }
 
-/* After an open run: once the instruction that follows has been decoded,
- * the run is dropped so that the next visit builds it again, longer if that
- * instruction became a fast form, closed if not. */
+/* After an open run: once the instruction that follows has been decoded
+ * (or a run starts there, fxb_starts_at), the run is dropped so that the
+ * next visit builds it again, longer if that instruction became a fast
+ * form, closed if not. */
 static __attribute__((noinline)) void fxb_check_open(struct cpu *c, struct fx_block *b, uint32_t eip)
 {
     uint32_t off = eip - c->fetch_eip_lo;
-    if (off < c->fetch_eip_n && dc_valid_at(c, off))
+    if (off < c->fetch_eip_n && (dc_valid_at(c, off) || fxb_starts_at(c, off)))
         b->pa = ~0u;
 }
 

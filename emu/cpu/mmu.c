@@ -27,6 +27,15 @@ void tlb_flush(struct cpu *c, bool keep_global)
             tlb_entry_clear(&c->tlb[i]);
 }
 
+void cpu_map_changed(struct cpu *c)
+{
+    c->mem_gen = gmem_generation(c->mem);
+    if (gmem_take_code_remapped(c->mem))
+        cpu_mem_changed(c);
+    else
+        tlb_flush(c, false);   /* host pointers and MMIO pages may have moved; code has not */
+}
+
 void cpu_mem_changed(struct cpu *c)
 {
     c->mem_gen = gmem_generation(c->mem);

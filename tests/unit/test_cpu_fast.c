@@ -784,6 +784,49 @@ TEST(a_store_into_its_own_translated_run_ends_it)
     cpu_set_jit_threshold(cpu, 0);
 }
 
+TEST(a_map_change_drops_translations_only_when_it_remaps_their_code)
+{
+    /* A loop runs translated. A PCI BAR moving elsewhere (Linux sizes every
+     * BAR at boot) must keep its translation and decoded entries; the code's
+     * own page mapped onto other RAM must run the new bytes there. */
+    machine_init();
+    static const uint8_t code[] = {
+        0xb9, 0x11, 0x11, 0x11, 0x11,   /* mov ecx, 0x11111111 */
+        0xeb, 0xf9,                     /* jmp CODE */
+    };
+    static const uint8_t other[] = {
+        0xb9, 0x33, 0x33, 0x33, 0x33,   /* mov ecx, 0x33333333 */
+        0xeb, 0xf9,
+    };
+    code_at_start(code, sizeof(code));
+    memcpy(ram + 0x30000, other, sizeof(other));
+    cpu_set_jit_threshold(cpu, 1);
+    state_load(&st_init);
+    cpu_run(cpu, 8);
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    struct cpu_jit_stats js0, js1;
+    cpu_get_jit_stats(cpu, &js0);
+    static const uint8_t bar_bytes[4096];
+    CHECK(gmem_map_rom(mem, 0xfebf0000u, bar_bytes, sizeof(bar_bytes)) == 0);
+    gmem_unmap(mem, 0xfebf0000u, 0x1000);
+    cpu_run(cpu, 4);
+    cpu_get_jit_stats(cpu, &js1);
+    CHECK_EQ_INT(js1.flushes, js0.flushes);
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    CHECK(dc_is_fast(CODE));
+    struct cpu_regs r;
+    cpu_get_regs(cpu, &r);
+    CHECK_EQ_INT(r.gpr[CPU_ECX], 0x11111111u);
+    CHECK(gmem_map_ram(mem, CODE, 0x1000, 0x30000) == 0);
+    cpu_run(cpu, 4);
+    cpu_get_regs(cpu, &r);
+    CHECK_EQ_INT(r.gpr[CPU_ECX], 0x33333333u);
+    cpu_get_jit_stats(cpu, &js1);
+    CHECK(js1.flushes > js0.flushes);
+    CHECK(gmem_map_ram(mem, CODE, 0x1000, CODE) == 0);   /* as the other tests expect it */
+    cpu_set_jit_threshold(cpu, 0);
+}
+
 TEST(a_16_bit_stack_in_a_translated_run)
 {
     /* PUSH, POP, CALL and RET on a 16-bit stack segment (SP wraps at
@@ -801,7 +844,10 @@ TEST(a_16_bit_stack_in_a_translated_run)
         0xc3,                           /*    ret */
     };
     code_at_start(code, sizeof(code));
-    flat(&st_init.r.seg[CPU_SS], 0x10, 0, 0x93 | 0x800);   /* B clear: SP */
+    /* B clear: SP. Based away from CODE: with base 0 a push at SP 2 wrote
+     * into the code's first bytes, so each compared run began from code
+     * that the run before it had left. */
+    flat(&st_init.r.seg[CPU_SS], 0x10, 0x40000, 0x93 | 0x800);
     st_init.r.gpr[CPU_ESP] = 0x12340002u;                   /* wraps below 0 */
     run_warm(1, 30, 200, &st_jit);
     run_warm(0, 30, 200, &st_slow);

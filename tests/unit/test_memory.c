@@ -145,6 +145,41 @@ TEST(dma_bounds_and_code_hook)
     gmem_destroy(m);
 }
 
+/* Only a change to a page the CPU decoded code from makes its decoded
+ * instructions stale (gmem_take_code_remapped); moving a BAR elsewhere
+ * does not. Code run from an unmapped page counts too. */
+TEST(code_remapped_only_for_code_pages)
+{
+    struct guest_memory *m = gmem_create(1u << 20, 1u << 20);
+    struct mmio_log log = {0};
+    static const uint8_t rom[4096] = {0x90};
+    gmem_mark_code(m, 0x3000, true);
+    gmem_mark_code(m, 0xfff00000ull, true);    /* nothing mapped there yet */
+    CHECK(!gmem_take_code_remapped(m));
+    uint32_t gen = gmem_generation(m);
+    CHECK(gmem_map_mmio(m, 0xe0000000ull, 0x1000, &log_ops, &log, "bar") == 0);
+    gmem_unmap(m, 0xe0000000ull, 0x1000);
+    CHECK(gmem_set_shadow(m, 0xc0000, 0x1000, false, true) == 0);
+    CHECK(gmem_map_ram(m, 0x5000, 0x1000, 0x5000) == 0);
+    CHECK(gmem_generation(m) != gen);           /* the map did change */
+    CHECK(!gmem_take_code_remapped(m));         /* but no code page */
+    CHECK(gmem_map_mmio(m, 0x3000, 0x1000, &log_ops, &log, "over code") == 0);
+    CHECK(gmem_take_code_remapped(m));
+    CHECK(!gmem_take_code_remapped(m));         /* taking it clears it */
+    CHECK(gmem_map_rom(m, 0xfff00000ull, rom, sizeof(rom)) == 0);
+    CHECK(gmem_take_code_remapped(m));
+    gmem_mark_code(m, 0x8000, true);
+    CHECK(gmem_set_shadow(m, 0x8000, 0x1000, false, false) == 0);
+    CHECK(gmem_take_code_remapped(m));
+    gmem_mark_code(m, 0x9000, true);
+    gmem_unmap(m, 0x9000, 0x1000);
+    CHECK(gmem_take_code_remapped(m));
+    gmem_mark_code(m, 0xa000, true);
+    CHECK(gmem_map_ram(m, 0xa000, 0x1000, 0x20000) == 0);
+    CHECK(gmem_take_code_remapped(m));
+    gmem_destroy(m);
+}
+
 /* A guest moves a PCI BAR (or toggles its memory decode) as often as it
  * likes: each move unmaps and maps again. The map must keep working after
  * many more moves than it has region slots (GMEM_MAX_REGIONS). */
