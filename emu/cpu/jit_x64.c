@@ -37,12 +37,12 @@
 /* Host register numbers (SDM vol. 2 table 2-2). */
 enum { H_EAX, H_ECX, H_EDX, H_EBX, H_ESP, H_EBP, H_ESI, H_EDI, H_R8 };
 
-#define JIT_CODE_BYTES (16u << 20)  /* the code cache; full: everything is dropped */
+#define JIT_CODE_BYTES (32u << 20)  /* the code cache; full: everything is dropped */
 /* The most code one run may take. A run of 16 memory forms with its
  * chaining exits needs about 3 KiB; with 2 KiB, 17,000 runs of the test
  * guest's boot did not fit and stayed interpreted. */
 #define JIT_MAX_BLOCK 8192
-#define JIT_BITS 14
+#define JIT_BITS 15
 #define JIT_SLOTS (1u << JIT_BITS)
 
 struct jit_state {
@@ -1158,8 +1158,13 @@ static void jit_drop_all(struct cpu *c)
     memset(j->slot, 0, sizeof(j->slot));
     j->used = 0;
     j->flushes++;
-    for (unsigned i = 0; i < FXB_SIZE; i++)
+    /* Every run counts its visits again: one that had passed the threshold
+     * would otherwise never be translated again, and returned to the loop
+     * on each visit for the rest of the boot. */
+    for (unsigned i = 0; i < FXB_SIZE; i++) {
         c->fxb[i].jit = NULL;
+        c->fxb[i].hits = 0;
+    }
 }
 
 static unsigned jit_index(uint32_t pa)

@@ -827,6 +827,28 @@ TEST(a_map_change_drops_translations_only_when_it_remaps_their_code)
     cpu_set_jit_threshold(cpu, 0);
 }
 
+TEST(runs_are_translated_again_after_the_code_cache_is_emptied)
+{
+    /* The code cache fills up and is emptied (jit_flush) while the runs
+     * stay built: a run that had passed the threshold must be translated
+     * again, not interpreted for the rest of the session. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x41,                           /* inc ecx */
+        0xeb, 0xfd,                     /* jmp CODE */
+    };
+    code_at_start(code, sizeof(code));
+    cpu_set_jit_threshold(cpu, 4);
+    state_load(&st_init);
+    cpu_run(cpu, 40);
+    CHECK(cpu->fxb[fxb_index(CODE)].pa == CODE && cpu->fxb[fxb_index(CODE)].jit != NULL);
+    jit_flush(cpu);
+    CHECK(cpu->fxb[fxb_index(CODE)].pa == CODE && cpu->fxb[fxb_index(CODE)].jit == NULL);
+    cpu_run(cpu, 40);
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    cpu_set_jit_threshold(cpu, 0);
+}
+
 TEST(a_16_bit_stack_in_a_translated_run)
 {
     /* PUSH, POP, CALL and RET on a 16-bit stack segment (SP wraps at
