@@ -382,7 +382,15 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t max_instructions)
     return cpu_exec_loop(c, end);
 }
 
-void cpu_set_intr(struct cpu *c, int level) { c->intr = level != 0; }   /* 0/1: the loop ANDs it with IF */
+/* A line that rises, or a stop asked for, during a run (a device access
+ * inside it) also ends the run after that instruction (run_stop), so that
+ * translated code chaining runs needs no test of its own for events. */
+void cpu_set_intr(struct cpu *c, int level)
+{
+    c->intr = level != 0;   /* 0/1: the loop ANDs it with IF */
+    if (level)
+        c->run_stop = 0;
+}
 void cpu_set_intr_ack(struct cpu *c, int (*ack)(void *opaque), void *opaque)
 {
     c->intr_ack = ack;
@@ -390,8 +398,10 @@ void cpu_set_intr_ack(struct cpu *c, int (*ack)(void *opaque), void *opaque)
 }
 void cpu_set_nmi(struct cpu *c, int level)
 {
-    if (level && !c->nmi_line)
+    if (level && !c->nmi_line) {
         c->nmi_pending = 1;   /* NMI is edge-triggered */
+        c->run_stop = 0;
+    }
     c->nmi_line = level;
 }
 void cpu_set_a20(struct cpu *c, bool enabled)
@@ -403,7 +413,11 @@ void cpu_set_a20(struct cpu *c, bool enabled)
     }
 }
 bool cpu_a20(struct cpu *c) { return c->a20_mask & (1u << 20); }
-void cpu_request_stop(struct cpu *c) { c->stop_req = true; }
+void cpu_request_stop(struct cpu *c)
+{
+    c->stop_req = true;
+    c->run_stop = 0;
+}
 uint64_t cpu_retired(const struct cpu *c) { return c->retired; }
 void cpu_set_tsc_source(struct cpu *c, uint64_t (*ticks)(void *opaque), void *opaque)
 {

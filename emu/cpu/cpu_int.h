@@ -344,7 +344,12 @@ struct cpu {
     /* The address of the entry after the run's last one to execute; 0 ends
      * the run after the current instruction. Whatever changes fetch_key
      * (the code-write hook, fetch_drop) clears it, so the run's loop tests
-     * one word per instruction for both its end and a write to its page. */
+     * one word per instruction for both its end and a write to its page.
+     * So does whatever makes an event pending inside a run: an interrupt
+     * line or NMI raised, a stop requested (cpu.c), STI, POPF setting IF
+     * or TF (cpu_fx_general); so while it is 1, the runs that follow need
+     * no event or TF test (translated code chains on it alone; fxb_run sets
+     * 2 when an interrupt already waits, and the code then does not chain). */
     uintptr_t run_stop;
     struct dc_entry *cur;       /* the entry of the executing instruction, or NULL */
     struct jit_state *jit;      /* the translator's code cache (jit_x64.c), made on first use */

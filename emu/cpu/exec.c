@@ -1607,8 +1607,10 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
         if (b->jit && end - retired >= b->n) {
             /* Host code runs the whole run, and the runs it chains to (a
              * store into its page may end it early: run_stop, cleared by the
-             * code-write hook); it counts what it ran into c->retired. */
-            c->run_stop = 1;
+             * code-write hook); it counts what it ran into c->retired.
+             * run_stop 1: it may chain; 2: an interrupt is pending (the loop
+             * found it in an STI's shadow), so it must not (gen_chain_tests). */
+            c->run_stop = 1 + ((c->ev | (c->intr & (c->flags >> 9))) != 0);
             eip = b->jit->code(c, eip);
             retired = c->retired;
             /* An open run (the last one entered) ends the code's chain; as

@@ -395,21 +395,17 @@ static bool gen_host_flags(struct emit *x, enum producer p, unsigned cc)
     }
 }
 
-/* The event and stop tests of a chain (fxb_run's, in its order): leave
- * through the returned places unless no event is pending, TF is clear and
- * run_stop is still set (no store into this page, no TLB flush). */
+/* The event and stop tests of a chain (fxb_run's): leave through the
+ * returned place unless run_stop is still 1. fxb_run sets 1 when no event
+ * is pending and TF is clear (2 when an interrupt waits out the shadow of an
+ * STI: the run goes on, the chain does not), and whatever since made an
+ * event pending or set TF cleared it, as did a store into this page or a
+ * TLB flush (struct cpu, run_stop). */
 static int gen_chain_tests(struct emit *x, uint8_t **ret)
 {
     int n = 0;
-    op64_r_mem(x, 0x83, 7, CPU_OFF(run_stop)); b1(x, 0);   /* cmp qword [run_stop], 0 */
-    ret[n++] = jcc_fwd(x, 0x4);                             /* je ret */
-    op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
-    b1(x, 0xa9); b4(x, F_TF);                               /* test eax, TF */
-    ret[n++] = jcc_fwd(x, 0x5);
-    b1(x, 0xc1); b1(x, 0xe8); b1(x, 9);                     /* shr eax, 9 (IF into bit 0) */
-    op_r_mem(x, 0x23, H_EAX, CPU_OFF(intr));                /* and eax, [intr] */
-    op_r_mem(x, 0x0b, H_EAX, CPU_OFF(ev));                  /* or eax, [ev] */
-    ret[n++] = jcc_fwd(x, 0x5);
+    op64_r_mem(x, 0x83, 7, CPU_OFF(run_stop)); b1(x, 1);   /* cmp qword [run_stop], 1 */
+    ret[n++] = jcc_fwd(x, 0x5);                             /* jne ret */
     return n;
 }
 

@@ -971,6 +971,48 @@ TEST(a_fault_in_or_after_an_ordinary_instruction_of_a_run_counts_as_the_ordinary
     fault_three_ways(0xfffffffeu, 1, true, CODE + 5, 3);
 }
 
+static int ack_vector_16(void *opaque)
+{
+    (void)opaque;
+    return 16;   /* its gate leads to HANDLER, as every vector's */
+}
+
+TEST(an_interrupt_pending_after_sti_comes_after_the_next_run)
+{
+    /* STI with the interrupt line already up: the interrupt waits out STI's
+     * shadow, then comes after the run that follows (INC, JMP), before the
+     * run at L; translated code must not chain into L. */
+    machine_init();
+    static const uint8_t code[] = {
+        0xfb,                           /* sti */
+        0x40,                           /* inc eax */
+        0xeb, 0x00,                     /* jmp L */
+        0x40, 0x40, 0x40,               /* L: inc eax (3x) */
+        0xf4,                           /* hlt */
+    };
+    code_at_start(code, sizeof(code));
+    cpu_set_intr_ack(cpu, ack_vector_16, NULL);
+    for (unsigned threshold = 0; threshold <= 1; threshold++) {
+        cpu_set_jit_threshold(cpu, threshold);
+        cpu_mem_changed(cpu);
+        for (int pass = 0; pass < 5; pass++) {   /* built (translated) without the line, then with it */
+            st_init.r.gpr[CPU_EAX] = 0;
+            st_init.r.eflags = 0x2;
+            st_init.r.eip = CODE;
+            state_load(&st_init);
+            cpu_set_intr(cpu, pass >= 3);
+            CHECK_EQ_INT(cpu_run(cpu, 100), CPU_STOP_HLT);
+            struct cpu_regs r;
+            cpu_get_regs(cpu, &r);
+            CHECK_EQ_INT(r.gpr[CPU_EAX], pass >= 3 ? 1 : 4);
+            CHECK_EQ_INT(r.eip, pass >= 3 ? HANDLER + 1 : CODE + sizeof(code));
+        }
+    }
+    cpu_set_intr(cpu, 0);
+    cpu_set_intr_ack(cpu, NULL, NULL);
+    cpu_set_jit_threshold(cpu, 0);
+}
+
 TEST(a_popf_that_sets_tf_inside_a_run_traps_after_the_next_instruction)
 {
     /* PUSHF, OR [ESP] with TF, POPF (an ordinary instruction inside the
