@@ -1632,9 +1632,15 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
             c->run = NULL;
             if (__builtin_expect(b->open, 0) && e == b->e + b->n)
                 fxb_check_open(c, b, eip);
-            if (__builtin_expect(++b->hits == c->jit_hot, 0) && e == b->e + b->n && b->pa != ~0u &&
-                b->key == c->fetch_key)
-                jit_translate(c, b);
+            if (__builtin_expect(++b->hits == c->jit_hot, 0)) {
+                if (!b->jit && e == b->e + b->n && b->pa != ~0u && b->key == c->fetch_key)
+                    jit_translate(c, b);
+                /* Cut short at that visit (an interrupt line, a store into
+                 * its page), or no code for it: count again, or it would
+                 * never be translated. */
+                if (!b->jit)
+                    b->hits = 0;
+            }
         }
         /* The outer loop's tests, in its order (fast forms leave TF alone,
          * but a POPF inside the run may have set it). */

@@ -849,6 +849,32 @@ TEST(runs_are_translated_again_after_the_code_cache_is_emptied)
     cpu_set_jit_threshold(cpu, 0);
 }
 
+TEST(a_run_cut_short_at_its_threshold_visit_is_translated_later)
+{
+    /* The visit that reaches the threshold ends early (here the budget;
+     * in a boot an interrupt line or a store into the run's page): the run
+     * must count again and be translated after later whole visits. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x40,                           /* inc eax */
+        0x43,                           /* inc ebx */
+        0xeb, 0xfc,                     /* jmp CODE */
+    };
+    code_at_start(code, sizeof(code));
+    cpu_set_jit_threshold(cpu, 4);
+    state_load(&st_init);
+    const struct fx_block *b = &cpu->fxb[fxb_index(CODE)];
+    for (int i = 0; i < 20 && !(b->pa == CODE && b->hits == 3); i++)
+        cpu_run(cpu, 3);                /* whole visits from CODE */
+    CHECK(b->pa == CODE && b->hits == 3 && b->jit == NULL);
+    cpu_run(cpu, 1);                    /* the fourth visit: INC EAX only */
+    CHECK(b->jit == NULL);
+    cpu_run(cpu, 2);                    /* back at CODE */
+    cpu_run(cpu, 3 * 8);
+    CHECK(b->pa == CODE && b->jit != NULL);
+    cpu_set_jit_threshold(cpu, 0);
+}
+
 TEST(a_16_bit_stack_in_a_translated_run)
 {
     /* PUSH, POP, CALL and RET on a 16-bit stack segment (SP wraps at
