@@ -226,7 +226,10 @@ static void gen_ea(struct emit *x, const struct dc_entry *e, int reg)
     }
 }
 
-/* The head of a form that can fault: the instruction's EIP and ESP (FX_MEM). */
+/* Before a helper that can fault: the instruction's EIP and ESP as it
+ * began (FX_MEM); eax is lost. Only the helpers of TLB misses need it: the
+ * inline hit cannot fault, and forms run by cpu_fx_step record their own.
+ * So a form moves ESP only after its last memory access. */
 static void gen_fault_point(struct emit *x, uint32_t off)
 {
     lea_eip(x, H_EAX, off);
@@ -288,10 +291,11 @@ static void patch_miss(struct emit *x, const struct mem_miss *m)
 }
 
 /* A load of SIZE bytes (zero-extended into eax) or a store of ecx's low
- * SIZE bytes at offset edx of segment SEG; a miss calls the interpreter's
+ * SIZE bytes at offset edx of segment SEG, for the instruction at run
+ * offset OFF; a miss records the fault point and calls the interpreter's
  * helper. The code-write hook still sees every store into code: such pages
  * have no write tag. */
-static void gen_mem(struct emit *x, int seg, unsigned size, bool write)
+static void gen_mem(struct emit *x, int seg, unsigned size, bool write, uint32_t off)
 {
     struct mem_miss m = gen_tlb_hit(x, seg, size, write);
     if (write) {
@@ -305,6 +309,7 @@ static void gen_mem(struct emit *x, int seg, unsigned size, bool write)
     }
     b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);               /* jmp done */
     patch_miss(x, &m);
+    gen_fault_point(x, off);
     mov_imm(x, H_ESI, (uint32_t)seg);
     if (write) {
         mov_imm(x, H_R8, size);
@@ -845,9 +850,8 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             }
         } else if (kind >= FX_ALU_RM && kind < FX_ALU_RM + 8 && kind - FX_ALU_RM != 2 && kind - FX_ALU_RM != 3) {
             unsigned aop = kind - FX_ALU_RM;  /* r op= [m] */
-            gen_fault_point(x, off);
             gen_ea(x, e, H_EDX);
-            gen_mem(x, seg, 4, false);
+            gen_mem(x, seg, 4, false, off);
             b1(x, 0x89); b1(x, 0xc1);                          /* mov ecx, eax */
             op_r_mem(x, 0x8b, H_EAX, greg(s));
             prod = gen_alu32(x, aop);
@@ -857,10 +861,9 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
         } else if ((kind >= FX_ALU_MR && kind < FX_ALU_MR + 16 && rmw_inline((kind - FX_ALU_MR) & 7))) {
             bool mi = kind >= FX_ALU_MI;
             unsigned aop = (kind - FX_ALU_MR) & 7;
-            gen_fault_point(x, off);
             gen_ea(x, e, H_EDX);
             if (aop == 7) {               /* CMP [m], r/imm only reads */
-                gen_mem(x, seg, 4, false);
+                gen_mem(x, seg, 4, false, off);
                 if (mi)
                     mov_imm(x, H_ECX, imm);
                 else
@@ -896,9 +899,8 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                 st_reg_part(x, d, 1);
         } else if (kind >= FX_ALU_RM8 && kind < FX_ALU_RM8 + 8 && kind - FX_ALU_RM8 != 2 && kind - FX_ALU_RM8 != 3) {
             unsigned aop = kind - FX_ALU_RM8;  /* r8 op= [m8] */
-            gen_fault_point(x, off);
             gen_ea(x, e, H_EDX);
-            gen_mem(x, seg, 1, false);
+            gen_mem(x, seg, 1, false, off);
             b1(x, 0x89); b1(x, 0xc1);                          /* mov ecx, eax */
             ld_reg_ext(x, s, 1, false);
             prod = gen_alu(x, aop, 1);
@@ -918,9 +920,8 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             bool host = gen_cond(x, prod, cc);
             b1(x, 0x41); b1(x, 0x0f); b1(x, (uint8_t)(0x90 | (host ? cc : 0x5))); b1(x, 0xc5);   /* setcc r13b */
             b1(x, 0x45); b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xed);   /* movzx r13d, r13b */
-            gen_fault_point(x, off);
             gen_ea(x, e, H_EDX);
-            gen_mem(x, seg, 4, false);
+            gen_mem(x, seg, 4, false, off);
             b1(x, 0x45); b1(x, 0x85); b1(x, 0xed);                 /* test r13d, r13d */
             uint8_t *skip = jcc_fwd(x, 0x4);
             st_mem(x, H_EAX, greg(s));
@@ -955,9 +956,8 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             /* nothing */
         } else if (kind == FX_LOAD || kind == FX_LOAD8 || kind == FX_LOAD16 || kind == FX_MOVX_RM) {
             unsigned size = kind == FX_LOAD ? 4 : kind == FX_LOAD8 ? 1 : kind == FX_LOAD16 ? 2 : (cc & 1) ? 2 : 1;
-            gen_fault_point(x, off);
             gen_ea(x, e, H_EDX);
-            gen_mem(x, seg, size, false);
+            gen_mem(x, seg, size, false, off);
             if (kind == FX_MOVX_RM && (cc & 2)) {
                 b1(x, 0x0f); b1(x, size == 1 ? 0xbe : 0xbf); b1(x, 0xc0);   /* movsx eax, al/ax */
             }
@@ -969,7 +969,6 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
         } else if (kind == FX_STORE || kind == FX_STORE8 || kind == FX_STORE16 || kind == FX_STORE_I ||
                    kind == FX_STORE_I8) {
             unsigned size = kind == FX_STORE8 || kind == FX_STORE_I8 ? 1 : kind == FX_STORE16 ? 2 : 4;
-            gen_fault_point(x, off);
             gen_ea(x, e, H_EDX);
             if (kind == FX_STORE_I || kind == FX_STORE_I8)
                 mov_imm(x, H_ECX, imm);
@@ -977,16 +976,15 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                 { b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg8(s)); }   /* movzx ecx, r8 */
             else
                 op_r_mem(x, 0x8b, H_ECX, greg(s));
-            gen_mem(x, seg, size, true);
+            gen_mem(x, seg, size, true, off);
             called = true;
         } else if (kind == FX_PUSH_R || kind == FX_PUSH_I || kind == FX_POP_R) {
             /* 32-bit stacks inline; a 16-bit SP goes through the interpreter. */
             b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(stack32)); b1(x, 0);   /* cmp byte [stack32], 0 */
             uint8_t *sp16 = jcc_fwd(x, 0x4);
-            gen_fault_point(x, off);
             op_r_mem(x, 0x8b, H_EDX, greg(CPU_ESP));
             if (kind == FX_POP_R) {
-                gen_mem(x, CPU_SS, 4, false);
+                gen_mem(x, CPU_SS, 4, false, off);
                 b1(x, 0x83); rbx_mem(x, 0, greg(CPU_ESP)); b1(x, 4);   /* add dword [esp], 4 */
                 st_mem(x, H_EAX, greg(d));                            /* POP ESP: the popped value wins */
             } else {
@@ -995,7 +993,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                     mov_imm(x, H_ECX, imm);
                 else
                     op_r_mem(x, 0x8b, H_ECX, greg(d));                /* PUSH ESP pushes the old value */
-                gen_mem(x, CPU_SS, 4, true);
+                gen_mem(x, CPU_SS, 4, true, off);
                 b1(x, 0x83); rbx_mem(x, 5, greg(CPU_ESP)); b1(x, 4);   /* sub dword [esp], 4 */
             }
             b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);
@@ -1036,7 +1034,6 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             bool dec = kind == FX_DEC_M;
             gen_cf_edx(x, prod);
             b1(x, 0x41); b1(x, 0x89); b1(x, 0xd5);                 /* mov r13d, edx */
-            gen_fault_point(x, off);
             gen_ea(x, e, H_EDX);
             struct mem_miss m = gen_tlb_hit(x, seg, 4, true);
             b1(x, 0x8b); b1(x, 0x04); b1(x, 0x16);                 /* mov eax, [rsi+rdx] */
@@ -1099,7 +1096,6 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
              * a 16-bit SP or a target beyond the CS limit: the interpreter. */
             b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(stack32)); b1(x, 0);
             uint8_t *slow1 = jcc_fwd(x, 0x4);
-            gen_fault_point(x, off);
             op_r_mem(x, 0x8b, H_EDX, greg(CPU_ESP));
             uint8_t *slow2;
             if (kind == FX_CALL) {
@@ -1109,11 +1105,11 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                 slow2 = jcc_fwd(x, 0x7);
                 b1(x, 0x83); b1(x, 0xea); b1(x, 4);                /* sub edx, 4 */
                 lea_eip(x, H_ECX, next);
-                gen_mem(x, CPU_SS, 4, true);
+                gen_mem(x, CPU_SS, 4, true, off);
                 b1(x, 0x83); rbx_mem(x, 5, greg(CPU_ESP)); b1(x, 4);   /* sub dword [esp], 4 */
                 gen_chain_or_exit(x, c, b, next + imm, k + 1);
             } else {
-                gen_mem(x, CPU_SS, 4, false);
+                gen_mem(x, CPU_SS, 4, false, off);
                 op_r_mem(x, 0x3b, H_EAX, CPU_OFF(s) + CPU_CS * (uint32_t)sizeof(struct seg) +
                                          (uint32_t)offsetof(struct seg, limit));
                 slow2 = jcc_fwd(x, 0x7);
