@@ -341,6 +341,10 @@ struct cpu {
      * ordinary path and after events, cpu_reset, cpu_set_regs. Runs
      * themselves never load a segment. */
     uint8_t flat_rw;
+    /* flat_rw outside user mode, 0 at CPL 3 (which runs change no more than
+     * segments): translated code's inline TLB hit tests this one byte
+     * (supervisor tags, flat segment). */
+    uint8_t flat_sup;
     /* The address of the entry after the run's last one to execute; 0 ends
      * the run after the current instruction. Whatever changes fetch_key
      * (the code-write hook, fetch_drop) clears it, so the run's loop tests
@@ -387,6 +391,7 @@ static inline void cpu_flat_update(struct cpu *c)
                         s->limit == 0xffffffffu) << i;
     }
     c->flat_rw = (uint8_t)f;
+    c->flat_sup = c->cpl == 3 ? 0 : (uint8_t)f;
 }
 
 /* Drops the cached code page (TLB flush, CS or CPL change). */

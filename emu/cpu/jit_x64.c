@@ -254,9 +254,9 @@ static void gen_stop_check(struct emit *x, uint32_t next_off, unsigned count)
 /* The TLB hit inline for an access of SIZE bytes at offset edx of segment
  * SEG (lin_read/lin_write's fast path: supervisor, flat segment, the tag of
  * the access's last page). On a hit rsi + rdx addresses the bytes; on a
- * miss it jumps to the returned places (four rel32 fields) with edx intact. */
+ * miss it jumps to the returned places (three rel32 fields) with edx intact. */
 struct mem_miss {
-    uint8_t *at[4];
+    uint8_t *at[3];
 };
 
 static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool write)
@@ -264,12 +264,10 @@ static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool 
     struct mem_miss m;
     uint32_t tlb = CPU_OFF(tlb);
     uint32_t tag = write ? (uint32_t)offsetof(struct tlb_entry, tag_w) : (uint32_t)offsetof(struct tlb_entry, tag_r);
-    b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(cpl)); b1(x, 3);        /* cmp byte [cpl], 3 */
-    m.at[0] = jcc_fwd(x, 0x4);                                  /* je miss */
-    b1(x, 0xf6); rbx_mem(x, 0, CPU_OFF(flat_rw)); b1(x, (uint8_t)(1u << seg));   /* test byte [flat_rw], bit */
-    m.at[1] = jcc_fwd(x, 0x4);                                  /* jz miss */
+    b1(x, 0xf6); rbx_mem(x, 0, CPU_OFF(flat_sup)); b1(x, (uint8_t)(1u << seg));   /* test byte [flat_sup], bit */
+    m.at[0] = jcc_fwd(x, 0x4);                                  /* jz miss: CPL 3, or not flat */
     b1(x, 0x83); b1(x, 0xfa); b1(x, (uint8_t)(0x100 - size));   /* cmp edx, -size */
-    m.at[2] = jcc_fwd(x, 0x7);                                  /* ja miss */
+    m.at[1] = jcc_fwd(x, 0x7);                                  /* ja miss */
     b1(x, 0x89); b1(x, 0xd0);                                   /* mov eax, edx */
     b1(x, 0xc1); b1(x, 0xe8); b1(x, 12);                        /* shr eax, 12 */
     b1(x, 0x25); b4(x, TLB_SIZE - 1);                           /* and eax, TLB_SIZE-1 */
@@ -277,7 +275,7 @@ static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool 
     b1(x, 0x8d); b1(x, 0x72); b1(x, (uint8_t)(size - 1));       /* lea esi, [rdx+size-1] */
     b1(x, 0xc1); b1(x, 0xee); b1(x, 12);                        /* shr esi, 12 */
     b1(x, 0x3b); b1(x, 0xb4); b1(x, 0x03); b4(x, tlb + tag);   /* cmp esi, [rbx+rax+tag] */
-    m.at[3] = jcc_fwd(x, 0x5);                                  /* jne miss */
+    m.at[2] = jcc_fwd(x, 0x5);                                  /* jne miss */
     b1(x, 0x48); b1(x, 0x8b); b1(x, 0xb4); b1(x, 0x03);
     b4(x, tlb + (uint32_t)offsetof(struct tlb_entry, host));   /* mov rsi, [rbx+rax+host] */
     b1(x, 0x81); b1(x, 0xe2); b4(x, 0xfff);                     /* and edx, 0xfff */
@@ -286,7 +284,7 @@ static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool 
 
 static void patch_miss(struct emit *x, const struct mem_miss *m)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 3; i++)
         patch_here(x, m->at[i]);
 }
 
@@ -605,7 +603,7 @@ static void gen_host_szpc(struct emit *x, uint8_t mask)
 
 /* The end of a read-modify-write form whose inline path (TLB hit) has
  * just been made: that path jumps over the miss, which runs the whole form
- * through the interpreter (the four places of M). */
+ * through the interpreter (the places of M). */
 static void gen_miss_steps(struct emit *x, const struct mem_miss *m, const struct dc_entry *e, uint32_t off)
 {
     b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);               /* jmp done */

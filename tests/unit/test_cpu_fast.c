@@ -875,6 +875,49 @@ TEST(a_run_cut_short_at_its_threshold_visit_is_translated_later)
     cpu_set_jit_threshold(cpu, 0);
 }
 
+TEST(translated_user_code_cannot_read_a_supervisor_page)
+{
+    /* At CPL 3 the inline TLB hit must not take the supervisor's tag: a
+     * translated load from a page without the U bit faults (#PF) even
+     * when a supervisor access has just filled that page's TLB entry. */
+    enum { PD = 0x60000, PT = 0x61000, TSS = 0x62000 };
+    machine_init();
+    static const uint8_t code[] = {
+        0x8b, 0x05, 0x00, 0x00, 0x10, 0x00,   /* L: mov eax, [DATA] */
+        0xeb, 0xf8,                           /*    jmp L */
+    };
+    _Static_assert(DATA == 0x100000u, "the load's address");
+    code_at_start(code, sizeof(code));
+    put32(PD, PT | 7);                        /* 0-4 MiB: present, writable, user */
+    for (uint32_t i = 0; i < 1024; i++)
+        put32(PT + 4 * i, i << 12 | 7);
+    put32(TSS + 4, STACK - 0x400);            /* ESP0 */
+    put32(TSS + 8, 0x10);                     /* SS0 */
+    struct cpu_regs r = st_init.r;
+    r.cr0 |= 0x80000000u;                     /* PG */
+    r.cr3 = PD;
+    r.eflags = 0x2;
+    r.eip = CODE;
+    flat(&r.seg[CPU_CS], 0x1b, 0, 0xfb | 0xc00);   /* ring 3 */
+    flat(&r.seg[CPU_SS], 0x23, 0, 0xf3 | 0xc00);
+    flat(&r.seg[CPU_DS], 0x23, 0, 0xf3 | 0xc00);
+    r.gpr[CPU_ESP] = STACK - 0x100;
+    r.tr = (struct cpu_seg_state){0x28, TSS, 0x67, 0x8b};
+    cpu_set_jit_threshold(cpu, 1);
+    cpu_set_regs(cpu, &r);
+    CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_BUDGET);   /* user page: runs, and is translated */
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    put32(PT + 4 * (DATA >> 12), DATA | 3);  /* now supervisor only */
+    cpu_set_regs(cpu, &r);                    /* flushes the TLB */
+    lin_read(cpu, DATA, 4, false);            /* a supervisor read fills the entry */
+    CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_HLT);
+    struct cpu_regs after;
+    cpu_get_regs(cpu, &after);
+    CHECK_EQ_INT(after.eip, HANDLER + 1);     /* #PF's handler */
+    CHECK_EQ_INT(after.cr2, DATA);
+    cpu_set_jit_threshold(cpu, 0);
+}
+
 TEST(a_16_bit_stack_in_a_translated_run)
 {
     /* PUSH, POP, CALL and RET on a 16-bit stack segment (SP wraps at
