@@ -1632,12 +1632,13 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
             c->run = NULL;
             if (__builtin_expect(b->open, 0) && e == b->e + b->n)
                 fxb_check_open(c, b, eip);
-            if (__builtin_expect(++b->hits == c->jit_hot, 0)) {
-                if (!b->jit && e == b->e + b->n && b->pa != ~0u && b->key == c->fetch_key)
-                    jit_translate(c, b);
-                /* Cut short at that visit (an interrupt line, a store into
-                 * its page), or no code for it: count again, or it would
-                 * never be translated. */
+            /* At or past the threshold and still without code (the visit
+             * that reached it was cut short, or the code cache was emptied
+             * since): translate after a whole visit. No code after that
+             * (too long, no code memory): count again from 0. */
+            if (c->jit_hot && __builtin_expect(++b->hits >= c->jit_hot, 0) && !b->jit &&
+                e == b->e + b->n && b->pa != ~0u && b->key == c->fetch_key) {
+                jit_translate(c, b);
                 if (!b->jit)
                     b->hits = 0;
             }

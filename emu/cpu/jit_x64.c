@@ -10,7 +10,8 @@
  *   struct cpu, so a fault, an interrupt at the run's end or the ordinary path
  *   after it sees the same state (except flags that a later register form
  *   sets again before anything can see them, flags_dead_at);
- * - a form that can fault records eip_start/esp_start first, and faults leave
+ * - a memory access records eip_start/esp_start on its TLB-miss path, before
+ *   the helper that can fault (the inline hit cannot), and faults leave
  *   through cpu_raise's longjmp (the generated frames hold nothing to undo);
  *   cpu_run counts the instructions before the faulting one from c->run;
  * - a store that writes into the run's own code page clears c->run_stop, and
@@ -1148,13 +1149,10 @@ static void jit_drop_all(struct cpu *c)
     memset(j->slot, 0, sizeof(j->slot));
     j->used = 0;
     j->flushes++;
-    /* Every run counts its visits again: one that had passed the threshold
-     * would otherwise never be translated again, and returned to the loop
-     * on each visit for the rest of the boot. */
-    for (unsigned i = 0; i < FXB_SIZE; i++) {
+    /* Runs past the threshold are translated again on their next whole
+     * visit (fxb_run). */
+    for (unsigned i = 0; i < FXB_SIZE; i++)
         c->fxb[i].jit = NULL;
-        c->fxb[i].hits = 0;
-    }
 }
 
 static unsigned jit_index(uint32_t pa)
