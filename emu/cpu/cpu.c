@@ -384,12 +384,14 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t max_instructions)
 
 /* A line that rises, or a stop asked for, during a run (a device access
  * inside it) also ends the run after that instruction (run_stop), so that
- * translated code chaining runs needs no test of its own for events. */
+ * translated code chaining runs needs no test of its own for events. (A line
+ * already up when a chain began is fxb_run's run_stop 2, or is masked until
+ * STI or POPF, which end the run themselves.) */
 void cpu_set_intr(struct cpu *c, int level)
 {
-    c->intr = level != 0;   /* 0/1: the loop ANDs it with IF */
-    if (level)
+    if (level && !c->intr)
         c->run_stop = 0;
+    c->intr = level != 0;   /* 0/1: the loop ANDs it with IF */
 }
 void cpu_set_intr_ack(struct cpu *c, int (*ack)(void *opaque), void *opaque)
 {
