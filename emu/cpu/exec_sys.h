@@ -364,9 +364,15 @@ static void exec_0f(struct cpu *c, unsigned osz, uint8_t op)
     case 0x31:
         if ((c->cr4 & CR4_TSD) && c->pe_mode && c->cpl != 0)
             cpu_raise(c, EX_GP, 0);
-        c->r[CPU_EAX] = (uint32_t)tsc(c);
-        c->r[CPU_EDX] = (uint32_t)(tsc(c) >> 32);
+    {
+        /* One reading for both halves: two would cost two host clock
+         * reads, and a carry out of the low half between them would make
+         * the value jump. */
+        uint64_t t = tsc(c);
+        c->r[CPU_EAX] = (uint32_t)t;
+        c->r[CPU_EDX] = (uint32_t)(t >> 32);
         break;
+    }
     case 0x32: rdmsr(c); break;
     case 0x34: sysenter(c); break;
     case 0x35: sysexit(c); break;

@@ -10,9 +10,11 @@
  *   struct cpu, so a fault, an interrupt at the run's end or the ordinary path
  *   after it sees the same state (except flags that a later register form
  *   sets again before anything can see them, flags_dead_at);
- * - a memory access records eip_start/esp_start on its TLB-miss path, before
- *   the helper that can fault (the inline hit cannot), and faults leave
- *   through cpu_raise's longjmp (the generated frames hold nothing to undo);
+ * - a memory form that misses the inline TLB runs whole through the
+ *   interpreter (gen_miss_steps), which records its fault point; CALL and
+ *   RET record eip_start/esp_start on their miss path, before the helper
+ *   that can fault (the inline hit cannot); faults leave through
+ *   cpu_raise's longjmp (the generated frames hold nothing to undo);
  *   cpu_run counts the instructions before the faulting one from c->run;
  * - a store that writes into the run's own code page clears c->run_stop, and
  *   the code ends the run after that instruction.
@@ -58,6 +60,11 @@ struct emit {
     uint8_t *p, *end;
     unsigned skip;   /* the run's instructions already counted (cpu_fx_general) where code is being made */
     bool flags_dead; /* the instruction being made need not leave its flags (flags_dead_at) */
+    /* The instruction being made: the run offset after it, the run's
+     * instructions up to and including it, and whether it ends the run. */
+    uint32_t next_off;
+    unsigned count;
+    bool last;
 };
 
 static void b1(struct emit *x, uint8_t v)
@@ -255,10 +262,13 @@ static void gen_stop_check(struct emit *x, uint32_t next_off, unsigned count)
 /* The TLB hit inline for an access of SIZE bytes at offset edx of segment
  * SEG (lin_read/lin_write's fast path: supervisor, flat segment, the tag of
  * the access's last page). On a hit rsi + rdx addresses the bytes; on a
- * miss it jumps to the returned places (three rel32 fields) with edx intact. */
+ * miss it jumps to the returned places (two rel32 fields) with edx intact.
+ * An access that wraps past 4 GiB needs no test of its own: its last page
+ * (page 0 on) can never be the tag of the entry its first page indexes. */
 struct mem_miss {
-    uint8_t *at[3];
+    uint8_t *at[2];
 };
+_Static_assert(sizeof(struct tlb_entry) == 32 && (TLB_SIZE & (TLB_SIZE - 1)) == 0, "TLB index arithmetic");
 
 static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool write)
 {
@@ -267,16 +277,13 @@ static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool 
     uint32_t tag = write ? (uint32_t)offsetof(struct tlb_entry, tag_w) : (uint32_t)offsetof(struct tlb_entry, tag_r);
     b1(x, 0xf6); rbx_mem(x, 0, CPU_OFF(flat_sup)); b1(x, (uint8_t)(1u << seg));   /* test byte [flat_sup], bit */
     m.at[0] = jcc_fwd(x, 0x4);                                  /* jz miss: CPL 3, or not flat */
-    b1(x, 0x83); b1(x, 0xfa); b1(x, (uint8_t)(0x100 - size));   /* cmp edx, -size */
-    m.at[1] = jcc_fwd(x, 0x7);                                  /* ja miss */
     b1(x, 0x89); b1(x, 0xd0);                                   /* mov eax, edx */
-    b1(x, 0xc1); b1(x, 0xe8); b1(x, 12);                        /* shr eax, 12 */
-    b1(x, 0x25); b4(x, TLB_SIZE - 1);                           /* and eax, TLB_SIZE-1 */
-    b1(x, 0xc1); b1(x, 0xe0); b1(x, 5);                         /* shl eax, 5 (32-byte entries) */
-    b1(x, 0x8d); b1(x, 0x72); b1(x, (uint8_t)(size - 1));       /* lea esi, [rdx+size-1] */
+    b1(x, 0xc1); b1(x, 0xe8); b1(x, 12 - 5);                    /* shr eax, 7: page * 32-byte entries */
+    b1(x, 0x25); b4(x, (TLB_SIZE - 1) << 5);                    /* and eax, (TLB_SIZE-1) * 32 */
+    b1(x, 0x8d); b1(x, 0x72); b1(x, (uint8_t)(size - 1));       /* lea esi, [rdx+size-1] (wraps at 4 GiB) */
     b1(x, 0xc1); b1(x, 0xee); b1(x, 12);                        /* shr esi, 12 */
     b1(x, 0x3b); b1(x, 0xb4); b1(x, 0x03); b4(x, tlb + tag);   /* cmp esi, [rbx+rax+tag] */
-    m.at[2] = jcc_fwd(x, 0x5);                                  /* jne miss */
+    m.at[1] = jcc_fwd(x, 0x5);                                  /* jne miss */
     b1(x, 0x48); b1(x, 0x8b); b1(x, 0xb4); b1(x, 0x03);
     b4(x, tlb + (uint32_t)offsetof(struct tlb_entry, host));   /* mov rsi, [rbx+rax+host] */
     b1(x, 0x81); b1(x, 0xe2); b4(x, 0xfff);                     /* and edx, 0xfff */
@@ -285,8 +292,32 @@ static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool 
 
 static void patch_miss(struct emit *x, const struct mem_miss *m)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 2; i++)
         patch_here(x, m->at[i]);
+}
+
+/* The inline half of a load of SIZE bytes at offset edx of segment SEG
+ * into eax (zero-extended); returns the places of its miss. */
+static struct mem_miss gen_load_hit(struct emit *x, int seg, unsigned size)
+{
+    struct mem_miss m = gen_tlb_hit(x, seg, size, false);
+    if (size == 4) {
+        b1(x, 0x8b); b1(x, 0x04); b1(x, 0x16);                  /* mov eax, [rsi+rdx] */
+    } else {
+        b1(x, 0x0f); b1(x, size == 1 ? 0xb6 : 0xb7); b1(x, 0x04); b1(x, 0x16);   /* movzx eax, [rsi+rdx] */
+    }
+    return m;
+}
+
+/* The inline half of a store of ecx's low SIZE bytes at offset edx of
+ * segment SEG; returns the places of its miss. */
+static struct mem_miss gen_store_hit(struct emit *x, int seg, unsigned size)
+{
+    struct mem_miss m = gen_tlb_hit(x, seg, size, true);
+    if (size == 2)
+        b1(x, 0x66);
+    b1(x, size == 1 ? 0x88 : 0x89); b1(x, 0x0c); b1(x, 0x16);   /* mov [rsi+rdx], cl/cx/ecx */
+    return m;
 }
 
 /* A load of SIZE bytes (zero-extended into eax) or a store of ecx's low
@@ -296,16 +327,7 @@ static void patch_miss(struct emit *x, const struct mem_miss *m)
  * have no write tag. */
 static void gen_mem(struct emit *x, int seg, unsigned size, bool write, uint32_t off)
 {
-    struct mem_miss m = gen_tlb_hit(x, seg, size, write);
-    if (write) {
-        if (size == 2)
-            b1(x, 0x66);
-        b1(x, size == 1 ? 0x88 : 0x89); b1(x, 0x0c); b1(x, 0x16);   /* mov [rsi+rdx], cl/cx/ecx */
-    } else if (size == 4) {
-        b1(x, 0x8b); b1(x, 0x04); b1(x, 0x16);                  /* mov eax, [rsi+rdx] */
-    } else {
-        b1(x, 0x0f); b1(x, size == 1 ? 0xb6 : 0xb7); b1(x, 0x04); b1(x, 0x16);   /* movzx eax, [rsi+rdx] */
-    }
+    struct mem_miss m = write ? gen_store_hit(x, seg, size) : gen_load_hit(x, seg, size);
     b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);               /* jmp done */
     patch_miss(x, &m);
     gen_fault_point(x, off);
@@ -602,14 +624,22 @@ static void gen_host_szpc(struct emit *x, uint8_t mask)
     b1(x, 0x83); b1(x, 0xe1); b1(x, mask);                      /* and ecx, mask (sign-extended imm8) */
 }
 
-/* The end of a read-modify-write form whose inline path (TLB hit) has
- * just been made: that path jumps over the miss, which runs the whole form
- * through the interpreter (the places of M). */
-static void gen_miss_steps(struct emit *x, const struct mem_miss *m, const struct dc_entry *e, uint32_t off)
+/* The end of a memory form whose inline path (TLB hit) has just been made:
+ * that path jumps over the miss, which runs the whole form through the
+ * interpreter (the places of M, and SLOW when not NULL). Only that path can
+ * reach a device, fault, or store into code, so only it tests run_stop
+ * after the form (gen_stop_check), and the inline path needs no test. The
+ * inline path must change nothing before its access can miss. */
+static void gen_miss_steps(struct emit *x, const struct mem_miss *m, uint8_t *slow, const struct dc_entry *e,
+                           uint32_t off)
 {
     b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);               /* jmp done */
     patch_miss(x, m);
+    if (slow)
+        patch_here(x, slow);
     gen_step(x, e, off);
+    if (!x->last)
+        gen_stop_check(x, x->next_off, x->count);
     patch_here(x, done);
 }
 
@@ -802,6 +832,9 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
         int seg = e->seg_default;
         bool last = k + 1 == b->n, called = false;
         x->flags_dead = flags_dead_at(ents, b->n, k);
+        x->next_off = next;
+        x->count = k + 1;
+        x->last = last;
         if (kind < DC_FAST) {   /* an ordinary instruction: the interpreter runs it */
             b1(x, 0x48); b1(x, 0xbe); b8(x, (uint64_t)(uintptr_t)e);   /* mov rsi, imm64 */
             lea_eip(x, H_EDX, off);
@@ -850,24 +883,26 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
         } else if (kind >= FX_ALU_RM && kind < FX_ALU_RM + 8 && kind - FX_ALU_RM != 2 && kind - FX_ALU_RM != 3) {
             unsigned aop = kind - FX_ALU_RM;  /* r op= [m] */
             gen_ea(x, e, H_EDX);
-            gen_mem(x, seg, 4, false, off);
+            struct mem_miss m = gen_load_hit(x, seg, 4);
             b1(x, 0x89); b1(x, 0xc1);                          /* mov ecx, eax */
             op_r_mem(x, 0x8b, H_EAX, greg(s));
             prod = gen_alu32(x, aop);
             if (aop != 7)
                 st_mem(x, H_EAX, greg(s));
-            called = true;
+            /* The interpreter's path leaves the same lazy flags (alu()). */
+            gen_miss_steps(x, &m, NULL, e, off);
         } else if ((kind >= FX_ALU_MR && kind < FX_ALU_MR + 16 && rmw_inline((kind - FX_ALU_MR) & 7))) {
             bool mi = kind >= FX_ALU_MI;
             unsigned aop = (kind - FX_ALU_MR) & 7;
             gen_ea(x, e, H_EDX);
             if (aop == 7) {               /* CMP [m], r/imm only reads */
-                gen_mem(x, seg, 4, false, off);
+                struct mem_miss m = gen_load_hit(x, seg, 4);
                 if (mi)
                     mov_imm(x, H_ECX, imm);
                 else
                     op_r_mem(x, 0x8b, H_ECX, greg(s));
                 prod = gen_alu32(x, 7);
+                gen_miss_steps(x, &m, NULL, e, off);
             } else {
                 struct mem_miss m = gen_tlb_hit(x, seg, 4, true);
                 b1(x, 0x8b); b1(x, 0x04); b1(x, 0x16);          /* mov eax, [rsi+rdx] */
@@ -877,10 +912,9 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                     op_r_mem(x, 0x8b, H_ECX, greg(s));
                 prod = gen_alu32(x, aop);
                 b1(x, 0x89); b1(x, 0x04); b1(x, 0x16);          /* mov [rsi+rdx], eax */
-                gen_miss_steps(x, &m, e, off);
+                gen_miss_steps(x, &m, NULL, e, off);
                 prod = P_UNKNOWN;   /* the two paths leave different knowledge */
             }
-            called = true;
         } else if ((kind >= FX_ALU_RR8 && kind < FX_ALU_RR8 + 16 && ((kind - FX_ALU_RR8) & 7) != 2 &&
                     ((kind - FX_ALU_RR8) & 7) != 3) || kind == FX_TEST_RR8 || kind == FX_TEST_RI8) {
             /* Byte ALU r8, r8 / r8, imm8 and TEST. */
@@ -899,13 +933,13 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
         } else if (kind >= FX_ALU_RM8 && kind < FX_ALU_RM8 + 8 && kind - FX_ALU_RM8 != 2 && kind - FX_ALU_RM8 != 3) {
             unsigned aop = kind - FX_ALU_RM8;  /* r8 op= [m8] */
             gen_ea(x, e, H_EDX);
-            gen_mem(x, seg, 1, false, off);
+            struct mem_miss m = gen_load_hit(x, seg, 1);
             b1(x, 0x89); b1(x, 0xc1);                          /* mov ecx, eax */
             ld_reg_ext(x, s, 1, false);
             prod = gen_alu(x, aop, 1);
             if (aop != 7)
                 st_reg_part(x, s, 1);
-            called = true;
+            gen_miss_steps(x, &m, NULL, e, off);
         } else if (kind == FX_NOT_R) {
             b1(x, 0xf7); rbx_mem(x, 2, greg(d));               /* not dword [d] */
         } else if (kind == FX_NEG_R) {
@@ -920,12 +954,13 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             b1(x, 0x41); b1(x, 0x0f); b1(x, (uint8_t)(0x90 | (host ? cc : 0x5))); b1(x, 0xc5);   /* setcc r13b */
             b1(x, 0x45); b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xed);   /* movzx r13d, r13b */
             gen_ea(x, e, H_EDX);
-            gen_mem(x, seg, 4, false, off);
+            struct mem_miss m = gen_load_hit(x, seg, 4);
             b1(x, 0x45); b1(x, 0x85); b1(x, 0xed);                 /* test r13d, r13d */
             uint8_t *skip = jcc_fwd(x, 0x4);
             st_mem(x, H_EAX, greg(s));
             patch_here(x, skip);
-            called = true;
+            gen_miss_steps(x, &m, NULL, e, off);
+            called = !host;
         } else if (kind == FX_TEST_RR || kind == FX_TEST_RI) {
             op_r_mem(x, 0x8b, H_EAX, greg(d));
             if (kind == FX_TEST_RR)
@@ -956,7 +991,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
         } else if (kind == FX_LOAD || kind == FX_LOAD8 || kind == FX_LOAD16 || kind == FX_MOVX_RM) {
             unsigned size = kind == FX_LOAD ? 4 : kind == FX_LOAD8 ? 1 : kind == FX_LOAD16 ? 2 : (cc & 1) ? 2 : 1;
             gen_ea(x, e, H_EDX);
-            gen_mem(x, seg, size, false, off);
+            struct mem_miss m = gen_load_hit(x, seg, size);
             if (kind == FX_MOVX_RM && (cc & 2)) {
                 b1(x, 0x0f); b1(x, size == 1 ? 0xbe : 0xbf); b1(x, 0xc0);   /* movsx eax, al/ax */
             }
@@ -964,7 +999,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                 st_reg_part(x, s, size);
             else
                 st_mem(x, H_EAX, greg(s));
-            called = true;
+            gen_miss_steps(x, &m, NULL, e, off);
         } else if (kind == FX_STORE || kind == FX_STORE8 || kind == FX_STORE16 || kind == FX_STORE_I ||
                    kind == FX_STORE_I8) {
             unsigned size = kind == FX_STORE8 || kind == FX_STORE_I8 ? 1 : kind == FX_STORE16 ? 2 : 4;
@@ -975,15 +1010,16 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                 { b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg8(s)); }   /* movzx ecx, r8 */
             else
                 op_r_mem(x, 0x8b, H_ECX, greg(s));
-            gen_mem(x, seg, size, true, off);
-            called = true;
+            struct mem_miss m = gen_store_hit(x, seg, size);
+            gen_miss_steps(x, &m, NULL, e, off);
         } else if (kind == FX_PUSH_R || kind == FX_PUSH_I || kind == FX_POP_R) {
             /* 32-bit stacks inline; a 16-bit SP goes through the interpreter. */
             b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(stack32)); b1(x, 0);   /* cmp byte [stack32], 0 */
             uint8_t *sp16 = jcc_fwd(x, 0x4);
             op_r_mem(x, 0x8b, H_EDX, greg(CPU_ESP));
+            struct mem_miss m;
             if (kind == FX_POP_R) {
-                gen_mem(x, CPU_SS, 4, false, off);
+                m = gen_load_hit(x, CPU_SS, 4);
                 b1(x, 0x83); rbx_mem(x, 0, greg(CPU_ESP)); b1(x, 4);   /* add dword [esp], 4 */
                 st_mem(x, H_EAX, greg(d));                            /* POP ESP: the popped value wins */
             } else {
@@ -992,14 +1028,10 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                     mov_imm(x, H_ECX, imm);
                 else
                     op_r_mem(x, 0x8b, H_ECX, greg(d));                /* PUSH ESP pushes the old value */
-                gen_mem(x, CPU_SS, 4, true, off);
+                m = gen_store_hit(x, CPU_SS, 4);
                 b1(x, 0x83); rbx_mem(x, 5, greg(CPU_ESP)); b1(x, 4);   /* sub dword [esp], 4 */
             }
-            b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);
-            patch_here(x, sp16);
-            gen_step(x, e, off);
-            patch_here(x, done);
-            called = true;
+            gen_miss_steps(x, &m, sp16, e, off);
         } else if (kind == FX_INC_R || kind == FX_DEC_R) {
             bool dec = kind == FX_DEC_R;
             gen_cf_edx(x, prod);                       /* CF stays: INC/DEC keep it in lf_cin */
@@ -1032,6 +1064,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
              * lazy state as it was. */
             bool dec = kind == FX_DEC_M;
             gen_cf_edx(x, prod);
+            called = !cf_known(prod);
             b1(x, 0x41); b1(x, 0x89); b1(x, 0xd5);                 /* mov r13d, edx */
             gen_ea(x, e, H_EDX);
             struct mem_miss m = gen_tlb_hit(x, seg, 4, true);
@@ -1045,9 +1078,8 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             b1(x, 0x66); b1(x, 0xc7);
             rbx_mem(x, 0, CPU_OFF(lf_op));
             b1(x, (uint8_t)(dec ? LF_DEC : LF_INC)); b1(x, 4);
-            gen_miss_steps(x, &m, e, off);
+            gen_miss_steps(x, &m, NULL, e, off);
             prod = P_UNKNOWN;   /* the two paths leave different knowledge */
-            called = true;
         } else if (kind == FX_IMUL_RR || kind == FX_IMUL_RRI) {
             /* CF = OF = the signed product does not fit; SF, ZF, PF from the
              * low half; AF clear (imul2). */
@@ -1130,7 +1162,8 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             }
         }
         /* A call may have stored into the run's page (or changed the memory
-         * map): the interpreter's loop tests run_stop after each form. */
+         * map): the interpreter's loop tests run_stop after each form. A
+         * memory form tests it on its miss path only (gen_miss_steps). */
         if (called && !last)
             gen_stop_check(x, next, k + 1);
         off = next;
@@ -1189,7 +1222,7 @@ void jit_translate(struct cpu *c, struct fx_block *b)
     t->open = b->open;
     memcpy(t->e, b->e, sizeof(struct dc_entry) * b->n);
     uint8_t *code = j->mem + j->used + head;
-    struct emit x = {code, code + JIT_MAX_BLOCK, 0, false};
+    struct emit x = {.p = code, .end = code + JIT_MAX_BLOCK};
     gen_run(&x, c, b, t->e);
     if (x.p > x.end)
         return;   /* too long for its space: it stays interpreted */
