@@ -342,9 +342,13 @@ struct cpu {
      * themselves never load a segment. */
     uint8_t flat_rw;
     /* flat_rw outside user mode, 0 at CPL 3 (which runs change no more than
-     * segments): translated code's inline TLB hit tests this one byte
-     * (supervisor tags, flat segment). */
+     * segments): the inline TLB hit of code translated outside user mode
+     * tests this one byte (supervisor tags, flat segment); flat_user is the
+     * converse, for code translated at CPL 3 (user tags). Code that runs at
+     * the other privilege than it was made for always misses, so it stays
+     * exact. */
     uint8_t flat_sup;
+    uint8_t flat_user;
     /* The address of the entry after the run's last one to execute; 0 ends
      * the run after the current instruction. Whatever changes fetch_key
      * (the code-write hook, fetch_drop) clears it, so the run's loop tests
@@ -392,6 +396,7 @@ static inline void cpu_flat_update(struct cpu *c)
     }
     c->flat_rw = (uint8_t)f;
     c->flat_sup = c->cpl == 3 ? 0 : (uint8_t)f;
+    c->flat_user = c->cpl == 3 ? (uint8_t)f : 0;
 }
 
 /* Drops the cached code page (TLB flush, CS or CPL change). */

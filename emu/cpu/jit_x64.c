@@ -65,6 +65,7 @@ struct emit {
     uint32_t next_off;
     unsigned count;
     bool last;
+    bool user;       /* made at CPL 3: the inline TLB hit uses the user tags (flat_user) */
 };
 
 static void b1(struct emit *x, uint8_t v)
@@ -260,8 +261,8 @@ static void gen_stop_check(struct emit *x, uint32_t next_off, unsigned count)
 }
 
 /* The TLB hit inline for an access of SIZE bytes at offset edx of segment
- * SEG (lin_read/lin_write's fast path: supervisor, flat segment, the tag of
- * the access's last page). On a hit rsi + rdx addresses the bytes; on a
+ * SEG (lin_read/lin_write's fast path: the privilege the code was made for,
+ * flat segment, the tag of the access's last page). On a hit rsi + rdx addresses the bytes; on a
  * miss it jumps to the returned places (two rel32 fields) with edx intact.
  * An access that wraps past 4 GiB needs no test of its own: its last page
  * (page 0 on) can never be the tag of the entry its first page indexes. */
@@ -274,9 +275,11 @@ static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool 
 {
     struct mem_miss m;
     uint32_t tlb = CPU_OFF(tlb);
-    uint32_t tag = write ? (uint32_t)offsetof(struct tlb_entry, tag_w) : (uint32_t)offsetof(struct tlb_entry, tag_r);
-    b1(x, 0xf6); rbx_mem(x, 0, CPU_OFF(flat_sup)); b1(x, (uint8_t)(1u << seg));   /* test byte [flat_sup], bit */
-    m.at[0] = jcc_fwd(x, 0x4);                                  /* jz miss: CPL 3, or not flat */
+    uint32_t tag = (write ? (uint32_t)offsetof(struct tlb_entry, tag_w) : (uint32_t)offsetof(struct tlb_entry, tag_r)) +
+                   (x->user ? 4u : 0u);
+    uint32_t flat = x->user ? CPU_OFF(flat_user) : CPU_OFF(flat_sup);
+    b1(x, 0xf6); rbx_mem(x, 0, flat); b1(x, (uint8_t)(1u << seg));   /* test byte [flat_sup/flat_user], bit */
+    m.at[0] = jcc_fwd(x, 0x4);                                  /* jz miss: another privilege, or not flat */
     b1(x, 0x89); b1(x, 0xd0);                                   /* mov eax, edx */
     b1(x, 0xc1); b1(x, 0xe8); b1(x, 12 - 5);                    /* shr eax, 7: page * 32-byte entries */
     b1(x, 0x25); b4(x, (TLB_SIZE - 1) << 5);                    /* and eax, (TLB_SIZE-1) * 32 */
@@ -1222,7 +1225,7 @@ void jit_translate(struct cpu *c, struct fx_block *b)
     t->open = b->open;
     memcpy(t->e, b->e, sizeof(struct dc_entry) * b->n);
     uint8_t *code = j->mem + j->used + head;
-    struct emit x = {.p = code, .end = code + JIT_MAX_BLOCK};
+    struct emit x = {.p = code, .end = code + JIT_MAX_BLOCK, .user = c->cpl == 3};
     gen_run(&x, c, b, t->e);
     if (x.p > x.end)
         return;   /* too long for its space: it stays interpreted */

@@ -52,6 +52,7 @@ static uint32_t value(void)
 }
 
 static void put32(uint32_t a, uint32_t v) { memcpy(ram + a, &v, 4); }
+static uint32_t get32(uint32_t a) { uint32_t v; memcpy(&v, ram + a, 4); return v; }
 
 static void machine_init(void)
 {
@@ -878,12 +879,40 @@ TEST(a_run_cut_short_at_its_threshold_visit_is_translated_later)
     cpu_set_jit_threshold(cpu, 0);
 }
 
+/* Paging over 0-4 MiB (every page user and writable) and the registers of
+ * ring RING (0 or 3) at CODE, for the user-mode tests below. */
+enum { UPD = 0x60000, UPT = 0x61000, UTSS = 0x62000 };
+static struct cpu_regs paged_ring(unsigned ring)
+{
+    put32(UPD, UPT | 7);
+    for (uint32_t i = 0; i < 1024; i++)
+        put32(UPT + 4 * i, i << 12 | 7);
+    put32(UTSS + 4, STACK - 0x400);           /* ESP0 */
+    put32(UTSS + 8, 0x10);                    /* SS0 */
+    struct cpu_regs r = st_init.r;
+    r.cr0 |= 0x80000000u;                     /* PG */
+    r.cr3 = UPD;
+    r.eflags = 0x2;
+    r.eip = CODE;
+    if (ring == 3) {
+        flat(&r.seg[CPU_CS], 0x1b, 0, 0xfb | 0xc00);
+        flat(&r.seg[CPU_SS], 0x23, 0, 0xf3 | 0xc00);
+        flat(&r.seg[CPU_DS], 0x23, 0, 0xf3 | 0xc00);
+    } else {
+        flat(&r.seg[CPU_CS], 0x08, 0, 0x9b | 0xc00);
+        flat(&r.seg[CPU_SS], 0x10, 0, 0x93 | 0xc00);
+        flat(&r.seg[CPU_DS], 0x10, 0, 0x93 | 0xc00);
+    }
+    r.gpr[CPU_ESP] = STACK - 0x100;
+    r.tr = (struct cpu_seg_state){0x28, UTSS, 0x67, 0x8b};
+    return r;
+}
+
 TEST(translated_user_code_cannot_read_a_supervisor_page)
 {
     /* At CPL 3 the inline TLB hit must not take the supervisor's tag: a
      * translated load from a page without the U bit faults (#PF) even
      * when a supervisor access has just filled that page's TLB entry. */
-    enum { PD = 0x60000, PT = 0x61000, TSS = 0x62000 };
     machine_init();
     static const uint8_t code[] = {
         0x8b, 0x05, 0x00, 0x00, 0x10, 0x00,   /* L: mov eax, [DATA] */
@@ -891,26 +920,12 @@ TEST(translated_user_code_cannot_read_a_supervisor_page)
     };
     _Static_assert(DATA == 0x100000u, "the load's address");
     code_at_start(code, sizeof(code));
-    put32(PD, PT | 7);                        /* 0-4 MiB: present, writable, user */
-    for (uint32_t i = 0; i < 1024; i++)
-        put32(PT + 4 * i, i << 12 | 7);
-    put32(TSS + 4, STACK - 0x400);            /* ESP0 */
-    put32(TSS + 8, 0x10);                     /* SS0 */
-    struct cpu_regs r = st_init.r;
-    r.cr0 |= 0x80000000u;                     /* PG */
-    r.cr3 = PD;
-    r.eflags = 0x2;
-    r.eip = CODE;
-    flat(&r.seg[CPU_CS], 0x1b, 0, 0xfb | 0xc00);   /* ring 3 */
-    flat(&r.seg[CPU_SS], 0x23, 0, 0xf3 | 0xc00);
-    flat(&r.seg[CPU_DS], 0x23, 0, 0xf3 | 0xc00);
-    r.gpr[CPU_ESP] = STACK - 0x100;
-    r.tr = (struct cpu_seg_state){0x28, TSS, 0x67, 0x8b};
+    struct cpu_regs r = paged_ring(3);
     cpu_set_jit_threshold(cpu, 1);
     cpu_set_regs(cpu, &r);
     CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_BUDGET);   /* user page: runs, and is translated */
     CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
-    put32(PT + 4 * (DATA >> 12), DATA | 3);  /* now supervisor only */
+    put32(UPT + 4 * (DATA >> 12), DATA | 3);  /* now supervisor only */
     cpu_set_regs(cpu, &r);                    /* flushes the TLB */
     lin_read(cpu, DATA, 4, false);            /* a supervisor read fills the entry */
     CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_HLT);
@@ -918,6 +933,76 @@ TEST(translated_user_code_cannot_read_a_supervisor_page)
     cpu_get_regs(cpu, &after);
     CHECK_EQ_INT(after.eip, HANDLER + 1);     /* #PF's handler */
     CHECK_EQ_INT(after.cr2, DATA);
+    cpu_set_jit_threshold(cpu, 0);
+}
+
+TEST(translated_user_code_reads_and_writes_user_pages)
+{
+    /* Code translated at CPL 3 takes the user tags inline: a loop that
+     * increments a word in memory and pushes leaves what the interpreter
+     * leaves, for every budget. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x8b, 0x05, 0x00, 0x00, 0x10, 0x00,   /* L: mov eax, [DATA] */
+        0x40,                                 /*    inc eax */
+        0x89, 0x05, 0x00, 0x00, 0x10, 0x00,   /*    mov [DATA], eax */
+        0x50,                                 /*    push eax */
+        0x5b,                                 /*    pop ebx */
+        0xeb, 0xef,                           /*    jmp L */
+    };
+    _Static_assert(DATA == 0x100000u, "the load's address");
+    code_at_start(code, sizeof(code));
+    struct cpu_regs r = paged_ring(3);
+    for (unsigned budget = 1; budget < 120; budget += 11) {
+        uint32_t got[2];
+        struct cpu_regs after[2];
+        for (int jit = 0; jit < 2; jit++) {
+            cpu_set_jit_threshold(cpu, jit ? 1 : 0);
+            cpu_mem_changed(cpu);
+            put32(DATA, 0);
+            cpu_set_regs(cpu, &r);
+            CHECK_EQ_INT(cpu_run(cpu, 60), CPU_STOP_BUDGET);   /* warm: decoded, translated */
+            CHECK(!jit || cpu->fxb[fxb_index(CODE)].jit != NULL);
+            put32(DATA, 0);
+            cpu_set_regs(cpu, &r);
+            CHECK_EQ_INT(cpu_run(cpu, budget), CPU_STOP_BUDGET);
+            got[jit] = get32(DATA);
+            cpu_get_regs(cpu, &after[jit]);
+        }
+        CHECK_EQ_INT(got[1], got[0]);
+        CHECK_EQ_INT(after[1].eip, after[0].eip);
+        CHECK_EQ_INT(after[1].gpr[CPU_EBX], after[0].gpr[CPU_EBX]);
+        CHECK_EQ_INT(after[1].gpr[CPU_ESP], after[0].gpr[CPU_ESP]);
+    }
+    cpu_set_jit_threshold(cpu, 0);
+}
+
+TEST(code_translated_in_the_kernel_cannot_read_a_supervisor_page_at_cpl_3)
+{
+    /* The converse of the test above: code translated at CPL 0 takes the
+     * supervisor tags inline, so run at CPL 3 (the same bytes) it must
+     * always miss, and a load from a supervisor-only page whose TLB entry
+     * a supervisor read filled raises #PF. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x8b, 0x05, 0x00, 0x00, 0x10, 0x00,   /* L: mov eax, [DATA] */
+        0xeb, 0xf8,                           /*    jmp L */
+    };
+    code_at_start(code, sizeof(code));
+    struct cpu_regs r0 = paged_ring(0), r3 = paged_ring(3);
+    cpu_set_jit_threshold(cpu, 1);
+    cpu_set_regs(cpu, &r0);
+    CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_BUDGET);   /* translated at CPL 0 */
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    put32(UPT + 4 * (DATA >> 12), DATA | 3);  /* now supervisor only */
+    cpu_set_regs(cpu, &r3);                   /* flushes the TLB */
+    lin_read(cpu, DATA, 4, false);            /* a supervisor read fills the entry */
+    CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_HLT);
+    struct cpu_regs after;
+    cpu_get_regs(cpu, &after);
+    CHECK_EQ_INT(after.eip, HANDLER + 1);     /* #PF's handler */
+    CHECK_EQ_INT(after.cr2, DATA);
+    put32(UPT + 4 * (DATA >> 12), DATA | 7);
     cpu_set_jit_threshold(cpu, 0);
 }
 
