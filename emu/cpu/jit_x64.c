@@ -690,6 +690,41 @@ static void gen_shift(struct emit *x, unsigned r, unsigned op, unsigned size, un
     gen_set_arith(x);
 }
 
+/* ROL or ROR (RIGHT) of the 32-bit guest register R by COUNT (1..31), as
+ * the interpreter's shift() does it: CF and OF written into c->flags from
+ * the result (ROL: CF its bit 0, OF its sign ^ CF; ROR: CF its sign, OF its
+ * two top bits XORed), SF, ZF, AF and PF kept, so a pending lazy op is
+ * marked LF_ROT instead of being made whole. */
+static void gen_rotate(struct emit *x, unsigned r, bool right, unsigned count)
+{
+    op_r_mem(x, 0x8b, H_EAX, greg(r));
+    b1(x, 0xc1); b1(x, (uint8_t)(right ? 0xc8 : 0xc0)); b1(x, (uint8_t)count);   /* ror/rol eax, n */
+    st_mem(x, H_EAX, greg(r));
+    b1(x, 0x89); b1(x, 0xc2);                              /* mov edx, eax */
+    b1(x, 0xc1); b1(x, 0xea); b1(x, 31);                   /* shr edx, 31: the sign */
+    b1(x, 0x89); b1(x, 0xc1);                              /* mov ecx, eax */
+    if (right) {
+        b1(x, 0xc1); b1(x, 0xe9); b1(x, 30);               /* shr ecx, 30 */
+        b1(x, 0x83); b1(x, 0xe1); b1(x, 1);                /* and ecx, 1: bit 30 */
+        b1(x, 0x31); b1(x, 0xd1);                          /* xor ecx, edx: OF */
+        b1(x, 0xc1); b1(x, 0xe1); b1(x, 11);               /* shl ecx, 11 */
+        b1(x, 0x09); b1(x, 0xd1);                          /* or ecx, edx: CF = the sign */
+    } else {
+        b1(x, 0x83); b1(x, 0xe1); b1(x, 1);                /* and ecx, 1: CF = bit 0 */
+        b1(x, 0x31); b1(x, 0xca);                          /* xor edx, ecx: OF */
+        b1(x, 0xc1); b1(x, 0xe2); b1(x, 11);               /* shl edx, 11 */
+        b1(x, 0x09); b1(x, 0xd1);                          /* or ecx, edx */
+    }
+    op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
+    b1(x, 0x25); b4(x, ~(uint32_t)(F_CF | F_OF));          /* and eax, ~(CF | OF) */
+    b1(x, 0x09); b1(x, 0xc8);                              /* or eax, ecx */
+    st_mem(x, H_EAX, CPU_OFF(flags));
+    b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(lf_op)); b1(x, LF_NONE);   /* cmp byte [lf_op], LF_NONE */
+    uint8_t *none = jcc_fwd(x, 0x4);
+    b1(x, 0x80); rbx_mem(x, 1, CPU_OFF(lf_op)); b1(x, (uint8_t)LF_ROT);   /* or byte [lf_op], LF_ROT */
+    patch_here(x, none);
+}
+
 /* Host flags from the guest EFLAGS in eax: SF, ZF, AF, PF and CF through
  * SAHF, and OF (which SAHF leaves alone) first, for the conditions that
  * read it, by an 8-bit add that overflows exactly when OF is set. */
@@ -1050,6 +1085,9 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             b1(x, (uint8_t)(dec ? LF_DEC : LF_INC)); b1(x, 4);
             st_mem(x, H_EAX, greg(d));
             prod = dec ? P_DEC : P_INC;
+        } else if (kind == FX_SHIFT_RI && cc < 2 && (imm & 31)) {
+            gen_rotate(x, d, cc == 1, imm & 31);
+            prod = P_UNKNOWN;
         } else if ((kind == FX_SHIFT_RI || kind == FX_SHIFT_RI16) && shift_inline(e)) {
             gen_shift(x, d, cc, kind == FX_SHIFT_RI16 ? 2 : 4, imm & 31);
             prod = x->flags_dead ? P_UNKNOWN : P_ARITH;
