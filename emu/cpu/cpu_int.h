@@ -349,6 +349,10 @@ struct cpu {
      * exact. */
     uint8_t flat_sup;
     uint8_t flat_user;
+    /* The same for segments as flat but for any base (Linux's per-CPU FS):
+     * the inline hit adds the base after the 4 GiB limit test. */
+    uint8_t based_sup;
+    uint8_t based_user;
     /* The address of the entry after the run's last one to execute; 0 ends
      * the run after the current instruction. Whatever changes fetch_key
      * (the code-write hook, fetch_drop) clears it, so the run's loop tests
@@ -388,15 +392,18 @@ static inline bool cpu_cf(const struct cpu *c)
 /* Recomputes c->flat_rw from the segment caches. */
 static inline void cpu_flat_update(struct cpu *c)
 {
-    unsigned f = 0;
+    unsigned f = 0, b = 0;
     for (int i = 0; i < 6; i++) {
         const struct seg *s = &c->s[i];
-        f |= (unsigned)((s->attr & (A_P | A_CODE | A_EXPD | A_RW)) == (A_P | A_RW) && s->base == 0 &&
-                        s->limit == 0xffffffffu) << i;
+        unsigned plain = (s->attr & (A_P | A_CODE | A_EXPD | A_RW)) == (A_P | A_RW) && s->limit == 0xffffffffu;
+        b |= plain << i;
+        f |= (plain && s->base == 0) << i;
     }
     c->flat_rw = (uint8_t)f;
     c->flat_sup = c->cpl == 3 ? 0 : (uint8_t)f;
     c->flat_user = c->cpl == 3 ? (uint8_t)f : 0;
+    c->based_sup = c->cpl == 3 ? 0 : (uint8_t)b;
+    c->based_user = c->cpl == 3 ? (uint8_t)b : 0;
 }
 
 /* Drops the cached code page (TLB flush, CS or CPL change). */

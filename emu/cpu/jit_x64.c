@@ -263,11 +263,15 @@ static void gen_stop_check(struct emit *x, uint32_t next_off, unsigned count)
 /* The TLB hit inline for an access of SIZE bytes at offset edx of segment
  * SEG (lin_read/lin_write's fast path: the privilege the code was made for,
  * flat segment, the tag of the access's last page). On a hit rsi + rdx addresses the bytes; on a
- * miss it jumps to the returned places (two rel32 fields) with edx intact.
- * An access that wraps past 4 GiB needs no test of its own: its last page
- * (page 0 on) can never be the tag of the entry its first page indexes. */
+ * miss it jumps to the returned places (rel32 fields; 0 where none) with
+ * edx the offset, or for FS and GS possibly the linear address: only
+ * gen_miss_steps, which runs the whole form again, may follow those.
+ * In a flat segment an access that wraps past 4 GiB needs no test of its
+ * own: its last page (page 0 on) can never be the tag of the entry its
+ * first page indexes. FS and GS may have a base (Linux's per-CPU data):
+ * the offset is tested against the 4 GiB limit, then the base added. */
 struct mem_miss {
-    uint8_t *at[2];
+    uint8_t *at[3];
 };
 _Static_assert(sizeof(struct tlb_entry) == 32 && (TLB_SIZE & (TLB_SIZE - 1)) == 0, "TLB index arithmetic");
 
@@ -277,9 +281,18 @@ static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool 
     uint32_t tlb = CPU_OFF(tlb);
     uint32_t tag = (write ? (uint32_t)offsetof(struct tlb_entry, tag_w) : (uint32_t)offsetof(struct tlb_entry, tag_r)) +
                    (x->user ? 4u : 0u);
-    uint32_t flat = x->user ? CPU_OFF(flat_user) : CPU_OFF(flat_sup);
-    b1(x, 0xf6); rbx_mem(x, 0, flat); b1(x, (uint8_t)(1u << seg));   /* test byte [flat_sup/flat_user], bit */
+    bool based = seg == CPU_FS || seg == CPU_GS;
+    uint32_t flat = based ? (x->user ? CPU_OFF(based_user) : CPU_OFF(based_sup))
+                          : (x->user ? CPU_OFF(flat_user) : CPU_OFF(flat_sup));
+    b1(x, 0xf6); rbx_mem(x, 0, flat); b1(x, (uint8_t)(1u << seg));   /* test byte [flat_sup/flat_user...], bit */
     m.at[0] = jcc_fwd(x, 0x4);                                  /* jz miss: another privilege, or not flat */
+    m.at[2] = NULL;
+    if (based) {
+        b1(x, 0x83); b1(x, 0xfa); b1(x, (uint8_t)(0x100 - size));   /* cmp edx, -size */
+        m.at[2] = jcc_fwd(x, 0x7);                              /* ja miss: past the limit */
+        op_r_mem(x, 0x03, H_EDX, CPU_OFF(s) + (uint32_t)seg * (uint32_t)sizeof(struct seg) +
+                                 (uint32_t)offsetof(struct seg, base));   /* add edx, [seg.base] */
+    }
     b1(x, 0x89); b1(x, 0xd0);                                   /* mov eax, edx */
     b1(x, 0xc1); b1(x, 0xe8); b1(x, 12 - 5);                    /* shr eax, 7: page * 32-byte entries */
     b1(x, 0x25); b4(x, (TLB_SIZE - 1) << 5);                    /* and eax, (TLB_SIZE-1) * 32 */
@@ -295,8 +308,9 @@ static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool 
 
 static void patch_miss(struct emit *x, const struct mem_miss *m)
 {
-    for (int i = 0; i < 2; i++)
-        patch_here(x, m->at[i]);
+    for (int i = 0; i < 3; i++)
+        if (m->at[i])
+            patch_here(x, m->at[i]);
 }
 
 /* The inline half of a load of SIZE bytes at offset edx of segment SEG
@@ -330,6 +344,8 @@ static struct mem_miss gen_store_hit(struct emit *x, int seg, unsigned size)
  * have no write tag. */
 static void gen_mem(struct emit *x, int seg, unsigned size, bool write, uint32_t off)
 {
+    if (seg == CPU_FS || seg == CPU_GS)
+        abort();   /* its miss path needs edx the offset (gen_tlb_hit) */
     struct mem_miss m = write ? gen_store_hit(x, seg, size) : gen_load_hit(x, seg, size);
     b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);               /* jmp done */
     patch_miss(x, &m);

@@ -1006,6 +1006,33 @@ TEST(code_translated_in_the_kernel_cannot_read_a_supervisor_page_at_cpl_3)
     cpu_set_jit_threshold(cpu, 0);
 }
 
+TEST(an_fs_access_past_the_4_gib_limit_faults_in_translated_code)
+{
+    /* FS has a base (FS_BASE), so the inline hit adds it to the offset; an
+     * offset whose last byte passes the 4 GiB limit must raise #GP, even
+     * where offset + base wraps into a page the TLB holds. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x64, 0x8b, 0x03,   /* L: mov eax, fs:[ebx] */
+        0xeb, 0xfb,         /*    jmp L */
+    };
+    code_at_start(code, sizeof(code));
+    st_init.r.gpr[CPU_EBX] = DATA - FS_BASE;
+    cpu_set_jit_threshold(cpu, 1);
+    state_load(&st_init);
+    CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_BUDGET);   /* translated */
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    struct cpu_regs r = st_init.r;
+    r.gpr[CPU_EBX] = 0xfffffffeu;             /* FS_BASE - 2 once wrapped */
+    cpu_set_regs(cpu, &r);
+    lin_read(cpu, FS_BASE - 2, 4, false);     /* that page is in the TLB */
+    CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_HLT);
+    struct cpu_regs after;
+    cpu_get_regs(cpu, &after);
+    CHECK_EQ_INT(after.eip, HANDLER + 1);     /* #GP's handler */
+    cpu_set_jit_threshold(cpu, 0);
+}
+
 TEST(a_16_bit_stack_in_a_translated_run)
 {
     /* PUSH, POP, CALL and RET on a 16-bit stack segment (SP wraps at
