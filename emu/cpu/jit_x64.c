@@ -1015,6 +1015,19 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             patch_here(x, skip);
             gen_miss_steps(x, &m, NULL, e, off);
             called = !host;
+        } else if (kind == FX_TEST_MI8 || kind == FX_ALU_MI8 + 7 || kind == FX_TEST_MR8 || kind == FX_TEST_MR) {
+            /* TEST [m], imm8/r8/r32 and CMP [m8], imm8 only read memory. */
+            unsigned size = kind == FX_TEST_MR ? 4 : 1;
+            gen_ea(x, e, H_EDX);
+            struct mem_miss m = gen_load_hit(x, seg, size);
+            if (kind == FX_TEST_MR)
+                op_r_mem(x, 0x8b, H_ECX, greg(s));
+            else if (kind == FX_TEST_MR8)
+                { b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg8(s)); }   /* movzx ecx, r8 */
+            else
+                mov_imm(x, H_ECX, imm & 0xff);
+            prod = gen_alu(x, kind == FX_ALU_MI8 + 7 ? 7 : 4, size);
+            gen_miss_steps(x, &m, NULL, e, off);
         } else if (kind == FX_TEST_RR || kind == FX_TEST_RI) {
             op_r_mem(x, 0x8b, H_EAX, greg(d));
             if (kind == FX_TEST_RR)
