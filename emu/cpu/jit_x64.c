@@ -741,6 +741,33 @@ static void gen_rotate(struct emit *x, unsigned r, bool right, unsigned count)
     patch_here(x, none);
 }
 
+/* Whether ordinary instruction E is MUL or IMUL r32 (F7 /4, /5, register
+ * operand, 32-bit, no prefix that matters), which gen_mul makes inline. */
+static bool mul_inline(const struct dc_entry *e)
+{
+    return e->kind == DC_MODRM && e->op == 0xf7 && (e->form.reg == 4 || e->form.reg == 5) && !e->form.mem &&
+           e->pfx.op32 && !e->pfx.rep && !e->pfx.lock;
+}
+
+/* EDX:EAX = EAX * guest register R, unsigned or (SIGNED) signed, with the
+ * interpreter's flags (do_mul): CF = OF = the upper half is needed (the
+ * host's own), SF, ZF and PF from the low half, AF clear; EFLAGS whole
+ * (P_ARITH). */
+static void gen_mul(struct emit *x, unsigned r, bool sign)
+{
+    op_r_mem(x, 0x8b, H_EAX, greg(CPU_EAX));
+    b1(x, 0xf7); rbx_mem(x, sign ? 5 : 4, greg(r));       /* mul/imul dword [r] */
+    st_mem(x, H_EAX, greg(CPU_EAX));
+    st_mem(x, H_EDX, greg(CPU_EDX));
+    b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                 /* setc dl */
+    b1(x, 0x85); b1(x, 0xc0);                              /* test eax, eax */
+    gen_host_szpc(x, 0xc4);
+    b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);                 /* movzx edx, dl */
+    b1(x, 0x69); b1(x, 0xd2); b4(x, F_CF | F_OF);          /* imul edx, edx, CF|OF */
+    b1(x, 0x09); b1(x, 0xd1);                              /* or ecx, edx */
+    gen_set_arith(x);
+}
+
 /* Host flags from the guest EFLAGS in eax: SF, ZF, AF, PF and CF through
  * SAHF, and OF (which SAHF leaves alone) first, for the conditions that
  * read it, by an 8-bit add that overflows exactly when OF is set. */
@@ -889,7 +916,10 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
         x->next_off = next;
         x->count = k + 1;
         x->last = last;
-        if (kind < DC_FAST) {   /* an ordinary instruction: the interpreter runs it */
+        if (mul_inline(e)) {
+            gen_mul(x, e->form.rm, e->form.reg == 5);
+            prod = P_ARITH;
+        } else if (kind < DC_FAST) {   /* an ordinary instruction: the interpreter runs it */
             b1(x, 0x48); b1(x, 0xbe); b8(x, (uint64_t)(uintptr_t)e);   /* mov rsi, imm64 */
             lea_eip(x, H_EDX, off);
             mov_imm(x, H_ECX, k);

@@ -1101,6 +1101,33 @@ TEST(ordinary_instructions_run_inside_runs)
     CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
 }
 
+TEST(mul_and_imul_of_a_register_in_translated_runs)
+{
+    /* MUL and IMUL r32 are ordinary instructions that the translator makes
+     * inline: EDX:EAX and every flag (PUSHF shows them) must be the
+     * interpreter's, with and without an upper half, for every budget. */
+    machine_init();
+    static const uint8_t code[] = {
+        0x05, 0xb9, 0x79, 0x37, 0x9e,   /* L: add eax, 0x9e3779b9 */
+        0x89, 0xc1,                     /*    mov ecx, eax */
+        0xc1, 0xe9, 0x0d,               /*    shr ecx, 13 */
+        0x0f, 0xb6, 0xc0,               /*    movzx eax, al */
+        0xf7, 0xe1,                     /*    mul ecx: no upper half */
+        0x9c, 0x5d,                     /*    pushf; pop ebp */
+        0xf7, 0xd8,                     /*    neg eax: a negative factor */
+        0xf7, 0xe9,                     /*    imul ecx: mostly an upper half */
+        0x9c, 0x5e,                     /*    pushf; pop esi */
+        0x11, 0xd3,                     /*    adc ebx, edx */
+        0xeb, 0xe5,                     /*    jmp L */
+    };
+    _Static_assert(sizeof(code) == 27, "the JMP goes back to L");
+    code_at_start(code, sizeof(code));
+    int bad = budgets_differ("mul", code, sizeof(code), 60, 200, 3);
+    CHECK(bad == 0);
+    run_warm(1, 60, 1000, &st_jit);
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+}
+
 /* Runs st_init from CODE until the fault handler's HLT, three ways: as a
  * translated run, as an interpreted run and through the ordinary decoder;
  * the retired counts, EAX and the fault frame's EIP (vector VEC's frame
