@@ -18,7 +18,9 @@
  *   cpu_run counts the instructions before the faulting one from c->run;
  * - a store that writes into the run's own code page clears c->run_stop, and
  *   the code ends the run after that instruction.
- * The simple register forms, loads, stores and branches are generated inline;
+ * The simple register forms, loads, stores and branches are generated inline
+ * (memory through an inline TLB hit for the privilege the run was made at,
+ * segments flat or, for FS and GS, with a base), as are MUL and IMUL r32;
  * every other form calls cpu_fx_step, the interpreter's own code for one
  * fast form, and an ordinary instruction allowed in runs calls
  * cpu_fx_general. A run's end goes on into the next run's code when the
