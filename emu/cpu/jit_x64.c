@@ -743,6 +743,20 @@ static void gen_rotate(struct emit *x, unsigned r, bool right, unsigned count)
     patch_here(x, none);
 }
 
+/* EFLAGS after a multiply whose low half is in eax, as the interpreter's
+ * (imul2, do_mul): CF = OF = the host flag SETCC (0F SETcc's second byte)
+ * reads, SF, ZF and PF from the low half, AF clear; lazy op none. */
+static void gen_product_flags(struct emit *x, uint8_t setcc)
+{
+    b1(x, 0x0f); b1(x, setcc); b1(x, 0xc2);                /* setcc dl */
+    b1(x, 0x85); b1(x, 0xc0);                              /* test eax, eax */
+    gen_host_szpc(x, 0xc4);
+    b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);                 /* movzx edx, dl */
+    b1(x, 0x69); b1(x, 0xd2); b4(x, F_CF | F_OF);          /* imul edx, edx, CF|OF */
+    b1(x, 0x09); b1(x, 0xd1);                              /* or ecx, edx */
+    gen_set_arith(x);
+}
+
 /* Whether ordinary instruction E is MUL or IMUL r32 (F7 /4, /5, register
  * operand, 32-bit, no prefix that matters), which gen_mul makes inline. */
 static bool mul_inline(const struct dc_entry *e)
@@ -761,13 +775,7 @@ static void gen_mul(struct emit *x, unsigned r, bool sign)
     b1(x, 0xf7); rbx_mem(x, sign ? 5 : 4, greg(r));       /* mul/imul dword [r] */
     st_mem(x, H_EAX, greg(CPU_EAX));
     st_mem(x, H_EDX, greg(CPU_EDX));
-    b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                 /* setc dl */
-    b1(x, 0x85); b1(x, 0xc0);                              /* test eax, eax */
-    gen_host_szpc(x, 0xc4);
-    b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);                 /* movzx edx, dl */
-    b1(x, 0x69); b1(x, 0xd2); b4(x, F_CF | F_OF);          /* imul edx, edx, CF|OF */
-    b1(x, 0x09); b1(x, 0xd1);                              /* or ecx, edx */
-    gen_set_arith(x);
+    gen_product_flags(x, 0x92);                            /* CF: the upper half is needed */
 }
 
 /* Host flags from the guest EFLAGS in eax: SF, ZF, AF, PF and CF through
@@ -1194,13 +1202,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             st_mem(x, H_EAX, greg(d));
             prod = P_UNKNOWN;
             if (!x->flags_dead) {
-                b1(x, 0x0f); b1(x, 0x90); b1(x, 0xc2);             /* seto dl */
-                b1(x, 0x85); b1(x, 0xc0);                          /* test eax, eax */
-                gen_host_szpc(x, 0xc4);
-                b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);             /* movzx edx, dl */
-                b1(x, 0x69); b1(x, 0xd2); b4(x, F_CF | F_OF);      /* imul edx, edx, CF|OF */
-                b1(x, 0x09); b1(x, 0xd1);                          /* or ecx, edx */
-                gen_set_arith(x);
+                gen_product_flags(x, 0x90);                        /* CF, OF: seto */
                 prod = P_ARITH;
             }
         } else if (kind == FX_SETCC_R) {

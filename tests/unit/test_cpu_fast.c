@@ -908,6 +908,23 @@ static struct cpu_regs paged_ring(unsigned ring)
     return r;
 }
 
+/* With the translated load of DATA at CODE: DATA's page made supervisor
+ * only, its TLB entry filled by a supervisor read, the code run from the
+ * ring-3 registers R3 must raise #PF; then the page is a user page again. */
+static void user_load_of_a_supervisor_page_faults(const struct cpu_regs *r3)
+{
+    put32(UPT + 4 * (DATA >> 12), DATA | 3);  /* now supervisor only */
+    cpu_set_regs(cpu, r3);                    /* flushes the TLB */
+    lin_read(cpu, DATA, 4, false);            /* a supervisor read fills the entry */
+    CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_HLT);
+    struct cpu_regs after;
+    cpu_get_regs(cpu, &after);
+    CHECK_EQ_INT(after.eip, HANDLER + 1);     /* #PF's handler */
+    CHECK_EQ_INT(after.cr2, DATA);
+    put32(UPT + 4 * (DATA >> 12), DATA | 7);
+    cpu_set_jit_threshold(cpu, 0);
+}
+
 TEST(translated_user_code_cannot_read_a_supervisor_page)
 {
     /* At CPL 3 the inline TLB hit must not take the supervisor's tag: a
@@ -925,15 +942,7 @@ TEST(translated_user_code_cannot_read_a_supervisor_page)
     cpu_set_regs(cpu, &r);
     CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_BUDGET);   /* user page: runs, and is translated */
     CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
-    put32(UPT + 4 * (DATA >> 12), DATA | 3);  /* now supervisor only */
-    cpu_set_regs(cpu, &r);                    /* flushes the TLB */
-    lin_read(cpu, DATA, 4, false);            /* a supervisor read fills the entry */
-    CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_HLT);
-    struct cpu_regs after;
-    cpu_get_regs(cpu, &after);
-    CHECK_EQ_INT(after.eip, HANDLER + 1);     /* #PF's handler */
-    CHECK_EQ_INT(after.cr2, DATA);
-    cpu_set_jit_threshold(cpu, 0);
+    user_load_of_a_supervisor_page_faults(&r);
 }
 
 TEST(translated_user_code_reads_and_writes_user_pages)
@@ -994,16 +1003,7 @@ TEST(code_translated_in_the_kernel_cannot_read_a_supervisor_page_at_cpl_3)
     cpu_set_regs(cpu, &r0);
     CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_BUDGET);   /* translated at CPL 0 */
     CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
-    put32(UPT + 4 * (DATA >> 12), DATA | 3);  /* now supervisor only */
-    cpu_set_regs(cpu, &r3);                   /* flushes the TLB */
-    lin_read(cpu, DATA, 4, false);            /* a supervisor read fills the entry */
-    CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_HLT);
-    struct cpu_regs after;
-    cpu_get_regs(cpu, &after);
-    CHECK_EQ_INT(after.eip, HANDLER + 1);     /* #PF's handler */
-    CHECK_EQ_INT(after.cr2, DATA);
-    put32(UPT + 4 * (DATA >> 12), DATA | 7);
-    cpu_set_jit_threshold(cpu, 0);
+    user_load_of_a_supervisor_page_faults(&r3);
 }
 
 TEST(an_fs_access_past_the_4_gib_limit_faults_in_translated_code)
