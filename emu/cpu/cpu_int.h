@@ -496,8 +496,6 @@ void jit_destroy(struct cpu *c);
  * of the run at EIP in another page, the ordinary instruction E that is
  * instruction K of the run. */
 uint32_t cpu_fx_step(struct cpu *c, const struct dc_entry *e, uint32_t eip);
-uint32_t cpu_fx_read(struct cpu *c, int seg, uint32_t off, unsigned size);
-void cpu_fx_write(struct cpu *c, int seg, uint32_t off, uint32_t v, unsigned size);
 uint32_t cpu_fx_cond(struct cpu *c, int cc);
 uint32_t cpu_fx_cf(struct cpu *c);
 uint32_t cpu_fx_flags(struct cpu *c);

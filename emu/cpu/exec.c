@@ -1661,8 +1661,6 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
 
 /* The pieces of the interpreter that translated code calls (cpu_int.h). */
 uint32_t cpu_fx_step(struct cpu *c, const struct dc_entry *e, uint32_t eip) { return exec_fast(c, e, eip); }
-uint32_t cpu_fx_read(struct cpu *c, int seg, uint32_t off, unsigned size) { return fx_mem_read(c, seg, off, size); }
-void cpu_fx_write(struct cpu *c, int seg, uint32_t off, uint32_t v, unsigned size) { fx_mem_write(c, seg, off, v, size); }
 uint32_t cpu_fx_cond(struct cpu *c, int cc) { return cond(c, cc); }
 uint32_t cpu_fx_cf(struct cpu *c) { return cpu_cf(c); }
 uint32_t cpu_fx_flags(struct cpu *c) { return cpu_get_flags(c); }

@@ -11,10 +11,10 @@
  *   after it sees the same state (except flags that a later register form
  *   sets again before anything can see them, flags_dead_at);
  * - a memory form that misses the inline TLB runs whole through the
- *   interpreter (gen_miss_steps), which records its fault point; CALL and
- *   RET record eip_start/esp_start on their miss path, before the helper
- *   that can fault (the inline hit cannot); faults leave through
- *   cpu_raise's longjmp (the generated frames hold nothing to undo);
+ *   interpreter (gen_miss_steps; CALL and RET through their slow path),
+ *   which records its fault point (the inline hit cannot fault); faults
+ *   leave through cpu_raise's longjmp (the generated frames hold nothing
+ *   to undo);
  *   cpu_run counts the instructions before the faulting one from c->run;
  * - a store that writes into the run's own code page clears c->run_stop, and
  *   the code ends the run after that instruction.
@@ -237,18 +237,6 @@ static void gen_ea(struct emit *x, const struct dc_entry *e, int reg)
     }
 }
 
-/* Before a helper that can fault: the instruction's EIP and ESP as it
- * began (FX_MEM); eax is lost. Only the helpers of TLB misses need it: the
- * inline hit cannot fault, and forms run by cpu_fx_step record their own.
- * So a form moves ESP only after its last memory access. */
-static void gen_fault_point(struct emit *x, uint32_t off)
-{
-    lea_eip(x, H_EAX, off);
-    st_mem(x, H_EAX, CPU_OFF(eip_start));
-    op_r_mem(x, 0x8b, H_EAX, greg(CPU_ESP));
-    st_mem(x, H_EAX, CPU_OFF(esp_start));
-}
-
 /* After a store: a write into the run's page cleared run_stop; leave with
  * the instructions up to and including this one. */
 static void gen_stop_check(struct emit *x, uint32_t next_off, unsigned count)
@@ -265,9 +253,9 @@ static void gen_stop_check(struct emit *x, uint32_t next_off, unsigned count)
 /* The TLB hit inline for an access of SIZE bytes at offset edx of segment
  * SEG (lin_read/lin_write's fast path: the privilege the code was made for,
  * flat segment, the tag of the access's last page). On a hit rsi + rdx addresses the bytes; on a
- * miss it jumps to the returned places (rel32 fields; 0 where none) with
- * edx the offset, or for FS and GS possibly the linear address: only
- * gen_miss_steps, which runs the whole form again, may follow those.
+ * miss it jumps to the returned places (rel32 fields; 0 where none), from
+ * which the whole form runs through the interpreter (edx may hold the
+ * linear address by then).
  * In a flat segment an access that wraps past 4 GiB needs no test of its
  * own: its last page (page 0 on) can never be the tag of the entry its
  * first page indexes. FS and GS may have a base (Linux's per-CPU data):
@@ -337,30 +325,6 @@ static struct mem_miss gen_store_hit(struct emit *x, int seg, unsigned size)
         b1(x, 0x66);
     b1(x, size == 1 ? 0x88 : 0x89); b1(x, 0x0c); b1(x, 0x16);   /* mov [rsi+rdx], cl/cx/ecx */
     return m;
-}
-
-/* A load of SIZE bytes (zero-extended into eax) or a store of ecx's low
- * SIZE bytes at offset edx of segment SEG, for the instruction at run
- * offset OFF; a miss records the fault point and calls the interpreter's
- * helper. The code-write hook still sees every store into code: such pages
- * have no write tag. */
-static void gen_mem(struct emit *x, int seg, unsigned size, bool write, uint32_t off)
-{
-    if (seg == CPU_FS || seg == CPU_GS)
-        abort();   /* its miss path needs edx the offset (gen_tlb_hit) */
-    struct mem_miss m = write ? gen_store_hit(x, seg, size) : gen_load_hit(x, seg, size);
-    b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);               /* jmp done */
-    patch_miss(x, &m);
-    gen_fault_point(x, off);
-    mov_imm(x, H_ESI, (uint32_t)seg);
-    if (write) {
-        mov_imm(x, H_R8, size);
-        call_fn(x, (const void *)cpu_fx_write);
-    } else {
-        mov_imm(x, H_ECX, size);
-        call_fn(x, (const void *)cpu_fx_read);
-    }
-    patch_here(x, done);
 }
 
 /* One fast form through the interpreter (cpu_fx_step); eax = next EIP. */
@@ -1228,11 +1192,13 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             return;
         } else if ((kind == FX_CALL || kind == FX_RET) && last) {
             /* The target is checked before the stack moves (fx_branch first);
-             * a 16-bit SP or a target beyond the CS limit: the interpreter. */
+             * a 16-bit SP, a target beyond the CS limit or a stack access
+             * that misses the inline TLB: the interpreter runs the form. */
             b1(x, 0x80); rbx_mem(x, 7, CPU_OFF(stack32)); b1(x, 0);
             uint8_t *slow1 = jcc_fwd(x, 0x4);
             op_r_mem(x, 0x8b, H_EDX, greg(CPU_ESP));
             uint8_t *slow2;
+            struct mem_miss miss;
             if (kind == FX_CALL) {
                 lea_eip(x, H_EAX, next + imm);
                 op_r_mem(x, 0x3b, H_EAX, CPU_OFF(s) + CPU_CS * (uint32_t)sizeof(struct seg) +
@@ -1240,11 +1206,11 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
                 slow2 = jcc_fwd(x, 0x7);
                 b1(x, 0x83); b1(x, 0xea); b1(x, 4);                /* sub edx, 4 */
                 lea_eip(x, H_ECX, next);
-                gen_mem(x, CPU_SS, 4, true, off);
+                miss = gen_store_hit(x, CPU_SS, 4);
                 b1(x, 0x83); rbx_mem(x, 5, greg(CPU_ESP)); b1(x, 4);   /* sub dword [esp], 4 */
                 gen_chain_or_exit(x, c, b, next + imm, k + 1);
             } else {
-                gen_mem(x, CPU_SS, 4, false, off);
+                miss = gen_load_hit(x, CPU_SS, 4);
                 op_r_mem(x, 0x3b, H_EAX, CPU_OFF(s) + CPU_CS * (uint32_t)sizeof(struct seg) +
                                          (uint32_t)offsetof(struct seg, limit));
                 slow2 = jcc_fwd(x, 0x7);
@@ -1253,6 +1219,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
             }
             patch_here(x, slow1);
             patch_here(x, slow2);
+            patch_miss(x, &miss);
             gen_step(x, e, off);
             exit_run(x, k + 1);
             return;
