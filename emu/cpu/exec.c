@@ -1733,12 +1733,25 @@ enum cpu_stop cpu_exec_loop(struct cpu *c, uint64_t end)
     cpu_flat_update(c);     /* an exception delivered since, or new registers */
     while (retired < end) {
         if (__builtin_expect(c->ev | (c->intr & (c->flags >> 9)), 0)) {
+            bool shadow = c->int_shadow;
             int st = cpu_events(c);
             if (st >= 0)
                 return (enum cpu_stop)st;
             cpu_flat_update(c);   /* an interrupt may have loaded CS and SS */
             eip = c->eip;
             end = c->run_end;
+            /* The shadow holds an interrupt off for one instruction only
+             * (SDM 6.8.3): that one runs alone, so that the interrupt comes
+             * right after it. A run there would go on, maybe to a CLI, and
+             * the interrupt would be lost (iPXE's drivers, 'sti; ...; cli'). */
+            if (shadow && (c->nmi_pending || (c->intr & (c->flags >> 9)))) {
+                exec_one_call(c);
+                cpu_flat_update(c);
+                c->retired = retired = c->retired + 1;
+                eip = c->eip;
+                end = c->run_end;
+                continue;
+            }
         }
         uint32_t off = eip - c->fetch_eip_lo;
         if (__builtin_expect(off >= c->fetch_eip_n, 0))

@@ -370,10 +370,7 @@ static bool op_runs_in_run(const uint8_t *b, unsigned len)
     case 0xc0: case 0xc1: case 0xc6: case 0xc7: case 0xc8: case 0xc9:
     case 0xd0: case 0xd1: case 0xd2: case 0xd3: case 0xd4: case 0xd5: case 0xd6: case 0xd7:
     case 0xd8: case 0xd9: case 0xda: case 0xdb: case 0xdc: case 0xdd: case 0xde: case 0xdf:
-    case 0xf5: case 0xf6: case 0xf7: case 0xf8: case 0xf9: case 0xfb: case 0xfc: case 0xfd:
-        /* Not CLI (0xFA): with CLI inside runs, iPXE's e1000 and RTL8139
-         * drivers never sent a frame (pxe.long; bisected to 7ea3ad4, and
-         * the same with the translator off). Why is not known yet. */
+    case 0xf5: case 0xf6: case 0xf7: case 0xf8: case 0xf9: case 0xfa: case 0xfb: case 0xfc: case 0xfd:
         return true;
     case 0xfe:
         return reg <= 1;
