@@ -986,6 +986,68 @@ TEST(translated_user_code_reads_and_writes_user_pages)
     cpu_set_jit_threshold(cpu, 0);
 }
 
+TEST(translated_call_and_ret_use_the_new_page_after_the_stack_page_moved)
+{
+    /* CALL and RET translated while the stack's page maps one physical
+     * page, then the page table points it at another and the TLB is
+     * flushed (a flushed entry keeps its host pointer): CALL must push into
+     * the new page and RET pop from it, through their interpreter path,
+     * never through the old host pointer. */
+    machine_init();
+    static const uint8_t code[] = {
+        0xe8, 0x01, 0x00, 0x00, 0x00,   /* call F */
+        0xf4,                           /* hlt (CODE + 5) */
+        0xc3,                           /* F: ret */
+    };
+    enum { F = CODE + 6, WRONG = CODE + 0x20, SLOT = STACK - 0x104, NEW_PAGE = 0x180000u };
+    code_at_start(code, sizeof(code));
+    ram[WRONG] = 0xf4;                        /* hlt: where a stale RET would go */
+    struct cpu_regs r = paged_ring(0);
+    cpu_set_jit_threshold(cpu, 1);
+    cpu_mem_changed(cpu);
+    for (int pass = 0; pass < 3; pass++) {    /* decoded, then translated */
+        cpu_set_regs(cpu, &r);
+        CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_HLT);
+    }
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    CHECK(cpu->fxb[fxb_index(F)].jit != NULL);
+
+    /* CALL: the return address lands in the new page only. */
+    put32(SLOT, 0xdeadbeef);
+    put32(NEW_PAGE + (SLOT & 0xfff), 0);
+    put32(UPT + 4 * (SLOT >> 12), NEW_PAGE | 3);
+    cpu_set_regs(cpu, &r);                    /* flushes the TLB */
+    CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_HLT);
+    struct cpu_regs after;
+    cpu_get_regs(cpu, &after);
+    CHECK_EQ_INT(after.eip, CODE + 6);
+    CHECK_EQ_INT(get32(NEW_PAGE + (SLOT & 0xfff)), CODE + 5);
+    CHECK_EQ_INT(get32(SLOT), 0xdeadbeef);
+
+    /* RET alone, from F: it pops the new page's CODE + 5, not the old page's
+     * WRONG. Warmed with the old mapping first, so the code is translated
+     * and the entry's host pointer is the old page's. */
+    put32(UPT + 4 * (SLOT >> 12), (SLOT & ~0xfffu) | 3);
+    struct cpu_regs at_ret = r;
+    at_ret.eip = F;
+    at_ret.gpr[CPU_ESP] = SLOT;
+    put32(SLOT, WRONG);
+    for (int pass = 0; pass < 2; pass++) {
+        cpu_set_regs(cpu, &at_ret);
+        CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_HLT);
+        cpu_get_regs(cpu, &after);
+        CHECK_EQ_INT(after.eip, WRONG + 1);
+    }
+    put32(NEW_PAGE + (SLOT & 0xfff), CODE + 5);
+    put32(UPT + 4 * (SLOT >> 12), NEW_PAGE | 3);
+    cpu_set_regs(cpu, &at_ret);
+    CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_HLT);
+    cpu_get_regs(cpu, &after);
+    CHECK_EQ_INT(after.eip, CODE + 6);
+    put32(UPT + 4 * (SLOT >> 12), (SLOT & ~0xfffu) | 7);
+    cpu_set_jit_threshold(cpu, 0);
+}
+
 TEST(code_translated_in_the_kernel_cannot_read_a_supervisor_page_at_cpl_3)
 {
     /* The converse of the test above: code translated at CPL 0 takes the
