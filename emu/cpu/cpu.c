@@ -32,15 +32,18 @@ struct cpu *cpu_create(struct guest_memory *mem, struct io_bus *io)
         return NULL;
     c->dc = malloc(sizeof(struct dc_entry) * DC_SIZE);
     c->fxb = malloc(sizeof(struct fx_block) * FXB_SIZE);
+    c->fxb_entries = malloc(sizeof(struct dc_entry) * FXB_MAX * FXB_SIZE);
     c->code_ver = calloc(CODE_PAGES, sizeof(uint32_t));
-    if (!c->dc || !c->fxb || !c->code_ver) {
+    if (!c->dc || !c->fxb || !c->fxb_entries || !c->code_ver) {
         cpu_destroy(c);
         return NULL;
     }
     for (int i = 0; i < DC_SIZE; i++)
         c->dc[i].pa = ~0u;
-    for (int i = 0; i < FXB_SIZE; i++)
+    for (int i = 0; i < FXB_SIZE; i++) {
         c->fxb[i].pa = ~0u;
+        c->fxb[i].e = c->fxb_entries + (size_t)i * FXB_MAX;
+    }
     tlb_flush(c, false);    /* a zeroed entry would match page 0 */
     c->mem = mem;
     c->io = io;
@@ -64,6 +67,7 @@ void cpu_destroy(struct cpu *c)
     jit_destroy(c);
     free(c->dc);
     free(c->fxb);
+    free(c->fxb_entries);
     free(c->code_ver);
     free(c);
 }

@@ -177,9 +177,11 @@ _Static_assert(sizeof(struct dc_entry) == 32, "dc_entry is 32 bytes");
  * (dc_mark_in_run), at FXB_MAX, or at the end of the fetch window.
  * Valid under the same key as its entries (the page's code version and
  * code32); the code-write hook changes fetch_key, which ends a run early when
- * it writes its own page. 8 Ki slots (4.4 MiB): with 2 Ki the Linux boot
+ * it writes its own page. 8 Ki slots: with 2 Ki the Linux boot
  * rebuilt evicted runs often enough to cost 6% of its time (fxb_build and
- * jit_lookup), and it booted 4-13% slower in three alternating pairs. */
+ * jit_lookup), and it booted 4-13% slower in three alternating pairs. The
+ * slots (32 bytes, 256 KiB in all) hold what lookups and translated chains
+ * test; the entries (4 MiB) lie apart, read only to interpret or build. */
 #define FXB_BITS 13
 #define FXB_SIZE (1 << FXB_BITS)
 #define FXB_MAX 16
@@ -191,8 +193,9 @@ struct fx_block {
     bool open;              /* ended before an instruction not decoded yet */
     uint32_t hits;          /* times run since it was built (the translator's trigger) */
     const struct jit_block *jit;   /* its host code (jit_x64.c), or NULL */
-    struct dc_entry e[FXB_MAX];
+    struct dc_entry *e;     /* its FXB_MAX entries, in cpu.fxb_entries */
 };
+_Static_assert(sizeof(struct fx_block) == 32, "fx_block is 32 bytes (the translated chain's slot arithmetic)");
 
 /* The length of a run's entry E: a fast form's, or that of an ordinary
  * instruction allowed in runs (cpu_prefixes.run_len). */
@@ -313,6 +316,8 @@ struct cpu {
 
     struct dc_entry *dc;        /* DC_SIZE entries */
     struct fx_block *fxb;       /* FXB_SIZE runs, indexed by fxb_index(pa) */
+    struct dc_entry *fxb_entries;   /* their entries, FXB_MAX each, apart so
+                                     * that the slots the chains test stay small */
     /* The slots filled since the last flush while they are few, so that a
      * flush (every reset, every memory map change) does not sweep the whole
      * table after a short run; fxb_built_n > FXB_LOG means "sweep it all". */

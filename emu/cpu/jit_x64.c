@@ -519,7 +519,7 @@ static void gen_chain_dynamic(struct emit *x, struct cpu *c, unsigned count)
     b1(x, 0xc1); b1(x, 0xe8); b1(x, 2 * FXB_BITS);         /* shr eax, 2 * FXB_BITS */
     b1(x, 0x31); b1(x, 0xc2);                               /* xor edx, eax */
     b1(x, 0x81); b1(x, 0xe2); b4(x, FXB_SIZE - 1);         /* and edx, FXB_SIZE - 1 (fxb_index) */
-    b1(x, 0x48); b1(x, 0x69); b1(x, 0xd2); b4(x, (uint32_t)sizeof(struct fx_block));   /* imul rdx, rdx, size */
+    b1(x, 0xc1); b1(x, 0xe2); b1(x, 5);                     /* shl edx, 5: 32-byte slots (cpu_int.h) */
     b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)c->fxb);   /* mov rax, c->fxb */
     b1(x, 0x48); b1(x, 0x01); b1(x, 0xd0);                 /* add rax, rdx */
     n = gen_enter_slot(x, ret, n);
