@@ -229,6 +229,10 @@ struct jit_block {
     uint8_t n;
     bool open;              /* made from an open run: its end returns to the loop */
     jit_code_fn code;
+    /* The run as a slot of its own, which c->run points to when code
+     * linked straight to this one enters it (the slot of its address may
+     * hold another run by then): what cpu_run counts a fault from. */
+    struct fx_block view;
     struct dc_entry e[];
 };
 /* A run is translated after this many runs from the same build (the

@@ -425,7 +425,71 @@ static int gen_chain_tests(struct emit *x, uint8_t **ret)
  * address and the current page version, lies in the fetch window, has
  * code, the budget takes it whole); else leave through the places added
  * to RET. */
-static int gen_enter_slot(struct emit *x, uint8_t **ret, int n)
+static int gen_enter_slot(struct emit *x, uint8_t **ret, int n, const uint8_t *site, const uint8_t *stub);
+
+/* A direct link (QEMU's goto_tb, made on first use): a same-page chain to a
+ * constant EIP starts with a 5-byte jump (the site), at first to the slot
+ * test (gen_enter_slot). The first time that test finds translated code
+ * there (of a closed run), it calls jit_link, which fills the site's stub
+ * with that code's figures and points the site at the stub; from then on
+ * the chain tests only what can change while both translations live: the
+ * budget and the fetch window. The slot test is not needed: the target
+ * lies in the same page under the same key (run_stop would be clear
+ * otherwise), and a translation lives as long as the code cache, which is
+ * dropped whole. c->run then points at the target's own view of its run,
+ * since its slot may hold another run by then. The stub, always 85 bytes:
+ *   0  mov rdx, [rbx+retired]     7  add rdx, n (imm32 at 10)
+ *  14  cmp rdx, [rbx+run_end]    21  ja ret
+ *  27  cmp dword [rbx+fetch_eip_n], last_off (imm32 at 33)   37  jbe ret
+ *  43  mov rax, view (imm64 at 45)   53  mov [rbx+run], rax
+ *  60  mov dword [rbx+run_skip], 0   70  mov r12d, r13d
+ *  73  mov [rbx+run_eip], r12d      80  jmp code + prologue (rel32 at 81) */
+enum { STUB_N = 10, STUB_LAST_OFF = 33, STUB_VIEW = 45, STUB_JMP = 81, STUB_BYTES = 85 };
+
+static void rbx_mem32(struct emit *x, int reg, uint32_t disp)
+{
+    b1(x, (uint8_t)(0x80 | (reg & 7) << 3 | H_EBX));
+    b4(x, disp);
+}
+
+static int gen_link_stub(struct emit *x, uint8_t **ret, int n)
+{
+    const uint8_t *stub = x->p;
+    b1(x, 0x48); b1(x, 0x8b); rbx_mem32(x, H_EDX, CPU_OFF(retired));
+    b1(x, 0x48); b1(x, 0x81); b1(x, 0xc2); b4(x, 0);
+    b1(x, 0x48); b1(x, 0x3b); rbx_mem32(x, H_EDX, CPU_OFF(run_end));
+    ret[n++] = jcc_fwd(x, 0x7);
+    b1(x, 0x81); rbx_mem32(x, 7, CPU_OFF(fetch_eip_n)); b4(x, 0);
+    ret[n++] = jcc_fwd(x, 0x6);
+    b1(x, 0x48); b1(x, 0xb8); b8(x, 0);
+    b1(x, 0x48); b1(x, 0x89); rbx_mem32(x, H_EAX, CPU_OFF(run));
+    b1(x, 0xc7); rbx_mem32(x, 0, CPU_OFF(run_skip)); b4(x, 0);
+    b1(x, 0x45); b1(x, 0x89); b1(x, 0xec);
+    b1(x, 0x44); b1(x, 0x89); rbx_mem32(x, 4, CPU_OFF(run_eip));
+    b1(x, 0xe9); b4(x, 0);
+    _Static_assert(sizeof(((struct cpu *)0)->run_skip) == 4, "run_skip is stored as a dword");
+    if (x->p - stub != STUB_BYTES)
+        x->p = x->end + 1;   /* cannot happen: the translation is dropped rather than misused */
+    return n;
+}
+
+/* Called by translated code (gen_enter_slot) with the closed run T's code
+ * found for the chain at SITE: fills SITE's stub and jumps the site to it. */
+static void jit_link(struct cpu *c, uint8_t *site, const struct jit_block *t, uint8_t *stub)
+{
+    (void)c;
+    uint32_t n = t->n, last_off = t->last_off;
+    uint64_t view = (uint64_t)(uintptr_t)&t->view;
+    int32_t to_code = (int32_t)((const uint8_t *)(const void *)t->code + JIT_PROLOGUE_BYTES - (stub + STUB_BYTES));
+    int32_t to_stub = (int32_t)(stub - (site + 5));
+    memcpy(stub + STUB_N, &n, 4);
+    memcpy(stub + STUB_LAST_OFF, &last_off, 4);
+    memcpy(stub + STUB_VIEW, &view, 8);
+    memcpy(stub + STUB_JMP, &to_code, 4);
+    memcpy(site + 1, &to_stub, 4);
+}
+
+static int gen_enter_slot(struct emit *x, uint8_t **ret, int n, const uint8_t *site, const uint8_t *stub)
 {
     b1(x, 0x39); b1(x, 0x70); b1(x, (uint8_t)offsetof(struct fx_block, pa));   /* cmp [rax+pa], esi */
     ret[n++] = jcc_fwd(x, 0x5);
@@ -442,6 +506,17 @@ static int gen_enter_slot(struct emit *x, uint8_t **ret, int n)
     op64_r_mem(x, 0x03, H_EDX, CPU_OFF(retired));          /* add rdx, [retired] */
     op64_r_mem(x, 0x3b, H_EDX, CPU_OFF(run_end));          /* cmp rdx, [run_end] */
     ret[n++] = jcc_fwd(x, 0x7);                             /* ja ret */
+    if (site) {
+        /* Link a closed run's code (jit_link), then chain through the site. */
+        b1(x, 0x80); b1(x, 0x79); b1(x, (uint8_t)offsetof(struct jit_block, open)); b1(x, 0);   /* cmp byte [rcx+open], 0 */
+        uint8_t *open = jcc_fwd(x, 0x5);                    /* jne open: no link */
+        b1(x, 0x48); b1(x, 0x89); b1(x, 0xca);              /* mov rdx, rcx */
+        b1(x, 0x48); b1(x, 0xbe); b8(x, (uint64_t)(uintptr_t)site);   /* mov rsi, site */
+        b1(x, 0x48); b1(x, 0xb9); b8(x, (uint64_t)(uintptr_t)stub);   /* mov rcx, stub */
+        call_fn(x, (const void *)jit_link);
+        b1(x, 0xe9); b4(x, (uint32_t)(site - (x->p + 4)));  /* jmp site */
+        patch_here(x, open);
+    }
     op64_r_mem(x, 0x89, H_EAX, CPU_OFF(run));               /* mov [run], rax */
     st_mem_imm(x, CPU_OFF(run_skip), 0);
     b1(x, 0x45); b1(x, 0x89); b1(x, 0xec);                 /* mov r12d, r13d */
@@ -484,9 +559,24 @@ static void gen_chain_or_exit(struct emit *x, struct cpu *c, const struct fx_blo
         uint32_t pa = (b->pa & ~0xfffu) + (uint32_t)page_off;
         n = gen_chain_tests(x, ret);
         b1(x, 0x45); b1(x, 0x8d); b1(x, 0xac); b1(x, 0x24); b4(x, target);   /* lea r13d, [r12+target] */
+        uint8_t *site = x->p;
+        b1(x, 0xe9); b4(x, 0);                              /* jmp slot test (jit_link: the stub) */
         mov_imm(x, H_ESI, pa);
         b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)&c->fxb[fxb_index(pa)]);   /* mov rax, slot */
-        n = gen_enter_slot(x, ret, n);
+        /* The stub's place is known before it is made: the slot test's
+         * length does not depend on it (its rel32 and imm64 fields). */
+        uint8_t scratch[256];
+        struct emit probe = *x;
+        probe.p = scratch;
+        probe.end = scratch + sizeof scratch;
+        uint8_t *probe_ret[16];
+        gen_enter_slot(&probe, probe_ret, 0, site, site);
+        uint8_t *stub = x->p + (probe.p - scratch);
+        n = gen_enter_slot(x, ret, n, site, stub);
+        if (x->p == stub || x->p > x->end)
+            n = gen_link_stub(x, ret, n);
+        else
+            x->p = x->end + 1;   /* the probe was wrong: drop the translation */
     } else {
         n = gen_chain_tests(x, ret);
         b1(x, 0x45); b1(x, 0x8d); b1(x, 0xac); b1(x, 0x24); b4(x, target);   /* lea r13d, [r12+target] */
@@ -522,7 +612,7 @@ static void gen_chain_dynamic(struct emit *x, struct cpu *c, unsigned count)
     b1(x, 0xc1); b1(x, 0xe2); b1(x, 5);                     /* shl edx, 5: 32-byte slots (cpu_int.h) */
     b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)c->fxb);   /* mov rax, c->fxb */
     b1(x, 0x48); b1(x, 0x01); b1(x, 0xd0);                 /* add rax, rdx */
-    n = gen_enter_slot(x, ret, n);
+    n = gen_enter_slot(x, ret, n, NULL, NULL);
     patch_here(x, other);
     n = gen_enter_page(x, ret, n);
     for (int i = 0; i < n; i++)
@@ -1292,6 +1382,8 @@ void jit_translate(struct cpu *c, struct fx_block *b)
     t->last_off = b->last_off;
     t->open = b->open;
     memcpy(t->e, b->e, sizeof(struct dc_entry) * b->n);
+    t->view = (struct fx_block){.pa = b->pa, .key = b->key, .last_off = b->last_off, .n = b->n,
+                                .open = b->open, .jit = t, .e = t->e};
     uint8_t *code = j->mem + j->used + head;
     struct emit x = {.p = code, .end = code + JIT_MAX_BLOCK, .user = c->cpl == 3};
     gen_run(&x, c, b, t->e);
