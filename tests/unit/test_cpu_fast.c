@@ -1250,6 +1250,36 @@ static int ack_vector_16(void *opaque)
     return 16;   /* its gate leads to HANDLER, as every vector's */
 }
 
+/* Runs CODE (it starts with STI and ends with HLT) from IF clear,
+ * interpreted and translated: built without the interrupt line, then with
+ * it up. With the line the handler must run with EAX 1 (the interrupt
+ * right after STI's shadow); without it HLT is reached with EAX
+ * EAX_WITHOUT. */
+static void interrupt_after_sti(const uint8_t *code, size_t size, uint32_t eax_without)
+{
+    code_at_start(code, size);
+    cpu_set_intr_ack(cpu, ack_vector_16, NULL);
+    for (unsigned threshold = 0; threshold <= 1; threshold++) {
+        cpu_set_jit_threshold(cpu, threshold);
+        cpu_mem_changed(cpu);
+        for (int pass = 0; pass < 5; pass++) {
+            st_init.r.gpr[CPU_EAX] = 0;
+            st_init.r.eflags = 0x2;
+            st_init.r.eip = CODE;
+            state_load(&st_init);
+            cpu_set_intr(cpu, pass >= 3);
+            CHECK_EQ_INT(cpu_run(cpu, 100), CPU_STOP_HLT);
+            struct cpu_regs r;
+            cpu_get_regs(cpu, &r);
+            CHECK_EQ_INT(r.gpr[CPU_EAX], pass >= 3 ? 1 : eax_without);
+            CHECK_EQ_INT(r.eip, pass >= 3 ? HANDLER + 1 : CODE + (uint32_t)size);
+        }
+    }
+    cpu_set_intr(cpu, 0);
+    cpu_set_intr_ack(cpu, NULL, NULL);
+    cpu_set_jit_threshold(cpu, 0);
+}
+
 TEST(an_interrupt_pending_after_sti_comes_after_the_next_instruction)
 {
     /* STI with the interrupt line already up: the interrupt waits out STI's
@@ -1262,27 +1292,7 @@ TEST(an_interrupt_pending_after_sti_comes_after_the_next_instruction)
         0x40, 0x40, 0x40,               /* L: inc eax (3x) */
         0xf4,                           /* hlt */
     };
-    code_at_start(code, sizeof(code));
-    cpu_set_intr_ack(cpu, ack_vector_16, NULL);
-    for (unsigned threshold = 0; threshold <= 1; threshold++) {
-        cpu_set_jit_threshold(cpu, threshold);
-        cpu_mem_changed(cpu);
-        for (int pass = 0; pass < 5; pass++) {   /* built (translated) without the line, then with it */
-            st_init.r.gpr[CPU_EAX] = 0;
-            st_init.r.eflags = 0x2;
-            st_init.r.eip = CODE;
-            state_load(&st_init);
-            cpu_set_intr(cpu, pass >= 3);
-            CHECK_EQ_INT(cpu_run(cpu, 100), CPU_STOP_HLT);
-            struct cpu_regs r;
-            cpu_get_regs(cpu, &r);
-            CHECK_EQ_INT(r.gpr[CPU_EAX], pass >= 3 ? 1 : 4);
-            CHECK_EQ_INT(r.eip, pass >= 3 ? HANDLER + 1 : CODE + sizeof(code));
-        }
-    }
-    cpu_set_intr(cpu, 0);
-    cpu_set_intr_ack(cpu, NULL, NULL);
-    cpu_set_jit_threshold(cpu, 0);
+    interrupt_after_sti(code, sizeof(code), 4);
 }
 
 TEST(an_interrupt_held_off_by_sti_is_not_lost_to_a_cli_in_the_run_that_follows)
@@ -1300,27 +1310,7 @@ TEST(an_interrupt_held_off_by_sti_is_not_lost_to_a_cli_in_the_run_that_follows)
         0x40,                           /* inc eax */
         0xf4,                           /* hlt */
     };
-    code_at_start(code, sizeof(code));
-    cpu_set_intr_ack(cpu, ack_vector_16, NULL);
-    for (unsigned threshold = 0; threshold <= 1; threshold++) {
-        cpu_set_jit_threshold(cpu, threshold);
-        cpu_mem_changed(cpu);
-        for (int pass = 0; pass < 5; pass++) {   /* built (translated) without the line, then with it */
-            st_init.r.gpr[CPU_EAX] = 0;
-            st_init.r.eflags = 0x2;
-            st_init.r.eip = CODE;
-            state_load(&st_init);
-            cpu_set_intr(cpu, pass >= 3);
-            CHECK_EQ_INT(cpu_run(cpu, 100), CPU_STOP_HLT);
-            struct cpu_regs r;
-            cpu_get_regs(cpu, &r);
-            CHECK_EQ_INT(r.gpr[CPU_EAX], pass >= 3 ? 1 : 2);
-            CHECK_EQ_INT(r.eip, pass >= 3 ? HANDLER + 1 : CODE + sizeof(code));
-        }
-    }
-    cpu_set_intr(cpu, 0);
-    cpu_set_intr_ack(cpu, NULL, NULL);
-    cpu_set_jit_threshold(cpu, 0);
+    interrupt_after_sti(code, sizeof(code), 2);
 }
 
 TEST(a_popf_that_sets_tf_inside_a_run_traps_after_the_next_instruction)
