@@ -24,8 +24,10 @@
  * every other form calls cpu_fx_step, the interpreter's own code for one
  * fast form, and an ordinary instruction allowed in runs calls
  * cpu_fx_general. A run's end goes on into the next run's code when the
- * interpreter's loop would run that code next: in the same page through
- * the run table (gen_enter_slot), in another page through
+ * interpreter's loop would run that code next: in the same page to a
+ * constant EIP linked straight to the target's code once it has been found
+ * (jit_link), to a computed EIP through the run table (gen_enter_slot), in
+ * another page through
  * cpu_fx_enter_page, which moves the fetch page. Host registers: rbx holds
  * the struct cpu, r12d the EIP the run began at (each instruction's EIP is
  * that plus a constant). */
@@ -420,12 +422,6 @@ static int gen_chain_tests(struct emit *x, uint8_t **ret)
     return n;
 }
 
-/* With rax = the run slot for physical address esi and r13d = the next
- * EIP: enter that slot's code if fxb_run would run it next (it holds this
- * address and the current page version, lies in the fetch window, has
- * code, the budget takes it whole); else leave through the places added
- * to RET. */
-static int gen_enter_slot(struct emit *x, uint8_t **ret, int n, const uint8_t *site, const uint8_t *stub);
 
 /* A direct link (QEMU's goto_tb, made on first use): a same-page chain to a
  * constant EIP starts with a 5-byte jump (the site), at first to the slot
@@ -473,8 +469,9 @@ static int gen_link_stub(struct emit *x, uint8_t **ret, int n)
     return n;
 }
 
-/* Called by translated code (gen_enter_slot) with the closed run T's code
- * found for the chain at SITE: fills SITE's stub and jumps the site to it. */
+/* Called by translated code (gen_enter_slot; C is there only because
+ * call_fn passes it) with the closed run T's code found for the chain at
+ * SITE: fills SITE's stub STUB and jumps the site to it. */
 static void jit_link(struct cpu *c, uint8_t *site, const struct jit_block *t, uint8_t *stub)
 {
     (void)c;
@@ -489,6 +486,12 @@ static void jit_link(struct cpu *c, uint8_t *site, const struct jit_block *t, ui
     memcpy(site + 1, &to_stub, 4);
 }
 
+/* With rax = the run slot for physical address esi and r13d = the next
+ * EIP: enter that slot's code if fxb_run would run it next (it holds this
+ * address and the current page version, lies in the fetch window, has
+ * code, the budget takes it whole); else leave through the places added
+ * to RET. With SITE, a closed run's code found there is linked to the
+ * site first (jit_link) and entered through it. */
 static int gen_enter_slot(struct emit *x, uint8_t **ret, int n, const uint8_t *site, const uint8_t *stub)
 {
     b1(x, 0x39); b1(x, 0x70); b1(x, (uint8_t)offsetof(struct fx_block, pa));   /* cmp [rax+pa], esi */
