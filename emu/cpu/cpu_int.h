@@ -224,14 +224,12 @@ static inline uint32_t fxb_index(uint32_t pa)
 struct cpu;
 typedef uint32_t (*jit_code_fn)(struct cpu *c, uint32_t eip);
 struct jit_block {
-    uint32_t pa, key;       /* as the fx_block it was made from */
-    uint16_t last_off;
-    uint8_t n;
-    bool open;              /* made from an open run: its end returns to the loop */
     jit_code_fn code;
-    /* The run as a slot of its own, which c->run points to when code
-     * linked straight to this one enters it (the slot of its address may
-     * hold another run by then): what cpu_run counts a fault from. */
+    /* The run it was made from (pa, key, last_off, n; open: its end
+     * returns to the loop), as a slot of its own whose entries are e: c->run
+     * points here when code linked straight to this one enters it (the slot
+     * of its address may hold another run by then), and cpu_run counts a
+     * fault from c->run. */
     struct fx_block view;
     struct dc_entry e[];
 };

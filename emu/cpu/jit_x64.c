@@ -424,12 +424,12 @@ static int gen_chain_tests(struct emit *x, uint8_t **ret)
 
 
 /* A direct link (QEMU's goto_tb, made on first use): a same-page chain to a
- * constant EIP starts with a 5-byte jump (the site), at first to the slot
- * test (gen_enter_slot). The first time that test finds translated code
- * there (of a closed run), it calls jit_link, which fills the site's stub
- * with that code's figures and points the site at the stub; from then on
- * the chain tests only what can change while both translations live: the
- * budget and the fetch window. The slot test is not needed: the target
+ * constant EIP starts with a 5-byte jump (the site), followed by its stub,
+ * at first to the slot test after the stub (gen_enter_slot). The first time
+ * that test finds translated code there (of a closed run), it calls
+ * jit_link, which fills the stub with that code's figures and points the
+ * site at the stub; from then on the chain tests only what can change
+ * while both translations live: the budget and the fetch window. The slot test is not needed: the target
  * lies in the same page under the same key (run_stop would be clear
  * otherwise), and a translation lives as long as the code cache, which is
  * dropped whole. c->run then points at the target's own view of its run,
@@ -448,9 +448,10 @@ static void rbx_mem32(struct emit *x, int reg, uint32_t disp)
     b4(x, disp);
 }
 
+/* The stub, with its fields 0 (every field has a fixed size, so its
+ * layout is STUB_*); its exits leave through the places added to RET. */
 static int gen_link_stub(struct emit *x, uint8_t **ret, int n)
 {
-    const uint8_t *stub = x->p;
     b1(x, 0x48); b1(x, 0x8b); rbx_mem32(x, H_EDX, CPU_OFF(retired));
     b1(x, 0x48); b1(x, 0x81); b1(x, 0xc2); b4(x, 0);
     b1(x, 0x48); b1(x, 0x3b); rbx_mem32(x, H_EDX, CPU_OFF(run_end));
@@ -464,8 +465,6 @@ static int gen_link_stub(struct emit *x, uint8_t **ret, int n)
     b1(x, 0x44); b1(x, 0x89); rbx_mem32(x, 4, CPU_OFF(run_eip));
     b1(x, 0xe9); b4(x, 0);
     _Static_assert(sizeof(((struct cpu *)0)->run_skip) == 4, "run_skip is stored as a dword");
-    if (x->p - stub != STUB_BYTES)
-        x->p = x->end + 1;   /* cannot happen: the translation is dropped rather than misused */
     return n;
 }
 
@@ -475,7 +474,7 @@ static int gen_link_stub(struct emit *x, uint8_t **ret, int n)
 static void jit_link(struct cpu *c, uint8_t *site, const struct jit_block *t, uint8_t *stub)
 {
     (void)c;
-    uint32_t n = t->n, last_off = t->last_off;
+    uint32_t n = t->view.n, last_off = t->view.last_off;
     uint64_t view = (uint64_t)(uintptr_t)&t->view;
     int32_t to_code = (int32_t)((const uint8_t *)(const void *)t->code + JIT_PROLOGUE_BYTES - (stub + STUB_BYTES));
     int32_t to_stub = (int32_t)(stub - (site + 5));
@@ -511,7 +510,7 @@ static int gen_enter_slot(struct emit *x, uint8_t **ret, int n, const uint8_t *s
     ret[n++] = jcc_fwd(x, 0x7);                             /* ja ret */
     if (site) {
         /* Link a closed run's code (jit_link), then chain through the site. */
-        b1(x, 0x80); b1(x, 0x79); b1(x, (uint8_t)offsetof(struct jit_block, open)); b1(x, 0);   /* cmp byte [rcx+open], 0 */
+        b1(x, 0x80); b1(x, 0x79); b1(x, (uint8_t)(offsetof(struct jit_block, view) + offsetof(struct fx_block, open))); b1(x, 0);   /* cmp byte [rcx+view.open], 0 */
         uint8_t *open = jcc_fwd(x, 0x5);                    /* jne open: no link */
         b1(x, 0x48); b1(x, 0x89); b1(x, 0xca);              /* mov rdx, rcx */
         b1(x, 0x48); b1(x, 0xbe); b8(x, (uint64_t)(uintptr_t)site);   /* mov rsi, site */
@@ -563,23 +562,13 @@ static void gen_chain_or_exit(struct emit *x, struct cpu *c, const struct fx_blo
         n = gen_chain_tests(x, ret);
         b1(x, 0x45); b1(x, 0x8d); b1(x, 0xac); b1(x, 0x24); b4(x, target);   /* lea r13d, [r12+target] */
         uint8_t *site = x->p;
-        b1(x, 0xe9); b4(x, 0);                              /* jmp slot test (jit_link: the stub) */
+        b1(x, 0xe9); uint8_t *to_slow = x->p; b4(x, 0);     /* jmp slow (jit_link: jmp stub) */
+        uint8_t *stub = x->p;
+        n = gen_link_stub(x, ret, n);                       /* reached only once linked */
+        patch_here(x, to_slow);
         mov_imm(x, H_ESI, pa);
         b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)&c->fxb[fxb_index(pa)]);   /* mov rax, slot */
-        /* The stub's place is known before it is made: the slot test's
-         * length does not depend on it (its rel32 and imm64 fields). */
-        uint8_t scratch[256];
-        struct emit probe = *x;
-        probe.p = scratch;
-        probe.end = scratch + sizeof scratch;
-        uint8_t *probe_ret[16];
-        gen_enter_slot(&probe, probe_ret, 0, site, site);
-        uint8_t *stub = x->p + (probe.p - scratch);
         n = gen_enter_slot(x, ret, n, site, stub);
-        if (x->p == stub || x->p > x->end)
-            n = gen_link_stub(x, ret, n);
-        else
-            x->p = x->end + 1;   /* the probe was wrong: drop the translation */
     } else {
         n = gen_chain_tests(x, ret);
         b1(x, 0x45); b1(x, 0x8d); b1(x, 0xac); b1(x, 0x24); b4(x, target);   /* lea r13d, [r12+target] */
@@ -1379,11 +1368,6 @@ void jit_translate(struct cpu *c, struct fx_block *b)
     if (j->used + need > JIT_CODE_BYTES)
         jit_drop_all(c);
     struct jit_block *t = (struct jit_block *)(j->mem + j->used);
-    t->pa = b->pa;
-    t->key = b->key;
-    t->n = b->n;
-    t->last_off = b->last_off;
-    t->open = b->open;
     memcpy(t->e, b->e, sizeof(struct dc_entry) * b->n);
     t->view = (struct fx_block){.pa = b->pa, .key = b->key, .last_off = b->last_off, .n = b->n,
                                 .open = b->open, .jit = t, .e = t->e};
@@ -1406,8 +1390,9 @@ const struct jit_block *jit_lookup(struct cpu *c, const struct fx_block *b)
     if (!j || j->failed)
         return NULL;
     const struct jit_block *t = j->slot[jit_index(b->pa)];
-    if (t && t->pa == b->pa && t->key == b->key && t->n == b->n && t->last_off == b->last_off &&
-        t->open == b->open)
+    const struct fx_block *v = t ? &t->view : NULL;
+    if (v && v->pa == b->pa && v->key == b->key && v->n == b->n && v->last_off == b->last_off &&
+        v->open == b->open)
         return t;
     return NULL;
 }
