@@ -648,8 +648,76 @@ static void st_reg_part(struct emit *x, unsigned r, unsigned size)
     rbx_mem(x, H_EAX, size == 1 ? greg8(r) : greg(r));
 }
 
+/* movzx eax, word [lf_op]: the lazy op and its size in one compare
+ * (lf_op | lf_sz << 8; LF_ROT in lf_op matches no key, so it falls through
+ * to the interpreter). */
+_Static_assert(offsetof(struct cpu, lf_sz) == offsetof(struct cpu, lf_op) + 1, "lf_op, lf_sz: one word");
+static void gen_lazy_key(struct emit *x)
+{
+    b1(x, 0x0f); b1(x, 0xb7); rbx_mem(x, H_EAX, CPU_OFF(lf_op));
+}
+
+/* cmp eax, KEY; jne: returns the place of the jump, taken when the lazy
+ * state is not KEY. */
+static uint8_t *jne_key(struct emit *x, unsigned key)
+{
+    b1(x, 0x3d); b4(x, key);
+    return jcc_fwd(x, 0x5);
+}
+
+#define LF_KEY(op, size) ((unsigned)(op) | (unsigned)(size) << 8)
+
+/* The guest's CF into edx (0 or 1) from whatever lazy state the code finds
+ * when it runs (cpu_cf inline): the frequent states are tested in turn, in
+ * the order of a Linux boot's counts (a CMP or SUB, EFLAGS whole, SBB, a
+ * logic op, ADD, INC/DEC), anything else calls cpu_fx_cf. An INC or DEC
+ * that begins a run, after a CMP and a Jcc that ended the run before,
+ * needs this, as do ADC and SBB there (75 M a boot, each a call before). */
+static void gen_cf_edx_lazy(struct emit *x)
+{
+    uint8_t *done[6];
+    int n = 0;
+    gen_lazy_key(x);
+    uint8_t *next = jne_key(x, LF_KEY(LF_SUB, 4));
+    gen_host_flags(x, P_SUB, 2);
+    b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                      /* setc dl */
+    b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
+    patch_here(x, next);
+    b1(x, 0x84); b1(x, 0xc0);                                   /* test al, al: LF_NONE */
+    next = jcc_fwd(x, 0x5);
+    op_r_mem(x, 0x8b, H_EDX, CPU_OFF(flags));                   /* EFLAGS whole: its CF */
+    b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
+    patch_here(x, next);
+    next = jne_key(x, LF_KEY(LF_SBB, 4));
+    gen_host_flags(x, P_SBB, 2);
+    b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                      /* setc dl */
+    b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
+    patch_here(x, next);
+    b1(x, 0x3c); b1(x, LF_LOGIC);                               /* cmp al, LF_LOGIC (any size) */
+    next = jcc_fwd(x, 0x5);
+    b1(x, 0x31); b1(x, 0xd2);                                   /* xor edx, edx: CF clear */
+    b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
+    patch_here(x, next);
+    next = jne_key(x, LF_KEY(LF_ADD, 4));
+    gen_host_flags(x, P_ADD, 2);
+    b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                      /* setc dl */
+    b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
+    patch_here(x, next);
+    b1(x, 0x2c); b1(x, LF_INC);                                 /* sub al, LF_INC */
+    b1(x, 0x3c); b1(x, 1);                                      /* cmp al, 1: INC or DEC (any size) */
+    next = jcc_fwd(x, 0x7);                                     /* ja: neither */
+    op_r_mem(x, 0x8b, H_EDX, CPU_OFF(lf_cin));                  /* they kept the CF before them */
+    b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
+    patch_here(x, next);
+    call_fn(x, (const void *)cpu_fx_cf);
+    b1(x, 0x89); b1(x, 0xc2);                                   /* mov edx, eax */
+    for (int i = 0; i < n; i++)
+        patch_here(x, done[i]);
+    b1(x, 0x83); b1(x, 0xe2); b1(x, 1);                         /* and edx, 1 (setc left the rest) */
+}
+
 /* The guest's CF into edx (0 or 1), from the host's flags when the producer
- * is known, else through the interpreter. */
+ * is known, else from the lazy state when the code runs. */
 static bool cf_known(enum producer prod)
 {
     return prod != P_UNKNOWN;
@@ -667,8 +735,7 @@ static void gen_cf_edx(struct emit *x, enum producer prod)
         b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                  /* setc dl */
         b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);                  /* movzx edx, dl */
     } else {
-        call_fn(x, (const void *)cpu_fx_cf);
-        b1(x, 0x89); b1(x, 0xc2);                               /* mov edx, eax */
+        gen_cf_edx_lazy(x);
     }
 }
 
@@ -843,10 +910,11 @@ static void gen_eflags_to_host(struct emit *x, unsigned cc)
 /* The guest's condition CC into host flags for a jcc/setcc/cmovcc with the
  * same condition code; false: eax = cond(c, cc) through the interpreter
  * (then test with jnz/setnz/cmovnz). A producer not known here is looked at
- * when the code runs: a 32-bit CMP/SUB or logic op gives the host flags
- * from its operands, EFLAGS already whole (shifts, IMUL, the ordinary
- * path's flags) through gen_eflags_to_host, anything else after
- * cpu_fx_flags has made EFLAGS whole. */
+ * when the code runs: the frequent lazy states (a 32- or 8-bit CMP/SUB or
+ * logic op, a 32-bit ADD, INC or DEC) give the host flags from their
+ * operands, EFLAGS already whole (shifts, IMUL, the ordinary path's flags)
+ * through gen_eflags_to_host, anything else after cpu_fx_flags has made
+ * EFLAGS whole. */
 static bool gen_cond(struct emit *x, enum producer prod, unsigned cc)
 {
     if (gen_host_flags(x, prod, cc))
@@ -862,18 +930,25 @@ static bool gen_cond(struct emit *x, enum producer prod, unsigned cc)
         b1(x, 0x85); b1(x, 0xc0);                               /* test eax, eax */
         return false;
     }
-    _Static_assert(offsetof(struct cpu, lf_sz) == offsetof(struct cpu, lf_op) + 1, "lf_op, lf_sz: one word");
-    b1(x, 0x0f); b1(x, 0xb7); rbx_mem(x, H_EAX, CPU_OFF(lf_op));   /* movzx eax, word [lf_op] */
-    b1(x, 0x3d); b4(x, LF_SUB | 4u << 8);                       /* cmp eax, SUB size 4 */
-    uint8_t *not_sub = jcc_fwd(x, 0x5);
-    gen_host_flags(x, P_SUB, cc);
-    b1(x, 0xe9); uint8_t *done1 = x->p; b4(x, 0);
-    patch_here(x, not_sub);
-    b1(x, 0x3d); b4(x, LF_LOGIC | 4u << 8);                     /* cmp eax, LOGIC size 4 */
-    uint8_t *not_logic = jcc_fwd(x, 0x5);
-    gen_host_flags(x, P_LOGIC, cc);
-    b1(x, 0xe9); uint8_t *done2 = x->p; b4(x, 0);
-    patch_here(x, not_logic);
+    /* The lazy states a Linux boot leaves most often before a condition
+     * the code could not see produced (30 M a boot): DEC 32 is a loop
+     * counter whose DEC ended the run before. */
+    static const struct { unsigned key; enum producer p; } known[] = {
+        { LF_KEY(LF_SUB, 4), P_SUB }, { LF_KEY(LF_DEC, 4), P_DEC }, { LF_KEY(LF_LOGIC, 4), P_LOGIC },
+        { LF_KEY(LF_SUB, 1), P_SUB8 }, { LF_KEY(LF_ADD, 4), P_ADD }, { LF_KEY(LF_INC, 4), P_INC },
+        { LF_KEY(LF_LOGIC, 1), P_LOGIC8 },
+    };
+    uint8_t *done[sizeof known / sizeof known[0]];
+    int n = 0;
+    gen_lazy_key(x);
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if ((known[i].p == P_INC || known[i].p == P_DEC) && (cc == 2 || cc == 3 || cc == 6 || cc == 7))
+            continue;   /* a condition on CF: INC/DEC's host flags lack it */
+        uint8_t *next = jne_key(x, known[i].key);
+        gen_host_flags(x, known[i].p, cc);
+        b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
+        patch_here(x, next);
+    }
     b1(x, 0x84); b1(x, 0xc0);                                   /* test al, al (LF_NONE) */
     uint8_t *lazy = jcc_fwd(x, 0x5);
     op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
@@ -882,8 +957,8 @@ static bool gen_cond(struct emit *x, enum producer prod, unsigned cc)
     call_fn(x, (const void *)cpu_fx_flags);
     patch_here(x, have);
     gen_eflags_to_host(x, cc);
-    patch_here(x, done1);
-    patch_here(x, done2);
+    for (int i = 0; i < n; i++)
+        patch_here(x, done[i]);
     return true;
 }
 

@@ -323,14 +323,20 @@ static unsigned emit(uint8_t *p, const struct form *f)
 /* The last six end their run with a JMP to the next instruction, so that
  * the tested form starts a run of its own and finds the flags as an
  * earlier run left them (the translator looks at them when the code runs). */
-static const uint8_t setters[][5] = {
+static const uint8_t setters[][6] = {
     {0}, {0x39, 0xd8}, {0x29, 0xca}, {0x01, 0xd8}, {0x11, 0xd8}, {0x40}, {0x48},
     {0x21, 0xc9}, {0xc1, 0xe0, 0x05}, {0xd1, 0xc8}, {0x85, 0xc0},
     {0x39, 0xd8, 0xeb, 0x00}, {0x01, 0xd8, 0xeb, 0x00}, {0x21, 0xc9, 0xeb, 0x00},
     {0xc1, 0xe0, 0x05, 0xeb, 0x00}, {0x28, 0xd8, 0xeb, 0x00}, {0x48, 0xeb, 0x00},
+    /* More lazy states before a run boundary (gen_cf_edx_lazy, gen_cond):
+     * SBB, ADC, INC, AND r8, SUB r16, and a ROR after a CMP (LF_ROT). */
+    {0x19, 0xd8, 0xeb, 0x00}, {0x11, 0xd8, 0xeb, 0x00}, {0x40, 0xeb, 0x00}, {0x20, 0xd8, 0xeb, 0x00},
+    {0x66, 0x29, 0xd8, 0xeb, 0x00}, {0x39, 0xd8, 0xd1, 0xc8, 0xeb, 0x00},
 };
-static const uint8_t setter_len[] = {0, 2, 2, 2, 2, 1, 1, 2, 3, 2, 2, 4, 4, 4, 5, 4, 3};
-static const uint8_t setter_insns[] = {0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2};
+static const uint8_t setter_len[] = {0, 2, 2, 2, 2, 1, 1, 2, 3, 2, 2, 4, 4, 4, 5, 4, 3, 4, 4, 3, 4, 5, 6};
+static const uint8_t setter_insns[] = {0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3};
+_Static_assert(sizeof setter_len == sizeof setters / sizeof setters[0] &&
+               sizeof setter_insns == sizeof setters / sizeof setters[0], "one length and count per setter");
 
 static struct state st_init, st_fast, st_slow, st_jit;
 
@@ -500,6 +506,73 @@ TEST(fast_forms_match_the_ordinary_decoder)
             fprintf(stderr, "%s: a fast form in only %d of %d runs\n", f->name, fast_seen, runs);
             bad++;
         }
+    }
+    CHECK(bad == 0);
+}
+
+/* A run that begins with a condition or a CF reader finds the lazy flags
+ * an earlier run left, and the translator evaluates them when its code runs
+ * (gen_cond, gen_cf_edx_lazy): every lazy state, at the operand values
+ * where the flags differ (equal operands with a carry in, sign and overflow
+ * edges), before every condition of SETcc and CMOVcc and before INC, DEC,
+ * ADC and SBB, must give the interpreter's result. */
+TEST(a_run_that_begins_by_reading_flags_sees_every_lazy_state_left_before_it)
+{
+    machine_init();
+    static const struct { uint8_t len, insns, code[6]; } setters_jmp[] = {
+        {4, 2, {0x39, 0xd8, 0xeb, 0x00}},         /* cmp eax, ebx */
+        {4, 2, {0x01, 0xd8, 0xeb, 0x00}},         /* add eax, ebx */
+        {4, 2, {0x11, 0xd8, 0xeb, 0x00}},         /* adc eax, ebx */
+        {4, 2, {0x19, 0xd8, 0xeb, 0x00}},         /* sbb eax, ebx */
+        {4, 2, {0x21, 0xd8, 0xeb, 0x00}},         /* and eax, ebx */
+        {3, 2, {0x40, 0xeb, 0x00}},               /* inc eax */
+        {3, 2, {0x48, 0xeb, 0x00}},               /* dec eax */
+        {4, 2, {0x28, 0xd8, 0xeb, 0x00}},         /* sub al, bl */
+        {4, 2, {0x00, 0xd8, 0xeb, 0x00}},         /* add al, bl */
+        {4, 2, {0x20, 0xd8, 0xeb, 0x00}},         /* and al, bl */
+        {5, 2, {0x66, 0x29, 0xd8, 0xeb, 0x00}},   /* sub ax, bx */
+        {5, 2, {0x66, 0x21, 0xd8, 0xeb, 0x00}},   /* and ax, bx */
+        {5, 2, {0xc1, 0xe0, 0x05, 0xeb, 0x00}},   /* shl eax, 5: EFLAGS whole */
+        {6, 3, {0x39, 0xd8, 0xd1, 0xc8, 0xeb, 0x00}},   /* cmp, then ror eax, 1 (LF_ROT) */
+    };
+    static const uint32_t operands[][2] = {
+        {0, 0}, {0x7fffffffu, 0x7fffffffu}, {0x80000000u, 1}, {0x7fffffffu, 0xffffffffu},
+        {0xff, 0x80}, {0x7f, 0x80}, {0xffff, 0x8000}, {5, 7},
+    };
+    static const uint8_t readers[][3] = {
+        {0x41}, {0x49}, {0x11, 0xd1}, {0x19, 0xd1},   /* inc ecx, dec ecx, adc ecx, edx, sbb ecx, edx */
+    };
+    int bad = 0, runs = 0, jit_seen = 0, ignored = 0;
+    for (size_t si = 0; si < sizeof setters_jmp / sizeof setters_jmp[0]; si++)
+        for (size_t oi = 0; oi < sizeof operands / sizeof operands[0]; oi++)
+            for (unsigned t = 0; t < 32 + 4 && bad < 5; t++) {
+                uint8_t code[16];
+                unsigned n = setters_jmp[si].len;
+                memcpy(code, setters_jmp[si].code, n);
+                uint32_t tested = CODE + n;
+                if (t < 16) {                              /* setcc cl */
+                    code[n++] = 0x0f; code[n++] = (uint8_t)(0x90 | t); code[n++] = 0xc1;
+                } else if (t < 32) {                       /* cmovcc ecx, edx */
+                    code[n++] = 0x0f; code[n++] = (uint8_t)(0x40 | (t - 16)); code[n++] = 0xca;
+                } else {
+                    unsigned len = t - 32 < 2 ? 1 : 2;
+                    memcpy(code + n, readers[t - 32], len);
+                    n += len;
+                }
+                state_random(&st_init, false);
+                st_init.r.gpr[CPU_EAX] = operands[oi][0];
+                st_init.r.gpr[CPU_EBX] = operands[oi][1];
+                st_init.r.eflags = (st_init.r.eflags & ~(uint32_t)F_CF) | (oi & 1 ? F_CF : 0);
+                if (!compare("flags at a run start", code, n, setters_jmp[si].insns + 1, tested, 0, &ignored,
+                             &jit_seen))
+                    bad++;
+                runs++;
+            }
+    /* The reader must have been translated (its run is its own, after the
+     * JMP) nearly every time. */
+    if (jit_seen * 10 < runs * 9) {
+        fprintf(stderr, "the readers were translated in only %d of %d runs\n", jit_seen, runs);
+        bad++;
     }
     CHECK(bad == 0);
 }
