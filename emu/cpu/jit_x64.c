@@ -11,8 +11,10 @@
  *   after it sees the same state (except flags that a later register form
  *   sets again before anything can see them, flags_dead_at);
  * - a memory form that misses the inline TLB runs whole through the
- *   interpreter (gen_miss_steps; CALL and RET through their slow path),
- *   which records its fault point (the inline hit cannot fault); faults
+ *   interpreter (gen_miss_steps, on a slow path placed after the run's
+ *   code, gen_cold_paths, so that the inline paths follow each other
+ *   without jumps; CALL and RET through their slow path), which records
+ *   its fault point (the inline hit cannot fault); faults
  *   leave through cpu_raise's longjmp (the generated frames hold nothing
  *   to undo);
  *   cpu_run counts the instructions before the faulting one from c->run;
@@ -70,6 +72,19 @@ struct emit {
     unsigned count;
     bool last;
     bool user;       /* made at CPL 3: the inline TLB hit uses the user tags (flat_user) */
+    /* The slow paths of the run's memory forms, made after the run's code
+     * (gen_cold_paths) so that the inline paths follow each other without
+     * a jump over each slow path: where they start from (the rel32 fields
+     * of the inline path's misses), where they go back to, and the state
+     * of the emitter they were asked with. */
+    struct cold_path {
+        uint8_t *from[4], *back;
+        const struct dc_entry *e;
+        uint32_t off, next_off;
+        unsigned count, skip;
+        bool last;
+    } cold[FXB_MAX];
+    unsigned n_cold;
 };
 
 static void b1(struct emit *x, uint8_t v)
@@ -759,22 +774,39 @@ static void gen_host_szpc(struct emit *x, uint8_t mask)
 }
 
 /* The end of a memory form whose inline path (TLB hit) has just been made:
- * that path jumps over the miss, which runs the whole form through the
- * interpreter (the places of M, and SLOW when not NULL). Only that path can
- * reach a device, fault, or store into code, so only it tests run_stop
- * after the form (gen_stop_check), and the inline path needs no test. The
- * inline path must change nothing before its access can miss. */
+ * its miss (the places of M, and SLOW when not NULL) runs the whole form
+ * through the interpreter, on a slow path made after the run's code
+ * (gen_cold_paths), which comes back here. Only that path can reach a
+ * device, fault, or store into code, so only it tests run_stop after the
+ * form (gen_stop_check), and the inline path needs no test. The inline
+ * path must change nothing before its access can miss. */
 static void gen_miss_steps(struct emit *x, const struct mem_miss *m, uint8_t *slow, const struct dc_entry *e,
                            uint32_t off)
 {
-    b1(x, 0xe9); uint8_t *done = x->p; b4(x, 0);               /* jmp done */
-    patch_miss(x, m);
-    if (slow)
-        patch_here(x, slow);
-    gen_step(x, e, off);
-    if (!x->last)
-        gen_stop_check(x, x->next_off, x->count);
-    patch_here(x, done);
+    if (x->n_cold == FXB_MAX) {   /* one per instruction at most: cannot happen */
+        x->p = x->end + 1;        /* the run stays interpreted */
+        return;
+    }
+    struct cold_path *k = &x->cold[x->n_cold++];
+    *k = (struct cold_path){.from = {m->at[0], m->at[1], m->at[2], slow}, .back = x->p, .e = e, .off = off,
+                            .next_off = x->next_off, .count = x->count, .skip = x->skip, .last = x->last};
+}
+
+/* The slow paths gen_miss_steps asked for, each with the emitter's state
+ * of its own instruction, back to the instruction after it. */
+static void gen_cold_paths(struct emit *x)
+{
+    for (unsigned i = 0; i < x->n_cold; i++) {
+        const struct cold_path *k = &x->cold[i];
+        for (int j = 0; j < 4; j++)
+            if (k->from[j])
+                patch_here(x, k->from[j]);
+        x->skip = k->skip;
+        gen_step(x, k->e, k->off);
+        if (!k->last)
+            gen_stop_check(x, k->next_off, k->count);
+        b1(x, 0xe9); b4(x, (uint32_t)(k->back - (x->p + 4)));   /* jmp back */
+    }
 }
 
 /* SHL/SAL, SHR or SAR (group 2 operation OP, 4 to 7) of the SIZE-byte
@@ -1027,8 +1059,9 @@ static bool flags_dead_at(const struct dc_entry *ents, unsigned n, unsigned k)
     return false;   /* the run's end: the flags are live */
 }
 
-/* Translates run B (its entries copied at ENTS) into X. */
-static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *ents)
+/* The code of run B (its entries copied at ENTS) into X, up to its exits;
+ * gen_run adds the slow paths. */
+static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *ents)
 {
     b1(x, 0x53);                                       /* push rbx */
     b1(x, 0x41); b1(x, 0x54);                          /* push r12 */
@@ -1402,6 +1435,14 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
     } else {
         gen_chain_or_exit(x, c, b, off, b->n);
     }
+}
+
+/* Translates run B (its entries copied at ENTS) into X. */
+static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *ents)
+{
+    x->n_cold = 0;
+    gen_run_body(x, c, b, ents);
+    gen_cold_paths(x);
 }
 
 static void jit_drop_all(struct cpu *c)

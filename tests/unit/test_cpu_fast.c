@@ -861,6 +861,39 @@ TEST(a_store_into_its_own_translated_run_ends_it)
     cpu_set_jit_threshold(cpu, 0);
 }
 
+TEST(a_store_into_its_own_translated_run_after_an_ordinary_instruction_counts_each_once)
+{
+    /* As a_store_into_its_own_translated_run_ends_it, after CLC (an
+     * ordinary instruction, counted by cpu_fx_general): the store's slow
+     * path (made after the run's code) must count only the instructions
+     * CLC's call has not, so that the budget of 4 ends at the JMP's target
+     * with the new immediate loaded. */
+    machine_init();
+    static const uint8_t code[] = {
+        0xf8,                           /* clc */
+        0x89, 0x03,                     /* mov [ebx], eax */
+        0xb9, 0x11, 0x11, 0x11, 0x11,   /* mov ecx, 0x11111111 */
+        0xeb, 0xf6,                     /* jmp CODE */
+    };
+    code_at_start(code, sizeof(code));
+    st_init.r.gpr[CPU_EBX] = DATA;
+    cpu_set_jit_threshold(cpu, 1);
+    state_load(&st_init);
+    cpu_run(cpu, 12);
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    st_init.r.gpr[CPU_EBX] = CODE + 4;
+    st_init.r.gpr[CPU_EAX] = 0x22222222u;
+    cpu_set_regs(cpu, &st_init.r);
+    uint64_t before = cpu_retired(cpu);
+    cpu_run(cpu, 4);
+    struct cpu_regs r;
+    cpu_get_regs(cpu, &r);
+    CHECK_EQ_INT(cpu_retired(cpu) - before, 4);
+    CHECK_EQ_INT(r.eip, CODE);
+    CHECK_EQ_INT(r.gpr[CPU_ECX], 0x22222222u);
+    cpu_set_jit_threshold(cpu, 0);
+}
+
 TEST(a_map_change_drops_translations_only_when_it_remaps_their_code)
 {
     /* A loop runs translated. A PCI BAR moving elsewhere (Linux sizes every
