@@ -181,10 +181,14 @@ _Static_assert(sizeof(struct dc_entry) == 32, "dc_entry is 32 bytes");
  * rebuilt evicted runs often enough to cost 6% of its time (fxb_build and
  * jit_lookup), and it booted 4-13% slower in three alternating pairs. The
  * slots (32 bytes, 256 KiB in all) hold what lookups and translated chains
- * test; the entries (4 MiB) lie apart, read only to interpret or build. */
+ * test; the entries (16 MiB) lie apart, read only to interpret or build.
+ * A run takes up to 64 instructions: the loop of the kernel's multiprecision
+ * multiply (47 instructions, most of the certificate checks' time) is then
+ * one run, where with 16 it was three, each end a chain and a point where
+ * the lazy flags must be whole (0.97-0.99 of the CPU time, eight pairs). */
 #define FXB_BITS 13
 #define FXB_SIZE (1 << FXB_BITS)
-#define FXB_MAX 16
+#define FXB_MAX 64
 struct fx_block {
     uint32_t pa;            /* of the first instruction; ~0: empty */
     uint32_t key;           /* as dc_entry.key */

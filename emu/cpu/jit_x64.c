@@ -48,9 +48,10 @@ enum { H_EAX, H_ECX, H_EDX, H_EBX, H_ESP, H_EBP, H_ESI, H_EDI, H_R8 };
 
 #define JIT_CODE_BYTES (32u << 20)  /* the code cache; full: everything is dropped */
 /* The most code one run may take. A run of 16 memory forms with its
- * chaining exits needs about 3 KiB; with 2 KiB, 17,000 runs of the test
- * guest's boot did not fit and stayed interpreted. */
-#define JIT_MAX_BLOCK 8192
+ * chaining exits needs about 3 KiB (with 2 KiB, 17,000 runs of the test
+ * guest's boot did not fit and stayed interpreted); runs are up to
+ * FXB_MAX (64) instructions long. */
+#define JIT_MAX_BLOCK 32768
 #define JIT_BITS 15
 #define JIT_SLOTS (1u << JIT_BITS)
 
@@ -190,6 +191,7 @@ static void op64_r_mem(struct emit *x, uint8_t op, int reg, uint32_t disp)
 
 /* c->retired += the instructions of the first COUNT of the run not counted
  * yet (those up to an ordinary instruction were, by cpu_fx_general). */
+_Static_assert(FXB_MAX < 128, "a run's count is a sign-extended imm8 (add_retired)");
 static void add_retired(struct emit *x, unsigned count)
 {
     if (count == x->skip)
