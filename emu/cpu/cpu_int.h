@@ -65,7 +65,11 @@ enum { SHADOW_STI = 1, SHADOW_SS = 2 };
  * gives up inlining into the large interpreter switch on its own. */
 #define CPU_INLINE static inline __attribute__((always_inline))
 
-enum lf_op { LF_NONE = 0, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
+enum lf_op { LF_NONE = 0, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC, LF_MUL };
+/* LF_MUL (translated MUL and IMUL, jit_x64.c): SF, ZF and PF from lf_res,
+ * CF = OF = lf_cin (the product did not fit), AF clear, as the
+ * interpreter's do_mul and imul2 set them. INC, DEC and MUL keep CF in
+ * lf_cin, in this order (the translator tests the three at once). */
 /* ORed into a pending lf_op by ROL/ROR: SF/ZF/AF/PF still come from the
  * lazy op, CF and OF from c->flags (what the rotate wrote). */
 #define LF_ROT 0x80u
@@ -386,7 +390,7 @@ static inline bool cpu_cf(const struct cpu *c)
     switch (c->lf_op) {   /* the cases that need no operands first: INC/DEC ask after every op */
     case LF_NONE: return c->flags & F_CF;
     case LF_LOGIC: return false;
-    case LF_INC: case LF_DEC: return c->lf_cin;
+    case LF_INC: case LF_DEC: case LF_MUL: return c->lf_cin;
     default: break;
     }
     uint32_t m = c->lf_sz == 4 ? 0xffffffffu : c->lf_sz == 2 ? 0xffffu : 0xffu;

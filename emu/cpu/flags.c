@@ -16,7 +16,7 @@ static uint32_t lazy_cf(const struct cpu *c)
     case LF_ADC: return r < a || (c->lf_cin && r == a);
     case LF_SUB: return a < b;
     case LF_SBB: return a < b || (c->lf_cin && a == b);
-    case LF_INC: case LF_DEC: return c->lf_cin;
+    case LF_INC: case LF_DEC: case LF_MUL: return c->lf_cin;
     default: return 0;
     }
 }
@@ -27,6 +27,7 @@ static uint32_t lazy_of(const struct cpu *c)
     switch (c->lf_op) {
     case LF_ADD: case LF_ADC: case LF_INC: return ((a ^ r) & (b ^ r) & sign) != 0;
     case LF_SUB: case LF_SBB: case LF_DEC: return ((a ^ b) & (a ^ r) & sign) != 0;
+    case LF_MUL: return c->lf_cin;
     default: return 0;
     }
 }
@@ -39,7 +40,7 @@ uint32_t cpu_get_flags(struct cpu *c)
     uint32_t f = c->flags & ~F_ARITH;
     f |= lazy_cf(c) ? F_CF : 0;
     f |= parity(r);
-    if ((c->lf_op & ~LF_ROT) != LF_LOGIC)
+    if ((c->lf_op & ~LF_ROT) != LF_LOGIC && (c->lf_op & ~LF_ROT) != LF_MUL)
         f |= (c->lf_a ^ c->lf_b ^ c->lf_res) & F_AF;
     f |= r == 0 ? F_ZF : 0;
     f |= (r >> (c->lf_sz * 8 - 1)) & 1 ? F_SF : 0;

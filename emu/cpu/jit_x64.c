@@ -238,8 +238,10 @@ static void patch_here(struct emit *x, uint8_t *at)
 
 /* The lazy-flag state the last inline instruction left, so that a Jcc can
  * evaluate its condition with the host's own flags. */
-enum producer { P_UNKNOWN, P_ADD, P_SUB, P_LOGIC, P_INC, P_DEC, P_ADC, P_SBB, P_ARITH, P_ADD8, P_SUB8, P_LOGIC8 };
-/* P_ARITH: the flags are in c->flags (set_arith: shifts, IMUL). */
+enum producer { P_UNKNOWN, P_ADD, P_SUB, P_LOGIC, P_INC, P_DEC, P_ADC, P_SBB, P_ARITH, P_ADD8, P_SUB8, P_LOGIC8,
+                P_MUL };
+/* P_ARITH: the flags are in c->flags (set_arith: shifts). P_MUL: LF_MUL
+ * (MUL, IMUL). */
 
 /* The memory operand's offset (fx_ea) into host register REG. */
 static void gen_ea(struct emit *x, const struct dc_entry *e, int reg)
@@ -413,6 +415,23 @@ static bool gen_host_flags(struct emit *x, enum producer p, unsigned cc)
         b1(x, 0x0f); b1(x, 0xba); rbx_mem(x, 4, CPU_OFF(lf_cin)); b1(x, 0);   /* bt dword [lf_cin], 0 */
         op_r_mem(x, p == P_ADC ? 0x13 : 0x1b, H_EAX, CPU_OFF(lf_b));        /* adc/sbb eax, [lf_b] */
         return true;
+    case P_MUL:
+        /* O and B: CF = OF = lf_cin; Z, S and P from the product's low half. */
+        switch (cc >> 1) {
+        case 0:
+            op_r_mem(x, 0x8a, H_EAX, CPU_OFF(lf_cin));     /* mov al, [lf_cin] */
+            b1(x, 0x04); b1(x, 0x7f);                      /* add al, 0x7f: OF = the bit */
+            return true;
+        case 1:
+            b1(x, 0x0f); b1(x, 0xba); rbx_mem(x, 4, CPU_OFF(lf_cin)); b1(x, 0);   /* bt dword [lf_cin], 0 */
+            return true;
+        case 2: case 4: case 5:
+            op_r_mem(x, 0x8b, H_EAX, CPU_OFF(lf_res));
+            b1(x, 0x85); b1(x, 0xc0);                      /* test eax, eax */
+            return true;
+        default:
+            return false;
+        }
     case P_INC: case P_DEC:
         /* INC/DEC keep CF: the host's add/sub would not. */
         if (cc == 2 || cc == 3 || cc == 6 || cc == 7)
@@ -720,10 +739,11 @@ static void gen_cf_edx_lazy(struct emit *x)
     b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                      /* setc dl */
     b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
     patch_here(x, next);
+    _Static_assert(LF_DEC == LF_INC + 1 && LF_MUL == LF_INC + 2, "INC, DEC, MUL in a row");
     b1(x, 0x2c); b1(x, LF_INC);                                 /* sub al, LF_INC */
-    b1(x, 0x3c); b1(x, 1);                                      /* cmp al, 1: INC or DEC (any size) */
-    next = jcc_fwd(x, 0x7);                                     /* ja: neither */
-    op_r_mem(x, 0x8b, H_EDX, CPU_OFF(lf_cin));                  /* they kept the CF before them */
+    b1(x, 0x3c); b1(x, 2);                                      /* cmp al, 2: INC, DEC or MUL (any size) */
+    next = jcc_fwd(x, 0x7);                                     /* ja: none of them */
+    op_r_mem(x, 0x8b, H_EDX, CPU_OFF(lf_cin));                  /* CF is there */
     b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
     patch_here(x, next);
     call_fn(x, (const void *)cpu_fx_cf);
@@ -890,18 +910,20 @@ static void gen_rotate(struct emit *x, unsigned r, bool right, unsigned count)
     patch_here(x, none);
 }
 
-/* EFLAGS after a multiply whose low half is in eax, as the interpreter's
- * (imul2, do_mul): CF = OF = the host flag SETCC (0F SETcc's second byte)
- * reads, SF, ZF and PF from the low half, AF clear; lazy op none. */
+/* The lazy flags of a multiply whose low half is in eax (LF_MUL): CF = OF
+ * = the host flag SETCC (0F SETcc's second byte) reads, as the
+ * interpreter's do_mul and imul2 set them; the rest follows from the low
+ * half when something reads them. Five instructions where making EFLAGS
+ * whole took thirteen (IMUL is common in the kernel's multiprecision
+ * arithmetic, its flags rarely read). */
 static void gen_product_flags(struct emit *x, uint8_t setcc)
 {
     b1(x, 0x0f); b1(x, setcc); b1(x, 0xc2);                /* setcc dl */
-    b1(x, 0x85); b1(x, 0xc0);                              /* test eax, eax */
-    gen_host_szpc(x, 0xc4);
     b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);                 /* movzx edx, dl */
-    b1(x, 0x69); b1(x, 0xd2); b4(x, F_CF | F_OF);          /* imul edx, edx, CF|OF */
-    b1(x, 0x09); b1(x, 0xd1);                              /* or ecx, edx */
-    gen_set_arith(x);
+    st_mem(x, H_EDX, CPU_OFF(lf_cin));
+    st_mem(x, H_EAX, CPU_OFF(lf_res));
+    b1(x, 0x66); b1(x, 0xc7); rbx_mem(x, 0, CPU_OFF(lf_op));
+    b1(x, LF_MUL); b1(x, 4);                               /* mov word [lf_op], LF_MUL | 4 << 8 */
 }
 
 /* Whether ordinary instruction E is MUL or IMUL r32 (F7 /4, /5, register
@@ -914,8 +936,8 @@ static bool mul_inline(const struct dc_entry *e)
 
 /* EDX:EAX = EAX * guest register R, unsigned or (SIGNED) signed, with the
  * interpreter's flags (do_mul): CF = OF = the upper half is needed (the
- * host's own), SF, ZF and PF from the low half, AF clear; EFLAGS whole
- * (P_ARITH). */
+ * host's own), SF, ZF and PF from the low half, AF clear; lazily
+ * (LF_MUL, P_MUL). */
 static void gen_mul(struct emit *x, unsigned r, bool sign)
 {
     op_r_mem(x, 0x8b, H_EAX, greg(CPU_EAX));
@@ -1084,7 +1106,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
         x->last = last;
         if (mul_inline(e)) {
             gen_mul(x, e->form.rm, e->form.reg == 5);
-            prod = P_ARITH;
+            prod = P_MUL;
         } else if (kind < DC_FAST) {   /* an ordinary instruction: the interpreter runs it */
             b1(x, 0x48); b1(x, 0xbe); b8(x, (uint64_t)(uintptr_t)e);   /* mov rsi, imm64 */
             lea_eip(x, H_EDX, off);
@@ -1359,7 +1381,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             prod = P_UNKNOWN;
             if (!x->flags_dead) {
                 gen_product_flags(x, 0x90);                        /* CF, OF: seto */
-                prod = P_ARITH;
+                prod = P_MUL;
             }
         } else if (kind == FX_SETCC_R) {
             bool host = gen_cond(x, prod, cc);

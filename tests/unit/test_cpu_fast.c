@@ -512,7 +512,8 @@ TEST(fast_forms_match_the_ordinary_decoder)
 
 /* A run that begins with a condition or a CF reader finds the lazy flags
  * an earlier run left, and the translator evaluates them when its code runs
- * (gen_cond, gen_cf_edx_lazy): every lazy state, at the operand values
+ * (gen_cond, gen_cf_edx_lazy); after a multiply in the same run it reads
+ * them from what it knows (P_MUL): every lazy state, at the operand values
  * where the flags differ (equal operands with a carry in, sign and overflow
  * edges), before every condition of SETcc and CMOVcc and before INC, DEC,
  * ADC and SBB, must give the interpreter's result. */
@@ -534,10 +535,18 @@ TEST(a_run_that_begins_by_reading_flags_sees_every_lazy_state_left_before_it)
         {5, 2, {0x66, 0x21, 0xd8, 0xeb, 0x00}},   /* and ax, bx */
         {5, 2, {0xc1, 0xe0, 0x05, 0xeb, 0x00}},   /* shl eax, 5: EFLAGS whole */
         {6, 3, {0x39, 0xd8, 0xd1, 0xc8, 0xeb, 0x00}},   /* cmp, then ror eax, 1 (LF_ROT) */
+        {5, 2, {0x0f, 0xaf, 0xc3, 0xeb, 0x00}},   /* imul eax, ebx (LF_MUL) */
+        {4, 2, {0xf7, 0xe3, 0xeb, 0x00}},         /* mul ebx */
+        {4, 2, {0xf7, 0xeb, 0xeb, 0x00}},         /* imul ebx */
+        /* In the same run as the reader (the producer known to the
+         * translator): */
+        {3, 1, {0x0f, 0xaf, 0xc3}},               /* imul eax, ebx */
+        {2, 1, {0xf7, 0xe3}},                     /* mul ebx */
+        {2, 1, {0xf7, 0xeb}},                     /* imul ebx */
     };
     static const uint32_t operands[][2] = {
         {0, 0}, {0x7fffffffu, 0x7fffffffu}, {0x80000000u, 1}, {0x7fffffffu, 0xffffffffu},
-        {0xff, 0x80}, {0x7f, 0x80}, {0xffff, 0x8000}, {5, 7},
+        {0xff, 0x80}, {0x7f, 0x80}, {0xffff, 0x8000}, {5, 7}, {0x10000, 0x10000}, {0xffffffffu, 0xffffffffu},
     };
     static const uint8_t readers[][3] = {
         {0x41}, {0x49}, {0x11, 0xd1}, {0x19, 0xd1},   /* inc ecx, dec ecx, adc ecx, edx, sbb ecx, edx */
