@@ -243,19 +243,40 @@ enum producer { P_UNKNOWN, P_ADD, P_SUB, P_LOGIC, P_INC, P_DEC, P_ADC, P_SBB, P_
 /* P_ARITH: the flags are in c->flags (set_arith: shifts). P_MUL: LF_MUL
  * (MUL, IMUL). */
 
-/* The memory operand's offset (fx_ea) into host register REG. */
+/* The memory operand's offset (fx_ea) into host register REG (edx or ecx:
+ * eax takes the index). Base, scaled index and displacement are added by
+ * one LEA: its 64-bit address truncated to the 32-bit destination is the
+ * guest's 32-bit sum (both registers loaded zero-extended, the
+ * displacement sign-extended). */
 static void gen_ea(struct emit *x, const struct dc_entry *e, int reg)
 {
-    mov_imm(x, reg, e->disp);
-    if (e->base >= 0)
-        op_r_mem(x, 0x03, reg, greg((unsigned)e->base));   /* add reg, [base] */
-    if (e->index >= 0) {
+    uint32_t disp = e->disp;
+    bool d8 = (uint32_t)(int32_t)(int8_t)disp == disp;
+    if (e->index >= 0)
         op_r_mem(x, 0x8b, H_EAX, greg((unsigned)e->index));
-        if (e->scale) {
-            b1(x, 0xc1); b1(x, 0xe0); b1(x, e->scale);     /* shl eax, scale */
-        }
-        alu_rr(x, 0, reg, H_EAX);                          /* add reg, eax */
+    if (e->base < 0 && e->index < 0) {
+        mov_imm(x, reg, disp);
+        return;
     }
+    if (e->base < 0) {   /* lea reg, [rax*scale + disp32] */
+        b1(x, 0x8d); b1(x, (uint8_t)(reg << 3 | 4)); b1(x, (uint8_t)(e->scale << 6 | 5)); b4(x, disp);
+        return;
+    }
+    op_r_mem(x, 0x8b, reg, greg((unsigned)e->base));         /* mov reg, [base] */
+    if (e->index < 0 && !disp)
+        return;
+    uint8_t mod = !disp ? 0x00 : d8 ? 0x40 : 0x80;
+    b1(x, 0x8d);
+    if (e->index < 0) {   /* lea reg, [reg + disp] */
+        b1(x, (uint8_t)(mod | reg << 3 | reg));
+    } else {              /* lea reg, [reg + rax*scale + disp] */
+        b1(x, (uint8_t)(mod | reg << 3 | 4));
+        b1(x, (uint8_t)(e->scale << 6 | H_EAX << 3 | reg));
+    }
+    if (mod == 0x40)
+        b1(x, (uint8_t)disp);
+    else if (mod == 0x80)
+        b4(x, disp);
 }
 
 /* After a store: a write into the run's page cleared run_stop; leave with

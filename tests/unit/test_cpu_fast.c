@@ -257,7 +257,14 @@ static const struct form forms[] = {
 static unsigned emit_mem(uint8_t *p, unsigned reg)
 {
     uint8_t d8 = (uint8_t)(rnd() & 0x7c);
-    switch (rnd() % 8) {
+    switch (rnd() % 9) {
+    case 8: {                                                                /* [edi*4+disp32] */
+        uint32_t a = DATA + 0x4000 + (rnd() & 0xff0);
+        p[0] = (uint8_t)(0x04 | reg << 3);
+        p[1] = 0xbd;
+        memcpy(p + 2, &a, 4);
+        return 6;
+    }
     case 0: p[0] = (uint8_t)(0x06 | reg << 3); return 1;                    /* [esi] */
     case 1: p[0] = (uint8_t)(0x43 | reg << 3); p[1] = d8; return 2;         /* [ebx+d8] */
     case 2: p[0] = (uint8_t)(0x44 | reg << 3); p[1] = 0xbe; p[2] = d8; return 3;   /* [esi+edi*4+d8] */
