@@ -357,8 +357,9 @@ struct cpu {
      * themselves never load a segment. */
     uint8_t flat_rw;
     /* flat_rw outside user mode, 0 at CPL 3 (which runs change no more than
-     * segments): the inline TLB hit of code translated outside user mode
-     * tests this one byte (supervisor tags, flat segment); flat_user is the
+     * segments): the entry of code translated outside user mode tests this
+     * one byte for the segments its inline TLB hits (supervisor tags) take
+     * as flat (gen_flat_guard); flat_user is the
      * converse, for code translated at CPL 3 (user tags). Code that runs at
      * the other privilege than it was made for always misses, so it stays
      * exact. */
@@ -378,6 +379,10 @@ struct cpu {
      * no event or TF test (translated code chains on it alone; fxb_run sets
      * 2 when an interrupt already waits, and the code then does not chain). */
     uintptr_t run_stop;
+    /* Set by translated code that found, on entry, a segment of its inline
+     * accesses no longer flat (jit_x64.c, gen_flat_guard): the next run
+     * fxb_run starts is interpreted, whatever code it has. */
+    bool jit_bail;
     struct dc_entry *cur;       /* the entry of the executing instruction, or NULL */
     struct jit_state *jit;      /* the translator's code cache (jit_x64.c), made on first use */
     unsigned jit_hot;           /* runs before a run is translated; 0: never */

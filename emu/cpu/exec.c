@@ -1604,7 +1604,7 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
         c->run = b;
         c->run_eip = eip;
         c->run_skip = 0;
-        if (b->jit && end - retired >= b->n) {
+        if (b->jit && !c->jit_bail && end - retired >= b->n) {
             /* Host code runs the whole run, and the runs it chains to (a
              * store into its page may end it early: run_stop, cleared by the
              * code-write hook); it counts what it ran into c->retired.
@@ -1622,6 +1622,7 @@ static __attribute__((noinline)) struct fxb_ran fxb_run(struct cpu *c, struct fx
                 fxb_check_open(c, (struct fx_block *)last, eip);
         } else {
             unsigned n = end - retired < b->n ? (unsigned)(end - retired) : b->n;
+            c->jit_bail = false;
             c->run_stop = (uintptr_t)(e + n);
             do
                 eip = exec_fast(c, e, eip);

@@ -86,6 +86,10 @@ struct emit {
         bool last;
     } cold[FXB_MAX];
     unsigned n_cold;
+    /* The segments whose flat bit the inline accesses rely on (bit s), and
+     * where the run's entry test takes them (gen_flat_guard). */
+    uint8_t flat_mask;
+    uint8_t *flat_and, *flat_cmp, *flat_bail;
 };
 
 static void b1(struct emit *x, uint8_t v)
@@ -294,7 +298,8 @@ static void gen_stop_check(struct emit *x, uint32_t next_off, unsigned count)
 
 /* The TLB hit inline for an access of SIZE bytes at offset edx of segment
  * SEG (lin_read/lin_write's fast path: the privilege the code was made for,
- * flat segment, the tag of the access's last page). On a hit rsi + rdx addresses the bytes; on a
+ * flat segment, which the run's entry tests once (gen_flat_guard), the tag
+ * of the access's last page). On a hit rsi + rdx addresses the bytes; on a
  * miss it jumps to the returned places (rel32 fields; 0 where none), from
  * which the whole form runs through the interpreter (edx may hold the
  * linear address by then).
@@ -316,9 +321,14 @@ static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool 
     bool based = seg == CPU_FS || seg == CPU_GS;
     uint32_t flat = based ? (x->user ? CPU_OFF(based_user) : CPU_OFF(based_sup))
                           : (x->user ? CPU_OFF(flat_user) : CPU_OFF(flat_sup));
-    b1(x, 0xf6); rbx_mem(x, 0, flat); b1(x, (uint8_t)(1u << seg));   /* test byte [flat_sup/flat_user...], bit */
-    m.at[0] = jcc_fwd(x, 0x4);                                  /* jz miss: another privilege, or not flat */
+    m.at[0] = NULL;
     m.at[2] = NULL;
+    if (!based) {
+        x->flat_mask |= (uint8_t)(1u << seg);                   /* tested once, at the run's entry */
+    } else {
+        b1(x, 0xf6); rbx_mem(x, 0, flat); b1(x, (uint8_t)(1u << seg));   /* test byte [based_sup/based_user], bit */
+        m.at[0] = jcc_fwd(x, 0x4);                              /* jz miss: another privilege, or not flat */
+    }
     if (based) {
         b1(x, 0x83); b1(x, 0xfa); b1(x, (uint8_t)(0x100 - size));   /* cmp edx, -size */
         m.at[2] = jcc_fwd(x, 0x7);                              /* ja miss: past the limit */
@@ -1104,6 +1114,8 @@ static bool flags_dead_at(const struct dc_entry *ents, unsigned n, unsigned k)
     return false;   /* the run's end: the flags are live */
 }
 
+static void gen_flat_guard(struct emit *x);
+
 /* The code of run B (its entries copied at ENTS) into X, up to its exits;
  * gen_run adds the slow paths. */
 static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *ents)
@@ -1113,6 +1125,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
     b1(x, 0x41); b1(x, 0x55);                          /* push r13: a scratch that calls keep (and alignment) */
     b1(x, 0x48); b1(x, 0x89); b1(x, 0xfb);             /* mov rbx, rdi */
     b1(x, 0x41); b1(x, 0x89); b1(x, 0xf4);             /* mov r12d, esi */
+    gen_flat_guard(x);   /* after the prologue: chains enter here */
     enum producer prod = P_UNKNOWN;
     uint32_t off = 0;
     for (unsigned k = 0; k < b->n; k++) {
@@ -1482,12 +1495,43 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
     }
 }
 
+/* The run's entry test of the segments its inline accesses take as flat
+ * (base 0, 4 GiB, writable data, at the privilege the code was made for:
+ * flat_sup or flat_user), made before the first instruction, where chains
+ * enter too: runs load no segment and change no privilege, so one test
+ * holds for the whole run, where every access tested its own bit before.
+ * The mask is filled in once the run's code is made (gen_flat_patch).
+ * When a bit is clear the code leaves before its first instruction with
+ * jit_bail set, and fxb_run interprets the run instead (whose accesses
+ * check their segments). */
+static void gen_flat_guard(struct emit *x)
+{
+    x->flat_mask = 0;
+    b1(x, 0x8a); rbx_mem32(x, H_EAX, x->user ? CPU_OFF(flat_user) : CPU_OFF(flat_sup));   /* mov al, [flat] */
+    b1(x, 0x24); x->flat_and = x->p; b1(x, 0);                  /* and al, mask */
+    b1(x, 0x3c); x->flat_cmp = x->p; b1(x, 0);                  /* cmp al, mask */
+    x->flat_bail = jcc_fwd(x, 0x5);                             /* jne bail */
+}
+
+static void gen_flat_patch(struct emit *x)
+{
+    patch_here(x, x->flat_bail);
+    b1(x, 0xc6); rbx_mem32(x, 0, CPU_OFF(jit_bail)); b1(x, 1);  /* mov byte [jit_bail], 1 */
+    b1(x, 0x44); b1(x, 0x89); b1(x, 0xe0);                      /* mov eax, r12d: the run's EIP */
+    leave(x);
+    if (x->p <= x->end) {
+        *x->flat_and = x->flat_mask;
+        *x->flat_cmp = x->flat_mask;
+    }
+}
+
 /* Translates run B (its entries copied at ENTS) into X. */
 static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *ents)
 {
     x->n_cold = 0;
     gen_run_body(x, c, b, ents);
     gen_cold_paths(x);
+    gen_flat_patch(x);
 }
 
 static void jit_drop_all(struct cpu *c)
