@@ -734,6 +734,24 @@ static uint8_t *jne_key(struct emit *x, unsigned key)
 
 #define LF_KEY(op, size) ((unsigned)(op) | (unsigned)(size) << 8)
 
+/* The end of one case of gen_cf_edx_lazy: a jump to its end (added to
+ * DONE), and the next case's test from NEXT on. */
+static void jmp_done(struct emit *x, uint8_t *next, uint8_t **done, int *n)
+{
+    b1(x, 0xe9); done[(*n)++] = x->p; b4(x, 0);
+    patch_here(x, next);
+}
+
+/* A case of gen_cf_edx_lazy: for lazy word KEY, CF into dl from the host
+ * flags of producer P. */
+static void gen_cf_case(struct emit *x, unsigned key, enum producer p, uint8_t **done, int *n)
+{
+    uint8_t *next = jne_key(x, key);
+    gen_host_flags(x, p, 2);
+    b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                      /* setc dl */
+    jmp_done(x, next, done, n);
+}
+
 /* The guest's CF into edx (0 or 1) from whatever lazy state the code finds
  * when it runs (cpu_cf inline): the frequent states are tested in turn, in
  * the order of a Linux boot's counts (a CMP or SUB, EFLAGS whole, SBB, a
@@ -745,38 +763,23 @@ static void gen_cf_edx_lazy(struct emit *x)
     uint8_t *done[6];
     int n = 0;
     gen_lazy_key(x);
-    uint8_t *next = jne_key(x, LF_KEY(LF_SUB, 4));
-    gen_host_flags(x, P_SUB, 2);
-    b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                      /* setc dl */
-    b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
-    patch_here(x, next);
+    gen_cf_case(x, LF_KEY(LF_SUB, 4), P_SUB, done, &n);
     b1(x, 0x84); b1(x, 0xc0);                                   /* test al, al: LF_NONE */
-    next = jcc_fwd(x, 0x5);
+    uint8_t *next = jcc_fwd(x, 0x5);
     op_r_mem(x, 0x8b, H_EDX, CPU_OFF(flags));                   /* EFLAGS whole: its CF */
-    b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
-    patch_here(x, next);
-    next = jne_key(x, LF_KEY(LF_SBB, 4));
-    gen_host_flags(x, P_SBB, 2);
-    b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                      /* setc dl */
-    b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
-    patch_here(x, next);
+    jmp_done(x, next, done, &n);
+    gen_cf_case(x, LF_KEY(LF_SBB, 4), P_SBB, done, &n);
     b1(x, 0x3c); b1(x, LF_LOGIC);                               /* cmp al, LF_LOGIC (any size) */
     next = jcc_fwd(x, 0x5);
     b1(x, 0x31); b1(x, 0xd2);                                   /* xor edx, edx: CF clear */
-    b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
-    patch_here(x, next);
-    next = jne_key(x, LF_KEY(LF_ADD, 4));
-    gen_host_flags(x, P_ADD, 2);
-    b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                      /* setc dl */
-    b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
-    patch_here(x, next);
+    jmp_done(x, next, done, &n);
+    gen_cf_case(x, LF_KEY(LF_ADD, 4), P_ADD, done, &n);
     _Static_assert(LF_DEC == LF_INC + 1 && LF_MUL == LF_INC + 2, "INC, DEC, MUL in a row");
     b1(x, 0x2c); b1(x, LF_INC);                                 /* sub al, LF_INC */
     b1(x, 0x3c); b1(x, 2);                                      /* cmp al, 2: INC, DEC or MUL (any size) */
     next = jcc_fwd(x, 0x7);                                     /* ja: none of them */
     op_r_mem(x, 0x8b, H_EDX, CPU_OFF(lf_cin));                  /* CF is there */
-    b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
-    patch_here(x, next);
+    jmp_done(x, next, done, &n);
     call_fn(x, (const void *)cpu_fx_cf);
     b1(x, 0x89); b1(x, 0xc2);                                   /* mov edx, eax */
     for (int i = 0; i < n; i++)

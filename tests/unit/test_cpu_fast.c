@@ -846,35 +846,48 @@ TEST(translated_runs_chain_as_the_interpreter_runs_them)
     CHECK_EQ_INT(st_jit.r.eip, CODE + sizeof(code));   /* ran to the HLT */
 }
 
+/* Translates CODE (threshold 1, WARM instructions from a random state with
+ * EBX = DATA), then runs BUDGET instructions from CODE again with EBX at
+ * IMM_AT (the immediate of its MOV ECX) and EAX = 0x22222222, which its
+ * store writes there; the registers after into R, the instructions
+ * retired returned. */
+static uint64_t store_into_translated_run(const uint8_t *code, size_t len, unsigned warm, uint32_t imm_at,
+                                          unsigned budget, struct cpu_regs *r)
+{
+    code_at_start(code, len);
+    st_init.r.gpr[CPU_EBX] = DATA;
+    cpu_set_jit_threshold(cpu, 1);
+    state_load(&st_init);
+    cpu_run(cpu, warm);   /* decoded, then run (translated after its first run) */
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    st_init.r.gpr[CPU_EBX] = imm_at;
+    st_init.r.gpr[CPU_EAX] = 0x22222222u;
+    cpu_set_regs(cpu, &st_init.r);
+    uint64_t before = cpu_retired(cpu);
+    cpu_run(cpu, budget);
+    cpu_get_regs(cpu, r);
+    cpu_set_jit_threshold(cpu, 0);
+    return cpu_retired(cpu) - before;
+}
+
 TEST(a_store_into_its_own_translated_run_ends_it)
 {
     /* As a_store_into_its_own_run_ends_the_run, with the run translated:
      * the store rewrites the next instruction's immediate, the code must
-     * leave after the store and the MOV load the new immediate. */
+     * leave after the store and the MOV load the new immediate. The whole
+     * run fits the budget, so its code runs; the store misses the inline
+     * TLB (a code page has no write tag) and its slow path must end the
+     * run. */
     machine_init();
     static const uint8_t code[] = {
         0x89, 0x03,                     /* mov [ebx], eax */
         0xb9, 0x11, 0x11, 0x11, 0x11,   /* mov ecx, 0x11111111 */
         0xeb, 0xf7,                     /* jmp CODE */
     };
-    code_at_start(code, sizeof(code));
-    st_init.r.gpr[CPU_EBX] = DATA;
-    cpu_set_jit_threshold(cpu, 1);
-    state_load(&st_init);
-    cpu_run(cpu, 9);   /* decoded, then run (translated after its first run) */
-    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
-    st_init.r.gpr[CPU_EBX] = CODE + 3;
-    st_init.r.gpr[CPU_EAX] = 0x22222222u;
-    cpu_set_regs(cpu, &st_init.r);
-    /* The whole run fits the budget, so its code runs; the store misses the
-     * inline TLB (a code page has no write tag) and its slow path must end
-     * the run. */
-    cpu_run(cpu, 3);
     struct cpu_regs r;
-    cpu_get_regs(cpu, &r);
+    store_into_translated_run(code, sizeof(code), 9, CODE + 3, 3, &r);
     CHECK_EQ_INT(r.eip, CODE);
     CHECK_EQ_INT(r.gpr[CPU_ECX], 0x22222222u);
-    cpu_set_jit_threshold(cpu, 0);
 }
 
 TEST(a_store_into_its_own_translated_run_after_an_ordinary_instruction_counts_each_once)
@@ -891,23 +904,10 @@ TEST(a_store_into_its_own_translated_run_after_an_ordinary_instruction_counts_ea
         0xb9, 0x11, 0x11, 0x11, 0x11,   /* mov ecx, 0x11111111 */
         0xeb, 0xf6,                     /* jmp CODE */
     };
-    code_at_start(code, sizeof(code));
-    st_init.r.gpr[CPU_EBX] = DATA;
-    cpu_set_jit_threshold(cpu, 1);
-    state_load(&st_init);
-    cpu_run(cpu, 12);
-    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
-    st_init.r.gpr[CPU_EBX] = CODE + 4;
-    st_init.r.gpr[CPU_EAX] = 0x22222222u;
-    cpu_set_regs(cpu, &st_init.r);
-    uint64_t before = cpu_retired(cpu);
-    cpu_run(cpu, 4);
     struct cpu_regs r;
-    cpu_get_regs(cpu, &r);
-    CHECK_EQ_INT(cpu_retired(cpu) - before, 4);
+    CHECK_EQ_INT(store_into_translated_run(code, sizeof(code), 12, CODE + 4, 4, &r), 4);
     CHECK_EQ_INT(r.eip, CODE);
     CHECK_EQ_INT(r.gpr[CPU_ECX], 0x22222222u);
-    cpu_set_jit_threshold(cpu, 0);
 }
 
 TEST(a_map_change_drops_translations_only_when_it_remaps_their_code)
