@@ -89,7 +89,7 @@ struct emit {
     /* The segments whose flat bit the inline accesses rely on (bit s), and
      * where the run's entry test takes them (gen_flat_guard). */
     uint8_t flat_mask;
-    uint8_t *flat_and, *flat_cmp, *flat_bail;
+    uint8_t *flat_guard, *flat_and, *flat_cmp, *flat_bail;
 };
 
 static void b1(struct emit *x, uint8_t v)
@@ -318,18 +318,14 @@ static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool 
     uint32_t tlb = CPU_OFF(tlb);
     uint32_t tag = (write ? (uint32_t)offsetof(struct tlb_entry, tag_w) : (uint32_t)offsetof(struct tlb_entry, tag_r)) +
                    (x->user ? 4u : 0u);
-    bool based = seg == CPU_FS || seg == CPU_GS;
-    uint32_t flat = based ? (x->user ? CPU_OFF(based_user) : CPU_OFF(based_sup))
-                          : (x->user ? CPU_OFF(flat_user) : CPU_OFF(flat_sup));
     m.at[0] = NULL;
     m.at[2] = NULL;
-    if (!based) {
+    if (seg != CPU_FS && seg != CPU_GS) {
         x->flat_mask |= (uint8_t)(1u << seg);                   /* tested once, at the run's entry */
     } else {
-        b1(x, 0xf6); rbx_mem(x, 0, flat); b1(x, (uint8_t)(1u << seg));   /* test byte [based_sup/based_user], bit */
+        uint32_t based = x->user ? CPU_OFF(based_user) : CPU_OFF(based_sup);
+        b1(x, 0xf6); rbx_mem(x, 0, based); b1(x, (uint8_t)(1u << seg));   /* test byte [based_sup/based_user], bit */
         m.at[0] = jcc_fwd(x, 0x4);                              /* jz miss: another privilege, or not flat */
-    }
-    if (based) {
         b1(x, 0x83); b1(x, 0xfa); b1(x, (uint8_t)(0x100 - size));   /* cmp edx, -size */
         m.at[2] = jcc_fwd(x, 0x7);                              /* ja miss: past the limit */
         op_r_mem(x, 0x03, H_EDX, CPU_OFF(s) + (uint32_t)seg * (uint32_t)sizeof(struct seg) +
@@ -734,8 +730,9 @@ static uint8_t *jne_key(struct emit *x, unsigned key)
 
 #define LF_KEY(op, size) ((unsigned)(op) | (unsigned)(size) << 8)
 
-/* The end of one case of gen_cf_edx_lazy: a jump to its end (added to
- * DONE), and the next case's test from NEXT on. */
+/* The end of one case of a run-time dispatch on the lazy word
+ * (gen_cf_edx_lazy, gen_cond): a jump to its end (added to DONE), and the
+ * next case's test from NEXT on. */
 static void jmp_done(struct emit *x, uint8_t *next, uint8_t **done, int *n)
 {
     b1(x, 0xe9); done[(*n)++] = x->p; b4(x, 0);
@@ -1036,8 +1033,7 @@ static bool gen_cond(struct emit *x, enum producer prod, unsigned cc)
             continue;   /* a condition on CF: INC/DEC's host flags lack it */
         uint8_t *next = jne_key(x, known[i].key);
         gen_host_flags(x, known[i].p, cc);
-        b1(x, 0xe9); done[n++] = x->p; b4(x, 0);
-        patch_here(x, next);
+        jmp_done(x, next, done, &n);
     }
     b1(x, 0x84); b1(x, 0xc0);                                   /* test al, al (LF_NONE) */
     uint8_t *lazy = jcc_fwd(x, 0x5);
@@ -1118,6 +1114,7 @@ static bool flags_dead_at(const struct dc_entry *ents, unsigned n, unsigned k)
 }
 
 static void gen_flat_guard(struct emit *x);
+enum { FLAT_GUARD_BYTES = 16 };   /* gen_flat_guard: mov al 6, and 2, cmp 2, jne 6 */
 
 /* The code of run B (its entries copied at ENTS) into X, up to its exits;
  * gen_run adds the slow paths. */
@@ -1510,22 +1507,34 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
 static void gen_flat_guard(struct emit *x)
 {
     x->flat_mask = 0;
+    x->flat_guard = x->p;
     b1(x, 0x8a); rbx_mem32(x, H_EAX, x->user ? CPU_OFF(flat_user) : CPU_OFF(flat_sup));   /* mov al, [flat] */
     b1(x, 0x24); x->flat_and = x->p; b1(x, 0);                  /* and al, mask */
     b1(x, 0x3c); x->flat_cmp = x->p; b1(x, 0);                  /* cmp al, mask */
     x->flat_bail = jcc_fwd(x, 0x5);                             /* jne bail */
+    if (x->p <= x->end && x->p - x->flat_guard != FLAT_GUARD_BYTES)
+        x->p = x->end + 1;   /* cannot happen (fixed encodings): the run stays interpreted */
 }
 
+/* The guard's mask and its exit; a run with no inline access through a
+ * flat segment (registers only, or FS/GS) needs no guard, which becomes two
+ * NOPs (16 bytes: mov al 6, and 2, cmp 2, jne 6). */
 static void gen_flat_patch(struct emit *x)
 {
+    if (x->p > x->end)
+        return;
+    if (!x->flat_mask) {
+        static const uint8_t nops[FLAT_GUARD_BYTES] = {0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0,   /* 10-byte NOP */
+                                                       0x66, 0x0f, 0x1f, 0x44, 0, 0};                 /* 6-byte NOP */
+        memcpy(x->flat_guard, nops, sizeof nops);
+        return;
+    }
+    *x->flat_and = x->flat_mask;
+    *x->flat_cmp = x->flat_mask;
     patch_here(x, x->flat_bail);
     b1(x, 0xc6); rbx_mem32(x, 0, CPU_OFF(jit_bail)); b1(x, 1);  /* mov byte [jit_bail], 1 */
     b1(x, 0x44); b1(x, 0x89); b1(x, 0xe0);                      /* mov eax, r12d: the run's EIP */
     leave(x);
-    if (x->p <= x->end) {
-        *x->flat_and = x->flat_mask;
-        *x->flat_cmp = x->flat_mask;
-    }
 }
 
 /* Translates run B (its entries copied at ENTS) into X. */
