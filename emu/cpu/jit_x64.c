@@ -63,6 +63,16 @@ struct jit_state {
     uint64_t translated, flushes;
 };
 
+/* A grouped access's way back to the ordinary inline path (gen_group_hit):
+ * where the jump to it is, where it comes back to, and what it accesses. */
+struct group_fallback {
+    uint8_t *from, *back;
+    const struct dc_entry *e;
+    int seg;
+    unsigned size;
+    bool write;
+};
+
 struct emit {
     uint8_t *p, *end;
     unsigned skip;   /* the run's instructions already counted (cpu_fx_general) where code is being made */
@@ -79,6 +89,7 @@ struct emit {
      * of the inline path's misses), where they go back to, and the state
      * of the emitter they were asked with. */
     struct cold_path {
+        struct group_fallback fb;
         uint8_t *from[4], *back;
         const struct dc_entry *e;
         uint32_t off, next_off;
@@ -90,6 +101,20 @@ struct emit {
      * where the run's entry test takes them (gen_flat_guard). */
     uint8_t flat_mask;
     uint8_t *flat_guard, *flat_and, *flat_cmp, *flat_bail;
+    /* The run's base-register group (gen_group_setup): the guest register
+     * whose [reg + disp] accesses use the host pointer the run's entry
+     * found (-1: none), the span of bytes they touch relative to its value
+     * at entry, whether any writes, the places the span is filled in
+     * (gen_group_patch), the access whose offset gen_ea left to
+     * gen_group_hit, and that access's fallback until gen_miss_steps takes
+     * it. */
+    int group_reg;
+    int64_t group_lo, group_hi;
+    bool group_live;   /* no instruction before this one may have changed the register */
+    bool group_write, group_used;
+    uint8_t *group_setup, *group_done, *group_lo_at, *group_hi_at, *group_tag_at, *group_neg_at;
+    const struct dc_entry *group_e;
+    struct group_fallback fb;
 };
 
 static void b1(struct emit *x, uint8_t v)
@@ -205,10 +230,12 @@ static void add_retired(struct emit *x, unsigned count)
 }
 
 /* The code's frame, left by every exit; a chained run enters past it. */
-#define JIT_PROLOGUE_BYTES 11
+#define JIT_PROLOGUE_BYTES 15
 
 static void leave(struct emit *x)
 {
+    b1(x, 0x41); b1(x, 0x5f);                          /* pop r15 */
+    b1(x, 0x41); b1(x, 0x5e);                          /* pop r14 */
     b1(x, 0x41); b1(x, 0x5d);                          /* pop r13 */
     b1(x, 0x41); b1(x, 0x5c);                          /* pop r12 */
     b1(x, 0x5b);                                       /* pop rbx */
@@ -252,8 +279,14 @@ enum producer { P_UNKNOWN, P_ADD, P_SUB, P_LOGIC, P_INC, P_DEC, P_ADC, P_SBB, P_
  * one LEA: its 64-bit address truncated to the 32-bit destination is the
  * guest's 32-bit sum (both registers loaded zero-extended, the
  * displacement sign-extended). */
+static bool group_holds(const struct emit *x, const struct dc_entry *e);
+
 static void gen_ea(struct emit *x, const struct dc_entry *e, int reg)
 {
+    if (reg == H_EDX && group_holds(x, e)) {
+        x->group_e = e;   /* the access that follows takes it (gen_group_hit) */
+        return;
+    }
     uint32_t disp = e->disp;
     bool d8 = (uint32_t)(int32_t)(int8_t)disp == disp;
     if (e->index >= 0)
@@ -312,12 +345,195 @@ struct mem_miss {
 };
 _Static_assert(sizeof(struct tlb_entry) == 32 && (TLB_SIZE & (TLB_SIZE - 1)) == 0, "TLB index arithmetic");
 
+/* The run's base-register group. Code that addresses its stack frame
+ * (or a structure) through one register touches a few bytes around that
+ * register's value, over and over: the run's entry (gen_group_setup) finds
+ * the host address of those bytes once, when they lie in one page with a
+ * TLB hit, and an access [reg + disp] then only tests that the register
+ * still holds the value the entry saw (r15, zero-extended; -1 when the
+ * entry found no host address) and uses r14 + disp. Any other value, or a
+ * run whose entry failed, takes the ordinary inline path, made after the
+ * run's code (gen_cold_paths). Only accesses before the first instruction
+ * that may change the register are grouped (may_write_reg); an ordinary
+ * instruction counts as changing every register, so no grouped access
+ * follows one, and fast forms change no mapping: the bytes the entry
+ * found stay the guest's for every grouped access. A store needs the
+ * page's write tag, which a page holding code never has, so no store
+ * through the group can change translated code. */
+enum { GROUP_MIN = 3 };   /* fewer accesses do not pay for the entry's test */
+static void rbx_mem32(struct emit *x, int reg, uint32_t disp);
+
+/* Whether fast form KIND accesses a ModRM memory operand (fast_forms.h). */
+static bool fx_has_mem(unsigned kind)
+{
+    if ((kind >= FX_ALU_RM && kind < FX_ALU_MI + 8) || (kind >= FX_ALU_RM8 && kind < FX_ALU_MI8 + 8))
+        return true;
+    switch (kind) {
+    case FX_MOVX_RM: case FX_LOAD: case FX_STORE: case FX_LOAD8: case FX_STORE8: case FX_STORE_I:
+    case FX_TEST_MI8: case FX_TEST_MR8: case FX_TEST_MR: case FX_STORE_I8: case FX_LOAD16: case FX_STORE16:
+    case FX_INC_M: case FX_DEC_M: case FX_CALL_M: case FX_JMP_M: case FX_PUSH_M: case FX_SETCC_M:
+    case FX_CMOV_RM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool group_candidate(const struct dc_entry *e)
+{
+    return fx_has_mem(e->kind) && e->base >= 0 && e->index < 0 && e->seg_default != CPU_FS &&
+           e->seg_default != CPU_GS;
+}
+
+static bool group_holds(const struct emit *x, const struct dc_entry *e)
+{
+    return x->group_reg >= 0 && x->group_live && group_candidate(e) && e->base == x->group_reg;
+}
+
+/* Whether instruction E may change guest register R, taken broadly: an
+ * ordinary instruction may change anything (a mapping too: INVLPG, a CR3
+ * load); a fast form names its registers in form.rm and form.reg (a byte
+ * register 4..7 is part of register 0..3); stack forms move ESP. Only a
+ * choice of what to group rests on this: a grouped access still tests the
+ * register's value. */
+static bool may_write_reg(const struct dc_entry *e, unsigned r)
+{
+    if (e->kind < DC_FAST)
+        return true;
+    switch (e->kind) {
+    case FX_PUSH_R: case FX_PUSH_I: case FX_POP_R: case FX_PUSH_M:
+    case FX_CALL: case FX_RET: case FX_CALL_R: case FX_CALL_M:
+        if (r == CPU_ESP)
+            return true;
+        break;
+    default:
+        break;
+    }
+    if (e->form.reg == r || (e->form.reg & 3) == r)
+        return true;
+    return !fx_has_mem(e->kind) && (e->form.rm == r || (e->form.rm & 3) == r);
+}
+
+/* The register most of the run's memory operands are based on, up to the
+ * first instruction that may change it, if at least GROUP_MIN are. */
+static int group_choose(const struct dc_entry *ents, unsigned n)
+{
+    unsigned count[8] = {0};
+    bool live[8] = {true, true, true, true, true, true, true, true};
+    for (unsigned k = 0; k < n; k++) {
+        const struct dc_entry *e = &ents[k];
+        if (group_candidate(e) && live[e->base])
+            count[e->base]++;
+        for (unsigned r = 0; r < 8; r++)
+            if (live[r] && may_write_reg(e, r))
+                live[r] = false;
+    }
+    int best = 0;
+    for (int r = 1; r < 8; r++)
+        if (count[r] > count[best])
+            best = r;
+    return count[best] >= GROUP_MIN ? best : -1;
+}
+
+/* The TLB tag the group's page needs (tag_w if any access writes). */
+static uint32_t tlb_tag_off(const struct emit *x, bool write)
+{
+    return CPU_OFF(tlb) + (write ? (uint32_t)offsetof(struct tlb_entry, tag_w) : (uint32_t)offsetof(struct tlb_entry, tag_r)) +
+           (x->user ? 4u : 0u);
+}
+
+/* At the run's entry, after the flat-segment guard (which has made every
+ * grouped access's segment flat: the offset is the linear address): r14 =
+ * the host address of the base register's value V, r15 = V, when bytes
+ * V + lo .. V + hi lie in one page that hits in the TLB; else r15 = -1.
+ * The page of V + hi is compared with the tag of the entry V + lo's page
+ * indexes, which holds that page only if both are one (as gen_tlb_hit
+ * tests an access's last page); hi - lo < 4096 (gen_group_patch). lo, hi
+ * and the tag are filled in once the run is made.
+ *   mov r15, -1; mov eax, [reg]; lea edx, [rax+lo]; lea esi, [rax+hi];
+ *   shr esi, 12; mov ecx, edx; shr ecx, 7; and ecx, index mask; cmp esi, [rbx+rcx+tag];
+ *   jne done; mov r14, [rbx+rcx+host]; and edx, 0xfff;
+ *   lea r14, [r14+rdx-lo]; mov r15, rax; done: */
+static void gen_group_setup(struct emit *x)
+{
+    x->group_setup = x->p;
+    b1(x, 0x49); b1(x, 0xc7); b1(x, 0xc7); b4(x, 0xffffffffu);   /* mov r15, -1 */
+    b1(x, 0x8b); rbx_mem32(x, H_EAX, greg((unsigned)x->group_reg));   /* mov eax, [reg] */
+    b1(x, 0x8d); b1(x, 0x90); x->group_lo_at = x->p; b4(x, 0);      /* lea edx, [rax+lo] */
+    b1(x, 0x8d); b1(x, 0xb0); x->group_hi_at = x->p; b4(x, 0);      /* lea esi, [rax+hi] */
+    b1(x, 0xc1); b1(x, 0xee); b1(x, 12);                            /* shr esi, 12 */
+    b1(x, 0x89); b1(x, 0xd1);                                       /* mov ecx, edx */
+    b1(x, 0xc1); b1(x, 0xe9); b1(x, 12 - 5);                        /* shr ecx, 7 */
+    b1(x, 0x81); b1(x, 0xe1); b4(x, (TLB_SIZE - 1) << 5);          /* and ecx, (TLB_SIZE-1) * 32 */
+    b1(x, 0x3b); b1(x, 0xb4); b1(x, 0x0b); x->group_tag_at = x->p; b4(x, 0);   /* cmp esi, [rbx+rcx+tag] */
+    uint8_t *miss = jcc_fwd(x, 0x5);                                /* jne done */
+    b1(x, 0x4c); b1(x, 0x8b); b1(x, 0xb4); b1(x, 0x0b);
+    b4(x, CPU_OFF(tlb) + (uint32_t)offsetof(struct tlb_entry, host));   /* mov r14, [rbx+rcx+host] */
+    b1(x, 0x81); b1(x, 0xe2); b4(x, 0xfff);                         /* and edx, 0xfff */
+    b1(x, 0x4d); b1(x, 0x8d); b1(x, 0xb4); b1(x, 0x16); x->group_neg_at = x->p; b4(x, 0);   /* lea r14, [r14+rdx-lo] */
+    b1(x, 0x49); b1(x, 0x89); b1(x, 0xc7);                          /* mov r15, rax */
+    patch_here(x, miss);
+    x->group_done = x->p;
+    x->group_lo = INT64_MAX;
+    x->group_hi = INT64_MIN;
+    x->group_write = x->group_used = false;
+    x->group_live = true;
+}
+
+/* Once the run is made: the span and tag into the entry's test, or, when
+ * no access used the group or its span is wider than a page, a jump past
+ * the test (r15 stays -1). */
+static void gen_group_patch(struct emit *x)
+{
+    if (x->group_reg < 0 || x->p > x->end)
+        return;
+    if (!x->group_used || x->group_hi - x->group_lo >= 0x1000) {
+        uint8_t *at = x->group_setup + 7;
+        at[0] = 0xe9;
+        uint32_t rel = (uint32_t)(x->group_done - (at + 5));
+        memcpy(at + 1, &rel, 4);
+        return;
+    }
+    uint32_t lo = (uint32_t)x->group_lo, hi = (uint32_t)x->group_hi, neg = (uint32_t)-x->group_lo;
+    uint32_t tag = tlb_tag_off(x, x->group_write);
+    memcpy(x->group_lo_at, &lo, 4);
+    memcpy(x->group_hi_at, &hi, 4);
+    memcpy(x->group_tag_at, &tag, 4);
+    memcpy(x->group_neg_at, &neg, 4);
+}
+
+/* A grouped access (gen_ea left it, x->group_e): rsi + rdx address its
+ * bytes when the base register still holds the entry's value; otherwise
+ * the ordinary inline path runs (made by gen_cold_paths from x->fb, which
+ * gen_miss_steps keeps with the form's slow path) and comes back here. */
+static struct mem_miss gen_group_hit(struct emit *x, int seg, unsigned size, bool write)
+{
+    const struct dc_entry *e = x->group_e;
+    int64_t disp = (int32_t)e->disp;
+    x->group_e = NULL;
+    if (disp < x->group_lo)
+        x->group_lo = disp;
+    if (disp + size - 1 > x->group_hi)
+        x->group_hi = disp + size - 1;
+    x->group_write |= write;
+    x->group_used = true;
+    x->flat_mask |= (uint8_t)(1u << seg);                   /* the entry's guard makes the offset linear */
+    op_r_mem(x, 0x8b, H_EAX, greg((unsigned)x->group_reg));   /* mov eax, [reg] */
+    b1(x, 0x4c); b1(x, 0x39); b1(x, 0xf8);                  /* cmp rax, r15 */
+    uint8_t *from = jcc_fwd(x, 0x5);                        /* jne the ordinary path */
+    b1(x, 0x4c); b1(x, 0x89); b1(x, 0xf6);                  /* mov rsi, r14 */
+    b1(x, 0x48); b1(x, 0xc7); b1(x, 0xc2); b4(x, e->disp);   /* mov rdx, disp (sign-extended) */
+    x->fb = (struct group_fallback){.from = from, .back = x->p, .e = e, .seg = seg, .size = size, .write = write};
+    return (struct mem_miss){{NULL, NULL, NULL}};
+}
+
 static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool write)
 {
+    if (x->group_e)
+        return gen_group_hit(x, seg, size, write);
     struct mem_miss m;
     uint32_t tlb = CPU_OFF(tlb);
-    uint32_t tag = (write ? (uint32_t)offsetof(struct tlb_entry, tag_w) : (uint32_t)offsetof(struct tlb_entry, tag_r)) +
-                   (x->user ? 4u : 0u);
+    uint32_t tag = tlb_tag_off(x, write) - tlb;
     m.at[0] = NULL;
     m.at[2] = NULL;
     if (seg != CPU_FS && seg != CPU_GS) {
@@ -841,16 +1057,30 @@ static void gen_miss_steps(struct emit *x, const struct mem_miss *m, uint8_t *sl
         return;
     }
     struct cold_path *k = &x->cold[x->n_cold++];
-    *k = (struct cold_path){.from = {m->at[0], m->at[1], m->at[2], slow}, .back = x->p, .e = e, .off = off,
-                            .next_off = x->next_off, .count = x->count, .skip = x->skip, .last = x->last};
+    *k = (struct cold_path){.fb = x->fb, .from = {m->at[0], m->at[1], m->at[2], slow}, .back = x->p, .e = e,
+                            .off = off, .next_off = x->next_off, .count = x->count, .skip = x->skip,
+                            .last = x->last};
+    x->fb = (struct group_fallback){0};
 }
 
 /* The slow paths gen_miss_steps asked for, each with the emitter's state
  * of its own instruction, back to the instruction after it. */
 static void gen_cold_paths(struct emit *x)
 {
+    int group_reg = x->group_reg;
+    x->group_reg = -1;   /* gen_ea makes ordinary offsets here */
     for (unsigned i = 0; i < x->n_cold; i++) {
         const struct cold_path *k = &x->cold[i];
+        if (k->fb.from) {
+            /* A grouped access whose base register moved, or whose run's
+             * entry found no host address: the ordinary inline path, back
+             * to the access; its misses go on to the slow path below. */
+            patch_here(x, k->fb.from);
+            gen_ea(x, k->fb.e, H_EDX);
+            struct mem_miss m = gen_tlb_hit(x, k->fb.seg, k->fb.size, k->fb.write);
+            b1(x, 0xe9); b4(x, (uint32_t)(k->fb.back - (x->p + 4)));   /* jmp back to the access */
+            patch_miss(x, &m);
+        }
         for (int j = 0; j < 4; j++)
             if (k->from[j])
                 patch_here(x, k->from[j]);
@@ -860,6 +1090,7 @@ static void gen_cold_paths(struct emit *x)
             gen_stop_check(x, k->next_off, k->count);
         b1(x, 0xe9); b4(x, (uint32_t)(k->back - (x->p + 4)));   /* jmp back */
     }
+    x->group_reg = group_reg;
 }
 
 /* SHL/SAL, SHR or SAR (group 2 operation OP, 4 to 7) of the SIZE-byte
@@ -1122,10 +1353,15 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
 {
     b1(x, 0x53);                                       /* push rbx */
     b1(x, 0x41); b1(x, 0x54);                          /* push r12 */
-    b1(x, 0x41); b1(x, 0x55);                          /* push r13: a scratch that calls keep (and alignment) */
+    b1(x, 0x41); b1(x, 0x55);                          /* push r13: a scratch that calls keep */
+    b1(x, 0x41); b1(x, 0x56);                          /* push r14: the group's host pointer */
+    b1(x, 0x41); b1(x, 0x57);                          /* push r15: the group's base value (and alignment) */
     b1(x, 0x48); b1(x, 0x89); b1(x, 0xfb);             /* mov rbx, rdi */
     b1(x, 0x41); b1(x, 0x89); b1(x, 0xf4);             /* mov r12d, esi */
     gen_flat_guard(x);   /* after the prologue: chains enter here */
+    x->group_reg = group_choose(ents, b->n);
+    if (x->group_reg >= 0)
+        gen_group_setup(x);
     enum producer prod = P_UNKNOWN;
     uint32_t off = 0;
     for (unsigned k = 0; k < b->n; k++) {
@@ -1134,6 +1370,10 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
         unsigned d = e->form.rm, s = e->form.reg, kind = e->kind, cc = e->fx.aux;
         int seg = e->seg_default;
         bool last = k + 1 == b->n, called = false;
+        if (x->group_e || x->fb.from)
+            x->p = x->end + 1;   /* an access left unfinished: cannot happen; the run stays interpreted */
+        if (k && x->group_reg >= 0 && may_write_reg(&ents[k - 1], (unsigned)x->group_reg))
+            x->group_live = false;   /* the accesses after it are not grouped */
         x->flags_dead = flags_dead_at(ents, b->n, k);
         x->next_off = next;
         x->count = k + 1;
@@ -1147,6 +1387,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             mov_imm(x, H_ECX, k);
             call_fn(x, (const void *)cpu_fx_general);
             x->skip = k + 1;
+
             /* It may end the run, with EIP where it went (eax). */
             op64_r_mem(x, 0x83, 7, CPU_OFF(run_stop)); b1(x, 0);   /* cmp qword [run_stop], 0 */
             uint8_t *cont = jcc_fwd(x, 0x5);                        /* jne cont */
@@ -1541,8 +1782,11 @@ static void gen_flat_patch(struct emit *x)
 static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *ents)
 {
     x->n_cold = 0;
+    x->group_e = NULL;
+    x->fb = (struct group_fallback){0};
     gen_run_body(x, c, b, ents);
     gen_cold_paths(x);
+    gen_group_patch(x);
     gen_flat_patch(x);
 }
 

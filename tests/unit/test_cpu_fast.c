@@ -1170,6 +1170,122 @@ TEST(translated_call_and_ret_use_the_new_page_after_the_stack_page_moved)
     cpu_set_jit_threshold(cpu, 0);
 }
 
+/* The frame loop of the grouped-access test: three loads, a store and a
+ * read-modify-write through EBP (grouped: the run's entry finds their page
+ * once), a load of the next frame's EBP, two accesses through that one
+ * (after a write of EBP: not grouped), EBP back from EDI. */
+static const uint8_t frame_loop[] = {
+    0x8b, 0x45, 0xfc,   /* L: mov eax, [ebp-4] */
+    0x03, 0x45, 0xf8,   /*    add eax, [ebp-8] */
+    0x89, 0x45, 0xf4,   /*    mov [ebp-12], eax */
+    0x01, 0x45, 0xfc,   /*    add [ebp-4], eax */
+    0x8b, 0x6d, 0xf0,   /*    mov ebp, [ebp-16] */
+    0x8b, 0x5d, 0xfc,   /*    mov ebx, [ebp-4] */
+    0x01, 0x5d, 0xf8,   /*    add [ebp-8], ebx */
+    0x89, 0xfd,         /*    mov ebp, edi */
+    0xeb, 0xe7,         /*    jmp L */
+};
+
+/* Frames F1 and F2 for frame_loop (F1's link at F1 - 16 points at F2). */
+static void frames_init(uint32_t f1, uint32_t f2)
+{
+    for (uint32_t k = 1; k <= 4; k++) {
+        put32(f1 - 4 * k, 0x1000u * k + 0x11);
+        put32(f2 - 4 * k, 0x100000u * k + 0x23);
+    }
+    put32(f1 - 16, f2);
+}
+
+/* Runs frame_loop from R (EBP = EDI = F1) for BUDGET instructions, first
+ * interpreted, then translated (warmed first), and compares what they
+ * leave: registers, EIP, the frames' bytes, and CR2 after a fault. With
+ * READ_ONLY, F1's page loses its W bit after the warm-up, and a read
+ * through the TLB fills its read tag before the compared run. */
+static void frame_loop_compare(struct cpu_regs r, uint32_t f1, uint32_t f2, unsigned budget, bool read_only)
+{
+    struct cpu_regs after[2];
+    uint8_t frames[2][2][32];
+    for (int jit = 0; jit < 2; jit++) {
+        cpu_set_jit_threshold(cpu, jit ? 1 : 0);
+        cpu_mem_changed(cpu);
+        frames_init(f1, f2);
+        cpu_set_regs(cpu, &r);
+        CHECK_EQ_INT(cpu_run(cpu, 60), CPU_STOP_BUDGET);   /* warm: decoded, translated */
+        CHECK(!jit || cpu->fxb[fxb_index(CODE)].jit != NULL);
+        if (read_only)
+            put32(UPT + 4 * ((f1 - 4) >> 12), ((f1 - 4) & ~0xfffu) | 1);
+        frames_init(f1, f2);
+        cpu_set_regs(cpu, &r);                            /* flushes the TLB */
+        if (read_only)
+            lin_read(cpu, f1 - 4, 4, false);
+        cpu_run(cpu, budget);
+        cpu_get_regs(cpu, &after[jit]);
+        memcpy(frames[jit][0], ram + f1 - 32, 32);
+        memcpy(frames[jit][1], ram + f2 - 32, 32);
+        if (read_only)
+            put32(UPT + 4 * ((f1 - 4) >> 12), ((f1 - 4) & ~0xfffu) | 3);
+    }
+    CHECK_EQ_INT(after[1].eip, after[0].eip);
+    CHECK_EQ_INT(after[1].cr2, after[0].cr2);
+    for (int g = 0; g < 8; g++)
+        CHECK_EQ_INT(after[1].gpr[g], after[0].gpr[g]);
+    CHECK(memcmp(frames[1], frames[0], sizeof(frames[0])) == 0);
+    cpu_set_jit_threshold(cpu, 0);
+}
+
+TEST(grouped_frame_accesses_leave_what_the_interpreter_leaves)
+{
+    /* A run's accesses through one base register use one host address the
+     * run's entry found (jit_x64.c, gen_group_setup): the same as the
+     * interpreter for every budget, with the frame inside a page, across a
+     * page boundary whose pages are not adjacent in physical memory (the
+     * entry must not take one host address for both), and in a page
+     * without W (CR0.WP): the grouped store must fault even though a read
+     * has filled the page's TLB entry. */
+    machine_init();
+    code_at_start(frame_loop, sizeof(frame_loop));
+    enum { F1 = DATA + 0x800, F2 = DATA + 0x1800, F1_EDGE = DATA + 0x2008, MOVED = 0x180000u };
+    struct cpu_regs r = paged_ring(0);
+    r.cr0 |= 0x10000u;                                /* WP: ring 0 honours read-only pages */
+    /* F1_EDGE's upper page lies elsewhere: bytes below F1_EDGE - 8 are in
+     * DATA + 0x1000's page, the rest in MOVED's. */
+    put32(UPT + 4 * (F1_EDGE >> 12), MOVED | 3);
+    uint32_t edge_phys = MOVED + (F1_EDGE & 0xfff);
+    for (unsigned budget = 1; budget < 100; budget += 7) {
+        r.gpr[CPU_EBP] = r.gpr[CPU_EDI] = F1;
+        frame_loop_compare(r, F1, F2, budget, false);
+        frame_loop_compare(r, F1, F2, budget, true);
+    }
+    /* Across the edge the frame is read through the page table: the
+     * test's own bytes are set through physical addresses. */
+    for (unsigned budget = 1; budget < 100; budget += 7) {
+        uint32_t got[2];
+        for (int jit = 0; jit < 2; jit++) {
+            cpu_set_jit_threshold(cpu, jit ? 1 : 0);
+            cpu_mem_changed(cpu);
+            r.gpr[CPU_EBP] = r.gpr[CPU_EDI] = F1_EDGE;
+            for (int pass = 0; pass < 2; pass++) {       /* warm, then compared */
+                put32(edge_phys - 4, 0x44);               /* [F1_EDGE - 4], [F1_EDGE - 8] */
+                put32(edge_phys - 8, 0x55);
+                put32(F1_EDGE - 12, 0x66);                /* the lower page */
+                put32(F1_EDGE - 16, F2);
+                put32(F1_EDGE - 8, 0x77);                 /* what a wrong host address would read */
+                put32(F1_EDGE - 4, 0x88);
+                frames_init(F2 + 0x100, F2);              /* F2's words only */
+                cpu_set_regs(cpu, &r);
+                cpu_run(cpu, pass ? budget : 60);
+            }
+            CHECK(!jit || cpu->fxb[fxb_index(CODE)].jit != NULL);
+            struct cpu_regs a;
+            cpu_get_regs(cpu, &a);
+            got[jit] = get32(edge_phys - 4) ^ get32(F1_EDGE - 12) * 3 ^ a.gpr[CPU_EAX] * 7 ^ a.eip;
+        }
+        CHECK_EQ_INT(got[1], got[0]);
+    }
+    put32(UPT + 4 * (F1_EDGE >> 12), (F1_EDGE & ~0xfffu) | 7);
+    cpu_set_jit_threshold(cpu, 0);
+}
+
 TEST(code_translated_in_the_kernel_cannot_read_a_supervisor_page_at_cpl_3)
 {
     /* The converse of the test above: code translated at CPL 0 takes the
