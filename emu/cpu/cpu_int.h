@@ -186,18 +186,19 @@ _Static_assert(sizeof(struct dc_entry) == 32, "dc_entry is 32 bytes");
  * (dc_mark_in_run), at FXB_MAX, or at the end of the fetch window.
  * Valid under the same key as its entries (the page's code version and
  * code32); the code-write hook changes fetch_key, which ends a run early when
- * it writes its own page. 8 Ki slots: with 2 Ki the Linux boot
- * rebuilt evicted runs often enough to cost 6% of its time (fxb_build and
- * jit_lookup), and it booted 4-13% slower in three alternating pairs. The
- * slots (32 bytes, 256 KiB in all) hold what lookups and translated chains
- * test; the entries (16 MiB) lie apart, read only to interpret or build.
- * A run takes up to 64 instructions: the loop of the kernel's multiprecision
- * multiply (47 instructions, most of the certificate checks' time) is then
- * one run, where with 16 it was three, each end a chain and a point where
- * the lazy flags must be whole (0.97-0.99 of the CPU time, eight pairs). */
-#define FXB_BITS 13
+ * it writes its own page. 16 Ki slots of up to 32 instructions: the
+ * boot's user-mode part runs much code a few times each, and with 8 Ki
+ * slots of 64 it rebuilt runs another run had evicted 4.8 M times, most of
+ * fxb_build's time (its decode-cache reads miss); 16 Ki of 32 took 0.970
+ * of the CPU time (six pairs), with the entries' memory unchanged (16
+ * MiB). 32 Ki of 16 was slower (1.010 against 16 Ki of 32), 32 Ki of 32
+ * and 16 Ki of 48 no faster (0.998, 0.999). With 2 Ki slots the boot was
+ * 4-13% slower than with 8 Ki. The slots (32 bytes each) hold what lookups
+ * and translated chains test; the entries lie apart, read only to
+ * interpret or build. */
+#define FXB_BITS 14
 #define FXB_SIZE (1 << FXB_BITS)
-#define FXB_MAX 64
+#define FXB_MAX 32
 struct fx_block {
     uint32_t pa;            /* of the first instruction; ~0: empty */
     uint32_t key;           /* as dc_entry.key */

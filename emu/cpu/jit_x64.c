@@ -50,7 +50,7 @@ enum { H_EAX, H_ECX, H_EDX, H_EBX, H_ESP, H_EBP, H_ESI, H_EDI, H_R8 };
 /* The most code one run may take. A run of 16 memory forms with its
  * chaining exits needs about 3 KiB (with 2 KiB, 17,000 runs of the test
  * guest's boot did not fit and stayed interpreted); runs are up to
- * FXB_MAX (64) instructions long. */
+ * FXB_MAX (32) instructions long. */
 #define JIT_MAX_BLOCK 32768
 #define JIT_BITS 15
 #define JIT_SLOTS (1u << JIT_BITS)
