@@ -535,8 +535,9 @@ static uint32_t string_chunk(struct cpu *c, uint8_t op, unsigned sz, uint32_t am
         return 0;
     if (op == 0xaa || op == 0xab) {
         uint32_t v = c->r[CPU_EAX];
-        if (sz == 1)
-            memset(d, (int)(v & 0xff), n);
+        uint32_t byte = v & 0xff;
+        if (sz == 1 || (v & sz_mask(sz)) == byte * (sz == 2 ? 0x0101u : 0x01010101u))
+            memset(d, (int)byte, (size_t)n * sz);   /* every byte the same (zeroing, mostly) */
         else
             for (uint32_t i = 0; i < n; i++)
                 memcpy(d + i * sz, &v, sz);
@@ -545,8 +546,14 @@ static uint32_t string_chunk(struct cpu *c, uint8_t op, unsigned sz, uint32_t am
         if (!src)
             return 0;
         /* Forwards, one element read before it is written, as the
-         * element-by-element loop does when the operands overlap. */
-        if (sz == 1) {
+         * element-by-element loop does when the operands overlap. That is
+         * memmove's result unless the destination starts inside the source
+         * (the loop then repeats the source's first bytes), so only that
+         * case copies element by element. */
+        size_t len = (size_t)n * sz;
+        if (d <= src || d >= src + len) {
+            memmove(d, src, len);
+        } else if (sz == 1) {
             for (uint32_t i = 0; i < n; i++)
                 d[i] = src[i];
         } else {

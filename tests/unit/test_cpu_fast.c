@@ -603,6 +603,69 @@ static void code_at_start(const uint8_t *code, size_t len)
     state_random(&st_init, false);
 }
 
+TEST(rep_movs_and_stos_leave_what_element_by_element_copies_leave)
+{
+    /* REP MOVS copies a page's worth at a time in host memory (exec.c,
+     * string_chunk): for every overlap of source and destination, each
+     * element size and count, the bytes must be those of copying one
+     * element after the other (a destination just past the source repeats
+     * its first bytes), and ESI, EDI, ECX must end where the loop ends.
+     * REP STOS likewise, with a value of equal bytes and of unequal ones. */
+    machine_init();
+    static const uint8_t code[] = {
+        0xf3, 0xa4,   /* rep movsb */
+        0xf4,
+        0xf3, 0xa5,   /* rep movsd */
+        0xf4,
+        0xf3, 0xaa,   /* rep stosb */
+        0xf4,
+        0xf3, 0xab,   /* rep stosd */
+        0xf4,
+        0x66, 0xf3, 0xab,   /* rep stosw */
+        0xf4,
+    };
+    code_at_start(code, sizeof(code));
+    static const int deltas[] = {-100, -5, -4, -3, -1, 1, 2, 3, 4, 5, 7, 100, 5000};
+    static const uint32_t counts[] = {1, 3, 64, 300, 1000};
+    static uint8_t want[DATA_LEN];
+    enum { SRC = DATA + 0x2000 };
+    for (int op = 0; op < 5; op++) {
+        unsigned sz = op == 0 || op == 2 ? 1 : op == 4 ? 2 : 4;
+        uint32_t eip = op == 4 ? CODE + 12 : CODE + 3u * (uint32_t)op;
+        for (size_t di = 0; di < sizeof(deltas) / sizeof(deltas[0]); di++) {
+            for (size_t ci = 0; ci < sizeof(counts) / sizeof(counts[0]); ci++) {
+                uint32_t n = counts[ci], src = SRC, dst = SRC + (uint32_t)deltas[di];
+                uint32_t fill = di & 1 ? 0x5a5a5a5au : 0x12345678u;
+                state_random(&st_init, false);
+                st_init.r.eflags &= ~(uint32_t)F_DF;
+                st_init.r.eip = eip;
+                st_init.r.gpr[CPU_ESI] = src;
+                st_init.r.gpr[CPU_EDI] = dst;
+                st_init.r.gpr[CPU_ECX] = n;
+                st_init.r.gpr[CPU_EAX] = fill;
+                state_load(&st_init);
+                memcpy(want, ram + DATA, DATA_LEN);
+                for (uint32_t i = 0; i < n; i++) {
+                    if (op < 2) {   /* the element is read whole, then written */
+                        uint8_t element[4];
+                        memcpy(element, want + src - DATA + i * sz, sz);
+                        memcpy(want + dst - DATA + i * sz, element, sz);
+                    } else
+                        memcpy(want + dst - DATA + i * sz, &fill, sz);
+                }
+                CHECK_EQ_INT(cpu_run(cpu, 10), CPU_STOP_HLT);
+                struct cpu_regs r;
+                cpu_get_regs(cpu, &r);
+                CHECK(memcmp(ram + DATA, want, DATA_LEN) == 0);
+                CHECK_EQ_INT(r.gpr[CPU_ECX], 0);
+                CHECK_EQ_INT(r.gpr[CPU_EDI], dst + n * sz);
+                if (op < 2)
+                    CHECK_EQ_INT(r.gpr[CPU_ESI], src + n * sz);
+            }
+        }
+    }
+}
+
 TEST(a_code_write_drops_the_fast_form)
 {
     /* MOV EAX, imm32 runs fast; the guest then rewrites its immediate with a
