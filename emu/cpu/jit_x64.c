@@ -1105,7 +1105,7 @@ static void gen_shift(struct emit *x, unsigned r, unsigned op, unsigned size, un
         ld_reg_ext(x, r, 2, false);
     else
         op_r_mem(x, 0x8b, H_EAX, greg(r));
-    if (ext == 5) {                  /* SHR: OF = the operand's sign */
+    if (ext == 5 && !x->flags_dead) {   /* SHR: OF = the operand's sign */
         b1(x, 0x89); b1(x, 0xc2);                          /* mov edx, eax */
         b1(x, 0xc1); b1(x, 0xea); b1(x, (uint8_t)(size * 8 - 1));   /* shr edx, sign bit */
         b1(x, 0xc1); b1(x, 0xe2); b1(x, 11);               /* shl edx, 11 */
