@@ -63,6 +63,15 @@ struct jit_state {
     uint64_t translated, flushes;
 };
 
+/* The lazy flags of an ALU form kept in r8d (a), r9d (b) and r10d (result)
+ * instead of struct cpu (gen_alu with flags_defer): op (LF_*) and size,
+ * whether it has operands (not a logic op); active while no later form has
+ * set the flags again. */
+struct flag_defer {
+    bool active, operands;
+    uint8_t lf, sz;
+};
+
 /* A grouped access's way back to the ordinary inline path (gen_group_hit):
  * where the jump to it is, where it comes back to, and what it accesses. */
 struct group_fallback {
@@ -77,6 +86,8 @@ struct emit {
     uint8_t *p, *end;
     unsigned skip;   /* the run's instructions already counted (cpu_fx_general) where code is being made */
     bool flags_dead; /* the instruction being made need not leave its flags (flags_dead_at) */
+    bool flags_defer; /* ... except on a slow path before the next setter (flags_dead_inline_at) */
+    struct flag_defer defer;
     /* The instruction being made: the run offset after it, the run's
      * instructions up to and including it, and whether it ends the run. */
     uint32_t next_off;
@@ -90,6 +101,7 @@ struct emit {
      * of the emitter they were asked with. */
     struct cold_path {
         struct group_fallback fb;
+        struct flag_defer defer;   /* to store before the interpreter runs the form */
         uint8_t *from[4], *back;
         const struct dc_entry *e;
         uint32_t off, next_off;
@@ -609,6 +621,18 @@ static enum producer gen_alu(struct emit *x, unsigned aop, unsigned sz)
         alu_rr(x, host, H_EAX, H_ECX);
         return P_UNKNOWN;
     }
+    if (x->flags_defer) {
+        if (!logic) {
+            b1(x, 0x41); b1(x, 0x89); b1(x, 0xc0);     /* mov r8d, eax */
+            b1(x, 0x41); b1(x, 0x89); b1(x, 0xc9);     /* mov r9d, ecx */
+        }
+        alu_rr(x, host, H_EAX, H_ECX);
+        b1(x, 0x41); b1(x, 0x89); b1(x, 0xc2);         /* mov r10d, eax */
+        x->defer = (struct flag_defer){.active = true, .operands = !logic,
+                                       .lf = (uint8_t)(logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB),
+                                       .sz = (uint8_t)sz};
+        return P_UNKNOWN;   /* struct cpu does not hold them: no reader may follow (flags_dead_inline_at) */
+    }
     if (!logic) {
         st_mem(x, H_EAX, CPU_OFF(lf_a));
         st_mem(x, H_ECX, CPU_OFF(lf_b));
@@ -1049,6 +1073,31 @@ static void gen_host_szpc(struct emit *x, uint8_t mask)
  * device, fault, or store into code, so only it tests run_stop after the
  * form (gen_stop_check), and the inline path needs no test. The inline
  * path must change nothing before its access can miss. */
+/* A deferred lazy state into struct cpu, before the interpreter runs a
+ * form on a slow path (it may fault, and a fault's frame holds EFLAGS). */
+static void gen_defer_store(struct emit *x, const struct flag_defer *d)
+{
+    if (d->operands) {
+        b1(x, 0x44); b1(x, 0x89); rbx_mem(x, 0, CPU_OFF(lf_a));    /* mov [lf_a], r8d */
+        b1(x, 0x44); b1(x, 0x89); rbx_mem(x, 1, CPU_OFF(lf_b));    /* mov [lf_b], r9d */
+    }
+    b1(x, 0x44); b1(x, 0x89); rbx_mem(x, 2, CPU_OFF(lf_res));      /* mov [lf_res], r10d */
+    b1(x, 0x66); b1(x, 0xc7); rbx_mem(x, 0, CPU_OFF(lf_op));       /* mov word [lf_op], op | sz << 8 */
+    b1(x, d->lf); b1(x, d->sz);
+}
+
+/* The same registers again after the call (which may clobber them): the
+ * form run there (a move, a push or a pop) left the lazy state alone, and
+ * a later slow path stores it again. */
+static void gen_defer_reload(struct emit *x, const struct flag_defer *d)
+{
+    if (d->operands) {
+        b1(x, 0x44); b1(x, 0x8b); rbx_mem(x, 0, CPU_OFF(lf_a));    /* mov r8d, [lf_a] */
+        b1(x, 0x44); b1(x, 0x8b); rbx_mem(x, 1, CPU_OFF(lf_b));    /* mov r9d, [lf_b] */
+    }
+    b1(x, 0x44); b1(x, 0x8b); rbx_mem(x, 2, CPU_OFF(lf_res));      /* mov r10d, [lf_res] */
+}
+
 static void gen_miss_steps(struct emit *x, const struct mem_miss *m, uint8_t *slow, const struct dc_entry *e,
                            uint32_t off)
 {
@@ -1057,7 +1106,7 @@ static void gen_miss_steps(struct emit *x, const struct mem_miss *m, uint8_t *sl
         return;
     }
     struct cold_path *k = &x->cold[x->n_cold++];
-    *k = (struct cold_path){.fb = x->fb, .from = {m->at[0], m->at[1], m->at[2], slow}, .back = x->p, .e = e,
+    *k = (struct cold_path){.fb = x->fb, .defer = x->defer, .from = {m->at[0], m->at[1], m->at[2], slow}, .back = x->p, .e = e,
                             .off = off, .next_off = x->next_off, .count = x->count, .skip = x->skip,
                             .last = x->last};
     x->fb = (struct group_fallback){0};
@@ -1085,9 +1134,13 @@ static void gen_cold_paths(struct emit *x)
             if (k->from[j])
                 patch_here(x, k->from[j]);
         x->skip = k->skip;
+        if (k->defer.active)
+            gen_defer_store(x, &k->defer);
         gen_step(x, k->e, k->off);
         if (!k->last)
             gen_stop_check(x, k->next_off, k->count);
+        if (k->defer.active)
+            gen_defer_reload(x, &k->defer);
         b1(x, 0xe9); b4(x, (uint32_t)(k->back - (x->p + 4)));   /* jmp back */
     }
     x->group_reg = group_reg;
@@ -1344,6 +1397,37 @@ static bool flags_dead_at(const struct dc_entry *ents, unsigned n, unsigned k)
     return false;   /* the run's end: the flags are live */
 }
 
+/* Whether form E moves data through memory or the stack without touching
+ * the flags, generated inline with its only call on a slow path. */
+static bool fx_memory_move(const struct dc_entry *e)
+{
+    switch (e->kind) {
+    case FX_LOAD: case FX_LOAD8: case FX_LOAD16: case FX_MOVX_RM:
+    case FX_STORE: case FX_STORE8: case FX_STORE16: case FX_STORE_I: case FX_STORE_I8:
+    case FX_PUSH_R: case FX_POP_R: case FX_PUSH_I:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Whether instruction K's flags are dead on the inline path: as
+ * flags_dead_at, but loads, stores, pushes and pops may come between, whose
+ * slow paths (the only places they could fault) store K's lazy state
+ * first (gen_defer_store); the inline path keeps it in r8d-r10d. */
+static bool flags_dead_inline_at(const struct dc_entry *ents, unsigned n, unsigned k)
+{
+    if (!fx_sets_all_flags(&ents[k]))
+        return false;
+    for (unsigned j = k + 1; j < n; j++) {
+        if (fx_sets_all_flags(&ents[j]))
+            return true;
+        if (!fx_flags_untouched(&ents[j]) && !fx_memory_move(&ents[j]))
+            return false;
+    }
+    return false;
+}
+
 static void gen_flat_guard(struct emit *x);
 enum { FLAT_GUARD_BYTES = 16 };   /* gen_flat_guard: mov al 6, and 2, cmp 2, jne 6 */
 
@@ -1375,6 +1459,9 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
         if (k && x->group_reg >= 0 && may_write_reg(&ents[k - 1], (unsigned)x->group_reg))
             x->group_live = false;   /* the accesses after it are not grouped */
         x->flags_dead = flags_dead_at(ents, b->n, k);
+        x->flags_defer = !x->flags_dead && flags_dead_inline_at(ents, b->n, k);
+        if (fx_sets_all_flags(e))
+            x->defer.active = false;   /* its flags replace the deferred ones */
         x->next_off = next;
         x->count = k + 1;
         x->last = last;
@@ -1784,6 +1871,7 @@ static void gen_run(struct emit *x, struct cpu *c, const struct fx_block *b, con
     x->n_cold = 0;
     x->group_e = NULL;
     x->fb = (struct group_fallback){0};
+    x->defer = (struct flag_defer){0};
     gen_run_body(x, c, b, ents);
     gen_cold_paths(x);
     gen_group_patch(x);

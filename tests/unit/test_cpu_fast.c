@@ -1349,6 +1349,70 @@ TEST(grouped_frame_accesses_leave_what_the_interpreter_leaves)
     cpu_set_jit_threshold(cpu, 0);
 }
 
+TEST(a_fault_after_flags_kept_in_registers_pushes_those_flags)
+{
+    /* ADD's lazy flags stay in host registers while only loads and stores
+     * follow before SUB sets them again (jit_x64.c, flags_dead_inline_at);
+     * a load or store that faults there must push ADD's flags. The first
+     * loop's load faults; in the second a load misses the TLB and returns
+     * (its slow path stores the flags, the call clobbers the registers)
+     * before a store faults. Both against the interpreter, for operands
+     * that give different flags. */
+    machine_init();
+    static const uint8_t one_fault[] = {
+        0x01, 0xd8,   /* L: add eax, ebx */
+        0x8b, 0x0e,   /*    mov ecx, [esi] */
+        0x29, 0xc2,   /*    sub edx, eax */
+        0xeb, 0xf8,   /*    jmp L */
+    };
+    static const uint8_t miss_then_fault[] = {
+        0x01, 0xd8,   /* L: add eax, ebx */
+        0x8b, 0x0e,   /*    mov ecx, [esi] */
+        0x89, 0x0f,   /*    mov [edi], ecx */
+        0x29, 0xc2,   /*    sub edx, eax */
+        0xeb, 0xf6,   /*    jmp L */
+    };
+    enum { PRESENT = DATA + 0x100, GONE = DATA + 0x3000 };
+    static const uint32_t operands[][2] = {{1, 2}, {0xffffffffu, 1}, {0x7fffffffu, 1}, {0x80000000u, 0x80000000u}};
+    for (int prog = 0; prog < 2; prog++) {
+        code_at_start(prog ? miss_then_fault : one_fault, prog ? sizeof(miss_then_fault) : sizeof(one_fault));
+        for (size_t o = 0; o < sizeof(operands) / sizeof(operands[0]); o++) {
+            struct cpu_regs after[2];
+            uint32_t frame[2][4];
+            for (int jit = 0; jit < 2; jit++) {
+                struct cpu_regs r = paged_ring(0);
+                r.gpr[CPU_ESI] = PRESENT;
+                r.gpr[CPU_EDI] = PRESENT + 8;
+                cpu_set_jit_threshold(cpu, jit ? 1 : 0);
+                cpu_mem_changed(cpu);
+                cpu_set_regs(cpu, &r);
+                CHECK_EQ_INT(cpu_run(cpu, 60), CPU_STOP_BUDGET);   /* warm: decoded, translated */
+                CHECK(!jit || cpu->fxb[fxb_index(CODE)].jit != NULL);
+                r.gpr[CPU_EAX] = operands[o][0];
+                r.gpr[CPU_EBX] = operands[o][1];
+                r.eflags = 0x2 | 0x8d5;                           /* every arithmetic flag set */
+                if (prog)
+                    r.gpr[CPU_EDI] = GONE;
+                else
+                    r.gpr[CPU_ESI] = GONE;
+                put32(UPT + 4 * (GONE >> 12), 0);                 /* not present */
+                cpu_set_regs(cpu, &r);                            /* flushes the TLB */
+                CHECK_EQ_INT(cpu_run(cpu, 20), CPU_STOP_HLT);
+                put32(UPT + 4 * (GONE >> 12), (GONE & ~0xfffu) | 3);
+                cpu_get_regs(cpu, &after[jit]);
+                memcpy(frame[jit], ram + after[jit].gpr[CPU_ESP], sizeof(frame[jit]));
+            }
+            CHECK_EQ_INT(after[1].eip, HANDLER + 1);
+            CHECK_EQ_INT(after[1].cr2, GONE);
+            CHECK_EQ_INT(frame[1][1], frame[0][1]);               /* the faulting EIP */
+            CHECK_EQ_INT(frame[1][3], frame[0][3]);               /* EFLAGS: ADD's */
+            CHECK_EQ_INT(after[1].gpr[CPU_EAX], after[0].gpr[CPU_EAX]);
+            CHECK_EQ_INT(after[1].gpr[CPU_ECX], after[0].gpr[CPU_ECX]);
+        }
+    }
+    cpu_set_jit_threshold(cpu, 0);
+}
+
 TEST(code_translated_in_the_kernel_cannot_read_a_supervisor_page_at_cpl_3)
 {
     /* The converse of the test above: code translated at CPL 0 takes the
