@@ -9,7 +9,7 @@
  * - every instruction leaves the guest registers and the lazy flags in
  *   struct cpu, so a fault, an interrupt at the run's end or the ordinary path
  *   after it sees the same state (except flags that a later register form
- *   sets again before anything can see them, flags_dead_at);
+ *   sets again before anything can see them, flags_replaced_at);
  * - a memory form that misses the inline TLB runs whole through the
  *   interpreter (gen_miss_steps, on a slow path placed after the run's
  *   code, gen_cold_paths, so that the inline paths follow each other
@@ -85,8 +85,8 @@ struct group_fallback {
 struct emit {
     uint8_t *p, *end;
     unsigned skip;   /* the run's instructions already counted (cpu_fx_general) where code is being made */
-    bool flags_dead; /* the instruction being made need not leave its flags (flags_dead_at) */
-    bool flags_defer; /* ... except on a slow path before the next setter (flags_dead_inline_at) */
+    bool flags_dead; /* the instruction being made need not leave its flags (flags_replaced_at) */
+    bool flags_defer; /* ... except on a slow path before the next setter (flags_replaced_at) */
     struct flag_defer defer;
     /* The instruction being made: the run offset after it, the run's
      * instructions up to and including it, and whether it ends the run. */
@@ -631,7 +631,7 @@ static enum producer gen_alu(struct emit *x, unsigned aop, unsigned sz)
         x->defer = (struct flag_defer){.active = true, .operands = !logic,
                                        .lf = (uint8_t)(logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB),
                                        .sz = (uint8_t)sz};
-        return P_UNKNOWN;   /* struct cpu does not hold them: no reader may follow (flags_dead_inline_at) */
+        return P_UNKNOWN;   /* struct cpu does not hold them: no reader may follow (flags_replaced_at) */
     }
     if (!logic) {
         st_mem(x, H_EAX, CPU_OFF(lf_a));
@@ -1379,24 +1379,6 @@ static bool fx_flags_untouched(const struct dc_entry *e)
     }
 }
 
-/* Whether instruction K of the run need not leave its flags in struct cpu:
- * a later instruction sets them all again before anything could read them,
- * fault (an exception frame holds EFLAGS) or end the run. Only register
- * forms generated inline qualify, so nothing between can see the
- * difference: the dropped stores are the lazy state (lf_*) or EFLAGS. */
-static bool flags_dead_at(const struct dc_entry *ents, unsigned n, unsigned k)
-{
-    if (!fx_sets_all_flags(&ents[k]))
-        return false;
-    for (unsigned j = k + 1; j < n; j++) {
-        if (fx_sets_all_flags(&ents[j]))
-            return true;
-        if (!fx_flags_untouched(&ents[j]))
-            return false;
-    }
-    return false;   /* the run's end: the flags are live */
-}
-
 /* Whether form E moves data through memory or the stack without touching
  * the flags, generated inline with its only call on a slow path. */
 static bool fx_memory_move(const struct dc_entry *e)
@@ -1411,21 +1393,26 @@ static bool fx_memory_move(const struct dc_entry *e)
     }
 }
 
-/* Whether instruction K's flags are dead on the inline path: as
- * flags_dead_at, but loads, stores, pushes and pops may come between, whose
- * slow paths (the only places they could fault) store K's lazy state
- * first (gen_defer_store); the inline path keeps it in r8d-r10d. */
-static bool flags_dead_inline_at(const struct dc_entry *ents, unsigned n, unsigned k)
+/* Whether instruction K of the run need not leave its flags in struct cpu:
+ * a later instruction sets them all again before anything could read them,
+ * fault (an exception frame holds EFLAGS) or end the run. Only register
+ * forms generated inline qualify, so nothing between can see the
+ * difference: the dropped stores are the lazy state (lf_*) or EFLAGS.
+ * With ACROSS_MEMORY, loads, stores, pushes and pops may come between too:
+ * the flags are then dead on the inline path only, and those forms' slow
+ * paths (the only places they could fault) store K's lazy state first
+ * (gen_defer_store); the inline path keeps it in r8d-r10d. */
+static bool flags_replaced_at(const struct dc_entry *ents, unsigned n, unsigned k, bool across_memory)
 {
     if (!fx_sets_all_flags(&ents[k]))
         return false;
     for (unsigned j = k + 1; j < n; j++) {
         if (fx_sets_all_flags(&ents[j]))
             return true;
-        if (!fx_flags_untouched(&ents[j]) && !fx_memory_move(&ents[j]))
+        if (!fx_flags_untouched(&ents[j]) && !(across_memory && fx_memory_move(&ents[j])))
             return false;
     }
-    return false;
+    return false;   /* the run's end: the flags are live */
 }
 
 static void gen_flat_guard(struct emit *x);
@@ -1458,8 +1445,8 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             x->p = x->end + 1;   /* an access left unfinished: cannot happen; the run stays interpreted */
         if (k && x->group_reg >= 0 && may_write_reg(&ents[k - 1], (unsigned)x->group_reg))
             x->group_live = false;   /* the accesses after it are not grouped */
-        x->flags_dead = flags_dead_at(ents, b->n, k);
-        x->flags_defer = !x->flags_dead && flags_dead_inline_at(ents, b->n, k);
+        x->flags_dead = flags_replaced_at(ents, b->n, k, false);
+        x->flags_defer = !x->flags_dead && flags_replaced_at(ents, b->n, k, true);
         if (fx_sets_all_flags(e))
             x->defer.active = false;   /* its flags replace the deferred ones */
         x->next_off = next;
