@@ -188,8 +188,9 @@ _Static_assert(sizeof(struct dc_entry) == 32, "dc_entry is 32 bytes");
  * code32); the code-write hook changes fetch_key, which ends a run early when
  * it writes its own page. 16 Ki slots of up to 32 instructions: the
  * boot's user-mode part runs much code a few times each, and with 8 Ki
- * slots of 64 it rebuilt runs another run had evicted 4.8 M times, most of
- * fxb_build's time (its decode-cache reads miss); 16 Ki of 32 took 0.970
+ * slots of 64 the loop found another run in the slot it looked up 4.8 M
+ * times a boot, each a call to fxb_build, whose decode-cache reads miss
+ * the host's caches; 16 Ki of 32 took 0.970
  * of the CPU time (six pairs), with the entries' memory unchanged (16
  * MiB). 32 Ki of 16 was slower (1.010 against 16 Ki of 32), 32 Ki of 32
  * and 16 Ki of 48 no faster (0.998, 0.999). With 2 Ki slots the boot was

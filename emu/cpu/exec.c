@@ -551,7 +551,7 @@ static uint32_t string_chunk(struct cpu *c, uint8_t op, unsigned sz, uint32_t am
          * (the loop then repeats the source's first bytes), so only that
          * case copies element by element. */
         size_t len = (size_t)n * sz;
-        if (d <= src || d >= src + len) {
+        if ((uintptr_t)d <= (uintptr_t)src || (uintptr_t)d >= (uintptr_t)src + len) {
             memmove(d, src, len);
         } else if (sz == 1) {
             for (uint32_t i = 0; i < n; i++)

@@ -1066,13 +1066,6 @@ static void gen_host_szpc(struct emit *x, uint8_t mask)
     b1(x, 0x83); b1(x, 0xe1); b1(x, mask);                      /* and ecx, mask (sign-extended imm8) */
 }
 
-/* The end of a memory form whose inline path (TLB hit) has just been made:
- * its miss (the places of M, and SLOW when not NULL) runs the whole form
- * through the interpreter, on a slow path made after the run's code
- * (gen_cold_paths), which comes back here. Only that path can reach a
- * device, fault, or store into code, so only it tests run_stop after the
- * form (gen_stop_check), and the inline path needs no test. The inline
- * path must change nothing before its access can miss. */
 /* A deferred lazy state into struct cpu, before the interpreter runs a
  * form on a slow path (it may fault, and a fault's frame holds EFLAGS). */
 static void gen_defer_store(struct emit *x, const struct flag_defer *d)
@@ -1098,6 +1091,13 @@ static void gen_defer_reload(struct emit *x, const struct flag_defer *d)
     b1(x, 0x44); b1(x, 0x8b); rbx_mem(x, 2, CPU_OFF(lf_res));      /* mov r10d, [lf_res] */
 }
 
+/* The end of a memory form whose inline path (TLB hit) has just been made:
+ * its miss (the places of M, and SLOW when not NULL) runs the whole form
+ * through the interpreter, on a slow path made after the run's code
+ * (gen_cold_paths), which comes back here. Only that path can reach a
+ * device, fault, or store into code, so only it tests run_stop after the
+ * form (gen_stop_check), and the inline path needs no test. The inline
+ * path must change nothing before its access can miss. */
 static void gen_miss_steps(struct emit *x, const struct mem_miss *m, uint8_t *slow, const struct dc_entry *e,
                            uint32_t off)
 {
@@ -1461,7 +1461,6 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             mov_imm(x, H_ECX, k);
             call_fn(x, (const void *)cpu_fx_general);
             x->skip = k + 1;
-
             /* It may end the run, with EIP where it went (eax). */
             op64_r_mem(x, 0x83, 7, CPU_OFF(run_stop)); b1(x, 0);   /* cmp qword [run_stop], 0 */
             uint8_t *cont = jcc_fwd(x, 0x5);                        /* jne cont */

@@ -1250,12 +1250,16 @@ static const uint8_t frame_loop[] = {
 };
 
 /* Frames F1 and F2 for frame_loop (F1's link at F1 - 16 points at F2). */
+static void frame_fill(uint32_t f, uint32_t step, uint32_t low)
+{
+    for (uint32_t k = 1; k <= 4; k++)
+        put32(f - 4 * k, step * k + low);
+}
+
 static void frames_init(uint32_t f1, uint32_t f2)
 {
-    for (uint32_t k = 1; k <= 4; k++) {
-        put32(f1 - 4 * k, 0x1000u * k + 0x11);
-        put32(f2 - 4 * k, 0x100000u * k + 0x23);
-    }
+    frame_fill(f1, 0x1000u, 0x11);
+    frame_fill(f2, 0x100000u, 0x23);
     put32(f1 - 16, f2);
 }
 
@@ -1322,7 +1326,7 @@ TEST(grouped_frame_accesses_leave_what_the_interpreter_leaves)
     /* Across the edge the frame is read through the page table: the
      * test's own bytes are set through physical addresses. */
     for (unsigned budget = 1; budget < 100; budget += 7) {
-        uint32_t got[2];
+        uint32_t got[2][9];
         for (int jit = 0; jit < 2; jit++) {
             cpu_set_jit_threshold(cpu, jit ? 1 : 0);
             cpu_mem_changed(cpu);
@@ -1334,16 +1338,20 @@ TEST(grouped_frame_accesses_leave_what_the_interpreter_leaves)
                 put32(F1_EDGE - 16, F2);
                 put32(F1_EDGE - 8, 0x77);                 /* what a wrong host address would read */
                 put32(F1_EDGE - 4, 0x88);
-                frames_init(F2 + 0x100, F2);              /* F2's words only */
+                frame_fill(F2, 0x100000u, 0x23);
                 cpu_set_regs(cpu, &r);
                 cpu_run(cpu, pass ? budget : 60);
             }
             CHECK(!jit || cpu->fxb[fxb_index(CODE)].jit != NULL);
             struct cpu_regs a;
             cpu_get_regs(cpu, &a);
-            got[jit] = get32(edge_phys - 4) ^ get32(F1_EDGE - 12) * 3 ^ a.gpr[CPU_EAX] * 7 ^ a.eip;
+            const uint32_t now[9] = {get32(edge_phys - 4), get32(edge_phys - 8), get32(F1_EDGE - 12),
+                                     get32(F2 - 4), get32(F2 - 8), a.gpr[CPU_EAX], a.gpr[CPU_EBX],
+                                     a.gpr[CPU_EBP], a.eip};
+            memcpy(got[jit], now, sizeof(now));
         }
-        CHECK_EQ_INT(got[1], got[0]);
+        for (int i = 0; i < 9; i++)
+            CHECK_EQ_INT(got[1][i], got[0][i]);
     }
     put32(UPT + 4 * (F1_EDGE >> 12), (F1_EDGE & ~0xfffu) | 7);
     cpu_set_jit_threshold(cpu, 0);
