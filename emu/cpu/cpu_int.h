@@ -393,6 +393,7 @@ struct cpu {
     struct dc_entry *cur;       /* the entry of the executing instruction, or NULL */
     struct jit_state *jit;      /* the translator's code cache (jit_x64.c), made on first use */
     unsigned jit_hot;           /* runs before a run is translated; 0: never */
+    unsigned jit_cache_min;     /* uses for a guest register to be kept in a host register (jit_x64.c); 0: the default */
     uint64_t dc_misses;
 };
 

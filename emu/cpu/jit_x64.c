@@ -6,10 +6,12 @@
  * System V AMD64 calling convention (3.2).
  *
  * What the code keeps exact, as the interpreter does:
- * - every instruction leaves the guest registers and the lazy flags in
- *   struct cpu, so a fault, an interrupt at the run's end or the ordinary path
- *   after it sees the same state (except flags that a later register form
- *   sets again before anything can see them, flags_replaced_at);
+ * - the guest registers and the lazy flags are in struct cpu wherever C
+ *   code or the loop can see them (a call, a fault, the run's end), so a
+ *   fault, an interrupt at the run's end or the ordinary path after it sees
+ *   the same state (registers a run keeps in host registers are stored
+ *   there first, cache_store; flags that a later register form sets again
+ *   before anything can see them are never stored, flags_replaced_at);
  * - a memory form that misses the inline TLB runs whole through the
  *   interpreter (gen_miss_steps, on a slow path placed after the run's
  *   code, gen_cold_paths, so that the inline paths follow each other
@@ -32,7 +34,10 @@
  * another page through
  * cpu_fx_enter_page, which moves the fetch page. Host registers: rbx holds
  * the struct cpu, r12d the EIP the run began at (each instruction's EIP is
- * that plus a constant). */
+ * that plus a constant); the guest registers a run names most often stay in
+ * rbp, rdi, r11 (and r8d-r10d in a run that keeps no lazy flags there) from
+ * its entry to its exits, stored into struct cpu before every call and exit
+ * and loaded again after a call (cache_choose). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +132,21 @@ struct emit {
     uint8_t *group_setup, *group_done, *group_lo_at, *group_hi_at, *group_tag_at, *group_neg_at;
     const struct dc_entry *group_e;
     struct group_fallback fb;
+    /* The run's register cache (cache_choose): the host register that holds
+     * each guest register for the whole run (-1: struct cpu holds it), the
+     * cached registers the run may write (stored back before every call and
+     * exit), the guest registers not to cache (cache_excluded), and those an
+     * access the cache cannot take met (cache_conflict: a high byte
+     * register, or an emitter that addresses struct cpu itself), for which
+     * jit_translate makes the run again without them. */
+    int8_t cache_host[8];
+    uint8_t cache_dirty, cache_excluded, cache_conflict;
+    bool cache_takes_defer;   /* the cache uses r8d-r10d: no flags kept there (flag_defer) */
+    /* The host's flags are the guest's as the last producer (P_ADD, P_SUB,
+     * P_LOGIC, 32-bit) left them: its register form was made inline, with
+     * only instructions that leave the flags alone since (fx_flags_untouched);
+     * host_flags_in: so at the start of the instruction being made. */
+    bool host_flags_live, host_flags_in;
 };
 
 static void b1(struct emit *x, uint8_t v)
@@ -148,9 +168,13 @@ static void b8(struct emit *x, uint64_t v)
     b4(x, (uint32_t)(v >> 32));
 }
 
+static uint32_t greg(unsigned r);
+
 /* ModRM for [rbx + disp] with host register REG (disp8 when it fits). */
 static void rbx_mem(struct emit *x, int reg, uint32_t disp)
 {
+    if (disp >= greg(0) && disp < greg(8) && x->cache_host[(disp - greg(0)) / 4] >= 0)
+        x->cache_conflict |= (uint8_t)(1u << (disp - greg(0)) / 4);   /* the cache holds it: made again without */
     if (disp < 128) {
         b1(x, (uint8_t)(0x40 | (reg & 7) << 3 | H_EBX));
         b1(x, (uint8_t)disp);
@@ -165,26 +189,122 @@ static void rbx_mem(struct emit *x, int reg, uint32_t disp)
 /* Where guest register R lives in struct cpu. */
 static uint32_t greg(unsigned r) { return (uint32_t)offsetof(struct cpu, r) + 4u * r; }
 
+/* The host register caching the guest register that struct cpu keeps at
+ * DISP (the whole register, or its low byte or word), or -1. An access to
+ * another byte of a cached register (AH..BH) is a conflict (struct emit). */
+static int cache_at(struct emit *x, uint32_t disp)
+{
+    if (disp < greg(0) || disp >= greg(8))
+        return -1;
+    unsigned g = (disp - greg(0)) / 4;
+    if (x->cache_host[g] < 0)
+        return -1;
+    if ((disp - greg(0)) % 4) {
+        x->cache_conflict |= (uint8_t)(1u << g);
+        return -1;
+    }
+    return x->cache_host[g];
+}
+
+/* OP (N bytes, after the operand-size prefix when O16) with ModRM.reg REG
+ * (a host register or an operation digit) and as r/m the struct cpu field
+ * at DISP, or the host register that caches it (BYTE: an 8-bit r/m, for
+ * which rbp and rdi need a REX prefix to be bpl and dil). */
+static void op_rm(struct emit *x, bool o16, const uint8_t *op, unsigned n, int reg, uint32_t disp, bool byte)
+{
+    int h = cache_at(x, disp);
+    if (o16)
+        b1(x, 0x66);
+    if (h < 0) {
+        if (reg >= 8)
+            b1(x, 0x44);
+        for (unsigned i = 0; i < n; i++)
+            b1(x, op[i]);
+        rbx_mem(x, reg, disp);
+        return;
+    }
+    uint8_t rex = (uint8_t)(0x40 | (reg >= 8 ? 4 : 0) | (h >= 8 ? 1 : 0));
+    if (rex != 0x40 || (byte && h >= 4))
+        b1(x, rex);
+    for (unsigned i = 0; i < n; i++)
+        b1(x, op[i]);
+    b1(x, (uint8_t)(0xc0 | (reg & 7) << 3 | (h & 7)));
+}
+
 /* op r32, [rbx+disp]: MOV 8B, ADD 03, OR 0B, AND 23, SUB 2B, XOR 33, CMP 3B. */
 static void op_r_mem(struct emit *x, uint8_t op, int reg, uint32_t disp)
 {
-    b1(x, op);
-    rbx_mem(x, reg, disp);
+    op_rm(x, false, &op, 1, reg, disp, false);
 }
 
 /* mov [rbx+disp], r32 */
 static void st_mem(struct emit *x, int reg, uint32_t disp)
 {
-    b1(x, 0x89);
-    rbx_mem(x, reg, disp);
+    static const uint8_t mov = 0x89;
+    op_rm(x, false, &mov, 1, reg, disp, false);
 }
 
 /* mov dword [rbx+disp], imm32 */
 static void st_mem_imm(struct emit *x, uint32_t disp, uint32_t imm)
 {
-    b1(x, 0xc7);
-    rbx_mem(x, 0, disp);
+    static const uint8_t mov = 0xc7;
+    op_rm(x, false, &mov, 1, 0, disp, false);
     b4(x, imm);
+}
+
+/* The cached guest registers the run writes into struct cpu (before a call
+ * or an exit; they stay in their host registers), or all cached ones from
+ * it (at the run's entry and after a call, which may have changed them). */
+static void cache_move(struct emit *x, bool store, uint8_t which)
+{
+    for (unsigned g = 0; g < 8; g++) {
+        int h = x->cache_host[g];
+        if (h < 0 || !(which & (1u << g)))
+            continue;
+        if (h >= 8)
+            b1(x, 0x44);                                 /* REX.R: r8-r15 */
+        b1(x, store ? 0x89 : 0x8b);
+        uint32_t disp = greg(g);
+        b1(x, (uint8_t)(0x40 | (h & 7) << 3 | H_EBX));
+        b1(x, (uint8_t)disp);
+        _Static_assert(offsetof(struct cpu, r) + 32 < 128, "the guest registers lie within a disp8 of rbx");
+    }
+}
+
+static void cache_store(struct emit *x) { cache_move(x, true, x->cache_dirty); }
+static void cache_load(struct emit *x) { cache_move(x, false, 0xff); }
+
+/* The host register that caches guest register R (0..7, whole), or -1. */
+static int cached(const struct emit *x, int r)
+{
+    return r >= 0 && r < 8 ? x->cache_host[r] : -1;
+}
+
+/* mov r32, r32 for any two host registers. */
+static void mov_rr(struct emit *x, int dst, int src)
+{
+    if (dst >= 8 || src >= 8)
+        b1(x, (uint8_t)(0x40 | (src >= 8 ? 4 : 0) | (dst >= 8 ? 1 : 0)));
+    b1(x, 0x89);
+    b1(x, (uint8_t)(0xc0 | (src & 7) << 3 | (dst & 7)));
+}
+
+/* A REX prefix for ModRM.reg REG and ModRM.rm RM when either is r8-r15. */
+static void rex_rr(struct emit *x, int reg, int rm)
+{
+    if (reg >= 8 || rm >= 8)
+        b1(x, (uint8_t)(0x40 | (reg >= 8 ? 4 : 0) | (rm >= 8 ? 1 : 0)));
+}
+
+/* mov [rsi+rdx], r32 (STORE) or mov r32, [rsi+rdx] for host register H:
+ * the inline access of a TLB hit (gen_tlb_hit). */
+static void access_rsi_rdx(struct emit *x, bool store, int h)
+{
+    if (h >= 8)
+        b1(x, 0x44);                                   /* REX.R */
+    b1(x, store ? 0x89 : 0x8b);
+    b1(x, (uint8_t)(0x04 | (h & 7) << 3));              /* ModRM: SIB follows */
+    b1(x, 0x16);                                       /* SIB: rsi + rdx */
 }
 
 /* mov r32, imm32 */
@@ -214,12 +334,15 @@ static void alu_rr(struct emit *x, unsigned aop, int dst, int src)
     b1(x, (uint8_t)(0xc0 | src << 3 | dst));
 }
 
-/* Calls FN with the arguments already in place (rdi = c is loaded here). */
+/* Calls FN with the arguments already in place (rdi = c is loaded here):
+ * the C code sees the guest registers in struct cpu, and may change them. */
 static void call_fn(struct emit *x, const void *fn)
 {
+    cache_store(x);
     b1(x, 0x48); b1(x, 0x89); b1(x, 0xdf);            /* mov rdi, rbx */
     b1(x, 0x48); b1(x, 0xb8); b8(x, (uint64_t)(uintptr_t)fn);   /* mov rax, imm64 */
     b1(x, 0xff); b1(x, 0xd0);                          /* call rax */
+    cache_load(x);
 }
 
 /* 64-bit op r64, [rbx+disp] (REX.W). */
@@ -242,10 +365,14 @@ static void add_retired(struct emit *x, unsigned count)
 }
 
 /* The code's frame, left by every exit; a chained run enters past it. */
-#define JIT_PROLOGUE_BYTES 15
+#define JIT_PROLOGUE_BYTES 17
 
+/* Leaves the code (eax = the next EIP); the guest registers must be in
+ * struct cpu by then (cache_store). */
 static void leave(struct emit *x)
 {
+    b1(x, 0x59);                                       /* pop rcx: the alignment slot */
+    b1(x, 0x5d);                                       /* pop rbp */
     b1(x, 0x41); b1(x, 0x5f);                          /* pop r15 */
     b1(x, 0x41); b1(x, 0x5e);                          /* pop r14 */
     b1(x, 0x41); b1(x, 0x5d);                          /* pop r13 */
@@ -258,6 +385,7 @@ static void leave(struct emit *x)
 static void exit_run(struct emit *x, unsigned count)
 {
     add_retired(x, count);
+    cache_store(x);
     leave(x);
 }
 
@@ -301,6 +429,28 @@ static void gen_ea(struct emit *x, const struct dc_entry *e, int reg)
     }
     uint32_t disp = e->disp;
     bool d8 = (uint32_t)(int32_t)(int8_t)disp == disp;
+    int hb = cached(x, e->base), hi = cached(x, e->index);
+    if ((e->base < 0 || hb >= 0) && (e->index < 0 || hi >= 0) && (e->base >= 0 || e->index >= 0)) {
+        /* lea reg, [hb + hi*scale + disp] straight from the cache (a base
+         * rbp needs a displacement byte; no index is r12's SIB escape). */
+        uint8_t mod = e->base < 0 ? 0x00 : !disp && (hb & 7) != H_EBP ? 0x00 : d8 ? 0x40 : 0x80;
+        uint8_t rex = (uint8_t)(0x40 | (hi >= 8 ? 2 : 0) | (hb >= 8 ? 1 : 0));
+        if (rex != 0x40)
+            b1(x, rex);
+        b1(x, 0x8d);
+        if (e->index < 0 && (hb & 7) != 4) {
+            b1(x, (uint8_t)(mod | reg << 3 | (hb & 7)));
+        } else {
+            b1(x, (uint8_t)(mod | reg << 3 | 4));
+            b1(x, (uint8_t)((e->index < 0 ? 0 : e->scale) << 6 | (e->index < 0 ? 4 : hi & 7) << 3 |
+                            (e->base < 0 ? 5 : hb & 7)));
+        }
+        if (mod == 0x40)
+            b1(x, (uint8_t)disp);
+        else if (mod == 0x80 || e->base < 0)
+            b4(x, disp);
+        return;
+    }
     if (e->index >= 0)
         op_r_mem(x, 0x8b, H_EAX, greg((unsigned)e->index));
     if (e->base < 0 && e->index < 0) {
@@ -404,10 +554,11 @@ static bool group_holds(const struct emit *x, const struct dc_entry *e)
 
 /* Whether instruction E may change guest register R, taken broadly: an
  * ordinary instruction may change anything (a mapping too: INVLPG, a CR3
- * load); a fast form names its registers in form.rm and form.reg (a byte
- * register 4..7 is part of register 0..3); stack forms move ESP. Only a
- * choice of what to group rests on this: a grouped access still tests the
- * register's value. */
+ * load); a fast form with a memory operand (and LEA) writes at most form.reg,
+ * one without writes at most form.rm, whose form.reg is a source or the
+ * ModRM's operation digit (SHR's /5 is not EBP); a byte register 4..7 is
+ * part of register 0..3; stack forms move ESP. Only a choice of what to
+ * group rests on this: a grouped access still tests the register's value. */
 static bool may_write_reg(const struct dc_entry *e, unsigned r)
 {
     if (e->kind < DC_FAST)
@@ -421,9 +572,8 @@ static bool may_write_reg(const struct dc_entry *e, unsigned r)
     default:
         break;
     }
-    if (e->form.reg == r || (e->form.reg & 3) == r)
-        return true;
-    return !fx_has_mem(e->kind) && (e->form.rm == r || (e->form.rm & 3) == r);
+    unsigned written = fx_has_mem(e->kind) || e->kind == FX_LEA ? e->form.reg : e->form.rm;
+    return written == r || (written & 3) == r;
 }
 
 /* The register most of the run's memory operands are based on, up to the
@@ -470,7 +620,7 @@ static void gen_group_setup(struct emit *x)
 {
     x->group_setup = x->p;
     b1(x, 0x49); b1(x, 0xc7); b1(x, 0xc7); b4(x, 0xffffffffu);   /* mov r15, -1 */
-    b1(x, 0x8b); rbx_mem32(x, H_EAX, greg((unsigned)x->group_reg));   /* mov eax, [reg] */
+    b1(x, 0x8b); rbx_mem32(x, H_EAX, greg((unsigned)x->group_reg));   /* mov eax, [reg]: before cache_load */
     b1(x, 0x8d); b1(x, 0x90); x->group_lo_at = x->p; b4(x, 0);      /* lea edx, [rax+lo] */
     b1(x, 0x8d); b1(x, 0xb0); x->group_hi_at = x->p; b4(x, 0);      /* lea esi, [rax+hi] */
     b1(x, 0xc1); b1(x, 0xee); b1(x, 12);                            /* shr esi, 12 */
@@ -530,8 +680,13 @@ static struct mem_miss gen_group_hit(struct emit *x, int seg, unsigned size, boo
     x->group_write |= write;
     x->group_used = true;
     x->flat_mask |= (uint8_t)(1u << seg);                   /* the entry's guard makes the offset linear */
-    op_r_mem(x, 0x8b, H_EAX, greg((unsigned)x->group_reg));   /* mov eax, [reg] */
-    b1(x, 0x4c); b1(x, 0x39); b1(x, 0xf8);                  /* cmp rax, r15 */
+    int h = cached(x, x->group_reg);
+    if (h >= 0) {                                           /* zero-extended, as every 32-bit write leaves it */
+        b1(x, (uint8_t)(0x4c | (h >= 8 ? 1 : 0))); b1(x, 0x39); b1(x, (uint8_t)(0xf8 | (h & 7)));   /* cmp h, r15 */
+    } else {
+        op_r_mem(x, 0x8b, H_EAX, greg((unsigned)x->group_reg));   /* mov eax, [reg] */
+        b1(x, 0x4c); b1(x, 0x39); b1(x, 0xf8);              /* cmp rax, r15 */
+    }
     uint8_t *from = jcc_fwd(x, 0x5);                        /* jne the ordinary path */
     b1(x, 0x4c); b1(x, 0x89); b1(x, 0xf6);                  /* mov rsi, r14 */
     b1(x, 0x48); b1(x, 0xc7); b1(x, 0xc2); b4(x, e->disp);   /* mov rdx, disp (sign-extended) */
@@ -653,6 +808,23 @@ static enum producer gen_alu(struct emit *x, unsigned aop, unsigned sz)
 static enum producer gen_alu32(struct emit *x, unsigned aop)
 {
     return gen_alu(x, aop, 4);
+}
+
+static bool gen_host_flags(struct emit *x, enum producer p, unsigned cc);
+
+/* Whether producer P's host instruction (on 32-bit operands) sets every
+ * flag as the guest's would (ADD, SUB/CMP, logic ops, TEST). */
+static bool host_flags_match(enum producer p)
+{
+    return p == P_ADD || p == P_SUB || p == P_LOGIC;
+}
+
+/* gen_host_flags, unless the host's flags are still the producer's. */
+static bool gen_host_flags_again(struct emit *x, enum producer p, unsigned cc)
+{
+    if (x->host_flags_in && host_flags_match(p))
+        return true;
+    return gen_host_flags(x, p, cc);
 }
 
 /* Host flags equal to the guest's for condition CC, from the lazy state a
@@ -857,6 +1029,7 @@ static void gen_chain_or_exit(struct emit *x, struct cpu *c, const struct fx_blo
                               unsigned count)
 {
     add_retired(x, count);
+    cache_store(x);
     int64_t page_off = (int64_t)(b->pa & 0xfff) + (int32_t)target;
     uint8_t *ret[16];
     int n = 0;
@@ -890,6 +1063,7 @@ static void gen_chain_dynamic(struct emit *x, struct cpu *c, unsigned count)
 {
     b1(x, 0x41); b1(x, 0x89); b1(x, 0xc5);                 /* mov r13d, eax */
     add_retired(x, count);
+    cache_store(x);
     uint8_t *ret[16];
     int n = gen_chain_tests(x, ret);
     b1(x, 0x44); b1(x, 0x89); b1(x, 0xe8);                 /* mov eax, r13d */
@@ -937,18 +1111,30 @@ static uint32_t greg8(unsigned r) { return greg(r & 3) + (r >> 2); }
 /* eax = guest 8- or 16-bit register R, zero- or sign-extended. */
 static void ld_reg_ext(struct emit *x, unsigned r, unsigned size, bool sign)
 {
-    b1(x, 0x0f);
-    b1(x, (uint8_t)((size == 1 ? 0xb6 : 0xb7) + (sign ? 8 : 0)));
-    rbx_mem(x, H_EAX, size == 1 ? greg8(r) : greg(r));
+    const uint8_t op[2] = {0x0f, (uint8_t)((size == 1 ? 0xb6 : 0xb7) + (sign ? 8 : 0))};
+    op_rm(x, false, op, 2, H_EAX, size == 1 ? greg8(r) : greg(r), size == 1);
 }
 
 /* Guest 8- or 16-bit register R = al / ax. */
 static void st_reg_part(struct emit *x, unsigned r, unsigned size)
 {
-    if (size == 2)
-        b1(x, 0x66);
-    b1(x, size == 1 ? 0x88 : 0x89);
-    rbx_mem(x, H_EAX, size == 1 ? greg8(r) : greg(r));
+    const uint8_t op = size == 1 ? 0x88 : 0x89;
+    op_rm(x, size == 2, &op, 1, H_EAX, size == 1 ? greg8(r) : greg(r), size == 1);
+}
+
+/* movzx ecx, guest byte register R. */
+static void ld_byte_ecx(struct emit *x, unsigned r)
+{
+    static const uint8_t movzx[2] = {0x0f, 0xb6};
+    op_rm(x, false, movzx, 2, H_ECX, greg8(r), true);
+}
+
+/* add or sub dword [guest ESP], 4 (group 1 digit 0 or 5). */
+static void esp_add4(struct emit *x, bool sub)
+{
+    static const uint8_t grp1 = 0x83;
+    op_rm(x, false, &grp1, 1, sub ? 5 : 0, greg(CPU_ESP), false);
+    b1(x, 4);
 }
 
 /* movzx eax, word [lf_op]: the lazy op and its size in one compare
@@ -1039,7 +1225,7 @@ static void gen_cf_edx(struct emit *x, enum producer prod)
         op_r_mem(x, 0x8b, H_EDX, CPU_OFF(flags));
         b1(x, 0x83); b1(x, 0xe2); b1(x, 1);                     /* and edx, CF */
     } else if (prod != P_UNKNOWN) {
-        gen_host_flags(x, prod, 2);
+        gen_host_flags_again(x, prod, 2);
         b1(x, 0x0f); b1(x, 0x92); b1(x, 0xc2);                  /* setc dl */
         b1(x, 0x0f); b1(x, 0xb6); b1(x, 0xd2);                  /* movzx edx, dl */
     } else {
@@ -1256,7 +1442,8 @@ static bool mul_inline(const struct dc_entry *e)
 static void gen_mul(struct emit *x, unsigned r, bool sign)
 {
     op_r_mem(x, 0x8b, H_EAX, greg(CPU_EAX));
-    b1(x, 0xf7); rbx_mem(x, sign ? 5 : 4, greg(r));       /* mul/imul dword [r] */
+    static const uint8_t grp3 = 0xf7;
+    op_rm(x, false, &grp3, 1, sign ? 5 : 4, greg(r), false);   /* mul/imul dword [r] */
     st_mem(x, H_EAX, greg(CPU_EAX));
     st_mem(x, H_EDX, greg(CPU_EDX));
     gen_product_flags(x, 0x92);                            /* CF: the upper half is needed */
@@ -1288,7 +1475,7 @@ static void gen_eflags_to_host(struct emit *x, unsigned cc)
  * EFLAGS whole. */
 static bool gen_cond(struct emit *x, enum producer prod, unsigned cc)
 {
-    if (gen_host_flags(x, prod, cc))
+    if (gen_host_flags_again(x, prod, cc))
         return true;
     if (prod == P_ARITH) {
         op_r_mem(x, 0x8b, H_EAX, CPU_OFF(flags));
@@ -1420,19 +1607,184 @@ enum { FLAT_GUARD_BYTES = 16 };   /* gen_flat_guard: mov al 6, and 2, cmp 2, jne
 
 /* The code of run B (its entries copied at ENTS) into X, up to its exits;
  * gen_run adds the slow paths. */
+/* A form whose flags no one reads (flags_dead), on cached registers only:
+ * one host instruction on the host registers themselves. ALU r, r / r, imm
+ * (CMP and TEST leave nothing), shifts by a constant, IMUL r, r and MOVZX
+ * or MOVSX of a low byte or word; returns false for anything else. */
+static bool gen_cached_form(struct emit *x, const struct dc_entry *e)
+{
+    unsigned kind = e->kind, d = e->form.rm, s = e->form.reg, cc = e->fx.aux;
+    int hd = cached(x, (int)d), hs = cached(x, (int)s);
+    if (!x->flags_dead || hd < 0)
+        return false;
+    if (kind >= FX_ALU_RR && kind < FX_ALU_RR + 8 && hs >= 0) {
+        unsigned aop = kind - FX_ALU_RR;
+        if (aop == 2 || aop == 3)
+            return false;   /* ADC, SBB read CF */
+        if (aop != 7) {
+            rex_rr(x, hs, hd);
+            b1(x, (uint8_t)(aop << 3 | 1)); b1(x, (uint8_t)(0xc0 | (hs & 7) << 3 | (hd & 7)));   /* op hd, hs */
+        }
+        return true;
+    }
+    if (kind >= FX_ALU_RI && kind < FX_ALU_RI + 8) {
+        unsigned aop = kind - FX_ALU_RI;
+        if (aop == 2 || aop == 3)
+            return false;
+        if (aop != 7) {
+            rex_rr(x, 0, hd);
+            b1(x, 0x81); b1(x, (uint8_t)(0xc0 | aop << 3 | (hd & 7))); b4(x, e->fx.imm);   /* op hd, imm32 */
+        }
+        return true;
+    }
+    if (kind == FX_TEST_RR || kind == FX_TEST_RI)
+        return kind == FX_TEST_RI || hs >= 0;
+    if (kind == FX_SHIFT_RI && cc >= 4 && cc != 6 && (e->fx.imm & 31)) {
+        rex_rr(x, 0, hd);
+        b1(x, 0xc1); b1(x, (uint8_t)(0xc0 | cc << 3 | (hd & 7))); b1(x, (uint8_t)(e->fx.imm & 31));   /* shl/shr/sar hd, n */
+        return true;
+    }
+    if (kind == FX_IMUL_RR && hs >= 0) {
+        rex_rr(x, hd, hs);
+        b1(x, 0x0f); b1(x, 0xaf); b1(x, (uint8_t)(0xc0 | (hd & 7) << 3 | (hs & 7)));   /* imul hd, hs */
+        return true;
+    }
+    return false;
+}
+
+/* A 32-bit ALU form r, r / r, imm (not ADC, SBB) on cached registers whose
+ * flags someone may read, kept lazily as gen_alu keeps them (in struct cpu,
+ * or in r8d-r10d with flags_defer): the operands and the result taken
+ * straight from the host registers, the operation made on them. Returns
+ * false for anything else. */
+static bool gen_cached_alu(struct emit *x, const struct dc_entry *e, enum producer *prod)
+{
+    unsigned kind = e->kind;
+    bool ri = kind >= FX_ALU_RI && kind < FX_ALU_RI + 8;
+    if (x->flags_dead || !(ri || (kind >= FX_ALU_RR && kind < FX_ALU_RR + 8)))
+        return false;
+    unsigned aop = kind - (ri ? FX_ALU_RI : FX_ALU_RR);
+    int hd = cached(x, e->form.rm), hs = cached(x, e->form.reg);
+    if (aop == 2 || aop == 3 || hd < 0 || (!ri && hs < 0))
+        return false;
+    bool logic = aop == 1 || aop == 4 || aop == 6;
+    if (x->flags_defer && !logic) {
+        mov_rr(x, 8, hd);                                   /* mov r8d, hd */
+        if (ri)
+            mov_imm(x, 9, e->fx.imm);                       /* mov r9d, imm */
+        else
+            mov_rr(x, 9, hs);                               /* mov r9d, hs */
+    } else if (!logic) {
+        st_mem(x, hd, CPU_OFF(lf_a));
+        if (ri)
+            st_mem_imm(x, CPU_OFF(lf_b), e->fx.imm);
+        else
+            st_mem(x, hs, CPU_OFF(lf_b));
+    }
+    int r = hd;
+    if (aop == 7) {   /* CMP computes as SUB into eax */
+        mov_rr(x, H_EAX, hd);
+        r = H_EAX;
+    }
+    unsigned host = aop == 7 ? 5 : aop;
+    if (ri) {
+        rex_rr(x, 0, r);
+        b1(x, 0x81); b1(x, (uint8_t)(0xc0 | host << 3 | (r & 7))); b4(x, e->fx.imm);   /* op r, imm32 */
+    } else {
+        rex_rr(x, hs, r);
+        b1(x, (uint8_t)(host << 3 | 1)); b1(x, (uint8_t)(0xc0 | (hs & 7) << 3 | (r & 7)));   /* op r, hs */
+    }
+    if (x->flags_defer) {
+        mov_rr(x, 10, r);                                   /* mov r10d, result */
+        x->defer = (struct flag_defer){.active = true, .operands = !logic,
+                                       .lf = (uint8_t)(logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB), .sz = 4};
+        *prod = P_UNKNOWN;   /* struct cpu does not hold them: no reader may follow (flags_replaced_at) */
+        return true;
+    }
+    st_mem(x, r, CPU_OFF(lf_res));
+    b1(x, 0x66); b1(x, 0xc7); rbx_mem(x, 0, CPU_OFF(lf_op));   /* mov word [lf_op], op | 4 << 8 */
+    b1(x, (uint8_t)(logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB)); b1(x, 4);
+    *prod = logic ? P_LOGIC : aop == 0 ? P_ADD : P_SUB;
+    return true;
+}
+
+/* The host registers the cache may use, in the order it takes them: rbp
+ * (saved by the prologue) and rdi, r11 (free between calls), then, in a run
+ * that keeps no lazy flags in registers (flag_defer), r8d-r10d. */
+static const int8_t cache_pool[] = {H_EBP, H_EDI, 11, 8, 9, 10};
+enum { CACHE_POOL_DEFER = 3 };
+enum { CACHE_MIN = 3 };   /* fewer uses do not pay for the load at entry and the stores at exits */
+
+/* Chooses the guest registers the run keeps in host registers: those it
+ * names most often (as operands, bases and indexes: each a load or store of
+ * struct cpu saved), at least MIN_USES times (CACHE_MIN but in tests), not
+ * excluded; and which of
+ * them it may write (may_write_reg, as the stores at calls and exits need). */
+static void cache_choose(struct emit *x, const struct dc_entry *ents, unsigned n, unsigned min_uses)
+{
+    unsigned uses[8] = {0};
+    uint8_t written = 0;
+    bool defers = false;
+    for (unsigned k = 0; k < n; k++) {
+        const struct dc_entry *e = &ents[k];
+        defers |= !flags_replaced_at(ents, n, k, false) && flags_replaced_at(ents, n, k, true);
+        for (unsigned r = 0; r < 8; r++)
+            if (may_write_reg(e, r))
+                written |= (uint8_t)(1u << r);
+        if (e->kind < DC_FAST && !mul_inline(e))
+            continue;   /* the interpreter runs it: the cache only stores and loads around it */
+        if (mul_inline(e)) {
+            uses[CPU_EAX] += 2;
+            uses[CPU_EDX]++;
+            uses[e->form.rm & 7]++;
+            continue;
+        }
+        bool mem = fx_has_mem(e->kind) || e->kind == FX_LEA;
+        if (mem && e->base >= 0)
+            uses[e->base]++;
+        if (mem && e->index >= 0)
+            uses[e->index]++;
+        uses[e->form.reg & 7]++;
+        if (!mem)
+            uses[e->form.rm & 7]++;
+        if (may_write_reg(e, CPU_ESP) && e->form.rm != CPU_ESP && e->form.reg != CPU_ESP)
+            uses[CPU_ESP] += 2;   /* a stack form loads and stores ESP */
+    }
+    memset(x->cache_host, -1, sizeof x->cache_host);
+    x->cache_takes_defer = false;
+    uint8_t cached = 0;
+    for (unsigned i = 0; i < (defers ? CACHE_POOL_DEFER : sizeof cache_pool); i++) {
+        int best = -1;
+        for (int r = 0; r < 8; r++)
+            if (!(cached & (1u << r)) && !(x->cache_excluded & (1u << r)) && uses[r] >= min_uses &&
+                (best < 0 || uses[r] > uses[best]))
+                best = r;
+        if (best < 0)
+            break;
+        cached |= (uint8_t)(1u << best);
+        x->cache_host[best] = cache_pool[i];
+        x->cache_takes_defer |= cache_pool[i] >= 8 && cache_pool[i] <= 10;
+    }
+    x->cache_dirty = cached & written;
+}
+
 static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b, const struct dc_entry *ents)
 {
     b1(x, 0x53);                                       /* push rbx */
     b1(x, 0x41); b1(x, 0x54);                          /* push r12 */
     b1(x, 0x41); b1(x, 0x55);                          /* push r13: a scratch that calls keep */
     b1(x, 0x41); b1(x, 0x56);                          /* push r14: the group's host pointer */
-    b1(x, 0x41); b1(x, 0x57);                          /* push r15: the group's base value (and alignment) */
+    b1(x, 0x41); b1(x, 0x57);                          /* push r15: the group's base value */
+    b1(x, 0x55);                                       /* push rbp: a cached guest register */
+    b1(x, 0x50);                                       /* push rax: calls need rsp 16-byte aligned */
     b1(x, 0x48); b1(x, 0x89); b1(x, 0xfb);             /* mov rbx, rdi */
     b1(x, 0x41); b1(x, 0x89); b1(x, 0xf4);             /* mov r12d, esi */
+    cache_choose(x, ents, b->n, c->jit_cache_min ? c->jit_cache_min : CACHE_MIN);
     gen_flat_guard(x);   /* after the prologue: chains enter here */
     x->group_reg = group_choose(ents, b->n);
     if (x->group_reg >= 0)
         gen_group_setup(x);
+    cache_load(x);
     enum producer prod = P_UNKNOWN;
     uint32_t off = 0;
     for (unsigned k = 0; k < b->n; k++) {
@@ -1445,8 +1797,10 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             x->p = x->end + 1;   /* an access left unfinished: cannot happen; the run stays interpreted */
         if (k && x->group_reg >= 0 && may_write_reg(&ents[k - 1], (unsigned)x->group_reg))
             x->group_live = false;   /* the accesses after it are not grouped */
+        x->host_flags_in = x->host_flags_live;
+        x->host_flags_live = false;
         x->flags_dead = flags_replaced_at(ents, b->n, k, false);
-        x->flags_defer = !x->flags_dead && flags_replaced_at(ents, b->n, k, true);
+        x->flags_defer = !x->flags_dead && !x->cache_takes_defer && flags_replaced_at(ents, b->n, k, true);
         if (fx_sets_all_flags(e))
             x->defer.active = false;   /* its flags replace the deferred ones */
         x->next_off = next;
@@ -1455,6 +1809,10 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
         if (mul_inline(e)) {
             gen_mul(x, e->form.rm, e->form.reg == 5);
             prod = P_MUL;
+        } else if (kind >= DC_FAST && gen_cached_form(x, e)) {
+            prod = P_UNKNOWN;
+        } else if (kind >= DC_FAST && gen_cached_alu(x, e, &prod)) {
+            x->host_flags_live = host_flags_match(prod);
         } else if (kind < DC_FAST) {   /* an ordinary instruction: the interpreter runs it */
             b1(x, 0x48); b1(x, 0xbe); b8(x, (uint64_t)(uintptr_t)e);   /* mov rsi, imm64 */
             lea_eip(x, H_EDX, off);
@@ -1499,6 +1857,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
                 prod = gen_alu32(x, aop);
                 if (aop != 7)
                     st_mem(x, H_EAX, greg(d));
+                x->host_flags_live = host_flags_match(prod);
             }
         } else if (kind >= FX_ALU_RM && kind < FX_ALU_RM + 8 && kind - FX_ALU_RM != 2 && kind - FX_ALU_RM != 3) {
             unsigned aop = kind - FX_ALU_RM;  /* r op= [m] */
@@ -1545,7 +1904,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             if (ri)
                 mov_imm(x, H_ECX, imm & 0xff);
             else {
-                b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg8(s));   /* movzx ecx, r8 */
+                ld_byte_ecx(x, s);   /* movzx ecx, r8 */
             }
             prod = gen_alu(x, aop, 1);
             if (!test && aop != 7)
@@ -1561,7 +1920,8 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
                 st_reg_part(x, s, 1);
             gen_miss_steps(x, &m, NULL, e, off);
         } else if (kind == FX_NOT_R) {
-            b1(x, 0xf7); rbx_mem(x, 2, greg(d));               /* not dword [d] */
+            static const uint8_t grp3 = 0xf7;
+            op_rm(x, false, &grp3, 1, 2, greg(d), false);      /* not dword [d] */
         } else if (kind == FX_NEG_R) {
             b1(x, 0x31); b1(x, 0xc0);                          /* xor eax, eax: 0 - r */
             op_r_mem(x, 0x8b, H_ECX, greg(d));
@@ -1589,7 +1949,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             if (kind == FX_TEST_MR)
                 op_r_mem(x, 0x8b, H_ECX, greg(s));
             else if (kind == FX_TEST_MR8)
-                { b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg8(s)); }   /* movzx ecx, r8 */
+                { ld_byte_ecx(x, s); }   /* movzx ecx, r8 */
             else
                 mov_imm(x, H_ECX, imm & 0xff);
             prod = gen_alu(x, kind == FX_ALU_MI8 + 7 ? 7 : 4, size);
@@ -1601,6 +1961,9 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             else
                 mov_imm(x, H_ECX, imm);
             prod = gen_alu32(x, 4);
+            x->host_flags_live = host_flags_match(prod);
+        } else if (kind == FX_MOV_RR && cached(x, (int)d) >= 0 && cached(x, (int)s) >= 0) {
+            mov_rr(x, cached(x, (int)d), cached(x, (int)s));
         } else if (kind == FX_MOV_RR) {
             op_r_mem(x, 0x8b, H_EAX, greg(s));
             st_mem(x, H_EAX, greg(d));
@@ -1613,6 +1976,13 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
         } else if (kind == FX_MOV_RI8) {
             mov_imm(x, H_EAX, imm);
             st_reg_part(x, d, 1);
+        } else if (kind == FX_MOVX_RR && cached(x, (int)d) >= 0 && cached(x, (int)s) >= 0 && ((cc & 1) || s < 4)) {
+            int hd = cached(x, (int)d), hs = cached(x, (int)s);
+            /* movzx/movsx hd, hs8/hs16 (a REX makes 4..7 bpl, dil; s < 4: no high byte) */
+            if (hd >= 8 || hs >= 8 || (!(cc & 1) && (hs & 7) >= 4))
+                b1(x, (uint8_t)(0x40 | (hd >= 8 ? 4 : 0) | (hs >= 8 ? 1 : 0)));
+            b1(x, 0x0f); b1(x, (uint8_t)(((cc & 1) ? 0xb7 : 0xb6) + ((cc & 2) ? 8 : 0)));
+            b1(x, (uint8_t)(0xc0 | (hd & 7) << 3 | (hs & 7)));
         } else if (kind == FX_MOVX_RR) {
             ld_reg_ext(x, s, (cc & 1) ? 2 : 1, (cc & 2) != 0);
             st_mem(x, H_EAX, greg(d));
@@ -1621,6 +1991,11 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             st_mem(x, H_ECX, greg(s));
         } else if (kind == FX_NOP) {
             /* nothing */
+        } else if (kind == FX_LOAD && cached(x, (int)s) >= 0) {
+            gen_ea(x, e, H_EDX);
+            struct mem_miss m = gen_tlb_hit(x, seg, 4, false);
+            access_rsi_rdx(x, false, cached(x, (int)s));
+            gen_miss_steps(x, &m, NULL, e, off);
         } else if (kind == FX_LOAD || kind == FX_LOAD8 || kind == FX_LOAD16 || kind == FX_MOVX_RM) {
             unsigned size = kind == FX_LOAD ? 4 : kind == FX_LOAD8 ? 1 : kind == FX_LOAD16 ? 2 : (cc & 1) ? 2 : 1;
             gen_ea(x, e, H_EDX);
@@ -1633,6 +2008,11 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             else
                 st_mem(x, H_EAX, greg(s));
             gen_miss_steps(x, &m, NULL, e, off);
+        } else if (kind == FX_STORE && cached(x, (int)s) >= 0) {
+            gen_ea(x, e, H_EDX);
+            struct mem_miss m = gen_tlb_hit(x, seg, 4, true);
+            access_rsi_rdx(x, true, cached(x, (int)s));
+            gen_miss_steps(x, &m, NULL, e, off);
         } else if (kind == FX_STORE || kind == FX_STORE8 || kind == FX_STORE16 || kind == FX_STORE_I ||
                    kind == FX_STORE_I8) {
             unsigned size = kind == FX_STORE8 || kind == FX_STORE_I8 ? 1 : kind == FX_STORE16 ? 2 : 4;
@@ -1640,7 +2020,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             if (kind == FX_STORE_I || kind == FX_STORE_I8)
                 mov_imm(x, H_ECX, imm);
             else if (kind == FX_STORE8)
-                { b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg8(s)); }   /* movzx ecx, r8 */
+                { ld_byte_ecx(x, s); }   /* movzx ecx, r8 */
             else
                 op_r_mem(x, 0x8b, H_ECX, greg(s));
             struct mem_miss m = gen_store_hit(x, seg, size);
@@ -1653,7 +2033,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             struct mem_miss m;
             if (kind == FX_POP_R) {
                 m = gen_load_hit(x, CPU_SS, 4);
-                b1(x, 0x83); rbx_mem(x, 0, greg(CPU_ESP)); b1(x, 4);   /* add dword [esp], 4 */
+                esp_add4(x, false);
                 st_mem(x, H_EAX, greg(d));                            /* POP ESP: the popped value wins */
             } else {
                 b1(x, 0x83); b1(x, 0xea); b1(x, 4);                    /* sub edx, 4 */
@@ -1662,7 +2042,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
                 else
                     op_r_mem(x, 0x8b, H_ECX, greg(d));                /* PUSH ESP pushes the old value */
                 m = gen_store_hit(x, CPU_SS, 4);
-                b1(x, 0x83); rbx_mem(x, 5, greg(CPU_ESP)); b1(x, 4);   /* sub dword [esp], 4 */
+                esp_add4(x, true);
             }
             gen_miss_steps(x, &m, sp16, e, off);
         } else if (kind == FX_INC_R || kind == FX_DEC_R) {
@@ -1688,7 +2068,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             prod = x->flags_dead ? P_UNKNOWN : P_ARITH;
         } else if (kind == FX_SHIFT_RC && cc >= 4) {
             /* By CL: a count of 0 changes nothing, flags included. */
-            b1(x, 0x0f); b1(x, 0xb6); rbx_mem(x, H_ECX, greg(CPU_ECX));   /* movzx ecx, cl */
+            ld_byte_ecx(x, CPU_ECX);                                 /* movzx ecx, cl */
             b1(x, 0x83); b1(x, 0xe1); b1(x, 31);                   /* and ecx, 31 */
             uint8_t *zero = jcc_fwd(x, 0x4);                        /* jz: nothing */
             gen_shift(x, d, cc, 4, 0);
@@ -1721,9 +2101,12 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
              * low half; AF clear (imul2). */
             if (kind == FX_IMUL_RR) {
                 op_r_mem(x, 0x8b, H_EAX, greg(d));
-                b1(x, 0x0f); b1(x, 0xaf); rbx_mem(x, H_EAX, greg(s));   /* imul eax, [s] */
+                static const uint8_t imul[2] = {0x0f, 0xaf};
+                op_rm(x, false, imul, 2, H_EAX, greg(s), false);        /* imul eax, [s] */
             } else {
-                b1(x, 0x69); rbx_mem(x, H_EAX, greg(s)); b4(x, imm);   /* imul eax, [s], imm32 */
+                static const uint8_t imul = 0x69;
+                op_rm(x, false, &imul, 1, H_EAX, greg(s), false);       /* imul eax, [s], imm32 */
+                b4(x, imm);
             }
             st_mem(x, H_EAX, greg(d));
             prod = P_UNKNOWN;
@@ -1740,7 +2123,8 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             bool host = gen_cond(x, prod, cc);
             called = !host;
             op_r_mem(x, 0x8b, H_ECX, greg(d));
-            b1(x, 0x0f); b1(x, (uint8_t)(0x40 | (host ? cc : 0x5))); rbx_mem(x, H_ECX, greg(s));   /* cmovcc ecx, [s] */
+            const uint8_t cmov[2] = {0x0f, (uint8_t)(0x40 | (host ? cc : 0x5))};
+            op_rm(x, false, cmov, 2, H_ECX, greg(s), false);       /* cmovcc ecx, [s] */
             st_mem(x, H_ECX, greg(d));
         } else if (kind == FX_JCC && last) {
             bool host = gen_cond(x, prod, cc);
@@ -1769,14 +2153,14 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
                 b1(x, 0x83); b1(x, 0xea); b1(x, 4);                /* sub edx, 4 */
                 lea_eip(x, H_ECX, next);
                 miss = gen_store_hit(x, CPU_SS, 4);
-                b1(x, 0x83); rbx_mem(x, 5, greg(CPU_ESP)); b1(x, 4);   /* sub dword [esp], 4 */
+                esp_add4(x, true);
                 gen_chain_or_exit(x, c, b, next + imm, k + 1);
             } else {
                 miss = gen_load_hit(x, CPU_SS, 4);
                 op_r_mem(x, 0x3b, H_EAX, CPU_OFF(s) + CPU_CS * (uint32_t)sizeof(struct seg) +
                                          (uint32_t)offsetof(struct seg, limit));
                 slow2 = jcc_fwd(x, 0x7);
-                b1(x, 0x83); rbx_mem(x, 0, greg(CPU_ESP)); b1(x, 4);   /* add dword [esp], 4 */
+                esp_add4(x, false);
                 gen_chain_dynamic(x, c, k + 1);   /* eax: the return address */
             }
             patch_here(x, slow1);
@@ -1799,6 +2183,8 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
          * memory form tests it on its miss path only (gen_miss_steps). */
         if (called && !last)
             gen_stop_check(x, next, k + 1);
+        if (fx_flags_untouched(e))
+            x->host_flags_live = x->host_flags_in;   /* register moves: no host instruction that sets flags */
         off = next;
     }
     if (b->open) {   /* the loop looks at an open run's successor (fxb_check_open) */
@@ -1907,8 +2293,15 @@ void jit_translate(struct cpu *c, struct fx_block *b)
     t->view = (struct fx_block){.pa = b->pa, .key = b->key, .last_off = b->last_off, .n = b->n,
                                 .open = b->open, .jit = t, .e = t->e};
     uint8_t *code = j->mem + j->used + head;
-    struct emit x = {.p = code, .end = code + JIT_MAX_BLOCK, .user = c->cpl == 3};
-    gen_run(&x, c, b, t->e);
+    /* A cached register that met an access the cache cannot take is left
+     * to struct cpu in the next try; with none cached there is no conflict. */
+    struct emit x;
+    uint8_t excluded = 0;
+    do {
+        x = (struct emit){.p = code, .end = code + JIT_MAX_BLOCK, .user = c->cpl == 3, .cache_excluded = excluded};
+        gen_run(&x, c, b, t->e);
+        excluded |= x.cache_conflict;
+    } while (x.cache_conflict && x.p <= x.end);
     if (x.p > x.end)
         return;   /* too long for its space: it stays interpreted */
     t->code = (jit_code_fn)(void *)code;
