@@ -1115,11 +1115,25 @@ static void ld_reg_ext(struct emit *x, unsigned r, unsigned size, bool sign)
     op_rm(x, false, op, 2, H_EAX, size == 1 ? greg8(r) : greg(r), size == 1);
 }
 
-/* Guest 8- or 16-bit register R = al / ax. */
+/* Guest 8- or 16-bit register R = al / ax (ecx is clobbered, the flags
+ * are not). In struct cpu the whole register is written again, merged in
+ * ecx: a later 32-bit load of it would wait for a byte or word store to
+ * leave the store buffer (no store-to-load forwarding from a narrower
+ * store), as ADC EBX after SETB BL did in the kernel's multiply loop. */
 static void st_reg_part(struct emit *x, unsigned r, unsigned size)
 {
-    const uint8_t op = size == 1 ? 0x88 : 0x89;
-    op_rm(x, size == 2, &op, 1, H_EAX, size == 1 ? greg8(r) : greg(r), size == 1);
+    unsigned whole = size == 1 ? r & 3 : r;
+    if (cached(x, (int)whole) >= 0) {
+        const uint8_t op = size == 1 ? 0x88 : 0x89;
+        op_rm(x, size == 2, &op, 1, H_EAX, size == 1 ? greg8(r) : greg(r), size == 1);
+        return;
+    }
+    op_r_mem(x, 0x8b, H_ECX, greg(whole));                          /* mov ecx, [r] */
+    if (size == 2)
+        b1(x, 0x66);
+    b1(x, size == 1 ? 0x88 : 0x89);
+    b1(x, (uint8_t)(size == 1 && r >= 4 ? 0xc5 : 0xc1));            /* mov cl/ch/cx, al/ax */
+    st_mem(x, H_ECX, greg(whole));                                 /* mov [r], ecx */
 }
 
 /* movzx ecx, guest byte register R. */
