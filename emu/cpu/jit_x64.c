@@ -85,6 +85,11 @@ struct group_fallback {
     int seg;
     unsigned size;
     bool write;
+    /* A grouped access made on [r14 + disp] itself (gen_access): the
+     * ordinary path makes it on [rsi + rdx] with these bytes, and comes
+     * back after it. */
+    bool direct;
+    uint8_t plain[8], plain_len;
 };
 
 struct emit {
@@ -132,6 +137,7 @@ struct emit {
     uint8_t *group_setup, *group_done, *group_lo_at, *group_hi_at, *group_tag_at, *group_neg_at;
     const struct dc_entry *group_e;
     struct group_fallback fb;
+    bool direct_ok;   /* the access being made takes [r14 + disp] (gen_access) */
     /* The run's register cache (cache_choose): the host register that holds
      * each guest register for the whole run (-1: struct cpu holds it), the
      * cached registers the run may write (stored back before every call and
@@ -296,15 +302,45 @@ static void rex_rr(struct emit *x, int reg, int rm)
         b1(x, (uint8_t)(0x40 | (reg >= 8 ? 4 : 0) | (rm >= 8 ? 1 : 0)));
 }
 
-/* mov [rsi+rdx], r32 (STORE) or mov r32, [rsi+rdx] for host register H:
- * the inline access of a TLB hit (gen_tlb_hit). */
+/* The inline access of a TLB hit (gen_tlb_hit): OP (N bytes, after the
+ * operand-size prefix when O16) with ModRM.reg REG (eax, ecx or a cache
+ * register) on [rsi + rdx]; for a grouped access that gen_group_hit left to
+ * it (fb.direct), on [r14 + disp] instead, two instructions fewer, the
+ * [rsi + rdx] form kept for its ordinary path (gen_cold_paths). */
+static void gen_access(struct emit *x, bool o16, const uint8_t *op, unsigned n, int reg)
+{
+    uint8_t plain[8];
+    unsigned len = 0;
+    if (o16)
+        plain[len++] = 0x66;
+    if (reg >= 8)
+        plain[len++] = 0x44;                           /* REX.R */
+    for (unsigned i = 0; i < n; i++)
+        plain[len++] = op[i];
+    plain[len++] = (uint8_t)(0x04 | (reg & 7) << 3);    /* ModRM: SIB follows */
+    plain[len++] = 0x16;                               /* SIB: rsi + rdx */
+    if (!x->fb.direct || x->fb.back) {
+        for (unsigned i = 0; i < len; i++)
+            b1(x, plain[i]);
+        return;
+    }
+    if (o16)
+        b1(x, 0x66);
+    b1(x, (uint8_t)(0x41 | (reg >= 8 ? 4 : 0)));        /* REX.B: r14 (and REX.R) */
+    for (unsigned i = 0; i < n; i++)
+        b1(x, op[i]);
+    b1(x, (uint8_t)(0x86 | (reg & 7) << 3));            /* ModRM: [r14 + disp32] */
+    b4(x, x->fb.e->disp);
+    memcpy(x->fb.plain, plain, len);
+    x->fb.plain_len = (uint8_t)len;
+    x->fb.back = x->p;
+}
+
+/* mov [rsi+rdx], r32 (STORE) or mov r32, [rsi+rdx] for host register H. */
 static void access_rsi_rdx(struct emit *x, bool store, int h)
 {
-    if (h >= 8)
-        b1(x, 0x44);                                   /* REX.R */
-    b1(x, store ? 0x89 : 0x8b);
-    b1(x, (uint8_t)(0x04 | (h & 7) << 3));              /* ModRM: SIB follows */
-    b1(x, 0x16);                                       /* SIB: rsi + rdx */
+    const uint8_t op = store ? 0x89 : 0x8b;
+    gen_access(x, false, &op, 1, h);
 }
 
 /* mov r32, imm32 */
@@ -688,9 +724,15 @@ static struct mem_miss gen_group_hit(struct emit *x, int seg, unsigned size, boo
         b1(x, 0x4c); b1(x, 0x39); b1(x, 0xf8);              /* cmp rax, r15 */
     }
     uint8_t *from = jcc_fwd(x, 0x5);                        /* jne the ordinary path */
-    b1(x, 0x4c); b1(x, 0x89); b1(x, 0xf6);                  /* mov rsi, r14 */
-    b1(x, 0x48); b1(x, 0xc7); b1(x, 0xc2); b4(x, e->disp);   /* mov rdx, disp (sign-extended) */
-    x->fb = (struct group_fallback){.from = from, .back = x->p, .e = e, .seg = seg, .size = size, .write = write};
+    x->fb = (struct group_fallback){.from = from, .e = e, .seg = seg, .size = size, .write = write};
+    if (x->direct_ok) {
+        x->fb.direct = true;   /* gen_access makes the access on r14 and sets back */
+    } else {
+        b1(x, 0x4c); b1(x, 0x89); b1(x, 0xf6);              /* mov rsi, r14 */
+        b1(x, 0x48); b1(x, 0xc7); b1(x, 0xc2); b4(x, e->disp);   /* mov rdx, disp (sign-extended) */
+        x->fb.back = x->p;
+    }
+    x->direct_ok = false;
     return (struct mem_miss){{NULL, NULL, NULL}};
 }
 
@@ -698,6 +740,7 @@ static struct mem_miss gen_tlb_hit(struct emit *x, int seg, unsigned size, bool 
 {
     if (x->group_e)
         return gen_group_hit(x, seg, size, write);
+    x->direct_ok = false;
     struct mem_miss m;
     uint32_t tlb = CPU_OFF(tlb);
     uint32_t tag = tlb_tag_off(x, write) - tlb;
@@ -738,12 +781,10 @@ static void patch_miss(struct emit *x, const struct mem_miss *m)
  * into eax (zero-extended); returns the places of its miss. */
 static struct mem_miss gen_load_hit(struct emit *x, int seg, unsigned size)
 {
+    x->direct_ok = true;
     struct mem_miss m = gen_tlb_hit(x, seg, size, false);
-    if (size == 4) {
-        b1(x, 0x8b); b1(x, 0x04); b1(x, 0x16);                  /* mov eax, [rsi+rdx] */
-    } else {
-        b1(x, 0x0f); b1(x, size == 1 ? 0xb6 : 0xb7); b1(x, 0x04); b1(x, 0x16);   /* movzx eax, [rsi+rdx] */
-    }
+    const uint8_t op[2] = {size == 4 ? 0x8b : 0x0f, size == 1 ? 0xb6 : 0xb7};
+    gen_access(x, false, op, size == 4 ? 1 : 2, H_EAX);   /* mov eax / movzx eax, [rsi+rdx] */
     return m;
 }
 
@@ -751,10 +792,10 @@ static struct mem_miss gen_load_hit(struct emit *x, int seg, unsigned size)
  * segment SEG; returns the places of its miss. */
 static struct mem_miss gen_store_hit(struct emit *x, int seg, unsigned size)
 {
+    x->direct_ok = true;
     struct mem_miss m = gen_tlb_hit(x, seg, size, true);
-    if (size == 2)
-        b1(x, 0x66);
-    b1(x, size == 1 ? 0x88 : 0x89); b1(x, 0x0c); b1(x, 0x16);   /* mov [rsi+rdx], cl/cx/ecx */
+    const uint8_t op = size == 1 ? 0x88 : 0x89;
+    gen_access(x, size == 2, &op, 1, H_ECX);               /* mov [rsi+rdx], cl/cx/ecx */
     return m;
 }
 
@@ -1327,7 +1368,9 @@ static void gen_cold_paths(struct emit *x)
             patch_here(x, k->fb.from);
             gen_ea(x, k->fb.e, H_EDX);
             struct mem_miss m = gen_tlb_hit(x, k->fb.seg, k->fb.size, k->fb.write);
-            b1(x, 0xe9); b4(x, (uint32_t)(k->fb.back - (x->p + 4)));   /* jmp back to the access */
+            for (unsigned i = 0; i < k->fb.plain_len; i++)
+                b1(x, k->fb.plain[i]);                      /* the access itself, when the hit made it on r14 */
+            b1(x, 0xe9); b4(x, (uint32_t)(k->fb.back - (x->p + 4)));   /* jmp back to (or past) the access */
             patch_miss(x, &m);
         }
         for (int j = 0; j < 4; j++)
@@ -2007,6 +2050,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             /* nothing */
         } else if (kind == FX_LOAD && cached(x, (int)s) >= 0) {
             gen_ea(x, e, H_EDX);
+            x->direct_ok = true;
             struct mem_miss m = gen_tlb_hit(x, seg, 4, false);
             access_rsi_rdx(x, false, cached(x, (int)s));
             gen_miss_steps(x, &m, NULL, e, off);
@@ -2024,6 +2068,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             gen_miss_steps(x, &m, NULL, e, off);
         } else if (kind == FX_STORE && cached(x, (int)s) >= 0) {
             gen_ea(x, e, H_EDX);
+            x->direct_ok = true;
             struct mem_miss m = gen_tlb_hit(x, seg, 4, true);
             access_rsi_rdx(x, true, cached(x, (int)s));
             gen_miss_steps(x, &m, NULL, e, off);
