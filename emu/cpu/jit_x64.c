@@ -1648,7 +1648,12 @@ static bool fx_memory_move(const struct dc_entry *e)
  * (gen_defer_store); the inline path keeps it in r8d-r10d. */
 static bool flags_replaced_at(const struct dc_entry *ents, unsigned n, unsigned k, bool across_memory)
 {
-    if (!fx_sets_all_flags(&ents[k]))
+    /* INC and DEC keep CF, so their lazy state is the whole state only
+     * with the one before; a later setter with nothing between that can
+     * read or fault replaces both, but r8d-r10d (across memory forms)
+     * keep one ALU form's state. */
+    bool inc_dec = ents[k].kind == FX_INC_R || ents[k].kind == FX_DEC_R;
+    if (!fx_sets_all_flags(&ents[k]) && (across_memory || !inc_dec))
         return false;
     for (unsigned j = k + 1; j < n; j++) {
         if (fx_sets_all_flags(&ents[j]))
@@ -2104,6 +2109,10 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
                 esp_add4(x, true);
             }
             gen_miss_steps(x, &m, sp16, e, off);
+        } else if ((kind == FX_INC_R || kind == FX_DEC_R) && x->flags_dead) {
+            static const uint8_t grp5 = 0xff;
+            op_rm(x, false, &grp5, 1, kind == FX_DEC_R ? 1 : 0, greg(d), false);   /* inc/dec r (or [r]) */
+            prod = P_UNKNOWN;
         } else if (kind == FX_INC_R || kind == FX_DEC_R) {
             bool dec = kind == FX_DEC_R;
             gen_cf_edx(x, prod);                       /* CF stays: INC/DEC keep it in lf_cin */
