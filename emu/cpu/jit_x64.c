@@ -2053,11 +2053,12 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
             st_mem(x, H_ECX, greg(s));
         } else if (kind == FX_NOP) {
             /* nothing */
-        } else if (kind == FX_LOAD && cached(x, (int)s) >= 0) {
+        } else if ((kind == FX_LOAD || kind == FX_STORE) && cached(x, (int)s) >= 0) {
+            bool store = kind == FX_STORE;                 /* straight from or to the host register */
             gen_ea(x, e, H_EDX);
             x->direct_ok = true;
-            struct mem_miss m = gen_tlb_hit(x, seg, 4, false);
-            access_rsi_rdx(x, false, cached(x, (int)s));
+            struct mem_miss m = gen_tlb_hit(x, seg, 4, store);
+            access_rsi_rdx(x, store, cached(x, (int)s));
             gen_miss_steps(x, &m, NULL, e, off);
         } else if (kind == FX_LOAD || kind == FX_LOAD8 || kind == FX_LOAD16 || kind == FX_MOVX_RM) {
             unsigned size = kind == FX_LOAD ? 4 : kind == FX_LOAD8 ? 1 : kind == FX_LOAD16 ? 2 : (cc & 1) ? 2 : 1;
@@ -2070,12 +2071,6 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
                 st_reg_part(x, s, size);
             else
                 st_mem(x, H_EAX, greg(s));
-            gen_miss_steps(x, &m, NULL, e, off);
-        } else if (kind == FX_STORE && cached(x, (int)s) >= 0) {
-            gen_ea(x, e, H_EDX);
-            x->direct_ok = true;
-            struct mem_miss m = gen_tlb_hit(x, seg, 4, true);
-            access_rsi_rdx(x, true, cached(x, (int)s));
             gen_miss_steps(x, &m, NULL, e, off);
         } else if (kind == FX_STORE || kind == FX_STORE8 || kind == FX_STORE16 || kind == FX_STORE_I ||
                    kind == FX_STORE_I8) {

@@ -1542,6 +1542,18 @@ TEST(ordinary_instructions_run_inside_runs)
     CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
 }
 
+/* CODE, a loop at the start of the code page, run translated and
+ * interpreted to every budget up to 200 gives the same state (budgets_differ),
+ * and has been translated. */
+static void loop_matches_interpreter(const char *name, const uint8_t *code, size_t len)
+{
+    code_at_start(code, len);
+    int bad = budgets_differ(name, code, (unsigned)len, 60, 200, 3);
+    CHECK(bad == 0);
+    run_warm(1, 60, 1000, &st_jit);
+    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+}
+
 TEST(mul_and_imul_of_a_register_in_translated_runs)
 {
     /* MUL and IMUL r32 are ordinary instructions that the translator makes
@@ -1562,11 +1574,7 @@ TEST(mul_and_imul_of_a_register_in_translated_runs)
         0xeb, 0xe5,                     /*    jmp L */
     };
     _Static_assert(sizeof(code) == 27, "the JMP goes back to L");
-    code_at_start(code, sizeof(code));
-    int bad = budgets_differ("mul", code, sizeof(code), 60, 200, 3);
-    CHECK(bad == 0);
-    run_warm(1, 60, 1000, &st_jit);
-    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    loop_matches_interpreter("mul", code, sizeof(code));
 }
 
 TEST(conditions_take_the_hosts_flags_only_where_nothing_changed_them)
@@ -1595,11 +1603,7 @@ TEST(conditions_take_the_hosts_flags_only_where_nothing_changed_them)
         0xeb, 0xe0,                     /*    jmp L */
     };
     _Static_assert(sizeof(code) == 32, "both branches go back to L");
-    code_at_start(code, sizeof(code));
-    int bad = budgets_differ("host flags", code, sizeof(code), 60, 200, 3);
-    CHECK(bad == 0);
-    run_warm(1, 60, 1000, &st_jit);
-    CHECK(cpu->fxb[fxb_index(CODE)].jit != NULL);
+    loop_matches_interpreter("host flags", code, sizeof(code));
 }
 
 /* Runs st_init from CODE until the fault handler's HLT, three ways: as a
