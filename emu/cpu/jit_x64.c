@@ -147,7 +147,6 @@ struct emit {
      * jit_translate makes the run again without them. */
     int8_t cache_host[8];
     uint8_t cache_dirty, cache_excluded, cache_conflict;
-    bool cache_takes_defer;   /* the cache uses r8d-r10d: no flags kept there (flag_defer) */
     /* The host's flags are the guest's as the last producer (P_ADD, P_SUB,
      * P_LOGIC, 32-bit) left them: its register form was made inline, with
      * only instructions that leave the flags alone since (fx_flags_untouched);
@@ -196,20 +195,14 @@ static void rbx_mem(struct emit *x, int reg, uint32_t disp)
 static uint32_t greg(unsigned r) { return (uint32_t)offsetof(struct cpu, r) + 4u * r; }
 
 /* The host register caching the guest register that struct cpu keeps at
- * DISP (the whole register, or its low byte or word), or -1. An access to
- * another byte of a cached register (AH..BH) is a conflict (struct emit). */
-static int cache_at(struct emit *x, uint32_t disp)
+ * DISP (the whole register, or its low byte or word), or -1: another byte
+ * of a cached register (AH..BH) goes to struct cpu, where rbx_mem marks
+ * the conflict. */
+static int cache_at(const struct emit *x, uint32_t disp)
 {
-    if (disp < greg(0) || disp >= greg(8))
+    if (disp < greg(0) || disp >= greg(8) || (disp - greg(0)) % 4)
         return -1;
-    unsigned g = (disp - greg(0)) / 4;
-    if (x->cache_host[g] < 0)
-        return -1;
-    if ((disp - greg(0)) % 4) {
-        x->cache_conflict |= (uint8_t)(1u << g);
-        return -1;
-    }
-    return x->cache_host[g];
+    return x->cache_host[(disp - greg(0)) / 4];
 }
 
 /* OP (N bytes, after the operand-size prefix when O16) with ModRM.reg REG
@@ -286,20 +279,19 @@ static int cached(const struct emit *x, int r)
     return r >= 0 && r < 8 ? x->cache_host[r] : -1;
 }
 
-/* mov r32, r32 for any two host registers. */
-static void mov_rr(struct emit *x, int dst, int src)
-{
-    if (dst >= 8 || src >= 8)
-        b1(x, (uint8_t)(0x40 | (src >= 8 ? 4 : 0) | (dst >= 8 ? 1 : 0)));
-    b1(x, 0x89);
-    b1(x, (uint8_t)(0xc0 | (src & 7) << 3 | (dst & 7)));
-}
-
 /* A REX prefix for ModRM.reg REG and ModRM.rm RM when either is r8-r15. */
 static void rex_rr(struct emit *x, int reg, int rm)
 {
     if (reg >= 8 || rm >= 8)
         b1(x, (uint8_t)(0x40 | (reg >= 8 ? 4 : 0) | (rm >= 8 ? 1 : 0)));
+}
+
+/* mov r32, r32 for any two host registers. */
+static void mov_rr(struct emit *x, int dst, int src)
+{
+    rex_rr(x, src, dst);
+    b1(x, 0x89);
+    b1(x, (uint8_t)(0xc0 | (src & 7) << 3 | (dst & 7)));
 }
 
 /* The inline access of a TLB hit (gen_tlb_hit): OP (N bytes, after the
@@ -363,11 +355,12 @@ static void lea_eip(struct emit *x, int reg, uint32_t disp)
 }
 
 /* ALU r32, r32 (ADD 01, OR 09, AND 21, SUB 29, XOR 31, CMP 39 with ModRM
- * reg = source, rm = destination). */
+ * reg = source, rm = destination), any two host registers. */
 static void alu_rr(struct emit *x, unsigned aop, int dst, int src)
 {
+    rex_rr(x, src, dst);
     b1(x, (uint8_t)(aop << 3 | 1));
-    b1(x, (uint8_t)(0xc0 | src << 3 | dst));
+    b1(x, (uint8_t)(0xc0 | (src & 7) << 3 | (dst & 7)));
 }
 
 /* Calls FN with the arguments already in place (rdi = c is loaded here):
@@ -807,43 +800,47 @@ static void gen_step(struct emit *x, const struct dc_entry *e, uint32_t off)
     call_fn(x, (const void *)cpu_fx_step);
 }
 
-/* Sets the lazy flags of a 32-bit ALU op whose operands are in eax (a) and
- * ecx (b), computes it into eax and returns what producer it was. */
-static enum producer gen_alu(struct emit *x, unsigned aop, unsigned sz)
+/* Sets the lazy flags of an ALU op (SZ-byte operands, zero-extended) whose
+ * operands are in host registers A and B, computes it into A and returns
+ * what producer it was (gen_alu: eax and ecx). */
+static enum producer gen_alu_on(struct emit *x, unsigned aop, unsigned sz, int a, int b)
 {
     unsigned host = aop == 7 ? 5 : aop;     /* CMP computes as SUB */
     bool logic = aop == 1 || aop == 4 || aop == 6;
+    unsigned lf = logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB;
     if (x->flags_dead) {
-        alu_rr(x, host, H_EAX, H_ECX);
+        alu_rr(x, host, a, b);
         return P_UNKNOWN;
     }
     if (x->flags_defer) {
         if (!logic) {
-            b1(x, 0x41); b1(x, 0x89); b1(x, 0xc0);     /* mov r8d, eax */
-            b1(x, 0x41); b1(x, 0x89); b1(x, 0xc9);     /* mov r9d, ecx */
+            mov_rr(x, 8, a);                           /* mov r8d, a */
+            mov_rr(x, 9, b);                           /* mov r9d, b */
         }
-        alu_rr(x, host, H_EAX, H_ECX);
-        b1(x, 0x41); b1(x, 0x89); b1(x, 0xc2);         /* mov r10d, eax */
-        x->defer = (struct flag_defer){.active = true, .operands = !logic,
-                                       .lf = (uint8_t)(logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB),
-                                       .sz = (uint8_t)sz};
+        alu_rr(x, host, a, b);
+        mov_rr(x, 10, a);                              /* mov r10d, result */
+        x->defer = (struct flag_defer){.active = true, .operands = !logic, .lf = (uint8_t)lf, .sz = (uint8_t)sz};
         return P_UNKNOWN;   /* struct cpu does not hold them: no reader may follow (flags_replaced_at) */
     }
     if (!logic) {
-        st_mem(x, H_EAX, CPU_OFF(lf_a));
-        st_mem(x, H_ECX, CPU_OFF(lf_b));
+        st_mem(x, a, CPU_OFF(lf_a));
+        st_mem(x, b, CPU_OFF(lf_b));
     }
     /* Byte operands arrive zero-extended: the 32-bit result is alu()'s
      * unmasked one, which it keeps in lf_res. */
-    alu_rr(x, host, H_EAX, H_ECX);
-    st_mem(x, H_EAX, CPU_OFF(lf_res));
-    unsigned lf = logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB;
+    alu_rr(x, host, a, b);
+    st_mem(x, a, CPU_OFF(lf_res));
     b1(x, 0x66); b1(x, 0xc7);                          /* mov word [rbx+lf_op], op | sz << 8 */
     rbx_mem(x, 0, CPU_OFF(lf_op));
     b1(x, (uint8_t)lf); b1(x, (uint8_t)sz);
     if (sz == 1)
         return logic ? P_LOGIC8 : aop == 0 ? P_ADD8 : P_SUB8;
     return logic ? P_LOGIC : aop == 0 ? P_ADD : P_SUB;
+}
+
+static enum producer gen_alu(struct emit *x, unsigned aop, unsigned sz)
+{
+    return gen_alu_on(x, aop, sz, H_EAX, H_ECX);
 }
 
 static enum producer gen_alu32(struct emit *x, unsigned aop)
@@ -1670,35 +1667,15 @@ enum { FLAT_GUARD_BYTES = 16 };   /* gen_flat_guard: mov al 6, and 2, cmp 2, jne
 /* The code of run B (its entries copied at ENTS) into X, up to its exits;
  * gen_run adds the slow paths. */
 /* A form whose flags no one reads (flags_dead), on cached registers only:
- * one host instruction on the host registers themselves. ALU r, r / r, imm
- * (CMP and TEST leave nothing), shifts by a constant, IMUL r, r and MOVZX
- * or MOVSX of a low byte or word; returns false for anything else. */
+ * one host instruction on the host registers themselves (TEST leaves
+ * nothing), shifts by a constant and IMUL r, r; returns false for anything
+ * else (ALU forms: gen_cached_alu). */
 static bool gen_cached_form(struct emit *x, const struct dc_entry *e)
 {
     unsigned kind = e->kind, d = e->form.rm, s = e->form.reg, cc = e->fx.aux;
     int hd = cached(x, (int)d), hs = cached(x, (int)s);
     if (!x->flags_dead || hd < 0)
         return false;
-    if (kind >= FX_ALU_RR && kind < FX_ALU_RR + 8 && hs >= 0) {
-        unsigned aop = kind - FX_ALU_RR;
-        if (aop == 2 || aop == 3)
-            return false;   /* ADC, SBB read CF */
-        if (aop != 7) {
-            rex_rr(x, hs, hd);
-            b1(x, (uint8_t)(aop << 3 | 1)); b1(x, (uint8_t)(0xc0 | (hs & 7) << 3 | (hd & 7)));   /* op hd, hs */
-        }
-        return true;
-    }
-    if (kind >= FX_ALU_RI && kind < FX_ALU_RI + 8) {
-        unsigned aop = kind - FX_ALU_RI;
-        if (aop == 2 || aop == 3)
-            return false;
-        if (aop != 7) {
-            rex_rr(x, 0, hd);
-            b1(x, 0x81); b1(x, (uint8_t)(0xc0 | aop << 3 | (hd & 7))); b4(x, e->fx.imm);   /* op hd, imm32 */
-        }
-        return true;
-    }
     if (kind == FX_TEST_RR || kind == FX_TEST_RI)
         return kind == FX_TEST_RI || hs >= 0;
     if (kind == FX_SHIFT_RI && cc >= 4 && cc != 6 && (e->fx.imm & 31)) {
@@ -1714,59 +1691,32 @@ static bool gen_cached_form(struct emit *x, const struct dc_entry *e)
     return false;
 }
 
-/* A 32-bit ALU form r, r / r, imm (not ADC, SBB) on cached registers whose
- * flags someone may read, kept lazily as gen_alu keeps them (in struct cpu,
- * or in r8d-r10d with flags_defer): the operands and the result taken
- * straight from the host registers, the operation made on them. Returns
+/* A 32-bit ALU form r, r / r, imm (not ADC, SBB) on a cached destination
+ * (and source): gen_alu_on on the host registers themselves (CMP into eax,
+ * an immediate in ecx), nothing for a CMP whose flags are dead. Returns
  * false for anything else. */
 static bool gen_cached_alu(struct emit *x, const struct dc_entry *e, enum producer *prod)
 {
     unsigned kind = e->kind;
     bool ri = kind >= FX_ALU_RI && kind < FX_ALU_RI + 8;
-    if (x->flags_dead || !(ri || (kind >= FX_ALU_RR && kind < FX_ALU_RR + 8)))
+    if (!ri && !(kind >= FX_ALU_RR && kind < FX_ALU_RR + 8))
         return false;
     unsigned aop = kind - (ri ? FX_ALU_RI : FX_ALU_RR);
-    int hd = cached(x, e->form.rm), hs = cached(x, e->form.reg);
-    if (aop == 2 || aop == 3 || hd < 0 || (!ri && hs < 0))
-        return false;
-    bool logic = aop == 1 || aop == 4 || aop == 6;
-    if (x->flags_defer && !logic) {
-        mov_rr(x, 8, hd);                                   /* mov r8d, hd */
-        if (ri)
-            mov_imm(x, 9, e->fx.imm);                       /* mov r9d, imm */
-        else
-            mov_rr(x, 9, hs);                               /* mov r9d, hs */
-    } else if (!logic) {
-        st_mem(x, hd, CPU_OFF(lf_a));
-        if (ri)
-            st_mem_imm(x, CPU_OFF(lf_b), e->fx.imm);
-        else
-            st_mem(x, hs, CPU_OFF(lf_b));
-    }
-    int r = hd;
-    if (aop == 7) {   /* CMP computes as SUB into eax */
-        mov_rr(x, H_EAX, hd);
-        r = H_EAX;
-    }
-    unsigned host = aop == 7 ? 5 : aop;
-    if (ri) {
-        rex_rr(x, 0, r);
-        b1(x, 0x81); b1(x, (uint8_t)(0xc0 | host << 3 | (r & 7))); b4(x, e->fx.imm);   /* op r, imm32 */
-    } else {
-        rex_rr(x, hs, r);
-        b1(x, (uint8_t)(host << 3 | 1)); b1(x, (uint8_t)(0xc0 | (hs & 7) << 3 | (r & 7)));   /* op r, hs */
-    }
-    if (x->flags_defer) {
-        mov_rr(x, 10, r);                                   /* mov r10d, result */
-        x->defer = (struct flag_defer){.active = true, .operands = !logic,
-                                       .lf = (uint8_t)(logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB), .sz = 4};
-        *prod = P_UNKNOWN;   /* struct cpu does not hold them: no reader may follow (flags_replaced_at) */
+    int a = cached(x, e->form.rm), b = cached(x, e->form.reg);
+    if (aop == 2 || aop == 3 || a < 0 || (!ri && b < 0))
+        return false;   /* ADC and SBB read CF (gen_cf_edx) */
+    *prod = P_UNKNOWN;
+    if (aop == 7 && x->flags_dead)
         return true;
+    if (ri) {
+        mov_imm(x, H_ECX, e->fx.imm);
+        b = H_ECX;
     }
-    st_mem(x, r, CPU_OFF(lf_res));
-    b1(x, 0x66); b1(x, 0xc7); rbx_mem(x, 0, CPU_OFF(lf_op));   /* mov word [lf_op], op | 4 << 8 */
-    b1(x, (uint8_t)(logic ? LF_LOGIC : aop == 0 ? LF_ADD : LF_SUB)); b1(x, 4);
-    *prod = logic ? P_LOGIC : aop == 0 ? P_ADD : P_SUB;
+    if (aop == 7) {
+        mov_rr(x, H_EAX, a);
+        a = H_EAX;
+    }
+    *prod = gen_alu_on(x, aop, 4, a, b);
     return true;
 }
 
@@ -1813,7 +1763,6 @@ static void cache_choose(struct emit *x, const struct dc_entry *ents, unsigned n
             uses[CPU_ESP] += 2;   /* a stack form loads and stores ESP */
     }
     memset(x->cache_host, -1, sizeof x->cache_host);
-    x->cache_takes_defer = false;
     uint8_t cached = 0;
     for (unsigned i = 0; i < (defers ? CACHE_POOL_DEFER : sizeof cache_pool); i++) {
         int best = -1;
@@ -1825,7 +1774,6 @@ static void cache_choose(struct emit *x, const struct dc_entry *ents, unsigned n
             break;
         cached |= (uint8_t)(1u << best);
         x->cache_host[best] = cache_pool[i];
-        x->cache_takes_defer |= cache_pool[i] >= 8 && cache_pool[i] <= 10;
     }
     x->cache_dirty = cached & written;
 }
@@ -1842,6 +1790,9 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
     b1(x, 0x48); b1(x, 0x89); b1(x, 0xfb);             /* mov rbx, rdi */
     b1(x, 0x41); b1(x, 0x89); b1(x, 0xf4);             /* mov r12d, esi */
     cache_choose(x, ents, b->n, c->jit_cache_min ? c->jit_cache_min : CACHE_MIN);
+    bool cache_takes_defer = false;   /* r8d-r10d hold guest registers: no lazy flags kept there */
+    for (unsigned g = 0; g < 8; g++)
+        cache_takes_defer |= x->cache_host[g] >= 8 && x->cache_host[g] <= 10;
     gen_flat_guard(x);   /* after the prologue: chains enter here */
     x->group_reg = group_choose(ents, b->n);
     if (x->group_reg >= 0)
@@ -1862,7 +1813,7 @@ static void gen_run_body(struct emit *x, struct cpu *c, const struct fx_block *b
         x->host_flags_in = x->host_flags_live;
         x->host_flags_live = false;
         x->flags_dead = flags_replaced_at(ents, b->n, k, false);
-        x->flags_defer = !x->flags_dead && !x->cache_takes_defer && flags_replaced_at(ents, b->n, k, true);
+        x->flags_defer = !x->flags_dead && !cache_takes_defer && flags_replaced_at(ents, b->n, k, true);
         if (fx_sets_all_flags(e))
             x->defer.active = false;   /* its flags replace the deferred ones */
         x->next_off = next;
