@@ -1255,13 +1255,14 @@ static const uint8_t frame_loop[] = {
     0xeb, 0xe7,         /*    jmp L */
 };
 
-/* Frames F1 and F2 for frame_loop (F1's link at F1 - 16 points at F2). */
+/* The four words below frame F: STEP * k + LOW at F - 4k. */
 static void frame_fill(uint32_t f, uint32_t step, uint32_t low)
 {
     for (uint32_t k = 1; k <= 4; k++)
         put32(f - 4 * k, step * k + low);
 }
 
+/* Frames F1 and F2 for frame_loop (F1's link at F1 - 16 points at F2). */
 static void frames_init(uint32_t f1, uint32_t f2)
 {
     frame_fill(f1, 0x1000u, 0x11);
@@ -1366,7 +1367,7 @@ TEST(grouped_frame_accesses_leave_what_the_interpreter_leaves)
 TEST(a_fault_after_flags_kept_in_registers_pushes_those_flags)
 {
     /* ADD's lazy flags stay in host registers while only loads and stores
-     * follow before SUB sets them again (jit_x64.c, flags_dead_inline_at);
+     * follow before SUB sets them again (jit_x64.c, flags_replaced_at);
      * a load or store that faults there must push ADD's flags. The first
      * loop's load faults; in the second a load misses the TLB and returns
      * (its slow path stores the flags, the call clobbers the registers)
