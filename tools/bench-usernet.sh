@@ -6,7 +6,9 @@
 #     per second, heap/RSS per flow with 10,000 concurrent connections, and
 #     bulk TCP throughput each way (flowbench_bulk.c: BULK_MB MiB, default
 #     200, BULK_RUNS runs, default 3, the stacks alternating; the median of
-#     Mbit/s and of Mbit per CPU-second of the stack's process, and ratios);
+#     Mbit/s, of Mbit per CPU-second of the stack's process, and of Mbit per
+#     CPU-second of the stack alone (that process less the crafted guest's
+#     own work), and ratios);
 #  2. the Debian test guest (qemu-system-i386, TCG, e1000) on QEMU's -netdev
 #     user or on baremu's (hosted, -machine none, linked by -netdev stream):
 #     iperf3 both ways, and hostfwd connections per second
@@ -33,15 +35,28 @@ if [ -f /usr/include/slirp/libslirp.h ]; then
             done
         done
     done
-    # "STACK MODE: N MiB in S s = X Mbit/s; CPU C s (Y Mbit per CPU-second); ..."
+    # "STACK MODE: N MiB in S s = X Mbit/s; CPU C s (Y Mbit per CPU-second;
+    # ...; leaving Z Mbit per CPU-second of the stack alone); ..."
+    figure() {   # $1: which figure, $2: one result line
+        case $1 in
+        mbit) echo "$2" | awk '{print $9}' ;;
+        cpu) echo "$2" | tr -d '(' | awk '{print $14}' ;;
+        alone) echo "$2" | sed -n 's/.*leaving \([0-9]*\) Mbit per CPU-second of the stack alone.*/\1/p' ;;
+        esac
+    }
     for m in bulk-out bulk-in; do
-        for f in 9 14; do   # Mbit/s, Mbit per CPU-second
+        for f in mbit cpu alone; do
+            case $f in
+            mbit) what="Mbit/s" ;;
+            cpu) what="Mbit per CPU-second" ;;
+            alone) what="Mbit per CPU-second of the stack alone (less the crafted guest's work)" ;;
+            esac
             for s in slirp baremu; do
-                grep "^$s $m:" "$bulk" | tr -d '(' | awk -v f=$f '{print $f}' | sort -n |
+                grep "^$s $m:" "$bulk" | while read -r line; do figure $f "$line"; done | sort -n |
                     awk '{v[NR]=$1} END {print (NR ? v[int((NR+1)/2)] : 0)}'
-            done | paste -sd' ' | awk -v m=$m -v f=$f -v n="$runs" '{
+            done | paste -sd' ' | awk -v m=$m -v what="$what" -v n="$runs" '{
                 printf "usernet-flowbench %s, median of %s: %s libslirp %s, baremu %s = %.2fx\n",
-                    m, n, (f == 9 ? "Mbit/s" : "Mbit per CPU-second"), $1, $2, ($1 > 0 ? $2 / $1 : 0) }'
+                    m, n, what, $1, $2, ($1 > 0 ? $2 / $1 : 0) }'
         done
     done
     rm -f "$bulk"

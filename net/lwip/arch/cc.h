@@ -14,6 +14,10 @@
 #ifndef BYTE_ORDER
 #define BYTE_ORDER LITTLE_ENDIAN
 #endif
+/* Byte swaps as single instructions: lwIP's own are out-of-line functions
+ * (def.c), called several times per segment on the frame path. */
+#define lwip_htons(x) ((uint16_t)__builtin_bswap16((uint16_t)(x)))
+#define lwip_htonl(x) ((uint32_t)__builtin_bswap32((uint32_t)(x)))
 
 void lwip_glue_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint32_t lwip_glue_rand(void);
