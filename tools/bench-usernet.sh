@@ -12,7 +12,8 @@
 #  2. the Debian test guest (qemu-system-i386, TCG, e1000) on QEMU's -netdev
 #     user or on baremu's (hosted, -machine none, linked by -netdev stream):
 #     iperf3 both ways, and hostfwd connections per second
-#     (tests/usernet/bench_iperf.py). BENCH_USERNET_STACK_ONLY=1 skips it.
+#     (tests/usernet/bench_iperf.py), BENCH_ROUNDS rounds (default 3) and
+#     their medians. BENCH_USERNET_STACK_ONLY=1 skips it.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 export BAREMU_TOP="$top" PYTHONPATH="$top/tests/lib"
@@ -67,5 +68,6 @@ fi
 [ -n "${BENCH_USERNET_STACK_ONLY:-}" ] && exit $rc
 bash "$top/tools/guest/build.sh" >/dev/null 2>&1 || { echo "bench-usernet: guests not built"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-python3 "$top/tests/usernet/bench_iperf.py" "$tmp" "$top/build/hosted/baremu" "${BENCH_SECONDS:-10}" || rc=1
+BENCH_ROUNDS=${BENCH_ROUNDS:-3} \
+    python3 "$top/tests/usernet/bench_iperf.py" "$tmp" "$top/build/hosted/baremu" "${BENCH_SECONDS:-10}" || rc=1
 exit $rc

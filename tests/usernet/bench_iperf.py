@@ -5,11 +5,15 @@ Debian i386 guest in qemu-system-i386 (TCG, e1000) on either QEMU's own
 (10.0.2.2 in the guest). Then connections per second host -> guest:
 sequential HTTP GETs through a hostfwd to busybox httpd in the guest (bound
 by the TCG guest's fork per connection, so it shows the path's overhead
-only when it is large). Prints one line per measure and network.
+only when it is large). Prints one line per measure and network, and the
+CPU seconds each process took during each transfer. BENCH_ROUNDS=N (default
+1) repeats the pair N times and adds the medians: one round's ratio swings
+by up to 2x with the machine, since the TCG guest is the limit.
 Usage: bench_iperf.py TMPDIR BAREMU SECONDS"""
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -19,6 +23,13 @@ from vm import VM
 
 top = os.environ["BAREMU_TOP"]
 guest = top + "/build/guest"
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of a process so far (proc(5), fields 14-15)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(kind, tmp, baremu, secs):
@@ -49,12 +60,20 @@ def run(kind, tmp, baremu, secs):
             vm.wait_shell(timeout=180)
             st, out = vm.run("udhcpc -i eth0 -n -q -t 5 -T 3", 60)
             assert st == 0, out
+            # Whose CPU each transfer took: iperf3 -s, baremu (if any), QEMU.
+            pids = [("iperf3 -s", procs[0].pid)] + \
+                ([("baremu", procs[1].pid)] if kind == "baremu" else []) + [("qemu", vm.proc.pid)]
             for direction, flag in (("guest->host", ""), ("host->guest", "-R")):
+                before = [cpu_seconds(pid) for _, pid in pids]
                 st, out = vm.run("iperf3 -J -c 10.0.2.2 -p %d -t %d %s" % (iport, secs, flag), secs + 60)
                 assert st == 0, "iperf3 failed:\n" + out
                 j = json.loads(out[out.index("{"):])
                 bps = j["end"]["sum_received"]["bits_per_second"]
                 results[direction] = bps
+                print("  %s %s: %.1f Mbit/s; CPU seconds: %s" % (
+                    kind, direction, bps / 1e6, ", ".join("%s %.2f" % (name, cpu_seconds(pid) - b)
+                                                        for (name, pid), b in zip(pids, before))),
+                      flush=True)
             # Connections per second host -> guest through hostfwd: sequential
             # HTTP/1.0 GETs of a tiny file from busybox httpd in the guest.
             st, out = vm.run("mkdir -p /tmp/w && echo x > /tmp/w/x && httpd -p 8080 -h /tmp/w", 30)
@@ -88,14 +107,27 @@ def run(kind, tmp, baremu, secs):
 
 def main():
     tmp, baremu, secs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    res = {k: run(k, tmp, baremu, secs) for k in ("qemu-slirp", "baremu")}
-    for d in ("guest->host", "host->guest"):
-        q, b = res["qemu-slirp"][d], res["baremu"][d]
-        print("iperf3 %-12s libslirp %7.1f Mbit/s   baremu user %7.1f Mbit/s   ratio %.2fx"
-              % (d, q / 1e6, b / 1e6, b / q))
-    q, b = res["qemu-slirp"]["hostfwd conn/s"], res["baremu"]["hostfwd conn/s"]
-    print("hostfwd HTTP GETs into the guest: libslirp %.1f conn/s   baremu user %.1f conn/s   ratio %.2fx"
-          % (q, b, b / q))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "1"))
+    measures = ("guest->host", "host->guest", "hostfwd conn/s")
+    ratios = {m: [] for m in measures}
+    for r in range(rounds):
+        # Alternate which network goes first, so a drift in the machine's
+        # load does not always favour the same one.
+        order = ("qemu-slirp", "baremu") if r % 2 == 0 else ("baremu", "qemu-slirp")
+        res = {k: run(k, tmp, baremu, secs) for k in order}
+        for m in measures:
+            q, b = res["qemu-slirp"][m], res["baremu"][m]
+            ratios[m].append(b / q)
+            if m == "hostfwd conn/s":
+                print("hostfwd HTTP GETs into the guest: libslirp %.1f conn/s   baremu user %.1f conn/s   "
+                      "ratio %.2fx" % (q, b, b / q), flush=True)
+            else:
+                print("iperf3 %-12s libslirp %7.1f Mbit/s   baremu user %7.1f Mbit/s   ratio %.2fx"
+                      % (m, q / 1e6, b / 1e6, b / q), flush=True)
+    if rounds > 1:
+        for m in measures:
+            print("median of %d rounds, %s: baremu / libslirp %.2fx (%s)" % (
+                rounds, m, statistics.median(ratios[m]), ", ".join("%.2f" % x for x in ratios[m])))
 
 
 if __name__ == "__main__":
