@@ -46,16 +46,12 @@ if [ -f /usr/include/slirp/libslirp.h ]; then
         esac
     }
     for m in bulk-out bulk-in; do
-        for f in mbit cpu alone; do
-            case $f in
-            mbit) what="Mbit/s" ;;
-            cpu) what="Mbit per CPU-second" ;;
-            alone) what="Mbit per CPU-second of the stack alone (less the crafted guest's work)" ;;
-            esac
+        for f in "mbit:Mbit/s" "cpu:Mbit per CPU-second" \
+                 "alone:Mbit per CPU-second of the stack alone (less the crafted guest's work)"; do
             for s in slirp baremu; do
-                grep "^$s $m:" "$bulk" | while read -r line; do figure $f "$line"; done | sort -n |
+                grep "^$s $m:" "$bulk" | while read -r line; do figure "${f%%:*}" "$line"; done | sort -n |
                     awk '{v[NR]=$1} END {print (NR ? v[int((NR+1)/2)] : 0)}'
-            done | paste -sd' ' | awk -v m=$m -v what="$what" -v n="$runs" '{
+            done | paste -sd' ' | awk -v m=$m -v what="${f#*:}" -v n="$runs" '{
                 printf "usernet-flowbench %s, median of %s: %s libslirp %s, baremu %s = %.2fx\n",
                     m, n, what, $1, $2, ($1 > 0 ? $2 / $1 : 0) }'
         done
