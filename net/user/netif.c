@@ -119,11 +119,13 @@ static err_t unet_linkoutput(struct netif *netif, struct pbuf *p)
     if (p->tot_len > sizeof(buf))
         return ERR_BUF;
     if (p->len == p->tot_len) {
-        net_port_send(&u->port, p->payload, p->len);
+        if (!unet_ack_hold(u, p->payload, p->len))
+            net_port_send(&u->port, p->payload, p->len);
         return ERR_OK;
     }
     uint16_t n = pbuf_copy_partial(p, buf, p->tot_len, 0);
-    net_port_send(&u->port, buf, n);
+    if (!unet_ack_hold(u, buf, n))
+        net_port_send(&u->port, buf, n);
     return ERR_OK;
 }
 

@@ -12,12 +12,14 @@
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "net/port.h"
+#include "net/timer.h"
 #include "net/user/usernet.h"
 
 #define UNET_LEASES        16      /* QEMU/libslirp: NB_BOOTP_CLIENTS */
 #define UNET_STR           256
 #define UNET_MAX_FWD       32
 #define UNET_GUESTS        16      /* guests remembered (IP -> MAC) */
+#define UNET_HELD_ACKS     8       /* connections whose pure ACK waits for the round's end */
 #define UNET_UDP_EXPIRE_MS 240000u /* libslirp's idle expiry for UDP sockets */
 #define UNET_DNS_EXPIRE_MS 10000u  /* ...and for DNS queries */
 /* Table limits per network. Each TCP connection holds at most a window
@@ -64,6 +66,15 @@ struct tftp_xfer;
 struct dns_query;
 struct unet_reass;
 
+/* ack_merge.c: a pure ACK to the guest held until the end of the round. */
+struct unet_held_ack {
+    uint8_t key[12];               /* IPv4 addresses and ports, as in the frame */
+    uint8_t frame[54];             /* Ethernet + IPv4 + TCP, no options */
+    uint8_t len;                   /* 0: the slot is free */
+    uint16_t window;
+    uint32_t ack;
+};
+
 struct unet {
     struct net_port port;
     struct unet_config cfg;
@@ -93,6 +104,8 @@ struct unet {
     uint32_t icmperr_tokens, icmperr_last_ms; /* icmp_error.c's token bucket */
     uint64_t stat_tcp_conns, stat_udp_flows, stat_dropped;
     struct unet_stats st;          /* live counts, limits, refusals (usernet.h) */
+    struct unet_held_ack held_acks[UNET_HELD_ACKS];
+    struct net_timer ack_timer;    /* sends them after this round */
     struct unet *next;
 };
 
@@ -131,6 +144,12 @@ void unet_arp_reply(struct unet *u, const uint8_t *req, size_t len);
  * fragment with MF and offset cleared; otherwise NULL. */
 uint8_t *unet_reass_input(struct unet *u, const uint8_t *frame, size_t *start, size_t *len);
 void unet_reass_fini(struct unet *u);
+/* ack_merge.c: takes a frame lwIP sends to the guest (true: a pure ACK now
+ * held, not to be sent; false: send it, after any held ACK it does not
+ * cover). unet_ack_flush sends the held ones; unet_ack_fini drops them. */
+bool unet_ack_hold(struct unet *u, const uint8_t *frame, size_t len);
+void unet_ack_flush(struct unet *u);
+void unet_ack_fini(struct unet *u);
 /* ip6_gateway.c: a guest IPv6 frame (type 0x86dd, at most a link frame). */
 void unet_ip6_input(struct unet *u, const uint8_t *frame, size_t len);
 /* Arms (ipv6=on) and cancels the periodic Router Advertisement. */

@@ -40,7 +40,7 @@ static void unet_describe(struct net_port *p, char *buf, size_t len)
              "udp %d/%d (total %llu, refused %llu) dns %d/%d (refused %llu) "
              "tftp %d/%d (refused %llu) frag %d/%d (whole %llu, bad %llu, expired %llu, "
              "refused %llu) icmperr %llu (limited %llu) dropped %llu ip6 %s (ra %llu na %llu "
-             "echo %llu tcp-reset %llu bad %llu dropped %llu)",
+             "echo %llu tcp-reset %llu bad %llu dropped %llu) tcp-acks-merged %llu",
              net, host, u->cfg.restrict_on ? "on" : "off", s->tcp_live, s->tcp_max, s->tcp_held,
              s->tcp_held_max, (unsigned long long)u->stat_tcp_conns,
              (unsigned long long)s->tcp_refused, s->udp_live, s->udp_max,
@@ -54,7 +54,7 @@ static void unet_describe(struct net_port *p, char *buf, size_t len)
              (unsigned long long)s->ip6_ra_sent, (unsigned long long)s->ip6_na_sent,
              (unsigned long long)s->ip6_echo_sent, (unsigned long long)s->ip6_tcp_reset,
              (unsigned long long)s->ip6_bad,
-             (unsigned long long)s->ip6_dropped);
+             (unsigned long long)s->ip6_dropped, (unsigned long long)s->tcp_acks_merged);
 }
 
 void unet_get_stats(struct unet *u, struct unet_stats *st)
@@ -270,6 +270,7 @@ void unet_destroy(struct unet *u)
             break;
         }
     unet_netif_fini(u);
+    unet_ack_fini(u);   /* after everything that may still send to the guest */
     net_port_unregister(&u->port);
     free(u);
     unet_timer_kick();
