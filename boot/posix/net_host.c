@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <linux/errqueue.h>
@@ -538,10 +539,12 @@ int net_host_poll(uint64_t timeout_ns)
         pfd[n].revents = 0;
         owner[n++] = s;
     }
-    int ms = timeout_ns == UINT64_MAX ? -1 : (int)((timeout_ns + 999999) / 1000000);
+    /* ppoll: the timers' deadlines to the microsecond (the user network
+     * holds ACKs for 200 us), where poll() would round up to a millisecond. */
     if (timeout_ns != UINT64_MAX && timeout_ns > 3600ull * 1000000000ull)
-        ms = 3600 * 1000;
-    int r = poll(pfd, (nfds_t)n, ms);
+        timeout_ns = 3600ull * 1000000000ull;
+    struct timespec ts = {(time_t)(timeout_ns / 1000000000u), (long)(timeout_ns % 1000000000u)};
+    int r = ppoll(pfd, (nfds_t)n, timeout_ns == UINT64_MAX ? NULL : &ts, NULL);
     if (r < 0)
         return errno == EINTR ? 0 : -1;
     for (int i = 0; i < n && r > 0; i++) {

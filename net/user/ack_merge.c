@@ -1,10 +1,12 @@
-/* Pure TCP ACKs to the guest, merged within one round of the event loop:
- * of several cumulative ACKs lwIP makes for one connection in a round (one
- * per two segments, RFC 1122 4.2.3.2), the guest gets the newest only, at
- * the end of the round. A stretch ACK acknowledges the same bytes (RFC 5681
- * 4.2 allows them; Linux and BSD grow cwnd by the bytes it covers), and the
- * guest's CPU handles one frame instead of many: with a TCG guest sending
- * bulk data the ACKs it receives are a good part of its work.
+/* Pure TCP ACKs to the guest, merged: of the cumulative ACKs lwIP makes for
+ * one connection (one per two segments, RFC 1122 4.2.3.2), the guest gets
+ * the newest one at most ACK_HOLD_NS after the first of them was made, or at
+ * once when it acknowledges ACK_HOLD_BYTES more than the first. A stretch
+ * ACK acknowledges the same bytes (RFC 5681 4.2 allows them; Linux and BSD
+ * grow cwnd by the bytes it covers), and the guest's CPU handles one frame
+ * instead of many: with a TCG guest sending bulk data, the ACKs it receives
+ * are a good part of its work. The hold is short beside any real round trip
+ * and the byte bound keeps a window's worth from waiting on it.
  *
  * Only what cannot change the guest's view of the connection is merged:
  * IPv4 segments with the ACK flag alone, no payload and no options (lwIP's
@@ -17,10 +19,14 @@
  * so a held ACK it covers is dropped and one it does not is sent first. */
 #include <string.h>
 
+#include "baremu/platform.h"
 #include "net/timer.h"
 #include "net/user/user.h"
 
 #define ETH_HLEN 14
+/* 200 us: 15-20 full segments from a guest sending at 1 Gbit/s. */
+#define ACK_HOLD_NS    200000u
+#define ACK_HOLD_BYTES (32 * 1024)
 
 /* The connection of an IPv4 TCP frame: addresses and ports, in the frame's
  * byte order. */
@@ -94,12 +100,19 @@ bool unet_ack_hold(struct unet *u, const uint8_t *f, size_t len)
         }
         return false;
     }
+    uint32_t first = ack;
     if (held) {
         bool newer = (int32_t)(ack - held->ack) > 0 || (ack == held->ack && window != held->window);
-        if (!newer)
+        if (!newer) {
             send_held(u, held);   /* a duplicate ACK: both reach the guest */
-        else
+        } else {
             u->st.tcp_acks_merged++;
+            first = held->first;
+            if (ack - first >= ACK_HOLD_BYTES) {
+                held->len = 0;
+                return false;   /* enough waited: this one goes now */
+            }
+        }
         free_slot = held;
     } else if (!free_slot) {
         free_slot = &u->held_acks[0];   /* all taken: the first one goes now */
@@ -109,10 +122,11 @@ bool unet_ack_hold(struct unet *u, const uint8_t *f, size_t len)
     memcpy(free_slot->frame, f, ETH_HLEN + 40);
     free_slot->len = ETH_HLEN + 40;
     free_slot->ack = ack;
+    free_slot->first = first;
     free_slot->window = window;
     if (!u->ack_timer.fn)
         net_timer_init(&u->ack_timer, flush_fire, u);
     if (!u->ack_timer.armed)
-        net_timer_arm(&u->ack_timer, 0);   /* after this round */
+        net_timer_arm(&u->ack_timer, plat_now_ns() + ACK_HOLD_NS);
     return true;
 }

@@ -19,7 +19,7 @@
 #define UNET_STR           256
 #define UNET_MAX_FWD       32
 #define UNET_GUESTS        16      /* guests remembered (IP -> MAC) */
-#define UNET_HELD_ACKS     8       /* connections whose pure ACK waits for the round's end */
+#define UNET_HELD_ACKS     8       /* connections whose pure ACK is held (ack_merge.c) */
 #define UNET_UDP_EXPIRE_MS 240000u /* libslirp's idle expiry for UDP sockets */
 #define UNET_DNS_EXPIRE_MS 10000u  /* ...and for DNS queries */
 /* Table limits per network. Each TCP connection holds at most a window
@@ -66,13 +66,15 @@ struct tftp_xfer;
 struct dns_query;
 struct unet_reass;
 
-/* ack_merge.c: a pure ACK to the guest held until the end of the round. */
+/* ack_merge.c: a pure ACK to the guest, held for a moment to merge it with
+ * the next ones of its connection. */
 struct unet_held_ack {
     uint8_t key[12];               /* IPv4 addresses and ports, as in the frame */
     uint8_t frame[54];             /* Ethernet + IPv4 + TCP, no options */
     uint8_t len;                   /* 0: the slot is free */
     uint16_t window;
     uint32_t ack;
+    uint32_t first;                /* the ack of the first one merged into it */
 };
 
 struct unet {

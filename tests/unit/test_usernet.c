@@ -449,10 +449,11 @@ static int count_pure_acks(uint16_t gport, int from, uint32_t *last)
     return n;
 }
 
-/* ack_merge.c: in-order segments of one round get one cumulative ACK at the
- * round's end (lwIP made one per two), and duplicate ACKs for out-of-order
- * segments all reach the guest (its fast retransmit counts them). */
-TEST(tcp_acks_merged_within_round)
+/* ack_merge.c: in-order segments get one cumulative ACK after a moment
+ * (lwIP made one per two), or at once when 32 KiB more are acknowledged; a
+ * duplicate ACK for each out-of-order segment reaches the guest (its fast
+ * retransmit counts them). */
+TEST(tcp_acks_merged)
 {
     struct unet *u = mk("user,id=n1m");
     CHECK(u != NULL);
@@ -477,9 +478,8 @@ TEST(tcp_acks_merged_within_round)
     uint32_t srv = be32(fr_l4(sink.frame[i]) + 4) + 1;
     fl = build_tcp(f, g, 40001, h, port, 1001, srv, 0x10, NULL, 0);
     send_frame(f, fl);
-    net_timers_run(plat_now_ns());
-    /* Eight in-order segments in one round: nothing until the round ends,
-     * then one ACK of all 8000 bytes. */
+    /* Eight in-order segments: nothing at once, then one ACK of all 8000
+     * bytes. */
     before = sink.count;
     for (uint32_t k = 0; k < 8; k++) {
         fl = build_tcp(f, g, 40001, h, port, 1001 + k * 1000, srv, 0x10, data, sizeof(data));
@@ -487,29 +487,40 @@ TEST(tcp_acks_merged_within_round)
     }
     uint32_t last = 0;
     CHECK_EQ_INT(count_pure_acks(40001, before, &last), 0);
-    net_timers_run(plat_now_ns());
+    PUMP_UNTIL(count_pure_acks(40001, before, &last) >= 1, 3000);
     CHECK_EQ_INT(count_pure_acks(40001, before, &last), 1);
     CHECK_EQ_INT(last, 9001);
     struct unet_stats st;
     unet_get_stats(u, &st);
     CHECK(st.tcp_acks_merged >= 3);
-    /* Two segments past a hole: two duplicate ACKs of 9001, not one. */
+    /* Forty segments at once: an ACK leaves as soon as 32 KiB more are
+     * acknowledged, before any timer runs, and the rest follows. */
     before = sink.count;
-    for (uint32_t k = 1; k < 3; k++) {
+    for (uint32_t k = 0; k < 40; k++) {
         fl = build_tcp(f, g, 40001, h, port, 9001 + k * 1000, srv, 0x10, data, sizeof(data));
         send_frame(f, fl);
     }
-    net_timers_run(plat_now_ns());
+    CHECK_EQ_INT(count_pure_acks(40001, before, &last), 1);
+    CHECK(last - 9001 >= 32 * 1024 && last - 9001 <= 38 * 1000);
+    PUMP_UNTIL(count_pure_acks(40001, before, &last) >= 2 && last == 49001, 3000);
+    CHECK_EQ_INT(last, 49001);
+    /* Two segments past a hole: two duplicate ACKs of 49001, not one. */
+    before = sink.count;
+    for (uint32_t k = 1; k < 3; k++) {
+        fl = build_tcp(f, g, 40001, h, port, 49001 + k * 1000, srv, 0x10, data, sizeof(data));
+        send_frame(f, fl);
+    }
+    PUMP_UNTIL(count_pure_acks(40001, before, &last) >= 2, 3000);
     CHECK_EQ_INT(count_pure_acks(40001, before, &last), 2);
-    CHECK_EQ_INT(last, 9001);
+    CHECK_EQ_INT(last, 49001);
     /* The hole filled: one ACK of everything (lwIP's delayed ACK, from its
      * timer). */
     before = sink.count;
-    fl = build_tcp(f, g, 40001, h, port, 9001, srv, 0x10, data, sizeof(data));
+    fl = build_tcp(f, g, 40001, h, port, 49001, srv, 0x10, data, sizeof(data));
     send_frame(f, fl);
     PUMP_UNTIL(count_pure_acks(40001, before, &last) >= 1, 3000);
     CHECK_EQ_INT(count_pure_acks(40001, before, &last), 1);
-    CHECK_EQ_INT(last, 12001);
+    CHECK_EQ_INT(last, 52001);
     close(ls);
     done(u);
 }
