@@ -9,8 +9,8 @@
  * and the byte bound keeps a window's worth from waiting on it.
  *
  * Only what cannot change the guest's view of the connection is merged:
- * IPv4 segments with the ACK flag alone, no payload and no options (lwIP's
- * pure ACKs; it sends no SACK or timestamps here, lwipopts.h). A newer ACK
+ * segments with the ACK flag alone, no payload and no options, over IPv4 or
+ * IPv6 (lwIP's pure ACKs; it sends no SACK or timestamps here, lwipopts.h). A newer ACK
  * replaces a held one when it acknowledges more, or the same with another
  * window (a window update). A repeat of the same ACK and window is a
  * duplicate ACK (RFC 5681 2), which the guest counts for fast retransmit:
@@ -27,14 +27,6 @@
 /* 200 us: 15-20 full segments from a guest sending at 1 Gbit/s. */
 #define ACK_HOLD_NS    200000u
 #define ACK_HOLD_BYTES (32 * 1024)
-
-/* The connection of an IPv4 TCP frame: addresses and ports, in the frame's
- * byte order. */
-static void flow_key(const uint8_t *ip, const uint8_t *tcp, uint8_t key[12])
-{
-    memcpy(key, ip + 12, 8);
-    memcpy(key + 8, tcp, 4);
-}
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -65,20 +57,57 @@ void unet_ack_fini(struct unet *u)
     net_timer_cancel(&u->ack_timer);
 }
 
+/* The TCP segment of a frame to the guest: its header, the header's and
+ * the payload's lengths, and the connection's key (the family, then the
+ * addresses and ports as in the frame). False for anything else: other
+ * protocols, IPv4 options or fragments, IPv6 extension headers. */
+static bool tcp_segment(const uint8_t *f, size_t len, const uint8_t **tcp, size_t *tcp_hlen,
+                        size_t *payload, uint8_t key[UNET_ACK_KEY])
+{
+    size_t seg_len, addr_off, addr_len, l3_hlen;
+    const uint8_t *ip = f + ETH_HLEN;
+    memset(key, 0, UNET_ACK_KEY);
+    if (len >= ETH_HLEN + 40 && f[12] == 0x08 && f[13] == 0x00) {
+        if (ip[0] != 0x45 || ip[9] != 6 || (ip[6] & 0x3f) || ip[7])
+            return false;
+        size_t ip_len = (size_t)ip[2] << 8 | ip[3];
+        if (ip_len > len - ETH_HLEN || ip_len < 20)
+            return false;
+        seg_len = ip_len - 20;
+        l3_hlen = 20;
+        addr_off = 12;
+        addr_len = 8;
+        key[0] = 4;
+    } else if (len >= ETH_HLEN + 60 && f[12] == 0x86 && f[13] == 0xdd) {
+        if ((ip[0] >> 4) != 6 || ip[6] != 6)
+            return false;
+        seg_len = (size_t)ip[4] << 8 | ip[5];
+        if (seg_len > len - ETH_HLEN - 40)
+            return false;
+        l3_hlen = 40;
+        addr_off = 8;
+        addr_len = 32;
+        key[0] = 6;
+    } else {
+        return false;
+    }
+    *tcp = ip + l3_hlen;
+    *tcp_hlen = (size_t)((*tcp)[12] >> 4) * 4;
+    if (*tcp_hlen < 20 || seg_len < *tcp_hlen)
+        return false;
+    *payload = seg_len - *tcp_hlen;
+    memcpy(key + 1, ip + addr_off, addr_len);
+    memcpy(key + 1 + addr_len, *tcp, 4);
+    return true;
+}
+
 bool unet_ack_hold(struct unet *u, const uint8_t *f, size_t len)
 {
-    if (len < ETH_HLEN + 40 || f[12] != 0x08 || f[13] != 0x00)
+    const uint8_t *tcp;
+    size_t tcp_hlen, payload;
+    uint8_t key[UNET_ACK_KEY];
+    if (!tcp_segment(f, len, &tcp, &tcp_hlen, &payload, key))
         return false;
-    const uint8_t *ip = f + ETH_HLEN;
-    if (ip[0] != 0x45 || ip[9] != 6 || (ip[6] & 0x3f) || ip[7])
-        return false;   /* options, another protocol, or a fragment */
-    size_t ip_len = (size_t)ip[2] << 8 | ip[3];
-    const uint8_t *tcp = ip + 20;
-    size_t tcp_hlen = (size_t)(tcp[12] >> 4) * 4;
-    if (ip_len > len - ETH_HLEN || ip_len < 20 + tcp_hlen || tcp_hlen < 20)
-        return false;
-    uint8_t key[12];
-    flow_key(ip, tcp, key);
     struct unet_held_ack *held = NULL, *free_slot = NULL;
     for (unsigned i = 0; i < UNET_HELD_ACKS; i++) {
         struct unet_held_ack *h = &u->held_acks[i];
@@ -89,7 +118,7 @@ bool unet_ack_hold(struct unet *u, const uint8_t *f, size_t len)
     }
     uint32_t ack = be32(tcp + 8);
     uint16_t window = (uint16_t)(tcp[14] << 8 | tcp[15]);
-    bool pure = tcp[13] == 0x10 && tcp_hlen == 20 && ip_len == 40;
+    bool pure = tcp[13] == 0x10 && tcp_hlen == 20 && payload == 0;
     if (!pure) {
         if (held) {
             /* Covered: this segment acknowledges at least as much. */
@@ -119,8 +148,9 @@ bool unet_ack_hold(struct unet *u, const uint8_t *f, size_t len)
         send_held(u, free_slot);
     }
     memcpy(free_slot->key, key, sizeof(key));
-    memcpy(free_slot->frame, f, ETH_HLEN + 40);
-    free_slot->len = ETH_HLEN + 40;
+    size_t frame_len = (size_t)(tcp + 20 - f);
+    memcpy(free_slot->frame, f, frame_len);
+    free_slot->len = (uint8_t)frame_len;
     free_slot->ack = ack;
     free_slot->first = first;
     free_slot->window = window;

@@ -68,9 +68,10 @@ struct unet_reass;
 
 /* ack_merge.c: a pure ACK to the guest, held for a moment to merge it with
  * the next ones of its connection. */
+#define UNET_ACK_KEY 37
 struct unet_held_ack {
-    uint8_t key[12];               /* IPv4 addresses and ports, as in the frame */
-    uint8_t frame[54];             /* Ethernet + IPv4 + TCP, no options */
+    uint8_t key[UNET_ACK_KEY];     /* family, addresses and ports, as in the frame */
+    uint8_t frame[74];             /* Ethernet + IPv4 or IPv6 + TCP, no options */
     uint8_t len;                   /* 0: the slot is free */
     uint16_t window;
     uint32_t ack;

@@ -638,6 +638,64 @@ TEST(ip6_tcp_to_host_loopback)
  * tried), an ACK without a connection (RST with its acknowledgment as
  * sequence number); a RST gets nothing, a bad checksum is counted. The same
  * SYN to the listener without restrict=on is answered (SYN/ACK). */
+/* Pure ACKs to the guest from src on port gport among the sink's frames
+ * from `from`; *last: the acknowledgment number of the last one. */
+static int count_pure_acks6(uint16_t gport, int from, const char *src, uint32_t *last)
+{
+    int n = 0;
+    for (int i = from; i < sink.count; i++) {
+        if (find_tcp6(gport, i, src) != i)
+            continue;
+        const uint8_t *t = sink.frame[i] + 54;
+        if (t[13] == 0x10 && be16(sink.frame[i] + 18) == (t[12] >> 4) * 4u) {
+            n++;
+            *last = be32(t + 8);
+        }
+    }
+    return n;
+}
+
+/* ack_merge.c over IPv6: eight in-order segments get one ACK of all. */
+TEST(ip6_tcp_acks_merged)
+{
+    uint16_t port;
+    int ls = loopback6_listener(&port, true);
+    CHECK(ls >= 0);
+    if (ls < 0)
+        return;
+    struct unet *u = mk("user,id=t6m");
+    CHECK(u != NULL);
+    if (!u) {
+        close(ls);
+        return;
+    }
+    uint8_t f[1600], data[1000];
+    memset(data, 'd', sizeof(data));
+    size_t fl = build_tcp6(f, GUEST_GLB, 40002, "fec0::2", port, 1000, 0, 0x02, NULL, 0);
+    send_frame(f, fl);
+    PUMP_UNTIL(find_tcp6(40002, 0, "fec0::2") >= 0, 3000);
+    int i = find_tcp6(40002, 0, "fec0::2");
+    CHECK(i >= 0);
+    if (i >= 0) {
+        uint32_t srv = be32(sink.frame[i] + 54 + 4) + 1;
+        fl = build_tcp6(f, GUEST_GLB, 40002, "fec0::2", port, 1001, srv, 0x10, NULL, 0);
+        send_frame(f, fl);
+        int before = sink.count;
+        for (uint32_t k = 0; k < 8; k++) {
+            fl = build_tcp6(f, GUEST_GLB, 40002, "fec0::2", port, 1001 + k * 1000, srv, 0x10, data,
+                            sizeof(data));
+            send_frame(f, fl);
+        }
+        uint32_t last = 0;
+        CHECK_EQ_INT(count_pure_acks6(40002, before, "fec0::2", &last), 0);
+        PUMP_UNTIL(count_pure_acks6(40002, before, "fec0::2", &last) >= 1, 3000);
+        CHECK_EQ_INT(count_pure_acks6(40002, before, "fec0::2", &last), 1);
+        CHECK_EQ_INT(last, 9001);
+    }
+    close(ls);
+    done(u);
+}
+
 TEST(ip6_tcp_refusals_reset)
 {
     uint16_t port, closed;

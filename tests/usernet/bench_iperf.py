@@ -9,6 +9,8 @@ only when it is large). Prints one line per measure and network, and the
 CPU seconds each process took during each transfer. BENCH_ROUNDS=N (default
 1) repeats the pair N times and adds the medians: one round's ratio swings
 by up to 2x with the machine, since the TCG guest is the limit.
+BENCH_PCAP=1 also records the guest NIC's frames (headers) in
+TMPDIR/KIND.pcap with QEMU's filter-dump, for tshark.
 Usage: bench_iperf.py TMPDIR BAREMU SECONDS"""
 import json
 import os
@@ -56,6 +58,8 @@ def run(kind, tmp, baremu, secs):
         argv = ["qemu-system-i386", "-accel", "tcg", "-m", "256", "-nographic", "-no-reboot",
                 "-kernel", guest + "/vmlinuz", "-initrd", guest + "/initrd.gz",
                 "-append", "console=ttyS0,115200"] + net + ["-device", "e1000,netdev=n0"]
+        if os.environ.get("BENCH_PCAP"):
+            argv += ["-object", "filter-dump,id=d0,netdev=n0,maxlen=80,file=%s/%s.pcap" % (tmp, kind)]
         with VM(argv, log=tmp + "/console-%s.log" % kind, name=kind) as vm:
             vm.wait_shell(timeout=180)
             st, out = vm.run("udhcpc -i eth0 -n -q -t 5 -T 3", 60)
