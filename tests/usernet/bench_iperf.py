@@ -9,7 +9,8 @@ only when it is large). Prints one line per measure and network, and the
 CPU seconds each process took during each transfer. BENCH_ROUNDS=N (default
 1) repeats the pair N times and adds the medians: one round's ratio swings
 by up to 2x with the machine, since the TCG guest is the limit.
-BENCH_PCAP=1 also records the guest NIC's frames (headers) in
+BENCH_LINK=unix links QEMU to baremu by a unix socket instead of TCP on
+loopback (both -netdev stream). BENCH_PCAP=1 also records the guest NIC's frames (headers) in
 TMPDIR/KIND.pcap with QEMU's filter-dump, for tshark.
 Usage: bench_iperf.py TMPDIR BAREMU SECONDS"""
 import json
@@ -43,16 +44,31 @@ def run(kind, tmp, baremu, secs):
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         assert wait_listen(iport, 10), "iperf3 -s did not start"
         if kind == "baremu":
-            sport = free_port()
+            # The link between QEMU and baremu: TCP on loopback, or with
+            # BENCH_LINK=unix a unix socket (both are QEMU's -netdev stream).
+            if os.environ.get("BENCH_LINK") == "unix":
+                path = tmp + "/baremu-link.sock"
+                if os.path.exists(path):
+                    os.unlink(path)
+                addr = "addr.type=unix,addr.path=" + path
+            else:
+                sport = free_port()
+                addr = "addr.type=inet,addr.host=127.0.0.1,addr.port=%d" % sport
             blog = open(tmp + "/baremu.log", "wb")
             procs.append(subprocess.Popen(
                 [baremu, "-machine", "none", "-monitor", "none", "-netdev",
                  "user,id=u0,hostfwd=tcp:127.0.0.1:%d-:8080" % fport,
-                 "-netdev", "stream,id=s0,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=%d" % sport,
+                 "-netdev", "stream,id=s0,server=on," + addr,
                  "-netdev", "hubport,id=h0,hubid=0,netdev=u0", "-netdev", "hubport,id=h1,hubid=0,netdev=s0"],
                 stdout=blog, stderr=blog, stdin=subprocess.DEVNULL))
-            assert wait_listen(sport, 10), "baremu did not listen"
-            net = ["-netdev", "stream,id=n0,server=off,addr.type=inet,addr.host=127.0.0.1,addr.port=%d" % sport]
+            if os.environ.get("BENCH_LINK") == "unix":
+                end = time.monotonic() + 10
+                while not os.path.exists(path) and time.monotonic() < end:
+                    time.sleep(0.1)
+                assert os.path.exists(path), "baremu did not listen on " + path
+            else:
+                assert wait_listen(sport, 10), "baremu did not listen"
+            net = ["-netdev", "stream,id=n0,server=off," + addr]
         else:
             net = ["-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:8080" % fport]
         argv = ["qemu-system-i386", "-accel", "tcg", "-m", "256", "-nographic", "-no-reboot",

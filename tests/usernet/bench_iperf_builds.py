@@ -4,7 +4,9 @@ single round's ratio swings with the machine: ROUNDS rounds, each network
 once per round, the order reversed every other round; prints every figure
 and the medians against libslirp's.
 Usage: BAREMU_TOP=... PYTHONPATH=tests/lib bench_iperf_builds.py TMPDIR SECONDS ROUNDS BAREMU...
-(BAREMU: a baremu binary, e.g. one built from another commit.)"""
+(BAREMU: a baremu binary, e.g. one built from another commit; unix:BINARY
+links it to QEMU by a unix socket instead of TCP on loopback, as
+BENCH_LINK=unix does in bench_iperf.py.)"""
 import os
 import statistics
 import sys
@@ -24,6 +26,10 @@ def main():
         if r % 2:
             nets.reverse()
         for name, binary in nets:
+            link = "unix" if binary and binary.startswith("unix:") else "inet"
+            os.environ["BENCH_LINK"] = link
+            if link == "unix":
+                binary = binary[len("unix:"):]
             out = bench_iperf.run("qemu-slirp" if binary is None else "baremu", tmp, binary, secs)
             res.setdefault(name, []).append(out)
             print("round %d %s: %s" % (r + 1, name, ", ".join(
