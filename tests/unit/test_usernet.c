@@ -348,6 +348,29 @@ static int find_tcp(uint16_t gport, int from)
     return -1;
 }
 
+/* The guest (10.0.2.15:gport) opens a TCP connection to 10.0.2.2:port
+ * (initial sequence 1000): SYN, the network's SYN-ACK (held until the
+ * uplink connect completes, libslirp's order), ACK. Returns the network's
+ * next sequence number in *srv; false if no SYN-ACK came. */
+static bool tcp_open(uint16_t gport, uint16_t port, uint32_t *srv)
+{
+    uint8_t f[128];
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2");
+    int before = sink.count;
+    send_frame(f, build_tcp(f, g, gport, h, port, 1000, 0, 0x02, NULL, 0));
+    PUMP_UNTIL(find_tcp(gport, before) >= 0, 3000);
+    int i = find_tcp(gport, before);
+    CHECK(i >= 0);
+    if (i < 0)
+        return false;
+    const uint8_t *t = fr_l4(sink.frame[i]);
+    CHECK_EQ_INT(t[13] & 0x12, 0x12);   /* SYN-ACK */
+    CHECK_EQ_INT(be32(t + 8), 1001);
+    *srv = be32(t + 4) + 1;
+    send_frame(f, build_tcp(f, g, gport, h, port, 1001, *srv, 0x10, NULL, 0));
+    return true;
+}
+
 TEST(tcp_nat_to_host_loopback)
 {
     struct unet *u = mk("user,id=n1");
@@ -357,26 +380,14 @@ TEST(tcp_nat_to_host_loopback)
     uint16_t port;
     int ls = loopback_listener(SOCK_STREAM, &port);
     uint8_t f[1600];
-    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2");
-    size_t fl = build_tcp(f, g, 40000, h, port, 1000, 0, 0x02, NULL, 0);
-    int before = sink.count;
-    send_frame(f, fl);
-    /* The SYN is held until the uplink connect completes (libslirp's order). */
-    PUMP_UNTIL(find_tcp(40000, before) >= 0, 3000);
-    int i = find_tcp(40000, before);
-    CHECK(i >= 0);
-    if (i < 0) {
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2"), srv;
+    if (!tcp_open(40000, port, &srv)) {
         close(ls);
         done(u);
         return;
     }
-    const uint8_t *t = fr_l4(sink.frame[i]);
-    CHECK_EQ_INT(t[13] & 0x12, 0x12);   /* SYN-ACK */
-    CHECK_EQ_INT(be32(t + 8), 1001);
-    uint32_t srv = be32(t + 4) + 1;
-    fl = build_tcp(f, g, 40000, h, port, 1001, srv, 0x10, NULL, 0);
-    send_frame(f, fl);
-    fl = build_tcp(f, g, 40000, h, port, 1001, srv, 0x18, "hello", 5);
+    int before;
+    size_t fl = build_tcp(f, g, 40000, h, port, 1001, srv, 0x18, "hello", 5);
     send_frame(f, fl);
     int c = -1;
     uint64_t end = plat_now_ns() + 3000000000ull;
@@ -463,24 +474,16 @@ TEST(tcp_acks_merged)
     int ls = loopback_listener(SOCK_STREAM, &port);
     uint8_t f[1600], data[1000];
     memset(data, 'd', sizeof(data));
-    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2");
-    size_t fl = build_tcp(f, g, 40001, h, port, 1000, 0, 0x02, NULL, 0);
-    int before = sink.count;
-    send_frame(f, fl);
-    PUMP_UNTIL(find_tcp(40001, before) >= 0, 3000);
-    int i = find_tcp(40001, before);
-    CHECK(i >= 0);
-    if (i < 0) {
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2"), srv;
+    if (!tcp_open(40001, port, &srv)) {
         close(ls);
         done(u);
         return;
     }
-    uint32_t srv = be32(fr_l4(sink.frame[i]) + 4) + 1;
-    fl = build_tcp(f, g, 40001, h, port, 1001, srv, 0x10, NULL, 0);
-    send_frame(f, fl);
+    size_t fl;
     /* Eight in-order segments: nothing at once, then one ACK of all 8000
      * bytes. */
-    before = sink.count;
+    int before = sink.count;
     for (uint32_t k = 0; k < 8; k++) {
         fl = build_tcp(f, g, 40001, h, port, 1001 + k * 1000, srv, 0x10, data, sizeof(data));
         send_frame(f, fl);
