@@ -10,9 +10,9 @@
  *
  * Only what cannot change the guest's view of the connection is merged:
  * segments with the ACK flag alone, no payload and no options, over IPv4 or
- * IPv6 (lwIP's pure ACKs; it sends no SACK or timestamps here, lwipopts.h). A newer ACK
- * replaces a held one when it acknowledges more, or the same with another
- * window (a window update). A repeat of the same ACK and window is a
+ * IPv6 (lwIP's pure ACKs; it sends no SACK or timestamps here, lwipopts.h).
+ * A newer ACK replaces a held one when it acknowledges more, or the same
+ * with another window (a window update). A repeat of the same ACK and window is a
  * duplicate ACK (RFC 5681 2), which the guest counts for fast retransmit:
  * the held one goes out first and the repeat is held in turn. Any other
  * segment of the connection (data, FIN, RST) carries the newest ACK itself,
@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "baremu/platform.h"
+#include "lwip/def.h"
 #include "net/timer.h"
 #include "net/user/user.h"
 
@@ -28,28 +29,24 @@
 #define ACK_HOLD_NS    200000u
 #define ACK_HOLD_BYTES (32 * 1024)
 
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void send_held(struct unet *u, struct unet_held_ack *h)
 {
     net_port_send(&u->port, h->frame, h->len);
     h->len = 0;
 }
 
+/* The hold's end: every held ACK goes to the guest. */
 static void flush_fire(void *ctx)
 {
-    unet_ack_flush(ctx);
-}
-
-void unet_ack_flush(struct unet *u)
-{
+    struct unet *u = ctx;
     for (unsigned i = 0; i < UNET_HELD_ACKS; i++)
         if (u->held_acks[i].len)
             send_held(u, &u->held_acks[i]);
-    net_timer_cancel(&u->ack_timer);
+}
+
+void unet_ack_init(struct unet *u)
+{
+    net_timer_init(&u->ack_timer, flush_fire, u);
 }
 
 void unet_ack_fini(struct unet *u)
@@ -116,7 +113,9 @@ bool unet_ack_hold(struct unet *u, const uint8_t *f, size_t len)
         else if (!memcmp(h->key, key, sizeof(key)))
             held = h;
     }
-    uint32_t ack = be32(tcp + 8);
+    uint32_t ack;
+    memcpy(&ack, tcp + 8, 4);
+    ack = lwip_ntohl(ack);
     uint16_t window = (uint16_t)(tcp[14] << 8 | tcp[15]);
     bool pure = tcp[13] == 0x10 && tcp_hlen == 20 && payload == 0;
     if (!pure) {
@@ -154,8 +153,6 @@ bool unet_ack_hold(struct unet *u, const uint8_t *f, size_t len)
     free_slot->ack = ack;
     free_slot->first = first;
     free_slot->window = window;
-    if (!u->ack_timer.fn)
-        net_timer_init(&u->ack_timer, flush_fire, u);
     if (!u->ack_timer.armed)
         net_timer_arm(&u->ack_timer, plat_now_ns() + ACK_HOLD_NS);
     return true;

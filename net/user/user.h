@@ -108,7 +108,7 @@ struct unet {
     uint64_t stat_tcp_conns, stat_udp_flows, stat_dropped;
     struct unet_stats st;          /* live counts, limits, refusals (usernet.h) */
     struct unet_held_ack held_acks[UNET_HELD_ACKS];
-    struct net_timer ack_timer;    /* sends them after this round */
+    struct net_timer ack_timer;    /* ends their hold (ack_merge.c) */
     struct unet *next;
 };
 
@@ -149,9 +149,10 @@ uint8_t *unet_reass_input(struct unet *u, const uint8_t *frame, size_t *start, s
 void unet_reass_fini(struct unet *u);
 /* ack_merge.c: takes a frame lwIP sends to the guest (true: a pure ACK now
  * held, not to be sent; false: send it, after any held ACK it does not
- * cover). unet_ack_flush sends the held ones; unet_ack_fini drops them. */
+ * cover). unet_ack_init sets up the hold's timer; unet_ack_fini drops
+ * what is held. */
 bool unet_ack_hold(struct unet *u, const uint8_t *frame, size_t len);
-void unet_ack_flush(struct unet *u);
+void unet_ack_init(struct unet *u);
 void unet_ack_fini(struct unet *u);
 /* ip6_gateway.c: a guest IPv6 frame (type 0x86dd, at most a link frame). */
 void unet_ip6_input(struct unet *u, const uint8_t *frame, size_t len);

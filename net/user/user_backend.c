@@ -170,6 +170,7 @@ struct unet *unet_create(struct qopts *o, const char *id, char *err, size_t errl
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    unet_ack_init(u);
     u->st.tcp_max = UNET_MAX_TCP;
     u->st.tcp_held_max = UNET_MAX_TCP_HELD;
     u->st.udp_max = UNET_MAX_UDP;

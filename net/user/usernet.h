@@ -69,7 +69,7 @@ struct unet_stats {
      * protocols, extension headers); resets sent to the guest over IPv6
      * (refused connections, segments without one: ip6_tcp_reset). */
     uint64_t ip6_ra_sent, ip6_na_sent, ip6_echo_sent, ip6_bad, ip6_dropped, ip6_tcp_reset;
-    /* Pure TCP ACKs to the guest replaced by a newer one of the same round
+    /* Pure TCP ACKs to the guest replaced by a newer one while held
      * (ack_merge.c). */
     uint64_t tcp_acks_merged;
 };
