@@ -10,8 +10,8 @@ CPU seconds each process took during each transfer. BENCH_ROUNDS=N (default
 1) repeats the pair N times and adds the medians: one round's ratio swings
 by up to 2x with the machine, since the TCG guest is the limit.
 BENCH_LINK=unix links QEMU to baremu by a unix socket instead of TCP on
-loopback (both -netdev stream). BENCH_PCAP=1 also records the guest NIC's frames (headers) in
-TMPDIR/KIND.pcap with QEMU's filter-dump, for tshark.
+loopback (both -netdev stream). BENCH_PCAP=1 also records the guest NIC's
+frames (headers) in TMPDIR/KIND.pcap with QEMU's filter-dump, for tshark.
 Usage: bench_iperf.py TMPDIR BAREMU SECONDS"""
 import json
 import os
@@ -46,7 +46,8 @@ def run(kind, tmp, baremu, secs):
         if kind == "baremu":
             # The link between QEMU and baremu: TCP on loopback, or with
             # BENCH_LINK=unix a unix socket (both are QEMU's -netdev stream).
-            if os.environ.get("BENCH_LINK") == "unix":
+            unix = os.environ.get("BENCH_LINK") == "unix"
+            if unix:
                 path = tmp + "/baremu-link.sock"
                 if os.path.exists(path):
                     os.unlink(path)
@@ -61,7 +62,7 @@ def run(kind, tmp, baremu, secs):
                  "-netdev", "stream,id=s0,server=on," + addr,
                  "-netdev", "hubport,id=h0,hubid=0,netdev=u0", "-netdev", "hubport,id=h1,hubid=0,netdev=s0"],
                 stdout=blog, stderr=blog, stdin=subprocess.DEVNULL))
-            if os.environ.get("BENCH_LINK") == "unix":
+            if unix:
                 end = time.monotonic() + 10
                 while not os.path.exists(path) and time.monotonic() < end:
                     time.sleep(0.1)
