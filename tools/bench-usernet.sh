@@ -10,10 +10,14 @@
 #     CPU-second of the stack alone (that process less the crafted guest's
 #     own work), and ratios);
 #  2. the Debian test guest (qemu-system-i386, TCG, e1000) on QEMU's -netdev
-#     user or on baremu's (hosted, -machine none, linked by -netdev stream):
-#     iperf3 both ways, and hostfwd connections per second
-#     (tests/usernet/bench_iperf.py), BENCH_ROUNDS rounds (default 3) and
-#     their medians. BENCH_USERNET_STACK_ONLY=1 skips it.
+#     user or on baremu's (hosted, -machine none, linked by -netdev stream
+#     over TCP on loopback, and again over a unix socket): iperf3 both ways,
+#     and hostfwd connections per second, BENCH_ROUNDS rounds (default 3)
+#     and their medians (tests/usernet/bench_iperf_builds.py). As root with
+#     /dev/net/tun each round also runs the guest on a tap in a namespace,
+#     the host kernel's TCP its peer: what the TCG guest can move at all,
+#     whatever the stack (BENCH_CEILING=0 skips it).
+#     BENCH_USERNET_STACK_ONLY=1 skips part 2.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 export BAREMU_TOP="$top" PYTHONPATH="$top/tests/lib"
@@ -30,7 +34,7 @@ if [ -f /usr/include/slirp/libslirp.h ]; then
     mb=${BULK_MB:-200} runs=${BULK_RUNS:-3}
     bulk=$(mktemp)
     for m in bulk-out bulk-in; do
-        for i in $(seq "$runs"); do
+        for _ in $(seq "$runs"); do
             for s in slirp baremu; do
                 timeout 300 "$fb" "$s" "$m" "$mb" | tee -a "$bulk" || rc=1
             done
@@ -64,6 +68,8 @@ fi
 [ -n "${BENCH_USERNET_STACK_ONLY:-}" ] && exit $rc
 bash "$top/tools/guest/build.sh" >/dev/null 2>&1 || { echo "bench-usernet: guests not built"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-BENCH_ROUNDS=${BENCH_ROUNDS:-3} \
-    python3 "$top/tests/usernet/bench_iperf.py" "$tmp" "$top/build/hosted/baremu" "${BENCH_SECONDS:-10}" || rc=1
+nets="build/hosted/baremu unix:build/hosted/baremu"
+[ "${BENCH_CEILING:-1}" != 0 ] && [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && nets="$nets tap"
+# shellcheck disable=SC2086 # $nets is a list of words
+(cd "$top" && python3 tests/usernet/bench_iperf_builds.py "$tmp" "${BENCH_SECONDS:-10}" "${BENCH_ROUNDS:-3}" $nets) || rc=1
 exit $rc

@@ -6,7 +6,8 @@ and the medians against libslirp's.
 Usage: BAREMU_TOP=... PYTHONPATH=tests/lib bench_iperf_builds.py TMPDIR SECONDS ROUNDS BAREMU...
 (BAREMU: a baremu binary, e.g. one built from another commit; unix:BINARY
 links it to QEMU by a unix socket instead of TCP on loopback, as
-BENCH_LINK=unix does in bench_iperf.py.)"""
+BENCH_LINK=unix does in bench_iperf.py; "tap" is bench_iperf.py's
+BENCH_CEILING network, the host kernel's TCP on a tap, no baremu at all.)"""
 import os
 import statistics
 import sys
@@ -30,15 +31,17 @@ def main():
             os.environ["BENCH_LINK"] = link
             if link == "unix":
                 binary = binary[len("unix:"):]
-            out = bench_iperf.run("qemu-slirp" if binary is None else "baremu", tmp, binary, secs)
+            kind = "qemu-slirp" if binary is None else "tap" if binary == "tap" else "baremu"
+            out = bench_iperf.run(kind, tmp, binary, secs)
             res.setdefault(name, []).append(out)
             print("round %d %s: %s" % (r + 1, name, ", ".join(
                 "%s %.1f %s" % (m, out[m] / 1e6, "Mbit/s") if "->" in m else "%s %.1f" % (m, out[m])
-                for m in MEASURES)), flush=True)
+                for m in MEASURES if m in out)), flush=True)
     for m in MEASURES:
         base = statistics.median(x[m] for x in res["libslirp"])
         print("median %s: %s" % (m, ", ".join(
-            "%s %.2fx libslirp" % (b, statistics.median(x[m] for x in res[b]) / base) for b in builds)))
+            "%s %.2fx libslirp" % (b, statistics.median(x[m] for x in res[b]) / base)
+            for b in builds if m in res[b][0])))
 
 
 if __name__ == "__main__":
