@@ -62,6 +62,12 @@ void baremu_lwip_heap_trim(void);
 #define LWIP_WND_SCALE          1
 #define TCP_RCV_SCALE           4
 #define TCP_WND                 (256 * 1024)
+/* The send buffer bounds what is in flight to the guest. 384 KiB already
+ * overflows the 256-descriptor receive ring of a Linux guest's e1000 under
+ * QEMU (its rx_missed_errors count), and lwIP, without SACK, recovers from
+ * those losses by timeouts: a third of the throughput to the guest. 128 KiB
+ * gave four fifths; 320 KiB a few percent more than 256 KiB, at the edge
+ * (docs/notes/usernet.md, "The guest's ceiling"). */
 #define TCP_SND_BUF             (256 * 1024)
 #define TCP_SND_QUEUELEN        (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_OVERSIZE            TCP_MSS
