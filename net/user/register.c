@@ -45,7 +45,7 @@ void unet_timer_kick(void)
 }
 
 /* After a guest frame. The timer runs while a network exists and is never
- * more than UNET_TICK_MS away (lwIP's own timers are cyclic, 250 ms and
+ * more than UNET_TICK_MS away (lwIP's own timers are cyclic, TCP's 50 ms and
  * up), and every timeout a frame can start (TFTP's, DNS queries, the
  * sweeps) is a second or more, so an armed timer needs no earlier deadline:
  * this saves the two clock reads of unet_timer_kick per frame (~3% of a

@@ -528,6 +528,82 @@ TEST(tcp_acks_merged)
     done(u);
 }
 
+/* The host's segments to guest port gport from sink frame *from on: returns
+ * the sequence number of the next one carrying len bytes (advancing *from
+ * past it), or 0 if none came within ms. */
+static uint32_t next_data_to_guest(uint16_t gport, int *from, size_t len, int ms)
+{
+    uint64_t end = plat_now_ns() + (uint64_t)ms * 1000000u;
+    do {
+        for (; *from < sink.count; (*from)++) {
+            const uint8_t *r = sink.frame[*from];
+            if (r[12] != 8 || r[23] != 6 || be16(fr_l4(r) + 2) != gport)
+                continue;
+            const uint8_t *t = fr_l4(r);
+            if (be16(fr_ip(r) + 2) - 20u - (size_t)(t[12] >> 4) * 4u == len) {
+                (*from)++;
+                return be32(t + 4);
+            }
+        }
+        net_host_poll(2000000u);
+        net_timers_run(plat_now_ns());
+    } while (plat_now_ns() < end);
+    return 0;
+}
+
+/* A segment the guest never acknowledges (its NIC's ring was full, say) is
+ * sent again by lwIP's retransmission timer within a second on a running
+ * connection: lwIP's timeout settles at three ticks of its slow timer there,
+ * 1.5 s with lwIP's default 250 ms timer, a stall that every loss not
+ * repaired by fast retransmit cost (lwIP has no SACK). */
+TEST(tcp_lost_segment_to_guest_resent_soon)
+{
+    struct unet *u = mk("user,id=n1r");
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    uint16_t port;
+    int ls = loopback_listener(SOCK_STREAM, &port);
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2"), srv;
+    if (!tcp_open(40002, port, &srv)) {
+        close(ls);
+        done(u);
+        return;
+    }
+    int c = -1;
+    uint64_t end = plat_now_ns() + 3000000000ull;
+    while (c < 0 && plat_now_ns() < end) {
+        net_host_poll(2000000u);
+        net_timers_run(plat_now_ns());
+        struct timeval tv = {0, 1000};
+        setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        c = accept(ls, NULL, NULL);
+    }
+    CHECK(c >= 0);
+    if (c >= 0) {
+        /* Twelve round trips, each acknowledged at once: lwIP times one
+         * segment per round trip, and its timeout settles. */
+        uint8_t f[128];
+        int from = sink.count;
+        for (int k = 0; k < 12; k++) {
+            CHECK_EQ_INT(send(c, "p", 1, 0), 1);
+            uint32_t seq = next_data_to_guest(40002, &from, 1, 3000);
+            CHECK_EQ_INT(seq, srv);
+            srv = seq + 1;
+            send_frame(f, build_tcp(f, g, 40002, h, port, 1001, srv, 0x10, NULL, 0));
+        }
+        /* Then one the guest takes and says nothing about. */
+        CHECK_EQ_INT(send(c, "lost", 4, 0), 4);
+        CHECK_EQ_INT(next_data_to_guest(40002, &from, 4, 3000), srv);
+        uint64_t first = plat_now_ns();
+        CHECK_EQ_INT(next_data_to_guest(40002, &from, 4, 3000), srv);
+        CHECK((plat_now_ns() - first) / 1000000u < 1000);
+        close(c);
+    }
+    close(ls);
+    done(u);
+}
+
 TEST(udp_nat_to_host_loopback)
 {
     struct unet *u = mk("user,id=n2");
