@@ -371,6 +371,22 @@ static bool tcp_open(uint16_t gport, uint16_t port, uint32_t *srv)
     return true;
 }
 
+/* The loopback listener's connection from the network, accepted while the
+ * network runs; -1 after 3 s without one. */
+static int accept_pumped(int ls)
+{
+    int c = -1;
+    uint64_t end = plat_now_ns() + 3000000000ull;
+    while (c < 0 && plat_now_ns() < end) {
+        net_host_poll(2000000u);
+        net_timers_run(plat_now_ns());
+        struct timeval tv = {0, 1000};
+        setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        c = accept(ls, NULL, NULL);
+    }
+    return c;
+}
+
 TEST(tcp_nat_to_host_loopback)
 {
     struct unet *u = mk("user,id=n1");
@@ -389,15 +405,8 @@ TEST(tcp_nat_to_host_loopback)
     int before;
     size_t fl = build_tcp(f, g, 40000, h, port, 1001, srv, 0x18, "hello", 5);
     send_frame(f, fl);
-    int c = -1;
-    uint64_t end = plat_now_ns() + 3000000000ull;
-    while (c < 0 && plat_now_ns() < end) {
-        net_host_poll(2000000u);
-        net_timers_run(plat_now_ns());
-        struct timeval tv = {0, 1000};
-        setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        c = accept(ls, NULL, NULL);
-    }
+    int c = accept_pumped(ls);
+    uint64_t end;
     CHECK(c >= 0);
     char buf[16] = {0};
     ssize_t n = 0;
@@ -570,15 +579,7 @@ TEST(tcp_lost_segment_to_guest_resent_soon)
         done(u);
         return;
     }
-    int c = -1;
-    uint64_t end = plat_now_ns() + 3000000000ull;
-    while (c < 0 && plat_now_ns() < end) {
-        net_host_poll(2000000u);
-        net_timers_run(plat_now_ns());
-        struct timeval tv = {0, 1000};
-        setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        c = accept(ls, NULL, NULL);
-    }
+    int c = accept_pumped(ls);
     CHECK(c >= 0);
     if (c >= 0) {
         /* Twelve round trips, each acknowledged at once: lwIP times one
