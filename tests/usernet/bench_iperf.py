@@ -66,10 +66,13 @@ def run(kind, tmp, baremu, secs):
             procs.append(subprocess.Popen(["ip", "netns", "exec", ns, "iperf3", "-s", "-B", "10.0.2.2",
                                            "-p", str(iport)],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            def listening():
+                return ":%d " % iport in subprocess.run(["ip", "netns", "exec", ns, "ss", "-ltn"],
+                                                         capture_output=True, text=True).stdout
             end = time.monotonic() + 10
-            while time.monotonic() < end and str(iport) not in subprocess.run(
-                    ["ip", "netns", "exec", ns, "ss", "-ltn"], capture_output=True, text=True).stdout:
+            while time.monotonic() < end and not listening():
                 time.sleep(0.1)
+            assert listening(), "iperf3 -s did not start in namespace " + ns
         else:
             procs.append(subprocess.Popen(["iperf3", "-s", "-B", "127.0.0.1", "-p", str(iport)],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
