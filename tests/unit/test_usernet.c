@@ -387,21 +387,34 @@ static int accept_pumped(int ls)
     return c;
 }
 
-TEST(tcp_nat_to_host_loopback)
+/* A network (opts), a loopback listener (*ls on *port) and the guest's TCP
+ * connection from gport to it (tcp_open); NULL, with both closed, if a step
+ * failed. */
+static struct unet *tcp_fixture(const char *opts, uint16_t gport, int *ls, uint16_t *port,
+                                uint32_t *srv)
 {
-    struct unet *u = mk("user,id=n1");
+    struct unet *u = mk(opts);
     CHECK(u != NULL);
     if (!u)
-        return;
-    uint16_t port;
-    int ls = loopback_listener(SOCK_STREAM, &port);
-    uint8_t f[1600];
-    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2"), srv;
-    if (!tcp_open(40000, port, &srv)) {
-        close(ls);
+        return NULL;
+    *ls = loopback_listener(SOCK_STREAM, port);
+    if (!tcp_open(gport, *port, srv)) {
+        close(*ls);
         done(u);
-        return;
+        return NULL;
     }
+    return u;
+}
+
+TEST(tcp_nat_to_host_loopback)
+{
+    uint16_t port;
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2"), srv;
+    int ls;
+    struct unet *u = tcp_fixture("user,id=n1", 40000, &ls, &port, &srv);
+    if (!u)
+        return;
+    uint8_t f[1600];
     int before;
     size_t fl = build_tcp(f, g, 40000, h, port, 1001, srv, 0x18, "hello", 5);
     send_frame(f, fl);
@@ -475,20 +488,14 @@ static int count_pure_acks(uint16_t gport, int from, uint32_t *last)
  * retransmit counts them). */
 TEST(tcp_acks_merged)
 {
-    struct unet *u = mk("user,id=n1m");
-    CHECK(u != NULL);
+    uint16_t port;
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2"), srv;
+    int ls;
+    struct unet *u = tcp_fixture("user,id=n1m", 40001, &ls, &port, &srv);
     if (!u)
         return;
-    uint16_t port;
-    int ls = loopback_listener(SOCK_STREAM, &port);
     uint8_t f[1600], data[1000];
     memset(data, 'd', sizeof(data));
-    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2"), srv;
-    if (!tcp_open(40001, port, &srv)) {
-        close(ls);
-        done(u);
-        return;
-    }
     size_t fl;
     /* Eight in-order segments: nothing at once, then one ACK of all 8000
      * bytes. */
@@ -567,18 +574,12 @@ static uint32_t next_data_to_guest(uint16_t gport, int *from, size_t len, int ms
  * repaired by fast retransmit cost (lwIP has no SACK). */
 TEST(tcp_lost_segment_to_guest_resent_soon)
 {
-    struct unet *u = mk("user,id=n1r");
-    CHECK(u != NULL);
+    uint16_t port;
+    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2"), srv;
+    int ls;
+    struct unet *u = tcp_fixture("user,id=n1r", 40002, &ls, &port, &srv);
     if (!u)
         return;
-    uint16_t port;
-    int ls = loopback_listener(SOCK_STREAM, &port);
-    uint32_t g = ip4("10.0.2.15"), h = ip4("10.0.2.2"), srv;
-    if (!tcp_open(40002, port, &srv)) {
-        close(ls);
-        done(u);
-        return;
-    }
     int c = accept_pumped(ls);
     CHECK(c >= 0);
     if (c >= 0) {
@@ -596,9 +597,7 @@ TEST(tcp_lost_segment_to_guest_resent_soon)
         /* Then one the guest takes and says nothing about. */
         CHECK_EQ_INT(send(c, "lost", 4, 0), 4);
         CHECK_EQ_INT(next_data_to_guest(40002, &from, 4, 3000), srv);
-        uint64_t first = plat_now_ns();
-        CHECK_EQ_INT(next_data_to_guest(40002, &from, 4, 3000), srv);
-        CHECK((plat_now_ns() - first) / 1000000u < 1000);
+        CHECK_EQ_INT(next_data_to_guest(40002, &from, 4, 1000), srv);
         close(c);
     }
     close(ls);
