@@ -42,6 +42,17 @@ def cpu_seconds(stat):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def vcpu_threads(pid):
+    """The /proc stat files of QEMU's vCPU threads ("CPU 0/TCG"; QEMU names
+    its threads with -name debug-threads=on)."""
+    out = []
+    for t in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, t)) as f:
+            if f.read().startswith("CPU "):
+                out.append("/proc/%d/task/%s/stat" % (pid, t))
+    return out
+
+
 def tap_namespace(ns):
     """A network namespace holding only a tap device at 10.0.2.2/24 (and lo):
     the guest's link when the host kernel is its peer."""
@@ -137,9 +148,7 @@ def run(kind, tmp, baremu, secs):
             stats = [("iperf3 -s", "/proc/%d/stat" % procs[0].pid)] + \
                 ([("baremu", "/proc/%d/stat" % procs[1].pid)] if kind == "baremu" else []) + \
                 [("qemu", "/proc/%d/stat" % vm.proc.pid)] + \
-                [("qemu vCPU thread", "/proc/%d/task/%s/stat" % (vm.proc.pid, t))
-                 for t in os.listdir("/proc/%d/task" % vm.proc.pid)
-                 if open("/proc/%d/task/%s/comm" % (vm.proc.pid, t)).read().startswith("CPU ")]
+                [("qemu vCPU thread", path) for path in vcpu_threads(vm.proc.pid)]
             for direction, flag in (("guest->host", ""), ("host->guest", "-R")):
                 before = [cpu_seconds(path) for _, path in stats]
                 st, out = vm.run("iperf3 -J -c 10.0.2.2 -p %d -t %d %s" % (iport, secs, flag), secs + 60)

@@ -6,8 +6,8 @@ and the medians against libslirp's.
 Usage: BAREMU_TOP=... PYTHONPATH=tests/lib bench_iperf_builds.py TMPDIR SECONDS ROUNDS BAREMU...
 (BAREMU: a baremu binary, e.g. one built from another commit; unix:BINARY
 links it to QEMU by a unix socket instead of TCP on loopback, as
-BENCH_LINK=unix does in bench_iperf.py; "tap" is bench_iperf.py's
-BENCH_CEILING network, the host kernel's TCP on a tap, no baremu at all.)"""
+BENCH_LINK=unix does in bench_iperf.py; "tap" is bench_iperf.py's tap
+network, the host kernel's TCP on a tap, no baremu at all.)"""
 import os
 import statistics
 import sys
