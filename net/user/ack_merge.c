@@ -12,9 +12,9 @@
  * segments with the ACK flag alone, no payload and no options, over IPv4 or
  * IPv6 (lwIP's pure ACKs; it sends no SACK or timestamps here, lwipopts.h).
  * A newer ACK replaces a held one when it acknowledges more, or the same
- * with another window (a window update). A repeat of the same ACK and window is a
- * duplicate ACK (RFC 5681 2), which the guest counts for fast retransmit:
- * the held one goes out first and the repeat is held in turn. Any other
+ * with another window (a window update). A repeat of the same ACK and
+ * window is a duplicate ACK (RFC 5681 2), which the guest counts for fast
+ * retransmit: the held one goes out first and the repeat is held in turn. Any other
  * segment of the connection (data, FIN, RST) carries the newest ACK itself,
  * so a held ACK it covers is dropped and one it does not is sent first. */
 #include <string.h>
